@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Prepares a fresh Debian machine for Registry Lab: packages, a running dockerd, Node 22 (via npm).
+# Idempotent: every step checks first. Run as root.
+set -euo pipefail
+
+log() { printf '[prepare-host] %s\n' "$*"; }
+
+need=()
+command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
+command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v iptables >/dev/null 2>&1 || need+=(iptables)
+command -v git >/dev/null 2>&1 || need+=(git)
+if [ ${#need[@]} -gt 0 ]; then
+  log "installing: ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" ca-certificates >/dev/null
+fi
+
+if ! docker info >/dev/null 2>&1; then
+  log "starting dockerd"
+  mkdir -p /var/log
+  # A dedicated address pool gives room for many session networks (one /24 each).
+  nohup dockerd --default-address-pool base=10.213.0.0/16,size=24 >/var/log/registry-lab-dockerd.log 2>&1 &
+  for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
+  docker info >/dev/null 2>&1 || { log "dockerd did not start"; tail -50 /var/log/registry-lab-dockerd.log; exit 1; }
+fi
+log "docker engine $(docker version --format '{{.Server.Version}}')"
