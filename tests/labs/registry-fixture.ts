@@ -85,14 +85,14 @@ export async function pushBlob(url: string, repo: string, data: Buffer, auth?: {
   if (start.status !== 202) throw new Error(`upload start ${start.status}: ${await start.text()}`);
   const loc = new URL(start.headers.get('location')!, url);
   loc.searchParams.set('digest', digest);
-  const put = await fetch(loc, { method: 'PUT', body: data, headers: { 'content-type': 'application/octet-stream', ...authHeaders(auth) } });
+  const put = await fetch(loc, { method: 'PUT', body: new Uint8Array(data), headers: { 'content-type': 'application/octet-stream', ...authHeaders(auth) } });
   if (put.status !== 201) throw new Error(`upload put ${put.status}: ${await put.text()}`);
   return digest;
 }
 
 export async function pushManifest(url: string, repo: string, ref: string, manifest: object, mediaType: string, auth?: { username: string; password: string }): Promise<string> {
   const raw = Buffer.from(JSON.stringify(manifest));
-  const res = await fetch(`${url}/v2/${repo}/manifests/${ref}`, { method: 'PUT', body: raw, headers: { 'content-type': mediaType, ...authHeaders(auth) } });
+  const res = await fetch(`${url}/v2/${repo}/manifests/${ref}`, { method: 'PUT', body: new Uint8Array(raw), headers: { 'content-type': mediaType, ...authHeaders(auth) } });
   if (res.status !== 201) throw new Error(`manifest put ${res.status}: ${await res.text()}`);
   return sha256Digest(raw);
 }
