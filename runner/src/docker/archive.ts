@@ -1,0 +1,52 @@
+import { Readable } from 'node:stream';
+import { pack, extract } from 'tar-stream';
+import type { FileToCopy } from '../../../checks/context.ts';
+
+/** A tar of `files` (and the directories they need), owned by uid/gid. */
+export function tarOf(files: FileToCopy[], uid: number, gid: number): Readable {
+  const p = pack();
+  const dirs = new Set<string>();
+  for (const f of files) {
+    const parts = f.path.replace(/^\/+/, '').split('/');
+    for (let i = 1; i < parts.length; i++) dirs.add(parts.slice(0, i).join('/'));
+  }
+  const mtime = new Date();
+  for (const d of [...dirs].sort()) p.entry({ name: `${d}/`, type: 'directory', mode: 0o755, uid, gid, mtime });
+  for (const f of files) {
+    const content = typeof f.content === 'string' ? Buffer.from(f.content) : f.content;
+    p.entry({ name: f.path.replace(/^\/+/, ''), mode: f.mode ?? 0o644, uid, gid, mtime }, content);
+  }
+  p.finalize();
+  return p as unknown as Readable;
+}
+
+/** The first regular file of a tar stream (docker getArchive of one file), at most maxBytes. */
+export function firstFileOf(tar: NodeJS.ReadableStream, maxBytes: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const ex = extract();
+    let result: Buffer | null = null;
+    let done = false;
+    ex.on('entry', (header, stream, next) => {
+      if (done || header.type !== 'file') {
+        stream.resume();
+        stream.on('end', next);
+        return;
+      }
+      done = true;
+      const chunks: Buffer[] = [];
+      let size = 0;
+      stream.on('data', (c: unknown) => {
+        if (!Buffer.isBuffer(c)) return;
+        size += c.length;
+        if (size <= maxBytes) chunks.push(c);
+      });
+      stream.on('end', () => {
+        result = size <= maxBytes ? Buffer.concat(chunks) : null;
+        next();
+      });
+    });
+    ex.on('finish', () => resolve(result));
+    ex.on('error', reject);
+    tar.pipe(ex);
+  });
+}

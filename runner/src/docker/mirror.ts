@@ -1,0 +1,59 @@
+import type Docker from 'dockerode';
+import { ignoreMissing } from './client.ts';
+import { labelsFor } from './labels.ts';
+
+/**
+ * The runner's read-only registry mirror. Its content is baked into MIRROR_IMAGE; it joins
+ * every session network under the alias `mirror`. Forwarding is off in its network namespace
+ * so that, being on every session network, it can never route between sessions.
+ */
+export class Mirror {
+  readonly docker: Docker;
+  readonly runnerId: string;
+  readonly image: string;
+  readonly containerName: string;
+  readonly networkName: string;
+
+  constructor(docker: Docker, runnerId: string, image: string) {
+    this.docker = docker;
+    this.runnerId = runnerId;
+    this.image = image;
+    this.containerName = `rl-mirror-${runnerId}`;
+    this.networkName = `rl-mirror-${runnerId}`;
+  }
+
+  async start(): Promise<void> {
+    const labels = labelsFor(this.runnerId, 'mirror');
+    await ignoreMissing(this.docker.getContainer(this.containerName).remove({ force: true, v: true }));
+    await ignoreMissing(this.docker.getNetwork(this.networkName).remove());
+    await this.docker.createNetwork({ Name: this.networkName, Driver: 'bridge', Internal: true, Labels: labelsFor(this.runnerId, 'network') });
+    const container = await this.docker.createContainer({
+      name: this.containerName,
+      Image: this.image,
+      Labels: labels,
+      HostConfig: {
+        NetworkMode: this.networkName,
+        ReadonlyRootfs: true,
+        Memory: 256 * 1024 * 1024,
+        PidsLimit: 256,
+        RestartPolicy: { Name: 'unless-stopped' },
+        Sysctls: { 'net.ipv4.ip_forward': '0', 'net.ipv4.conf.all.forwarding': '0' },
+        LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '1' } },
+      },
+    });
+    await container.start();
+  }
+
+  async attach(networkName: string): Promise<void> {
+    await this.docker.getNetwork(networkName).connect({ Container: this.containerName, EndpointConfig: { Aliases: ['mirror'] } });
+  }
+
+  async detach(networkName: string): Promise<void> {
+    await ignoreMissing(this.docker.getNetwork(networkName).disconnect({ Container: this.containerName, Force: true }));
+  }
+
+  async stop(): Promise<void> {
+    await ignoreMissing(this.docker.getContainer(this.containerName).remove({ force: true, v: true }));
+    await ignoreMissing(this.docker.getNetwork(this.networkName).remove());
+  }
+}

@@ -1,0 +1,264 @@
+import { randomBytes } from 'node:crypto';
+import type Docker from 'dockerode';
+import type { ExecOptions, ExecResult, FileToCopy, HttpProbeResult, SandboxOps } from '../../../checks/context.ts';
+import { firstFileOf, tarOf } from './archive.ts';
+import { ignoreMissing, isNotFound } from './client.ts';
+import { execCapture, shellCommand } from './exec.ts';
+import { labelsFor, objectName } from './labels.ts';
+import { removeContainer, type SandboxRefs } from './sandbox.ts';
+import type { SandboxLimits } from './provider.ts';
+import { extract } from 'tar-stream';
+
+const HOME = '/home/learner';
+const LEARNER_UID = 1000;
+
+export interface OpsDeps {
+  docker: Docker;
+  runnerId: string;
+  refs: SandboxRefs;
+  images: { workstation: string; registry: string };
+  limits: SandboxLimits;
+  /** Makes a network reachable from the runner (a no-op unless the runner itself runs in a container). */
+  reach(network: string): Promise<void>;
+}
+
+/** SandboxOps (checks/context.ts) for one sandbox. */
+export function sandboxOps(deps: OpsDeps): SandboxOps {
+  const { docker, runnerId, refs } = deps;
+  const ws = docker.getContainer(refs.workstation);
+  const graderName = objectName(refs.id, 'grader');
+  let graderReady: Promise<Docker.Container> | undefined;
+
+  const grader = (): Promise<Docker.Container> => {
+    if (graderReady) return graderReady;
+    graderReady = (async () => {
+      const existing = docker.getContainer(graderName);
+      const info = await ignoreMissing(existing.inspect());
+      if (info?.State.Running) return existing;
+      if (info) await removeContainer(docker, graderName);
+      // The grader's tools come from the image, out of the learner's reach; it shares the
+      // workstation's network namespace so `localhost:5000` is the session's registry.
+      const c = await docker.createContainer({
+        name: graderName,
+        Image: deps.images.workstation,
+        Entrypoint: ['sleep', 'infinity'],
+        User: 'root',
+        WorkingDir: '/root',
+        Labels: labelsFor(runnerId, 'grader', refs.id),
+        HostConfig: {
+          NetworkMode: `container:${refs.workstation}`,
+          Init: true,
+          Memory: 512 * 1024 * 1024,
+          PidsLimit: 512,
+          Tmpfs: { '/var/lib/docker': 'size=16m' },
+          LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '1' } },
+        },
+      });
+      await c.start();
+      return c;
+    })().catch((err) => {
+      graderReady = undefined;
+      throw err;
+    });
+    return graderReady;
+  };
+
+  const exec = (cmd: string | string[], opts: ExecOptions = {}): Promise<ExecResult> =>
+    execCapture(ws, shellCommand(cmd), {
+      user: opts.user === 'root' ? 'root' : 'learner',
+      cwd: opts.cwd ?? HOME,
+      env: { HOME: opts.user === 'root' ? '/root' : HOME, USER: opts.user ?? 'learner', ...opts.env },
+      stdin: opts.stdin,
+      timeoutMs: opts.timeoutMs,
+    });
+
+  const putFiles = async (container: Docker.Container, destDir: string, files: FileToCopy[], uid: number) => {
+    await container.putArchive(tarOf(files, uid, uid), { path: destDir });
+  };
+
+  return {
+    sessionId: refs.id,
+    home: HOME,
+    exec,
+
+    async graderExec(cmd, opts = {}) {
+      const g = await grader();
+      let cwd = '/root';
+      if (opts.files?.length) {
+        cwd = `/work/${randomBytes(6).toString('hex')}`;
+        await execCapture(g, ['mkdir', '-p', cwd], { timeoutMs: 5_000 });
+        await putFiles(g, cwd, opts.files, 0);
+      }
+      try {
+        return await execCapture(g, shellCommand(cmd), { user: 'root', cwd, env: opts.env, stdin: opts.stdin, timeoutMs: opts.timeoutMs });
+      } finally {
+        if (cwd !== '/root') await execCapture(g, ['rm', '-rf', cwd], { timeoutMs: 5_000 }).catch(() => undefined);
+      }
+    },
+
+    async readFile(path, maxBytes = 64 * 1024 * 1024) {
+      try {
+        const tar = await ws.getArchive({ path });
+        return await firstFileOf(tar, maxBytes);
+      } catch (err) {
+        if (isNotFound(err)) return null;
+        throw err;
+      }
+    },
+
+    async copyIn(destDir, files) {
+      const r = await execCapture(ws, ['install', '-d', '-o', 'learner', '-g', 'learner', destDir], { user: 'root', timeoutMs: 10_000 });
+      if (r.exitCode !== 0) throw new Error(`cannot create ${destDir}: ${r.stderr.trim()}`);
+      await putFiles(ws, destDir, files, LEARNER_UID);
+    },
+
+    registryUrl(port = 5000) {
+      return `http://${refs.workstationIp}:${port}`;
+    },
+
+    async startRegistry({ port, htpasswd }) {
+      const name = objectName(refs.id, `registry-${port}`);
+      const volume = objectName(refs.id, `registry-${port}`);
+      await removeContainer(docker, name);
+      await ignoreMissing(docker.getVolume(volume).remove({ force: true }));
+      await docker.createVolume({ Name: volume, Labels: labelsFor(runnerId, 'volume', refs.id) });
+      const env = [`REGISTRY_HTTP_ADDR=:${port}`];
+      if (htpasswd) {
+        env.push('REGISTRY_AUTH=htpasswd', 'REGISTRY_AUTH_HTPASSWD_REALM=Registry Lab', 'REGISTRY_AUTH_HTPASSWD_PATH=/auth/htpasswd');
+      }
+      const c = await docker.createContainer({
+        name,
+        Image: deps.images.registry,
+        Env: env,
+        Labels: labelsFor(runnerId, 'extra-registry', refs.id),
+        HostConfig: {
+          NetworkMode: `container:${refs.workstation}`,
+          Memory: deps.limits.registryMemoryBytes,
+          MemorySwap: deps.limits.registryMemoryBytes,
+          PidsLimit: deps.limits.registryPids,
+          Mounts: [{ Type: 'volume', Source: volume, Target: '/var/lib/registry' }],
+          LogConfig: { Type: 'json-file', Config: { 'max-size': deps.limits.logMaxSize, 'max-file': '1' } },
+        },
+      });
+      if (htpasswd) await c.putArchive(tarOf([{ path: 'auth/htpasswd', content: `${htpasswd.trim()}\n` }], 0, 0), { path: '/' });
+      await c.start();
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline) {
+        const r = await execCapture(ws, ['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', `http://localhost:${port}/v2/`], { timeoutMs: 3_000 });
+        if (r.stdout === '200' || r.stdout === '401') return;
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      throw new Error(`registry on localhost:${port} did not start`);
+    },
+
+    probeImage(ref, opts) {
+      return probeImage({ ...deps, grader }, ref, opts);
+    },
+  };
+}
+
+interface ProbeDeps extends OpsDeps {
+  grader(): Promise<Docker.Container>;
+}
+
+/**
+ * Copies an image out of the session's registry (skopeo in the grader), loads it into the
+ * runner's engine, runs it on a network of its own and probes it over HTTP. Removes all of it.
+ */
+async function probeImage(deps: ProbeDeps, ref: string, opts: { port: number; path: string; timeoutMs: number }): Promise<HttpProbeResult> {
+  const { docker, runnerId, refs } = deps;
+  const tag = `rl-probe/${runnerId.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${randomBytes(6).toString('hex')}:probe`;
+  const network = objectName(refs.id, `probe-${randomBytes(4).toString('hex')}`);
+  const name = `${network}-c`;
+  const g = await deps.grader();
+  try {
+    const copy = await execCapture(
+      g,
+      ['skopeo', 'copy', '--quiet', '--src-tls-verify=false', `docker://${ref}`, `docker-archive:/tmp/probe.tar:${tag}`],
+      { timeoutMs: 120_000 },
+    );
+    if (copy.exitCode !== 0) return { ok: false, error: `образ ${ref} не удалось получить из реестра: ${lastLine(copy.stderr)}` };
+    const archive = await g.getArchive({ path: '/tmp/probe.tar' });
+    await loadFromOuterTar(docker, archive);
+    const image = await docker.getImage(tag).inspect();
+    const user = image.Config?.User ?? '';
+    await docker.createNetwork({ Name: network, Driver: 'bridge', Internal: true, Labels: labelsFor(runnerId, 'network', refs.id) });
+    await deps.reach(network);
+    const c = await docker.createContainer({
+      name,
+      Image: tag,
+      Labels: labelsFor(runnerId, 'probe', refs.id),
+      HostConfig: {
+        NetworkMode: network,
+        Memory: 256 * 1024 * 1024,
+        PidsLimit: 256,
+        CapDrop: ['NET_RAW'],
+        LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '1' } },
+      },
+    });
+    try {
+      await c.start();
+    } catch (err) {
+      return { ok: false, user, error: `контейнер не запустился: ${(err as Error).message}` };
+    }
+    const info = await c.inspect();
+    const ip = info.NetworkSettings.Networks[network]?.IPAddress;
+    const url = `http://${ip}:${opts.port}${opts.path}`;
+    const deadline = Date.now() + opts.timeoutMs;
+    let lastError = 'нет ответа';
+    while (Date.now() < deadline) {
+      const state = await c.inspect();
+      if (!state.State.Running) {
+        const logs = (await c.logs({ stdout: true, stderr: true, tail: 10 })).toString('utf8');
+        return { ok: false, user, error: `контейнер завершился с кодом ${state.State.ExitCode}${logs.trim() ? `: ${cleanLogs(logs)}` : ''}` };
+      }
+      try {
+        const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+        const body = (await res.text()).slice(0, 4096);
+        return { ok: res.status === 200, status: res.status, body, user };
+      } catch (err) {
+        lastError = (err as Error).message;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    return { ok: false, user, error: `нет ответа на ${opts.path}, порт ${opts.port}, за ${Math.round(opts.timeoutMs / 1000)} с (${lastError})` };
+  } finally {
+    await removeContainer(docker, name);
+    await ignoreMissing(docker.getNetwork(network).remove());
+    await ignoreMissing(docker.getImage(tag).remove({ force: true }));
+    await execCapture(g, ['rm', '-f', '/tmp/probe.tar'], { timeoutMs: 5_000 }).catch(() => undefined);
+  }
+}
+
+/** getArchive wraps the file in a tar of its own: unwrap it and stream the inner archive to `docker load`. */
+function loadFromOuterTar(docker: Docker, outer: NodeJS.ReadableStream): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const ex = extract();
+    let loaded = false;
+    ex.on('entry', (header, stream, next) => {
+      if (loaded || header.type !== 'file') {
+        stream.resume();
+        stream.on('end', next);
+        return;
+      }
+      loaded = true;
+      docker.loadImage(stream as unknown as NodeJS.ReadableStream, { quiet: true }, (err: Error | null, res?: NodeJS.ReadableStream) => {
+        if (err) return reject(err);
+        res?.resume();
+        res?.on('end', () => next());
+        res?.on('error', reject);
+      });
+    });
+    ex.on('finish', () => (loaded ? resolve() : reject(new Error('empty image archive'))));
+    ex.on('error', reject);
+    outer.pipe(ex);
+  });
+}
+
+function lastLine(s: string): string {
+  return s.trim().split('\n').pop()?.slice(0, 300) ?? '';
+}
+
+function cleanLogs(s: string): string {
+  return s.replace(/[^\x09\x0a\x20-\x7e\u0400-\u04ff]/g, '').trim().slice(-300);
+}

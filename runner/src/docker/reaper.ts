@@ -1,0 +1,35 @@
+import type Docker from 'dockerode';
+import { ignoreMissing } from './client.ts';
+import { LABEL, labelFilter } from './labels.ts';
+
+/**
+ * Removes every container, network and volume of a runner (or of one session of it).
+ * Containers that share another's network namespace go first, then the rest.
+ */
+export async function removeLabelled(docker: Docker, runnerId: string, sessionId?: string): Promise<number> {
+  const filters = labelFilter(runnerId, sessionId);
+  let removed = 0;
+  const containers = await docker.listContainers({ all: true, filters });
+  const order = (role: string | undefined) => (role === 'workstation' ? 1 : role === 'mirror' ? 2 : 0);
+  containers.sort((a, b) => order(a.Labels[LABEL.role]) - order(b.Labels[LABEL.role]));
+  for (const c of containers) {
+    await ignoreMissing(docker.getContainer(c.Id).remove({ force: true, v: true }));
+    removed++;
+  }
+  const networks = await docker.listNetworks({ filters });
+  for (const n of networks) {
+    const net = docker.getNetwork(n.Id);
+    const info = await ignoreMissing(net.inspect());
+    for (const id of Object.keys(info?.Containers ?? {})) {
+      await ignoreMissing(net.disconnect({ Container: id, Force: true }).catch(() => undefined));
+    }
+    await ignoreMissing(net.remove());
+    removed++;
+  }
+  const { Volumes } = await docker.listVolumes({ filters });
+  for (const v of Volumes ?? []) {
+    await ignoreMissing(docker.getVolume(v.Name).remove({ force: true }));
+    removed++;
+  }
+  return removed;
+}

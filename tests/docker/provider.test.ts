@@ -1,0 +1,123 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import Docker from 'dockerode';
+import { createDockerProvider, DEFAULT_LIMITS } from '../../runner/src/docker/index.ts';
+import { LABEL } from '../../runner/src/docker/labels.ts';
+
+const runnerId = `t-docker-${process.pid}-${randomBytes(3).toString('hex')}`;
+const images = { workstation: 'registry-lab/workstation:latest', registry: 'registry-lab/registry:2', mirror: 'registry-lab/mirror:latest' };
+const docker = new Docker();
+
+async function objectsOf(runner: string, session?: string) {
+  const label = [`${LABEL.runner}=${runner}`, ...(session ? [`${LABEL.session}=${session}`] : [])];
+  const [c, n, v] = await Promise.all([
+    docker.listContainers({ all: true, filters: { label } }),
+    docker.listNetworks({ filters: { label } }),
+    docker.listVolumes({ filters: { label } }),
+  ]);
+  return c.length + n.length + (v.Volumes ?? []).length;
+}
+
+describe('docker sandbox provider', { timeout: 300_000 }, () => {
+  const provider = createDockerProvider({ runnerId, images, limits: DEFAULT_LIMITS });
+  const id = randomBytes(16).toString('base64url');
+
+  before(async () => {
+    await provider.init();
+    await provider.create(id);
+  });
+  after(async () => {
+    await provider.shutdown();
+    assert.equal(await objectsOf(runnerId), 0, 'shutdown leaves nothing behind');
+  });
+
+  it('runs busybox pulled through the mirror and pushes to the private registry', async () => {
+    const ops = provider.ops(id);
+    const run = await ops.exec('docker run --rm busybox echo hi', { timeoutMs: 60_000 });
+    assert.equal(run.exitCode, 0, run.stderr);
+    assert.match(run.stdout, /^hi$/m);
+    const push = await ops.exec('docker tag busybox localhost:5000/smoke/bb:1 && docker push -q localhost:5000/smoke/bb:1', { timeoutMs: 60_000 });
+    assert.equal(push.exitCode, 0, push.stderr);
+    const res = await fetch(`${ops.registryUrl()}/v2/smoke/bb/tags/list`);
+    assert.deepEqual(await res.json(), { name: 'smoke/bb', tags: ['1'] });
+  });
+
+  it('works as the learner, not root, with passwordless sudo', async () => {
+    const ops = provider.ops(id);
+    const r = await ops.exec('id -un; pwd; sudo -n id -u');
+    assert.deepEqual(r.stdout.trim().split('\n'), ['learner', '/home/learner', '0']);
+  });
+
+  it('copies files in as the learner and reads them back', async () => {
+    const ops = provider.ops(id);
+    await ops.copyIn('/home/learner/smoke', [{ path: 'a/b.txt', content: 'привет\n' }, { path: 'run.sh', content: 'echo ok', mode: 0o755 }]);
+    const r = await ops.exec('stat -c %U smoke/a/b.txt smoke/a smoke/run.sh && ./smoke/run.sh');
+    assert.deepEqual(r.stdout.trim().split('\n'), ['learner', 'learner', 'learner', 'ok']);
+    assert.equal((await ops.readFile('/home/learner/smoke/a/b.txt'))?.toString(), 'привет\n');
+    assert.equal(await ops.readFile('/home/learner/missing'), null);
+  });
+
+  it('gives the grader its own cosign and the session registry on localhost:5000', async () => {
+    const ops = provider.ops(id);
+    await ops.exec('sudo rm -f /usr/bin/cosign');
+    const r = await ops.graderExec('cosign version >/dev/null && curl -fsS localhost:5000/v2/_catalog && cat in.txt', { files: [{ path: 'in.txt', content: 'file' }] });
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.match(r.stdout, /smoke\/bb/);
+    assert.match(r.stdout, /file$/);
+  });
+
+  it('probes an image from the registry in an isolated container', async () => {
+    const ops = provider.ops(id);
+    const build = await ops.exec(
+      `mkdir -p /tmp/web && cd /tmp/web && printf 'FROM busybox\\nRUN mkdir /www && echo ok > /www/healthz\\nUSER 65534\\nCMD ["httpd","-f","-p","8080","-h","/www"]\\n' > Dockerfile && docker build -q -t localhost:5000/smoke/web:1 . && docker push -q localhost:5000/smoke/web:1`,
+      { timeoutMs: 120_000 },
+    );
+    assert.equal(build.exitCode, 0, build.stderr);
+    const probe = await ops.probeImage('localhost:5000/smoke/web:1', { port: 8080, path: '/healthz', timeoutMs: 10_000 });
+    assert.equal(probe.ok, true, probe.error);
+    assert.equal(probe.body?.trim(), 'ok');
+    assert.equal(probe.user, '65534');
+    const missing = await ops.probeImage('localhost:5000/smoke/none:1', { port: 8080, path: '/', timeoutMs: 2_000 });
+    assert.equal(missing.ok, false);
+    assert.ok(missing.error);
+  });
+
+  it('starts an extra registry with htpasswd auth', async () => {
+    const ops = provider.ops(id);
+    // student:secret, bcrypt
+    await ops.startRegistry({ port: 5001, htpasswd: 'student:$2y$05$5ZjQvHq2QdY9y1kZkS3n4e6dMYzGQxRrHkEt7gWb1fEo8I7q3fB1K' });
+    const noAuth = await fetch(`${ops.registryUrl(5001)}/v2/`);
+    assert.equal(noAuth.status, 401);
+  });
+
+  it('cannot write to the mirror', async () => {
+    // Plain HTTP on purpose, so the refusal is the mirror's read-only mode and not TLS.
+    const r = await provider.ops(id).exec(
+      'sudo skopeo copy --src-tls-verify=false --dest-tls-verify=false docker://localhost:5000/smoke/bb:1 docker://mirror:5000/library/evil:1',
+      { timeoutMs: 30_000 },
+    );
+    assert.notEqual(r.exitCode, 0);
+    assert.match(r.stderr, /read-only|UNSUPPORTED|405|denied/i);
+  });
+
+  it('reaps what a crashed runner left behind', async () => {
+    const crashed = createDockerProvider({ runnerId: `${runnerId}-crashed`, images, limits: DEFAULT_LIMITS });
+    await crashed.init();
+    await crashed.create(randomBytes(16).toString('base64url'));
+    assert.ok((await objectsOf(`${runnerId}-crashed`)) > 0);
+    const restarted = createDockerProvider({ runnerId: `${runnerId}-crashed`, images, limits: DEFAULT_LIMITS });
+    const { reaped } = await restarted.init();
+    assert.ok(reaped >= 5, `reaped ${reaped}`);
+    await restarted.shutdown();
+    assert.equal(await objectsOf(`${runnerId}-crashed`), 0);
+  });
+
+  it('destroys a sandbox completely', async () => {
+    const other = randomBytes(16).toString('base64url');
+    await provider.create(other);
+    assert.ok((await objectsOf(runnerId, other)) >= 5);
+    await provider.destroy(other);
+    assert.equal(await objectsOf(runnerId, other), 0);
+  });
+});
