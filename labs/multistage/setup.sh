@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Лаба multistage: возвращает ~/multistage к исходному виду (files/ уже скопированы заново,
+# здесь удаляется всё, что добавил учащийся) и снимает локальный тег :slim.
+# Образ в реестре удаляет lab.ts (setup). Запускается от root, идемпотентно.
+set -euo pipefail
+H=/home/learner
+D="$H/multistage"
+mkdir -p "$D"
+find "$D" -mindepth 1 -maxdepth 1 ! -name main.go ! -name go.mod ! -name Dockerfile -exec rm -rf {} +
+chown -R learner:learner "$D"
+docker image rm localhost:5000/shop/api:slim >/dev/null 2>&1 || true
