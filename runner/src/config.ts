@@ -1,0 +1,226 @@
+/**
+ * Runner configuration: every setting comes from the environment, every one has a default.
+ * `CONFIG_VARIABLES` lists them (name, default, meaning) so the README table can be checked
+ * against the code.
+ */
+import { isAbsolute, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/** Repository root (runner/src/config.ts -> ../..). Relative paths in the config resolve against it. */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface ConfigVariable {
+  /** Environment variable name. */
+  name: string;
+  /** Default, as written in the environment. '' means "empty / computed" (see meaning). */
+  default: string;
+  meaning: string;
+}
+
+export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
+  { name: 'PORT', default: '4321', meaning: 'TCP port of the runner (site, API, terminals). 0 picks a free port.' },
+  { name: 'HOST', default: '127.0.0.1', meaning: 'Address the runner listens on.' },
+  { name: 'RUNNER_ID', default: 'registry-lab', meaning: 'Label value on every Docker object of this runner; objects left by a previous run with the same id are reaped at start.' },
+  { name: 'SITE_DIR', default: 'site/dist', meaning: 'Built course site served on the same origin (relative to the repository root).' },
+  { name: 'LABS_DIR', default: 'labs', meaning: 'Folder of labs (relative to the repository root).' },
+  { name: 'SESSION_TTL_MS', default: '7200000', meaning: 'Lifetime of a new session, and what one extend adds (2 h). Accepts ms or a unit: 90s, 30m, 2h.' },
+  { name: 'SESSION_IDLE_MS', default: '1800000', meaning: 'A session with no terminal connected for this long ends (30 min).' },
+  { name: 'SESSION_MAX_TTL_MS', default: '14400000', meaning: 'Cap on a session lifetime counted from its creation; extending beyond it answers 409 (4 h).' },
+  { name: 'SESSION_WARN_BEFORE_MS', default: '300000', meaning: 'Terminals get {"type":"expiring"} this long before the session ends (5 min).' },
+  { name: 'SESSION_STOPPED_KEEP_MS', default: '600000', meaning: 'How long an ended session still answers GET with state "stopped" before it becomes 404 (10 min).' },
+  { name: 'SESSION_START_TIMEOUT_MS', default: '180000', meaning: 'Upper bound for a sandbox to become ready (3 min).' },
+  { name: 'WARM_POOL_SIZE', default: '2', meaning: 'Ready sandboxes kept in advance; a new session claims one and is ready at once.' },
+  { name: 'MAX_SESSIONS', default: '20', meaning: 'Sessions at once; beyond it POST /api/sessions answers 503 with Retry-After.' },
+  { name: 'MAX_SESSIONS_PER_CLIENT', default: '3', meaning: 'Sessions at once per client address; beyond it 429.' },
+  { name: 'MAX_TERMINALS_PER_SESSION', default: '8', meaning: 'Terminals open at once on one session; beyond it the upgrade answers 429.' },
+  { name: 'WORKSTATION_MEMORY', default: '2g', meaning: 'Memory limit of a workstation container (b, k, m, g).' },
+  { name: 'WORKSTATION_CPUS', default: '1', meaning: 'CPU limit of a workstation container (may be fractional).' },
+  { name: 'WORKSTATION_PIDS', default: '2048', meaning: 'Process limit of a workstation container.' },
+  { name: 'REGISTRY_MEMORY', default: '256m', meaning: 'Memory limit of a session registry container.' },
+  { name: 'REGISTRY_PIDS', default: '256', meaning: 'Process limit of a session registry container.' },
+  { name: 'LOG_MAX_SIZE', default: '1m', meaning: 'json-file log size per container.' },
+  { name: 'ALLOWED_ORIGINS', default: '', meaning: 'Comma-separated origins allowed to open terminals. Empty: the origin of the request Host, http://127.0.0.1:PORT and http://localhost:PORT.' },
+  { name: 'WORKSTATION_IMAGE', default: 'registry-lab/workstation:latest', meaning: 'Image of the learner workstation (Docker in Docker).' },
+  { name: 'REGISTRY_IMAGE', default: 'registry-lab/registry:2', meaning: 'Image of the per-session registry.' },
+  { name: 'MIRROR_IMAGE', default: 'registry-lab/mirror:latest', meaning: 'Image of the read-only mirror shared by the sessions of a runner.' },
+  { name: 'BODY_LIMIT', default: '65536', meaning: 'Largest accepted request body in bytes; larger answers 413.' },
+  { name: 'TERMINAL_MAX_FRAME', default: '1048576', meaning: 'Largest accepted WebSocket frame from a client in bytes; larger closes with 1009.' },
+  { name: 'LOG_LEVEL', default: 'info', meaning: 'fatal, error, warn, info, debug, trace or silent.' },
+];
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "7200000", "90s", "30m", "2h" -> ms. */
+export function parseDuration(v: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h|d)?\s*$/i.exec(v);
+  if (!m) throw new Error(`not a duration: "${v}" (use ms, or a number with s, m, h)`);
+  return Math.round(Number(m[1]) * UNITS[(m[2] ?? 'ms').toLowerCase()]!);
+}
+
+const BYTE_UNITS: Record<string, number> = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+/** "2g", "256m", "1048576" -> bytes. */
+export function parseBytes(v: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([bkmg])?b?\s*$/i.exec(v);
+  if (!m) throw new Error(`not a size: "${v}" (use bytes, or a number with k, m, g)`);
+  return Math.round(Number(m[1]) * BYTE_UNITS[(m[2] ?? 'b').toLowerCase()]!);
+}
+
+const duration = z.string().transform((v, ctx) => {
+  try {
+    return parseDuration(v);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message });
+    return z.NEVER;
+  }
+});
+const bytes = z.string().transform((v, ctx) => {
+  try {
+    return parseBytes(v);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message });
+    return z.NEVER;
+  }
+});
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const path = z.string().min(1).transform((p) => (isAbsolute(p) ? p : resolve(REPO_ROOT, p)));
+const origins = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim().replace(/\/+$/, ''))
+    .filter(Boolean),
+);
+
+const envSchema = z.object({
+  PORT: int(0, 65535),
+  HOST: z.string().min(1),
+  RUNNER_ID: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'RUNNER_ID: letters, digits, _ . - (max 63)'),
+  SITE_DIR: path,
+  LABS_DIR: path,
+  SESSION_TTL_MS: duration,
+  SESSION_IDLE_MS: duration,
+  SESSION_MAX_TTL_MS: duration,
+  SESSION_WARN_BEFORE_MS: duration,
+  SESSION_STOPPED_KEEP_MS: duration,
+  SESSION_START_TIMEOUT_MS: duration,
+  WARM_POOL_SIZE: int(0, 100),
+  MAX_SESSIONS: int(1, 10_000),
+  MAX_SESSIONS_PER_CLIENT: int(1, 10_000),
+  MAX_TERMINALS_PER_SESSION: int(1, 100),
+  WORKSTATION_MEMORY: bytes,
+  WORKSTATION_CPUS: z.coerce.number().positive().max(256),
+  WORKSTATION_PIDS: int(16, 1_000_000),
+  REGISTRY_MEMORY: bytes,
+  REGISTRY_PIDS: int(16, 1_000_000),
+  LOG_MAX_SIZE: z.string().regex(/^\d+[kmg]?$/i, 'LOG_MAX_SIZE: like 1m'),
+  ALLOWED_ORIGINS: origins,
+  WORKSTATION_IMAGE: z.string().min(1),
+  REGISTRY_IMAGE: z.string().min(1),
+  MIRROR_IMAGE: z.string().min(1),
+  BODY_LIMIT: int(1024, 100 * 1024 * 1024),
+  TERMINAL_MAX_FRAME: int(1024, 64 * 1024 * 1024),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  runnerId: string;
+  siteDir: string;
+  labsDir: string;
+  sessionTtlMs: number;
+  sessionIdleMs: number;
+  sessionMaxTtlMs: number;
+  sessionWarnBeforeMs: number;
+  sessionStoppedKeepMs: number;
+  sessionStartTimeoutMs: number;
+  warmPoolSize: number;
+  maxSessions: number;
+  maxSessionsPerClient: number;
+  maxTerminalsPerSession: number;
+  /** Bytes. */
+  workstationMemory: number;
+  workstationCpus: number;
+  workstationPids: number;
+  /** Bytes. */
+  registryMemory: number;
+  registryPids: number;
+  logMaxSize: string;
+  /** Empty: computed per request (see CONFIG_VARIABLES). */
+  allowedOrigins: string[];
+  workstationImage: string;
+  registryImage: string;
+  mirrorImage: string;
+  bodyLimit: number;
+  terminalMaxFrame: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+/** Reads the configuration; throws one Error naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const raw: Record<string, string> = {};
+  for (const v of CONFIG_VARIABLES) {
+    const given = env[v.name];
+    raw[v.name] = given === undefined || (given.trim() === '' && v.default !== '') ? v.default : given;
+  }
+  const r = envSchema.safeParse(raw);
+  if (!r.success) {
+    const lines = r.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`);
+    throw new Error(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const e = r.data;
+  const config: Config = {
+    port: e.PORT,
+    host: e.HOST,
+    runnerId: e.RUNNER_ID,
+    siteDir: e.SITE_DIR,
+    labsDir: e.LABS_DIR,
+    sessionTtlMs: e.SESSION_TTL_MS,
+    sessionIdleMs: e.SESSION_IDLE_MS,
+    sessionMaxTtlMs: e.SESSION_MAX_TTL_MS,
+    sessionWarnBeforeMs: e.SESSION_WARN_BEFORE_MS,
+    sessionStoppedKeepMs: e.SESSION_STOPPED_KEEP_MS,
+    sessionStartTimeoutMs: e.SESSION_START_TIMEOUT_MS,
+    warmPoolSize: e.WARM_POOL_SIZE,
+    maxSessions: e.MAX_SESSIONS,
+    maxSessionsPerClient: e.MAX_SESSIONS_PER_CLIENT,
+    maxTerminalsPerSession: e.MAX_TERMINALS_PER_SESSION,
+    workstationMemory: e.WORKSTATION_MEMORY,
+    workstationCpus: e.WORKSTATION_CPUS,
+    workstationPids: e.WORKSTATION_PIDS,
+    registryMemory: e.REGISTRY_MEMORY,
+    registryPids: e.REGISTRY_PIDS,
+    logMaxSize: e.LOG_MAX_SIZE,
+    allowedOrigins: e.ALLOWED_ORIGINS,
+    workstationImage: e.WORKSTATION_IMAGE,
+    registryImage: e.REGISTRY_IMAGE,
+    mirrorImage: e.MIRROR_IMAGE,
+    bodyLimit: e.BODY_LIMIT,
+    terminalMaxFrame: e.TERMINAL_MAX_FRAME,
+    logLevel: e.LOG_LEVEL,
+  };
+  checkConfig(config);
+  return config;
+}
+
+/** Cross-field rules; also applied to overrides given to createRunner. */
+export function checkConfig(c: Config): void {
+  const problems: string[] = [];
+  if (c.sessionMaxTtlMs < c.sessionTtlMs) problems.push('SESSION_MAX_TTL_MS must be >= SESSION_TTL_MS');
+  if (c.sessionTtlMs < 1) problems.push('SESSION_TTL_MS must be positive');
+  if (c.sessionIdleMs < 1) problems.push('SESSION_IDLE_MS must be positive');
+  if (problems.length) throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
+}
+
+/** The sandbox limits in the shape of SandboxLimits (runner/src/docker/provider.ts). */
+export function sandboxLimits(c: Config) {
+  return {
+    workstationMemoryBytes: c.workstationMemory,
+    workstationNanoCpus: Math.round(c.workstationCpus * 1e9),
+    workstationPids: c.workstationPids,
+    registryMemoryBytes: c.registryMemory,
+    registryPids: c.registryPids,
+    logMaxSize: c.logMaxSize,
+  };
+}

@@ -1,0 +1,199 @@
+/**
+ * API glue for labs: GET /api/labs, start and check. The grading itself is checks/engine.ts;
+ * this module only finds labs, keeps each session's per-lab LabState and serialises the
+ * start/check calls of one session and lab.
+ */
+import type { LabContext, LabState } from '../../../checks/context.ts';
+import type { LabDefinition } from '../../../checks/lab-schema.ts';
+import type { SandboxProvider } from '../docker/provider.ts';
+import { ApiError } from '../core/errors.ts';
+import { errMessage, type Logger } from '../core/log.ts';
+import type { Session, SessionService } from '../core/sessions.ts';
+
+export interface LoadedLabLike {
+  definition: LabDefinition;
+  dir?: string;
+}
+
+export interface CheckOutcome {
+  passed: boolean;
+  criteria: { id: string; title: string; passed: boolean; message: string; required: boolean }[];
+  durationMs: number;
+}
+
+/** The signatures of checks/engine.ts the runner relies on. */
+export interface LabEngine<L extends LoadedLabLike = LoadedLabLike> {
+  loadLabs(labsDir: string): Promise<L[]>;
+  startLab(lab: L, ctx: LabContext): Promise<void>;
+  checkLab(lab: L, ctx: LabContext): Promise<CheckOutcome>;
+  createLabState(): LabState;
+}
+
+/** Loads checks/engine.ts (imported by path so the runner still starts while it is missing). */
+export async function loadEngine(): Promise<LabEngine> {
+  const spec = new URL('../../../checks/engine.ts', import.meta.url).href;
+  return (await import(spec)) as LabEngine;
+}
+
+export class LabService {
+  private readonly engineLoader: () => Promise<LabEngine>;
+  private readonly labsDir: string;
+  private readonly log: Logger;
+  private readonly provider: SandboxProvider;
+  private readonly sessions: SessionService;
+  private loaded: Promise<{ engine: LabEngine; labs: Map<string, LoadedLabLike> }> | null = null;
+  /** Per session and lab: the operation in progress (start or check), so they never overlap. */
+  private readonly queues = new WeakMap<Session, Map<string, Promise<unknown>>>();
+
+  constructor(opts: {
+    labsDir: string;
+    provider: SandboxProvider;
+    sessions: SessionService;
+    log: Logger;
+    engine?: () => Promise<LabEngine>;
+  }) {
+    this.labsDir = opts.labsDir;
+    this.log = opts.log;
+    this.provider = opts.provider;
+    this.sessions = opts.sessions;
+    this.engineLoader = opts.engine ?? loadEngine;
+  }
+
+  private load() {
+    if (!this.loaded) {
+      this.loaded = (async () => {
+        const engine = await this.engineLoader();
+        const labs = await engine.loadLabs(this.labsDir);
+        const sorted = [...labs].sort((a, b) => a.definition.order - b.definition.order || a.definition.id.localeCompare(b.definition.id));
+        return { engine, labs: new Map(sorted.map((l) => [l.definition.id, l])) };
+      })();
+      // A failed load is retried on the next call (the engine may appear later, a lab may get fixed).
+      this.loaded.catch((err) => {
+        this.log.error({ err: errMessage(err) }, 'labs could not be loaded');
+        this.loaded = null;
+      });
+    }
+    return this.loaded;
+  }
+
+  private async loadOrFail() {
+    try {
+      return await this.load();
+    } catch (err) {
+      throw new ApiError(503, 'labs_unavailable', `Labs are not available right now: ${errMessage(err)}`);
+    }
+  }
+
+  /** Loads labs at start (errors are logged, not fatal). */
+  async preload(): Promise<number> {
+    try {
+      return (await this.load()).labs.size;
+    } catch {
+      return 0;
+    }
+  }
+
+  async list() {
+    const { labs } = await this.loadOrFail();
+    return [...labs.values()].map(({ definition: d }) => ({
+      id: d.id,
+      title: d.title,
+      section: d.section,
+      criteria: d.criteria.map((c) => ({ id: c.id, title: c.title })),
+      // Extensions (docs/api-extensions.md):
+      order: d.order,
+      summary: d.summary,
+    }));
+  }
+
+  /** True if the lab exists (for validating POST /api/sessions {lab}). */
+  async has(labId: string): Promise<boolean> {
+    const { labs } = await this.loadOrFail();
+    return labs.has(labId);
+  }
+
+  private async find(labId: string) {
+    const loaded = await this.loadOrFail();
+    const lab = loaded.labs.get(labId);
+    if (!lab) throw new ApiError(404, 'unknown_lab', `No lab with id "${labId.slice(0, 80)}".`);
+    return { engine: loaded.engine, lab };
+  }
+
+  private serial<T>(session: Session, labId: string, op: () => Promise<T>): Promise<T> {
+    let perSession = this.queues.get(session);
+    if (!perSession) this.queues.set(session, (perSession = new Map()));
+    const prev = perSession.get(labId) ?? Promise.resolve();
+    const next = prev.catch(() => undefined).then(op);
+    perSession.set(labId, next);
+    const clear = () => {
+      if (perSession.get(labId) === next) perSession.delete(labId);
+    };
+    next.then(clear, clear);
+    return next;
+  }
+
+  private context(session: Session, lab: LoadedLabLike, state: LabState): LabContext {
+    return {
+      sandbox: this.provider.ops(session.id),
+      state,
+      labDir: lab.dir ?? `${this.labsDir}/${lab.definition.id}`,
+    };
+  }
+
+  /** Fresh LabState, then the lab's setup. Starting again resets the lab. */
+  async start(session: Session, labId: string): Promise<{ lab: string; ready: true }> {
+    const { engine, lab } = await this.find(labId);
+    await this.sessions.waitReady(session);
+    return this.serial(session, labId, async () => {
+      if (session.state !== 'ready') throw new ApiError(409, 'session_stopped', 'The session has stopped. Start a new session.');
+      const state = engine.createLabState();
+      session.labStates.set(labId, state);
+      const t0 = Date.now();
+      try {
+        await engine.startLab(lab, this.context(session, lab, state));
+      } catch (err) {
+        if (session.state !== 'ready') throw new ApiError(409, 'session_stopped', 'The session stopped while the lab was being prepared.');
+        this.log.error({ session: session.id, lab: labId, err: errMessage(err) }, 'lab setup failed');
+        throw new ApiError(500, 'lab_start_failed', `The lab "${labId}" could not be prepared: ${errMessage(err)}`);
+      }
+      this.log.info({ session: session.id, lab: labId, ms: Date.now() - t0 }, 'lab started');
+      return { lab: labId, ready: true as const };
+    });
+  }
+
+  async check(session: Session, labId: string) {
+    const { engine, lab } = await this.find(labId);
+    if (session.state === 'starting') await this.sessions.waitReady(session, 30_000);
+    if (session.state !== 'ready') throw new ApiError(409, 'session_stopped', 'The session has stopped. Start a new session.');
+    return this.serial(session, labId, async () => {
+      let state = session.labStates.get(labId);
+      if (!state) {
+        state = engine.createLabState();
+        session.labStates.set(labId, state);
+      }
+      let outcome: CheckOutcome;
+      try {
+        outcome = await engine.checkLab(lab, this.context(session, lab, state));
+      } catch (err) {
+        if (session.state !== 'ready') throw new ApiError(409, 'session_stopped', 'The session stopped during the check.');
+        this.log.error({ session: session.id, lab: labId, err: errMessage(err) }, 'lab check failed');
+        throw new ApiError(500, 'check_failed', `The check of lab "${labId}" could not run: ${errMessage(err)}`);
+      }
+      return {
+        lab: labId,
+        passed: outcome.passed,
+        criteria: outcome.criteria.map((c) => ({ id: c.id, title: c.title, passed: c.passed, message: c.message, required: c.required })),
+        durationMs: outcome.durationMs,
+      };
+    });
+  }
+
+  /** The lab named at session creation: set up once the sandbox is ready; errors land in session.labError. */
+  startInBackground(session: Session, labId: string): void {
+    this.start(session, labId).catch((err) => {
+      if (session.state === 'stopped') return;
+      session.labError = err instanceof ApiError ? err.message : `The lab could not be prepared: ${errMessage(err)}`;
+      this.log.error({ session: session.id, lab: labId, err: errMessage(err) }, 'lab setup at session start failed');
+    });
+  }
+}
