@@ -122,7 +122,7 @@ export function sandboxOps(deps: OpsDeps): SandboxOps {
       await removeContainer(docker, name);
       await ignoreMissing(docker.getVolume(volume).remove({ force: true }));
       await docker.createVolume({ Name: volume, Labels: labelsFor(runnerId, 'volume', refs.id) });
-      const env = [`REGISTRY_HTTP_ADDR=:${port}`];
+      const env = [`REGISTRY_HTTP_ADDR=:${port}`, 'REGISTRY_STORAGE_DELETE_ENABLED=true'];
       if (htpasswd) {
         env.push('REGISTRY_AUTH=htpasswd', 'REGISTRY_AUTH_HTPASSWD_REALM=Registry Lab', 'REGISTRY_AUTH_HTPASSWD_PATH=/auth/htpasswd');
       }

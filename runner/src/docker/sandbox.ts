@@ -72,6 +72,8 @@ export async function createSandbox(
   const reg = await docker.createContainer({
     name: refs.registry,
     Image: images.registry,
+    // Upstream registry:2 keeps delete off; the chapter teaches deleting and garbage collection.
+    Env: ['REGISTRY_STORAGE_DELETE_ENABLED=true'],
     Labels: labelsFor(runnerId, 'registry', id),
     HostConfig: {
       NetworkMode: `container:${refs.workstation}`,
