@@ -1,0 +1,80 @@
+// @ts-check
+// Registry Lab course site. Build: `node_modules/.bin/astro build --root site` (Node 22).
+import { defineConfig } from 'astro/config';
+import starlight from '@astrojs/starlight';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+
+const siteRoot = fileURLToPath(new URL('.', import.meta.url));
+/** Where lab folders live; tests may point this at a fixture folder. */
+const labsDir = resolve(siteRoot, process.env.RL_LABS_DIR ?? '../labs');
+process.env.RL_LABS_DIR = labsDir;
+
+/** Chapter sections, in reading order. A page the content team has not written yet is skipped. */
+const sections = [
+  { slug: 'docker-hub', en: 'Docker Hub' },
+  { slug: 'automated-builds', en: 'Automated builds' },
+  { slug: 'private-registries', en: 'Private registries' },
+  { slug: 'registry-internals', en: 'Registry internals' },
+  { slug: 'image-size', en: 'Image size' },
+  { slug: 'provenance', en: 'Provenance' },
+  { slug: 'summary', en: 'Summary' },
+];
+const docsDir = join(siteRoot, 'src/content/docs');
+const hasPage = (slug) => ['.mdx', '.md'].some((ext) => existsSync(join(docsDir, slug + ext)));
+
+/** Labs for the sidebar (validation with the full schema happens in src/content.config.ts). */
+function readLabs() {
+  if (!existsSync(labsDir)) return [];
+  const labs = [];
+  for (const name of readdirSync(labsDir)) {
+    const file = join(labsDir, name, 'lab.json');
+    if (!existsSync(file)) continue;
+    try {
+      const lab = JSON.parse(readFileSync(file, 'utf8'));
+      labs.push({ id: lab.id ?? name, title: lab.title ?? name, order: lab.order ?? 0 });
+    } catch {
+      /* reported with a clear message by the content collection loader */
+    }
+  }
+  return labs.sort((a, b) => a.order - b.order || a.id.localeCompare(b.id));
+}
+
+const labs = readLabs();
+
+export default defineConfig({
+  site: 'http://127.0.0.1:4321',
+  trailingSlash: 'ignore',
+  devToolbar: { enabled: false },
+  telemetry: false,
+  vite: {
+    resolve: { alias: { '~': fileURLToPath(new URL('./src', import.meta.url)) } },
+    server: { fs: { allow: [siteRoot, labsDir, resolve(siteRoot, '..')] } },
+  },
+  integrations: [
+    starlight({
+      title: { ru: 'Registry Lab: распространение образов', en: 'Registry Lab: image distribution' },
+      defaultLocale: 'root',
+      locales: {
+        root: { label: 'Русский', lang: 'ru' },
+        en: { label: 'English', lang: 'en' },
+      },
+      lastUpdated: false,
+      pagefind: true,
+      customCss: ['./src/styles/custom.css'],
+      components: {
+        Footer: './src/components/overrides/Footer.astro',
+      },
+      sidebar: [
+        { label: 'Глава 7. Распространение образов', translations: { en: 'Chapter 7. Image distribution' }, link: '/' },
+        ...sections.filter((s) => hasPage(s.slug)).map((s) => ({ slug: s.slug })),
+        {
+          label: 'Лабораторные работы',
+          translations: { en: 'Labs' },
+          items: labs.map((lab) => ({ label: lab.title, link: `/labs/${lab.id}/` })),
+        },
+      ],
+    }),
+  ],
+});

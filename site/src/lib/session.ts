@@ -1,0 +1,188 @@
+/**
+ * The learner's sandbox session, shared by every terminal and lab panel of every page.
+ * {id, token} live in localStorage; a stored session that the runner no longer knows
+ * (404, 401, state "stopped") is replaced by a new one. Talks to the runner API
+ * (/work/shared/API.md) on the site's own origin.
+ */
+export const SESSION_KEY = 'registry-lab:session:v1';
+
+export interface SessionRef {
+  id: string;
+  token: string;
+  expiresAt?: string;
+}
+export interface SessionInfo extends SessionRef {
+  state: 'starting' | 'ready' | 'stopped';
+  /** true when this call created a new session because the stored one was gone */
+  renewed: boolean;
+}
+
+/** The site is served without a runner (static hosting), or the runner is down. */
+export class RunnerUnavailableError extends Error {
+  constructor(message = 'runner unavailable') {
+    super(message);
+    this.name = 'RunnerUnavailableError';
+  }
+}
+
+export class ApiError extends Error {
+  status: number;
+  code: string;
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export function storedSession(): SessionRef | null {
+  try {
+    const raw = localStorage.getItem(SESSION_KEY);
+    const s = raw ? (JSON.parse(raw) as SessionRef) : null;
+    return s && typeof s.id === 'string' && typeof s.token === 'string' ? s : null;
+  } catch {
+    return null;
+  }
+}
+
+function storeSession(s: SessionRef | null) {
+  try {
+    if (s) localStorage.setItem(SESSION_KEY, JSON.stringify(s));
+    else localStorage.removeItem(SESSION_KEY);
+  } catch {
+    /* ignore */
+  }
+}
+
+/** fetch + JSON with the API's error shape; anything that is not the runner → RunnerUnavailableError. */
+export async function api<T>(path: string, init: RequestInit & { token?: string; timeoutMs?: number } = {}): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (init.body !== undefined) headers['content-type'] = 'application/json';
+  if (init.token) headers.authorization = `Bearer ${init.token}`;
+  const ctrl = new AbortController();
+  const timer = setTimeout(() => ctrl.abort(), init.timeoutMs ?? 30_000);
+  let res: Response;
+  try {
+    res = await fetch(path, { ...init, headers, signal: ctrl.signal });
+  } catch (e) {
+    throw new RunnerUnavailableError((e as Error).message);
+  } finally {
+    clearTimeout(timer);
+  }
+  const type = res.headers.get('content-type') ?? '';
+  if (!type.includes('application/json')) {
+    // A static server answers /api/* with an HTML 404 page or 405: no runner behind this site.
+    if (res.status === 204) return undefined as T;
+    throw new RunnerUnavailableError(`HTTP ${res.status} without JSON`);
+  }
+  const body = (await res.json()) as any;
+  if (!res.ok) {
+    throw new ApiError(res.status, body?.error?.code ?? 'error', body?.error?.message ?? `HTTP ${res.status}`);
+  }
+  return body as T;
+}
+
+let pending: Promise<SessionInfo> | null = null;
+
+async function createSession(renewed: boolean): Promise<SessionInfo> {
+  const s = await api<{ id: string; token: string; expiresAt: string }>('/api/sessions', {
+    method: 'POST',
+    body: JSON.stringify({}),
+  });
+  storeSession({ id: s.id, token: s.token, expiresAt: s.expiresAt });
+  return { ...s, state: 'starting', renewed };
+}
+
+async function resumeOrCreate(): Promise<SessionInfo> {
+  const stored = storedSession();
+  if (stored) {
+    try {
+      const s = await api<{ id: string; state: SessionInfo['state']; expiresAt: string }>(
+        `/api/sessions/${encodeURIComponent(stored.id)}`,
+        { token: stored.token },
+      );
+      if (s.state !== 'stopped') {
+        storeSession({ ...stored, expiresAt: s.expiresAt });
+        return { ...stored, state: s.state, expiresAt: s.expiresAt, renewed: false };
+      }
+    } catch (e) {
+      if (!(e instanceof ApiError) || ![401, 403, 404].includes(e.status)) throw e;
+    }
+    storeSession(null);
+    return createSession(true);
+  }
+  return createSession(false);
+}
+
+/** The current session, created when needed. Concurrent callers share one request. */
+export function ensureSession(opts: { fresh?: boolean } = {}): Promise<SessionInfo> {
+  if (opts.fresh) {
+    storeSession(null);
+    pending = null;
+  }
+  if (!pending) {
+    pending = resumeOrCreate().finally(() => {
+      // Keep the answer briefly so every component of one page uses the same call.
+      setTimeout(() => (pending = null), 2000);
+    });
+  }
+  return pending;
+}
+
+/** Poll until the sandbox is ready (or the timeout passes). */
+export async function waitReady(s: SessionRef, onState?: (state: string) => void, timeoutMs = 180_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  let delay = 500;
+  for (;;) {
+    const info = await api<{ state: SessionInfo['state']; expiresAt: string }>(
+      `/api/sessions/${encodeURIComponent(s.id)}`,
+      { token: s.token },
+    );
+    onState?.(info.state);
+    if (info.state === 'ready') return;
+    if (info.state === 'stopped') throw new ApiError(404, 'stopped', 'session stopped');
+    if (Date.now() > until) throw new Error('the sandbox did not become ready in time');
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 1.5, 3000);
+  }
+}
+
+export async function extendSession(s: SessionRef): Promise<string> {
+  const r = await api<{ expiresAt: string }>(`/api/sessions/${encodeURIComponent(s.id)}/extend`, {
+    method: 'POST',
+    token: s.token,
+    body: JSON.stringify({}),
+  });
+  storeSession({ ...s, expiresAt: r.expiresAt });
+  window.dispatchEvent(new CustomEvent('rl-session-extended', { detail: r.expiresAt }));
+  return r.expiresAt;
+}
+
+export function terminalUrl(s: SessionRef): string {
+  const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${proto}//${location.host}/api/sessions/${encodeURIComponent(s.id)}/terminal?token=${encodeURIComponent(s.token)}`;
+}
+
+export interface CheckResult {
+  lab: string;
+  passed: boolean;
+  criteria: Array<{ id: string; title: string; passed: boolean; message: string }>;
+  durationMs: number;
+}
+
+export function startLab(s: SessionRef, lab: string) {
+  return api<{ lab: string; ready: boolean }>(
+    `/api/sessions/${encodeURIComponent(s.id)}/labs/${encodeURIComponent(lab)}/start`,
+    { method: 'POST', token: s.token, body: JSON.stringify({}), timeoutMs: 180_000 },
+  );
+}
+
+export function checkLab(s: SessionRef, lab: string) {
+  return api<CheckResult>(`/api/sessions/${encodeURIComponent(s.id)}/labs/${encodeURIComponent(lab)}/check`, {
+    method: 'POST',
+    token: s.token,
+    body: JSON.stringify({}),
+    timeoutMs: 120_000,
+  });
+}
