@@ -11,6 +11,8 @@ command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v iptables >/dev/null 2>&1 || need+=(iptables)
 command -v git >/dev/null 2>&1 || need+=(git)
+# npm brings Node 22 itself (package.json devDependency "node"); any Node >= 18 can start it.
+command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 if [ ${#need[@]} -gt 0 ]; then
   log "installing: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
