@@ -5,6 +5,7 @@
 set -euo pipefail
 H=/home/learner
 rm -rf "$H/keys"
+docker image inspect busybox >/dev/null 2>&1 || docker pull -q busybox >/dev/null
 ctx=$(mktemp -d)
 trap 'rm -rf "$ctx"' EXIT
 cat > "$ctx/Dockerfile" <<'DOCKERFILE'

@@ -1,0 +1,183 @@
+import { randomBytes } from 'node:crypto';
+import { defineLab, type CriterionOutcome, type LabContext } from '../../checks/context.ts';
+import { RegistryClient } from '../../checks/registry-client.ts';
+
+const REPO = 'shop/auto';
+const IMAGE = `localhost:5000/${REPO}`;
+const LABEL = 'org.opencontainers.image.revision';
+/** How long after the push the images may take to appear. */
+const WAIT_MS = 120_000;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function short(digest: string | null): string {
+  return digest ? digest.slice(0, 19) + '…' : '—';
+}
+
+/**
+ * Pushes a new commit to main of ~/git/app.git as the learner, from a throwaway clone.
+ * Prints OLD=<sha> and NEW=<sha> before pushing; the push's own output follows.
+ */
+function pushScript(nonce: string): string {
+  return `set -eu
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+if ! git clone -q --branch main "$HOME/git/app.git" "$tmp/app" 2>"$tmp/clone.err"; then
+  echo "CLONE_FAILED"; cat "$tmp/clone.err"; exit 3
+fi
+cd "$tmp/app"
+printf 'registry-lab check %s\\n' '${nonce}' > .registry-lab-check
+git add .registry-lab-check
+git -c user.name='Registry Lab' -c user.email='check@registry-lab.local' -c commit.gpgsign=false commit -q --no-verify -m 'registry-lab: проверка автосборки'
+echo "OLD=$(git rev-parse HEAD~1)"
+echo "NEW=$(git rev-parse HEAD)"
+git push origin HEAD:refs/heads/main 2>&1 || { echo "PUSH_FAILED"; exit 4; }
+`;
+}
+
+/** Hook file as git will look for it (core.hooksPath respected). */
+const HOOK_STATE = `cd "$HOME/git/app.git" 2>/dev/null || { echo NOREPO; exit 0; }
+hp=$(git config core.hooksPath || true)
+[ -n "$hp" ] || hp=hooks
+case "$hp" in /*) ;; *) hp="$PWD/$hp" ;; esac
+f="$hp/post-receive"
+if [ ! -e "$f" ]; then echo "MISSING $f"; elif [ ! -x "$f" ]; then echo "NOTEXEC $f"; else echo "OK $f"; fi`;
+
+/** Anything of a build still running in the workstation (docker CLI, buildx, the hook itself)? */
+const ACTIVITY = `pgrep -f '(^|/)[d]ocker( |$)|[d]ocker-buildx|[b]uildctl|[p]ost-receive' >/dev/null && echo busy || echo idle`;
+
+interface TagState {
+  main: string | null;
+  sha: string | null;
+}
+
+export default defineLab({
+  async setup(ctx: LabContext) {
+    const client = new RegistryClient(ctx.sandbox.registryUrl());
+    await client.deleteRepository(REPO);
+    ctx.state.clear();
+  },
+
+  async check(ctx: LabContext) {
+    const client = new RegistryClient(ctx.sandbox.registryUrl());
+    const fail = (message: string): Record<string, CriterionOutcome> => {
+      const skip = { passed: false, message: 'Проверка не выполнялась: см. первый пункт.' };
+      return { 'builds-on-push': { passed: false, message }, 'same-digest': skip, 'revision-label': skip };
+    };
+
+    const hook = (await ctx.sandbox.exec(HOOK_STATE, { timeoutMs: 5_000 })).stdout.trim();
+    if (hook === 'NOREPO') return fail('Репозитория ~/git/app.git нет. Перезапустите лабораторную, чтобы создать его заново.');
+
+    const mainBefore = await client.headManifest(REPO, 'main');
+    const nonce = randomBytes(8).toString('hex');
+    const pushStart = Date.now();
+    const push = await ctx.sandbox.exec(pushScript(nonce), { timeoutMs: WAIT_MS });
+    const pushEnd = Date.now();
+    const oldRev = /^OLD=([0-9a-f]{40})$/m.exec(push.stdout)?.[1];
+    const newRev = /^NEW=([0-9a-f]{40})$/m.exec(push.stdout)?.[1];
+    if (push.exitCode === 124) {
+      return fail(`Проверочный push в main не завершился за ${WAIT_MS / 1000} с: хук post-receive, похоже, завис (git push ждёт, пока хук закончит работу). Запустите git push из ~/autobuild сами и посмотрите, на чём он останавливается.`);
+    }
+    if (push.stdout.includes('CLONE_FAILED') || !newRev) {
+      return fail(`Не удалось склонировать ветку main из ~/git/app.git: ${(push.stdout + push.stderr).split('\n').slice(-3).join(' ').trim().slice(0, 300)}. Перезапустите лабораторную, если репозиторий испорчен.`);
+    }
+    const pushFailed = push.stdout.includes('PUSH_FAILED');
+    const shaTag = `sha-${newRev.slice(0, 7)}`;
+
+    let state: TagState = { main: null, sha: null };
+    const read = async (): Promise<TagState> => {
+      const [main, sha] = await Promise.all([client.headManifest(REPO, 'main').catch(() => null), client.headManifest(REPO, shaTag).catch(() => null)]);
+      return { main, sha };
+    };
+    let lastChange = pushEnd;
+    let idlePolls = 0;
+    if (!pushFailed) {
+      for (;;) {
+        const now = await read();
+        if (now.main !== state.main || now.sha !== state.sha) lastChange = Date.now();
+        state = now;
+        if (state.sha && state.main === state.sha) break; // done
+        if (Date.now() - pushStart > WAIT_MS) break;
+        // Stop early once nothing is building any more and the registry stayed still.
+        const activity = (await ctx.sandbox.exec(ACTIVITY, { timeoutMs: 5_000 })).stdout.trim();
+        idlePolls = activity === 'idle' ? idlePolls + 1 : 0;
+        if (idlePolls >= 2 && Date.now() - pushEnd >= 3_000 && Date.now() - lastChange >= 3_000) break;
+        await sleep(1_000);
+      }
+    }
+    const waitedS = Math.round((Date.now() - pushStart) / 1000);
+
+    // Put main back where the learner left it, so their clone stays in step.
+    if (oldRev && !pushFailed) {
+      await ctx.sandbox.exec(['git', '-C', `${ctx.sandbox.home}/git/app.git`, 'update-ref', 'refs/heads/main', oldRev, newRev], { timeoutMs: 5_000 }).catch(() => undefined);
+    }
+
+    const labelOf = async (ref: string | null): Promise<string | undefined | null> => {
+      if (!ref) return null;
+      const c = await client.getConfig(REPO, ref).catch(() => null);
+      return c?.config?.config?.Labels?.[LABEL];
+    };
+    const [mainRev, shaRev] = await Promise.all([labelOf(state.main), labelOf(state.sha)]);
+
+    const out: Record<string, CriterionOutcome> = {};
+    const newShort = newRev.slice(0, 7);
+    const mainFresh = !!state.main && (state.main === state.sha || mainRev === newRev || (state.main !== mainBefore && !!state.sha));
+    const hookNote = hook.startsWith('MISSING')
+      ? ` Хука ${hook.slice(8).replace(ctx.sandbox.home, '~')} нет.`
+      : hook.startsWith('NOTEXEC')
+        ? ` Хук ${hook.slice(8).replace(ctx.sandbox.home, '~')} не исполняемый — git его пропускает (chmod +x).`
+        : '';
+    const pushTail = (push.stdout + push.stderr)
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l.startsWith('remote:') && l.length > 8)
+      .slice(-2)
+      .join(' ')
+      .slice(0, 300);
+
+    if (pushFailed) {
+      out['builds-on-push'] = {
+        passed: false,
+        message: `Проверочный push в main отклонён: ${pushTail || (push.stdout + push.stderr).split('\n').slice(-2).join(' ').slice(0, 300)}. Хук post-receive не может отклонить push — проверьте, нет ли в ~/git/app.git хука pre-receive или update.`,
+      };
+    } else if (state.sha && mainFresh) {
+      out['builds-on-push'] = { passed: true, message: `Проверка отправила коммит ${newShort} в main, и через ${waitedS} с в реестре появились ${IMAGE}:main и ${IMAGE}:${shaTag}.` };
+    } else {
+      const missing = [!state.sha && `${IMAGE}:${shaTag}`, !mainFresh && `обновлённого ${IMAGE}:main`].filter(Boolean).join(' и ');
+      out['builds-on-push'] = {
+        passed: false,
+        message: `Проверка отправила коммит ${newShort} в main и ждала ${waitedS} с, но не дождалась ${missing}.${hookNote}${pushTail ? ` Последний вывод хука: ${pushTail}` : ''} Хук ~/git/app.git/hooks/post-receive должен собрать пришедший коммит и отправить оба тега; попробуйте сами: коммит в ~/autobuild и git push.`,
+      };
+    }
+
+    if (state.sha && state.main && state.sha === state.main) {
+      out['same-digest'] = { passed: true, message: `Теги main и ${shaTag} указывают на один манифест ${short(state.sha)}.` };
+    } else if (state.sha && state.main) {
+      out['same-digest'] = {
+        passed: false,
+        message: `Теги указывают на разные манифесты: main → ${short(state.main)}, ${shaTag} → ${short(state.sha)}. Соберите образ один раз с двумя тегами (-t ...:main -t ...:${shaTag}) и отправьте оба.`,
+      };
+    } else {
+      out['same-digest'] = {
+        passed: false,
+        message: `Сравнивать нечего: ${!state.sha ? `тега ${shaTag}` : 'тега main'} для коммита ${newShort} в реестре нет.`,
+      };
+    }
+
+    const rev = state.sha ? shaRev : mainRev;
+    const which = state.sha ? `${IMAGE}:${shaTag}` : `${IMAGE}:main`;
+    if (!state.sha && !state.main) {
+      out['revision-label'] = { passed: false, message: `Проверять нечего: после push в реестре нет ни ${IMAGE}:main, ни ${IMAGE}:${shaTag}.` };
+    } else if (rev === newRev) {
+      out['revision-label'] = { passed: true, message: `Метка ${LABEL} образа ${which} равна отправленному коммиту ${newRev}.` };
+    } else if (!rev) {
+      out['revision-label'] = { passed: false, message: `У образа ${which} нет метки ${LABEL}. Добавьте при сборке --label ${LABEL}=<полный хеш пришедшего коммита>.` };
+    } else {
+      out['revision-label'] = {
+        passed: false,
+        message: `Метка ${LABEL} образа ${which} равна «${String(rev).slice(0, 60)}», а отправлен был коммит ${newRev}. Берите хеш из строки, которую хук читает на stdin (второе поле), а не из рабочего клона.`,
+      };
+    }
+    return out;
+  },
+});

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# expect-fail: pinned-ref, original, resolvable, running
+# В файл записан тег, а не дайджест.
+set -euo pipefail
+mkdir -p ~/deploy
+echo "localhost:5000/shop/web:1.0" > ~/deploy/web.ref
+docker run -d --name web "$(cat ~/deploy/web.ref)"
