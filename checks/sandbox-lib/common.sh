@@ -1,0 +1,44 @@
+# Registry Lab: shell helpers for labs' setup.sh (copied by checks/engine.ts to
+# /opt/registry-lab/lib/ on every lab start). Source it as root:
+#   . "$REGISTRY_LAB_LIB/common.sh"
+# Every function is idempotent.
+
+RL_HOME="${LEARNER_HOME:-/home/learner}"
+
+# Runs a command as the learner, with the learner's HOME (git, docker config...).
+as_learner() {
+  sudo -u learner -H -- "$@"
+}
+
+# Pulls busybox (through the session's mirror) unless it is already there.
+ensure_busybox() {
+  docker image inspect busybox:latest >/dev/null 2>&1 || docker pull -q busybox:latest >/dev/null
+}
+
+# Removes the learner's local tags <repo>:<tag> for the given tags (missing ones ignored).
+#   remove_local_tags localhost:5000/shop/api 1.4.2 1.4 latest
+remove_local_tags() {
+  local repo="$1"; shift
+  local t
+  for t in "$@"; do docker image rm "$repo:$t" >/dev/null 2>&1 || true; done
+}
+
+# Removes every local tag of a repository (e.g. localhost:5000/my-api), keeping the images
+# other names still use.
+remove_local_repo() {
+  local repo="$1" ref
+  docker image ls --format '{{.Repository}}:{{.Tag}}' "$repo" 2>/dev/null | while read -r ref; do
+    case "$ref" in *'<none>'*) continue ;; esac
+    docker image rm "$ref" >/dev/null 2>&1 || true
+  done
+}
+
+# Removes the learner's saved credentials for a registry (docker logout as the learner).
+learner_logout() {
+  as_learner docker logout "$1" >/dev/null 2>&1 || true
+}
+
+# Creates (or empties) a directory in the learner's home, owned by the learner.
+learner_dir() {
+  install -d -o learner -g learner "$1"
+}

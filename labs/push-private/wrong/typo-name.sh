@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# expect-fail: pushed, same-image
+# Опечатка в имени репозитория: myapi вместо my-api.
+set -euo pipefail
+docker tag my-api:v1 localhost:5000/myapi:v1
+docker push localhost:5000/myapi:v1
