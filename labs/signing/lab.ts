@@ -6,6 +6,10 @@ const REPO = 'shop/api';
 const TAG = '1.4.2';
 const IMAGE = `localhost:5000/${REPO}`;
 
+function sigTagOf(digest: string): string {
+  return digest.replace(':', '-').slice(0, 19) + '….sig';
+}
+
 function short(digest: string): string {
   return digest.slice(0, 19) + '…';
 }
@@ -69,7 +73,7 @@ export default defineLab({
     // key-pair
     if (!pub || !key) {
       const missing = [!key && '~/keys/cosign.key', !pub && '~/keys/cosign.pub'].filter(Boolean).join(' и ');
-      out['key-pair'] = { passed: false, message: `Не найден ${missing}. Создайте пару ключей в каталоге ~/keys: cd ~/keys && cosign generate-key-pair (пароль спросит cosign или возьмёт из COSIGN_PASSWORD).` };
+      out['key-pair'] = { passed: false, message: `${!pub && !key ? 'Не найдены' : 'Не найден'} ${missing}. Создайте пару ключей в каталоге ~/keys: cd ~/keys && cosign generate-key-pair (пароль спросит cosign или возьмёт из COSIGN_PASSWORD).` };
     } else {
       const pubProblem = publicKeyProblem(pub);
       const keyProblem = privateKeyProblem(key);
@@ -98,7 +102,7 @@ export default defineLab({
     const original = ctx.state.get<string>('originalDigest');
     const sig = await findCosignSignature(client, REPO, digest);
     if (sig) {
-      out.signed = { passed: true, message: `Для ${IMAGE}@${short(digest)} в реестре есть подпись cosign (тег ${sig.tag}, подписей: ${sig.signatures}).` };
+      out.signed = { passed: true, message: `Для ${IMAGE}@${short(digest)} в реестре есть подпись cosign (тег ${sig.tag.endsWith('.sig') ? sigTagOf(digest) : sig.tag.slice(0, 19) + '…'}, подписей: ${sig.signatures}).` };
     } else {
       const originalSigned = original && original !== digest ? await findCosignSignature(client, REPO, original) : null;
       out.signed = originalSigned
@@ -108,7 +112,7 @@ export default defineLab({
           }
         : {
             passed: false,
-            message: `Для ${IMAGE}@${short(digest)} в реестре нет подписи (тег ${'sha256-…'}.sig не найден). Подпишите образ по дайджесту: cosign sign --key ~/keys/cosign.key --allow-insecure-registry --tlog-upload=false ${IMAGE}@sha256:…`,
+            message: `Для ${IMAGE}@${short(digest)} в реестре нет подписи (тега ${sigTagOf(digest)} нет). Подпишите образ по дайджесту: cosign sign --key ~/keys/cosign.key --allow-insecure-registry --tlog-upload=false ${IMAGE}@sha256:…`,
           };
     }
 
