@@ -113,6 +113,26 @@ describe('docker sandbox provider', { timeout: 300_000 }, () => {
     assert.equal(await objectsOf(`${runnerId}-crashed`), 0);
   });
 
+  it('keeps sessions apart, even for a learner who routes through the shared mirror', async () => {
+    const other = randomBytes(16).toString('base64url');
+    const b = await provider.create(other);
+    try {
+      const a = provider.ops(id);
+      const direct = await a.exec(`curl -s -m 3 -o /dev/null -w '%{http_code}' http://${b.workstationIp}:5000/v2/`, { timeoutMs: 10_000 });
+      assert.notEqual(direct.stdout, '200', 'A reaches B directly');
+      const mirrorIp = (await a.exec("getent hosts mirror | awk '{print $1}'")).stdout.trim();
+      assert.match(mirrorIp, /^\d+\.\d+\.\d+\.\d+$/);
+      const route = await a.exec(`sudo ip route add ${b.workstationIp}/32 via ${mirrorIp} && ip route get ${b.workstationIp}`);
+      assert.equal(route.exitCode, 0, route.stderr);
+      assert.match(route.stdout, new RegExp(`via ${mirrorIp.replace(/\./g, '\\.')}`));
+      const viaMirror = await a.exec(`curl -s -m 3 -o /dev/null -w '%{http_code}' http://${b.workstationIp}:5000/v2/`, { timeoutMs: 15_000 });
+      assert.notEqual(viaMirror.stdout, '200', 'A reaches B through the mirror');
+      await a.exec(`sudo ip route del ${b.workstationIp}/32`);
+    } finally {
+      await provider.destroy(other);
+    }
+  });
+
   it('destroys a sandbox completely', async () => {
     const other = randomBytes(16).toString('base64url');
     await provider.create(other);
