@@ -43,6 +43,23 @@ describe('docker sandbox provider', { timeout: 300_000 }, () => {
     assert.deepEqual(await res.json(), { name: 'smoke/bb', tags: ['1'] });
   });
 
+  it('gives the workstation its own engine, never the host socket, and limits on every container', async () => {
+    const inner = await provider.ops(id).exec("docker info --format '{{.ID}}'");
+    const host = await docker.info();
+    assert.equal(inner.exitCode, 0, inner.stderr);
+    assert.notEqual(inner.stdout.trim(), host.ID);
+    const containers = await docker.listContainers({ all: true, filters: { label: [`${LABEL.session}=${id}`] } });
+    assert.ok(containers.length >= 2);
+    for (const c of containers) {
+      const info = await docker.getContainer(c.Id).inspect();
+      assert.ok(!info.Mounts.some((m) => m.Source?.endsWith('docker.sock')), `${c.Names[0]} sees a docker socket`);
+      assert.ok((info.HostConfig.Memory ?? 0) > 0, `${c.Names[0]} has no memory limit`);
+      assert.ok((info.HostConfig.PidsLimit ?? 0) > 0, `${c.Names[0]} has no pids limit`);
+      assert.equal(info.HostConfig.LogConfig?.Config?.['max-size'], DEFAULT_LIMITS.logMaxSize);
+      assert.equal(info.HostConfig.Privileged, false);
+    }
+  });
+
   it('works as the learner, not root, with passwordless sudo', async () => {
     const ops = provider.ops(id);
     const r = await ops.exec('id -un; pwd; sudo -n id -u');

@@ -22,11 +22,3 @@ export async function ignoreMissing<T>(p: Promise<T>): Promise<T | undefined> {
     throw err;
   }
 }
-
-/** Docker's size strings ("2g", "256m", "512k", "1024") as bytes. */
-export function parseBytes(size: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?$/i.exec(size.trim());
-  if (!m) throw new Error(`not a size: "${size}" (use e.g. 512m or 2g)`);
-  const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[m[2].toLowerCase() as '' | 'k' | 'm' | 'g' | 't'];
-  return Math.round(Number(m[1]) * mult);
-}

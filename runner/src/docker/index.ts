@@ -9,7 +9,6 @@ import type { SandboxLimits, SandboxProvider } from './provider.ts';
 import type { SandboxOps } from '../../../checks/context.ts';
 
 export type { SandboxProvider, SandboxLimits, SandboxInfo, ShellHandle } from './provider.ts';
-export { parseBytes } from './client.ts';
 
 export interface DockerConfig {
   runnerId: string;
