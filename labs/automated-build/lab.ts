@@ -122,11 +122,12 @@ export default defineLab({
     const out: Record<string, CriterionOutcome> = {};
     const newShort = newRev.slice(0, 7);
     const mainFresh = !!state.main && (state.main === state.sha || mainRev === newRev || (state.main !== mainBefore && !!state.sha));
+    const hookPath = hook.slice(hook.indexOf(' ') + 1).replace(ctx.sandbox.home, '~');
     const hookNote = hook.startsWith('MISSING')
-      ? ` Хука ${hook.slice(8).replace(ctx.sandbox.home, '~')} нет.`
+      ? ` Хука ${hookPath} нет: после push git запускает исполняемый файл post-receive из каталога hooks/ голого репозитория.`
       : hook.startsWith('NOTEXEC')
-        ? ` Хук ${hook.slice(8).replace(ctx.sandbox.home, '~')} не исполняемый — git его пропускает (chmod +x).`
-        : '';
+        ? ` Хук ${hookPath} не исполняемый, и git его молча пропускает: chmod +x ${hookPath}.`
+        : ` Хук ${hookPath} должен собрать пришедший коммит и отправить оба тега; попробуйте сами: коммит в ~/autobuild и git push, вывод хука будет в строках «remote:».`;
     const pushTail = (push.stdout + push.stderr)
       .split('\n')
       .map((l) => l.trim())
@@ -146,7 +147,7 @@ export default defineLab({
       const missing = [!state.sha && `${IMAGE}:${shaTag}`, !mainFresh && `обновлённого ${IMAGE}:main`].filter(Boolean).join(' и ');
       out['builds-on-push'] = {
         passed: false,
-        message: `Проверка отправила коммит ${newShort} в main и ждала ${waitedS} с, но не дождалась ${missing}.${hookNote}${pushTail ? ` Последний вывод хука: ${pushTail}` : ''} Хук ~/git/app.git/hooks/post-receive должен собрать пришедший коммит и отправить оба тега; попробуйте сами: коммит в ~/autobuild и git push.`,
+        message: `Проверка отправила коммит ${newShort} в main и ждала ${waitedS} с, но не дождалась ${missing}.${hookNote}${pushTail ? ` Последний вывод хука: ${pushTail}` : ''}`,
       };
     }
 
