@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import { z } from 'zod';
 import type { Config } from '../config.ts';
@@ -84,8 +84,8 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     bodyLimit: config.bodyLimit,
-    maxParamLength: 200,
-    disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace',
+    routerOptions: { maxParamLength: 200 },
+    logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
     frameworkErrors: (error, _req, reply) => {
       const [status, code, message] = FRAMEWORK_CODES[(error as { code?: string }).code ?? ''] ?? [400, 'bad_request', 'The request is malformed.'];
       (reply as unknown as FastifyReply).code(status).send(errorBody(code, message));
@@ -131,7 +131,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   });
 
   const parseBody = <T>(schema: z.ZodType<T>, body: unknown): T => {
-    const r = schema.safeParse(body ?? {});
+    const r = schema.safeParse(body === undefined ? {} : body);
     if (!r.success) throw new ApiError(400, 'invalid_body', describeZodError(r.error));
     return r.data;
   };

@@ -1,0 +1,312 @@
+/** HTTP API and terminal bridge with a fake provider (no Docker): errors, fuzzing, flow control. */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { WebSocket } from 'ws';
+import { createRunner, type Runner } from '../../runner/src/app.ts';
+import { createFakeProvider, type FakeProvider } from './fake-provider.ts';
+import { api, openTerminal, rawUpgrade, sleep, uniqueRunnerId, wsUrl } from '../runner/helpers.ts';
+import type { LabEngine } from '../../runner/src/labs/service.ts';
+
+const fakeEngine: LabEngine = {
+  async loadLabs() {
+    return [
+      {
+        definition: {
+          id: 'demo',
+          title: 'Demo lab',
+          order: 1,
+          section: 'private-registry',
+          summary: 'A demo',
+          criteria: [{ id: 'pushed', title: 'Image pushed', required: true }],
+          hints: [],
+          checkTimeoutMs: 1000,
+        },
+      },
+      {
+        definition: {
+          id: 'broken',
+          title: 'Broken lab',
+          order: 2,
+          section: 'x',
+          summary: 'Setup fails',
+          criteria: [{ id: 'c', title: 'Crit', required: true }],
+          hints: [],
+          checkTimeoutMs: 1000,
+        },
+      },
+    ];
+  },
+  async startLab(lab, ctx) {
+    if (lab.definition.id === 'broken') throw new Error('setup.sh exited with 1');
+    ctx.state.set('started', (ctx.state.get<number>('started') ?? 0) + 1);
+  },
+  async checkLab(_lab, ctx) {
+    const started = ctx.state.get('started') === 1;
+    return {
+      passed: started,
+      criteria: [{ id: 'pushed', title: 'Image pushed', passed: started, message: started ? 'Образ найден.' : 'Сначала запустите лабораторную.', required: true }],
+      durationMs: 1,
+    };
+  },
+  createLabState() {
+    const m = new Map<string, unknown>();
+    return { get: <T>(k: string) => m.get(k) as T | undefined, set: (k, v) => void m.set(k, v), clear: () => m.clear() };
+  },
+};
+
+describe('runner HTTP + terminal (fake provider)', () => {
+  let runner: Runner;
+  let provider: FakeProvider;
+  let base: string;
+
+  before(async () => {
+    provider = createFakeProvider();
+    runner = await createRunner(
+      {
+        port: 0,
+        runnerId: uniqueRunnerId('unit'),
+        warmPoolSize: 0,
+        maxSessions: 6,
+        maxSessionsPerClient: 6,
+        logLevel: 'silent',
+        siteDir: '/nonexistent-site',
+        terminalMaxFrame: 1024 * 1024,
+      },
+      { provider, labEngine: async () => fakeEngine },
+    );
+    base = runner.url;
+  });
+  after(async () => {
+    await runner.close();
+    assert.equal(provider.live.size, 0);
+  });
+
+  test('session lifecycle over HTTP', async () => {
+    const c = await api(base, 'POST', '/api/sessions', { body: { name: 'Ann' } });
+    assert.equal(c.status, 201);
+    assert.ok(c.json.id && c.json.token && c.json.expiresAt);
+    assert.equal(c.json.lab, null);
+    const g = await api(base, 'GET', `/api/sessions/${c.json.id}`, { token: c.json.token });
+    assert.equal(g.status, 200);
+    assert.ok(['starting', 'ready'].includes(g.json.state));
+    const e = await api(base, 'POST', `/api/sessions/${c.json.id}/extend`, { token: c.json.token });
+    assert.equal(e.status, 200);
+    assert.ok(Date.parse(e.json.expiresAt) >= Date.parse(c.json.expiresAt));
+    const d = await api(base, 'DELETE', `/api/sessions/${c.json.id}`, { token: c.json.token });
+    assert.equal(d.status, 204);
+    assert.ok(!provider.live.has(c.json.id));
+    const g2 = await api(base, 'GET', `/api/sessions/${c.json.id}`, { token: c.json.token });
+    assert.equal(g2.json.state, 'stopped');
+  });
+
+  test('errors: 404, 401, 400 naming the field, 413, malformed JSON; never 500', async () => {
+    const c = await api(base, 'POST', '/api/sessions', {});
+    assert.equal(c.status, 201);
+    const { id, token } = c.json;
+    const cases: [string, string, Parameters<typeof api>[3], number][] = [
+      ['GET', '/api/sessions/unknownunknownunknown', { token }, 404],
+      ['GET', `/api/sessions/${id}`, {}, 401],
+      ['GET', `/api/sessions/${id}`, { token: 'x'.repeat(43) }, 401],
+      ['GET', `/api/sessions/${id}`, { headers: { authorization: 'Basic abc' } }, 401],
+      ['POST', '/api/sessions', { rawBody: '{"lab":', headers: { 'content-type': 'application/json' } }, 400],
+      ['POST', '/api/sessions', { rawBody: 'null', headers: { 'content-type': 'application/json' } }, 400],
+      ['POST', '/api/sessions', { rawBody: '[1,2]', headers: { 'content-type': 'application/json' } }, 400],
+      ['POST', '/api/sessions', { rawBody: '"str"', headers: { 'content-type': 'application/json' } }, 400],
+      ['POST', '/api/sessions', { body: { lab: 42 } }, 400],
+      ['POST', '/api/sessions', { body: { lab: '../../etc' } }, 400],
+      ['POST', '/api/sessions', { body: { lab: 'nope' } }, 400],
+      ['POST', '/api/sessions', { body: { name: 'x'.repeat(500) } }, 400],
+      ['POST', '/api/sessions', { body: { __proto__: { polluted: 1 }, constructor: 1 } as any }, 201],
+      ['POST', '/api/sessions', { rawBody: JSON.stringify({ name: 'x'.repeat(70_000) }), headers: { 'content-type': 'application/json' } }, 413],
+      ['POST', '/api/sessions', { rawBody: 'lab=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 415],
+      ['POST', '/api/sessions', { rawBody: '\u0000\u0001\u0002', headers: { 'content-type': 'application/json' } }, 400],
+      ['POST', `/api/sessions/${id}/labs/nope/check`, { token }, 404],
+      ['POST', `/api/sessions/${id}/labs/..%2F..%2Fetc/start`, { token }, 404],
+      ['GET', '/api/sessions/%E0%A4%A/x', {}, 400],
+      ['GET', '/api/nothing-here', {}, 404],
+      ['PUT', `/api/sessions/${id}`, { token }, 404],
+      ['GET', `/api/sessions/${id}/terminal`, { token }, 426],
+    ];
+    for (const [method, path, opts, status] of cases) {
+      const r = await api(base, method, path, opts);
+      assert.equal(r.status, status, `${method} ${path} ${JSON.stringify(opts).slice(0, 80)} -> ${r.status} ${r.text.slice(0, 200)}`);
+      if (status >= 400) {
+        assert.equal(typeof r.json?.error?.code, 'string', `${method} ${path}: ${r.text.slice(0, 200)}`);
+        assert.equal(typeof r.json?.error?.message, 'string');
+      }
+      if (r.status === 201) await api(base, 'DELETE', `/api/sessions/${r.json.id}`, { token: r.json.token });
+    }
+    const named = await api(base, 'POST', '/api/sessions', { body: { lab: 42 } });
+    assert.match(named.json.error.message, /body\.lab/);
+    // Random garbage bodies never produce a 500.
+    for (let i = 0; i < 40; i++) {
+      const bytes = Buffer.from(Array.from({ length: 1 + ((i * 37) % 200) }, (_, j) => (i * 31 + j * 17) % 256));
+      const r = await api(base, 'POST', i % 2 ? '/api/sessions' : `/api/sessions/${id}/extend`, {
+        rawBody: bytes,
+        token: i % 3 ? token : undefined,
+        headers: { 'content-type': 'application/json' },
+      });
+      assert.ok(r.status < 500, `fuzz ${i}: ${r.status} ${r.text}`);
+      if (r.status === 201) await api(base, 'DELETE', `/api/sessions/${r.json.id}`, { token: r.json.token });
+    }
+    // A raw malformed HTTP request does not take the runner down.
+    await new Promise<void>((resolve) => {
+      const s = connect(runner.port, '127.0.0.1', () => s.end('GARBAGE / HTTP/9.9\r\n\r\n'));
+      s.on('close', () => resolve());
+      s.on('error', () => resolve());
+      s.resume();
+    });
+    const h = await api(base, 'GET', '/api/health');
+    assert.equal(h.status, 200);
+    assert.equal(h.json.ok, true);
+    await api(base, 'DELETE', `/api/sessions/${id}`, { token });
+  });
+
+  test('site placeholder when not built', async () => {
+    const r = await api(base, 'GET', '/');
+    assert.equal(r.status, 200);
+    assert.match(r.text, /npm run build:site/);
+  });
+
+  test('labs: list, start, check, lab at creation, setup errors reported as labError', async () => {
+    const l = await api(base, 'GET', '/api/labs');
+    assert.equal(l.status, 200);
+    assert.deepEqual(l.json[0].criteria, [{ id: 'pushed', title: 'Image pushed' }]);
+    assert.equal(l.json[0].section, 'private-registry');
+    const c = await api(base, 'POST', '/api/sessions', { body: { lab: 'demo' } });
+    const { id, token } = c.json;
+    assert.equal(c.json.lab, 'demo');
+    const s = await api(base, 'POST', `/api/sessions/${id}/labs/demo/start`, { token });
+    assert.equal(s.status, 200);
+    assert.deepEqual(s.json, { lab: 'demo', ready: true });
+    const chk = await api(base, 'POST', `/api/sessions/${id}/labs/demo/check`, { token });
+    assert.equal(chk.status, 200);
+    assert.equal(chk.json.passed, true, JSON.stringify(chk.json));
+    assert.equal(chk.json.criteria[0].message, 'Образ найден.');
+    const b = await api(base, 'POST', '/api/sessions', { body: { lab: 'broken' } });
+    await sleep(200);
+    const g = await api(base, 'GET', `/api/sessions/${b.json.id}`, { token: b.json.token });
+    assert.match(g.json.labError, /setup\.sh exited with 1/);
+    const bs = await api(base, 'POST', `/api/sessions/${b.json.id}/labs/broken/start`, { token: b.json.token });
+    assert.equal(bs.status, 500);
+    assert.equal(bs.json.error.code, 'lab_start_failed');
+    await api(base, 'DELETE', `/api/sessions/${id}`, { token });
+    await api(base, 'DELETE', `/api/sessions/${b.json.id}`, { token: b.json.token });
+  });
+
+  test('terminal: refusals before upgrade (404, 401, 403) with JSON bodies', async () => {
+    const c = await api(base, 'POST', '/api/sessions', {});
+    const { id, token } = c.json;
+    let r = await rawUpgrade(base, `/api/sessions/unknownunknownunknown/terminal?token=${token}`);
+    assert.equal(r.status, 404);
+    assert.equal(r.body.error.code, 'unknown_session');
+    r = await rawUpgrade(base, `/api/sessions/${id}/terminal?token=wrong`);
+    assert.equal(r.status, 401);
+    r = await rawUpgrade(base, `/api/sessions/${id}/terminal`);
+    assert.equal(r.status, 401);
+    r = await rawUpgrade(base, `/api/sessions/${id}/terminal?token=${token}`, { origin: 'http://evil.example' });
+    assert.equal(r.status, 403);
+    r = await rawUpgrade(base, `/api/sessions/${id}/terminal?token=${token}`, { origin: `http://localhost:${runner.port}` });
+    assert.equal(r.status, 101);
+    r = await rawUpgrade(base, `/elsewhere`);
+    assert.equal(r.status, 404);
+    await sleep(50);
+    await api(base, 'DELETE', `/api/sessions/${id}`, { token });
+  });
+
+  test('terminal: echo, resize clamping, junk control, exit event', async () => {
+    const c = await api(base, 'POST', '/api/sessions', {});
+    const { id, token } = c.json;
+    const t = await openTerminal(base, id, token, { origin: base });
+    await t.waitEvent('ready');
+    await t.waitFor('$ ');
+    t.send('echo hello\r');
+    await t.waitFor(/hello\r\n/);
+    provider.resizes.length = 0;
+    for (const m of ['not json', '{}', '[]', 'null', '{"type":"resize","cols":0,"rows":0}', '{"type":"resize","cols":"a","rows":{}}', '{"type":"what"}', '{"type":"ack","bytes":-5}']) {
+      t.control(m);
+    }
+    t.control({ type: 'resize', cols: 99999, rows: 99999 });
+    t.control({ type: 'resize', cols: 500, rows: 200 }); // unchanged after clamping: no resize
+    t.control({ type: 'resize', cols: 120, rows: 40 });
+    t.send('echo still-alive\r');
+    await t.waitFor('still-alive\r\n');
+    assert.deepEqual(provider.resizes, [
+      { cols: 500, rows: 200 },
+      { cols: 120, rows: 40 },
+    ]);
+    t.send('exit 3\r');
+    const ev = await t.waitEvent('exit');
+    assert.equal(ev.code, 3);
+    const closed = await t.closed;
+    assert.equal(closed.code, 1000);
+    await api(base, 'DELETE', `/api/sessions/${id}`, { token });
+  });
+
+  test('terminal: oversized frame closes with 1009; a 1 MB paste in frames arrives whole', async () => {
+    const c = await api(base, 'POST', '/api/sessions', {});
+    const { id, token } = c.json;
+    const big = await openTerminal(base, id, token);
+    await big.waitEvent('ready');
+    big.send(Buffer.alloc(1024 * 1024 + 10, 97));
+    assert.equal((await big.closed).code, 1009);
+    const t = await openTerminal(base, id, token);
+    await t.waitFor('$ ');
+    t.send('count\r');
+    await sleep(20);
+    const chunk = Buffer.alloc(64 * 1024, 98);
+    for (let i = 0; i < 16; i++) t.send(chunk);
+    t.send(Buffer.from([4]));
+    await t.waitFor(`COUNT=${16 * 64 * 1024}`, 20_000);
+    t.close();
+    assert.equal((await api(base, 'GET', '/api/health')).status, 200);
+    await api(base, 'DELETE', `/api/sessions/${id}`, { token });
+  });
+
+  test('terminal: `yes` with a client that does not read keeps memory bounded; acks pause output', async () => {
+    const c = await api(base, 'POST', '/api/sessions', {});
+    const { id, token } = c.json;
+    // A client that stops reading: the TCP socket is paused after the prompt.
+    const ws = new WebSocket(wsUrl(base, id, token));
+    await new Promise((r) => ws.once('open', r));
+    await new Promise<void>((r) => ws.on('message', (_d, bin) => bin && r()));
+    const rss0 = process.memoryUsage().rss;
+    ws.send(Buffer.from('yes\r'));
+    await sleep(300);
+    (ws as unknown as { _socket: import('node:net').Socket })._socket.pause();
+    await sleep(1500);
+    const grown = process.memoryUsage().rss - rss0;
+    assert.ok(grown < 150 * 1024 * 1024, `rss grew by ${grown}`);
+    ws.terminate();
+
+    // Ack-based flow control: without acks beyond the first, output stops near 2 MiB.
+    const t = await openTerminal(base, id, token);
+    await t.waitFor('$ ');
+    t.control({ type: 'ack', bytes: 0 });
+    t.send('yes\r');
+    await sleep(1000);
+    const n1 = t.bytes();
+    await sleep(500);
+    const n2 = t.bytes();
+    assert.ok(n2 < 4 * 1024 * 1024, `received ${n2} bytes without acking`);
+    assert.equal(n1, n2, 'output paused');
+    t.control({ type: 'ack', bytes: n2 });
+    await sleep(300);
+    assert.ok(t.bytes() > n2, 'output resumed after ack');
+    t.send(Buffer.from([3]));
+    t.close();
+    await api(base, 'DELETE', `/api/sessions/${id}`, { token });
+  });
+
+  test('terminal: session end closes terminals with an ended event', async () => {
+    const c = await api(base, 'POST', '/api/sessions', {});
+    const { id, token } = c.json;
+    const t = await openTerminal(base, id, token);
+    await t.waitEvent('ready');
+    await api(base, 'DELETE', `/api/sessions/${id}`, { token });
+    const ev = await t.waitEvent('ended').catch(() => null);
+    assert.equal(ev?.reason, 'deleted');
+    assert.equal((await t.closed).code, 1001);
+  });
+});
