@@ -224,6 +224,7 @@ function scriptEnv(lab: LoadedLab, ctx: LabContext): Record<string, string> {
     LEARNER: 'learner',
     LEARNER_HOME: ctx.sandbox.home,
     REGISTRY_LAB_LIB: SANDBOX_LIB_DIR,
+    BASH_ENV: `${SANDBOX_LIB_DIR}/errtrap.sh`,
   };
 }
 
