@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# expect-fail: pushed, same-image
+# Push без docker login: реестр отвечает «no basic auth credentials».
+docker tag shop/api:dev localhost:5001/team/api:1.0
+docker push localhost:5001/team/api:1.0
+exit 0
