@@ -1,0 +1,142 @@
+/**
+ * Shared pieces of the browser end-to-end tests: site build check, a tiny static server
+ * (the "static deployment": no runner behind /api), Chromium launch, axe-core runs.
+ */
+import { spawnSync } from 'node:child_process';
+import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, extname, join, normalize, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const DIST = join(REPO, 'site', 'dist');
+export const AXE_PATH = join(REPO, 'node_modules', 'axe-core', 'axe.min.js');
+
+/** Builds the site once when site/dist is missing (the normal flow builds it before the e2e suites). */
+export function ensureSiteBuilt() {
+  if (existsSync(join(DIST, 'index.html'))) return;
+  const r = spawnSync(process.execPath, [join(REPO, 'scripts', 'build-site.ts')], { cwd: REPO, stdio: 'inherit', timeout: 300_000 });
+  if (r.status !== 0) throw new Error('site build failed');
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.json': 'application/json',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.xml': 'application/xml',
+  '.txt': 'text/plain; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.woff2': 'font/woff2',
+};
+
+export interface StaticServer {
+  url: string;
+  close(): Promise<void>;
+  /** bytes served per path, to measure page weights */
+  served: Map<string, number>;
+}
+
+/** Serves a folder like a static host would: no /api, HTML 404 page for anything unknown. */
+export async function startStaticServer(root = DIST): Promise<StaticServer> {
+  const served = new Map<string, number>();
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    let path = normalize(decodeURIComponent(url.pathname));
+    let file = join(root, path);
+    if (!file.startsWith(root + sep) && file !== root) {
+      res.writeHead(400).end();
+      return;
+    }
+    if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
+    if (!existsSync(file)) {
+      res.writeHead(404, { 'content-type': 'text/html; charset=utf-8' });
+      const notFound = join(root, '404.html');
+      if (existsSync(notFound)) createReadStream(notFound).pipe(res);
+      else res.end('<!doctype html><title>404</title>Not found');
+      return;
+    }
+    path = '/' + relative(root, file).split(sep).join('/');
+    served.set(path, statSync(file).size);
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+    createReadStream(file).pipe(res);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    served,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    timeout: 60_000,
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}
+
+/** Every built HTML page as a site path ("/", "/docker-hub/", "/labs/x/", "/en/…", "/404.html"). */
+export function builtPages(root = DIST): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const p = join(dir, name);
+      if (statSync(p).isDirectory()) {
+        if (name === '_astro' || name === 'pagefind') continue;
+        walk(p);
+      } else if (name.endsWith('.html')) {
+        const rel = '/' + relative(root, p).split(sep).join('/');
+        out.push(rel.endsWith('/index.html') ? rel.slice(0, -'index.html'.length) : rel);
+      }
+    }
+  };
+  walk(root);
+  return out.sort();
+}
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[]; failureSummary?: string }[];
+}
+
+/** Runs axe-core (WCAG 2.1 A/AA) on the page; returns the violations. */
+export async function runAxe(page: Page): Promise<AxeViolation[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE_PATH });
+  return page.evaluate(async () => {
+    const r = await (window as any).axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+      resultTypes: ['violations'],
+    });
+    return r.violations.map((v: any) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.slice(0, 5).map((n: any) => ({ target: n.target, failureSummary: n.failureSummary })),
+    }));
+  });
+}
+
+export function formatViolations(where: string, v: AxeViolation[]): string {
+  return v
+    .map((x) => `${where}: [${x.impact}] ${x.id}: ${x.help}\n${x.nodes.map((n) => `    ${n.target.join(' ')} — ${n.failureSummary ?? ''}`).join('\n')}`)
+    .join('\n');
+}
+
+/** Resolves after `ms`, for bounded polling. */
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
