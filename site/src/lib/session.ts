@@ -159,9 +159,11 @@ export async function extendSession(s: SessionRef): Promise<string> {
   return r.expiresAt;
 }
 
-export function terminalUrl(s: SessionRef): string {
+/** WebSocket URL of a new shell; `size` (the runner's extension) opens the pty at the fitted size. */
+export function terminalUrl(s: SessionRef, size?: { cols: number; rows: number }): string {
   const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  return `${proto}//${location.host}/api/sessions/${encodeURIComponent(s.id)}/terminal?token=${encodeURIComponent(s.token)}`;
+  const dims = size && size.cols > 0 && size.rows > 0 ? `&cols=${size.cols}&rows=${size.rows}` : '';
+  return `${proto}//${location.host}/api/sessions/${encodeURIComponent(s.id)}/terminal?token=${encodeURIComponent(s.token)}${dims}`;
 }
 
 export interface CheckResult {

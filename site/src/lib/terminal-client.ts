@@ -211,7 +211,8 @@ export class TerminalClient {
   private openSocket() {
     if (this.disposed || !this.session) return;
     this.setState('connecting', this.host.ui['term.connecting']!);
-    const ws = new WebSocket(terminalUrl(this.session));
+    this.doFit();
+    const ws = new WebSocket(terminalUrl(this.session, { cols: this.term.cols, rows: this.term.rows }));
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
     this.lastSize = { cols: 0, rows: 0 };

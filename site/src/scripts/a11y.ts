@@ -4,7 +4,7 @@
  *  - Starlight's search button shows a "Ctrl K" hint that is not part of its accessible name
  *    (axe: label-content-name-mismatch); the shortcut is announced through aria-keyshortcuts instead.
  */
-function markScrollables() {
+export function markScrollables() {
   document
     .querySelectorAll<HTMLElement>('.sl-markdown-content pre, .sl-markdown-content table, .rl-solution-code pre')
     .forEach((el) => {
