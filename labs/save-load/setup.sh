@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Лаба save-load (от root, идемпотентно): образ shop/api:dev на месте (собирается, если его
+# нет), каталога ~/transfer нет. ID образа записывает lab.ts (afterSetup).
+set -euo pipefail
+. "$REGISTRY_LAB_LIB/common.sh"
+. "$REGISTRY_LAB_LIB/shop.sh"
+
+rm -rf "$RL_HOME/transfer"
+ensure_shop_dev

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# expect-fail: contains-image
+# Образ сохранён по IMAGE ID: в архиве нет его имени, после docker load он станет <none>:<none>.
+set -euo pipefail
+mkdir -p ~/transfer
+docker save "$(docker image inspect --format '{{.Id}}' shop/api:dev)" > ~/transfer/shop-api.tar
