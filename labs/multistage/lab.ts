@@ -18,26 +18,27 @@ function mb(bytes: number): string {
 
 /** What in one layer betrays a Go toolchain or Go sources (a few examples of each). */
 export function inspectLayer(entries: LayerEntry[]): LayerVerdict {
-  const toolchain: string[] = [];
+  const toolchain = new Set<string>();
   const sources: string[] = [];
   for (const e of entries) {
     const p = e.path;
     const base = p.slice(p.lastIndexOf('/') + 1);
     if (base.startsWith('.wh.')) continue; // whiteouts delete, they add nothing
     const isDir = e.type === 'directory';
-    if (
-      /^usr\/local\/go(\/|$)/.test(p) ||
-      /^usr\/lib\/go(-[0-9.]+)?(\/|$)/.test(p) ||
-      /^usr\/share\/go(-[0-9.]+)?(\/|$)/.test(p) ||
-      (!isDir && (base === 'go' || base === 'gofmt') && /(^|\/)bin\/[^/]+$/.test(p)) ||
-      (!isDir && /(^|\/)pkg\/tool\/[^/]+\/compile$/.test(p))
-    ) {
-      if (toolchain.length < 3) toolchain.push('/' + p);
+    const root = /^(usr\/local\/go|usr\/lib\/go(?:-[0-9.]+)?|usr\/share\/go(?:-[0-9.]+)?)(?:\/|$)/.exec(p);
+    if (root) {
+      if (toolchain.size < 5) toolchain.add('/' + root[1]);
+    } else if (!isDir && (base === 'go' || base === 'gofmt') && /(^|\/)bin\/[^/]+$/.test(p)) {
+      if (toolchain.size < 5) toolchain.add('/' + p);
+    } else if (!isDir && /(^|\/)pkg\/tool\/[^/]+\/compile$/.test(p)) {
+      if (toolchain.size < 5) toolchain.add('/' + p);
     } else if (!isDir && base.endsWith('.go') && base.length > 3) {
-      if (sources.length < 3) sources.push('/' + p);
+      if (sources.length < 50) sources.push('/' + p);
     }
   }
-  return { toolchain, sources };
+  // The learner's own files first, documentation examples of the base image last.
+  sources.sort((a, b) => Number(a.startsWith('/usr/share/')) - Number(b.startsWith('/usr/share/')));
+  return { toolchain: [...toolchain], sources: sources.slice(0, 3) };
 }
 
 function isRootUser(user: string | undefined): boolean {
