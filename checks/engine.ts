@@ -285,7 +285,7 @@ export async function checkLab(lab: LoadedLab, ctx: LabContext): Promise<CheckRe
   } catch (err) {
     problem =
       err instanceof CheckTimeout
-        ? `Проверка не уложилась в ${Math.round(timeoutMs / 100) / 10} с, поэтому этот пункт не проверен. Подождите, пока завершатся запущенные команды (например, docker push), и проверьте ещё раз.`
+        ? `Проверка не уложилась в ${String(Math.round(timeoutMs / 100) / 10).replace('.', ',')} с, поэтому этот пункт не проверен. Подождите, пока завершатся запущенные команды (например, docker push), и проверьте ещё раз.`
         : checkerProblemMessage(err);
   } finally {
     clearTimeout(timer);
