@@ -96,8 +96,15 @@ export function bridge(opts: {
   };
   socket.on('drain', maybeResume);
 
+  /** Resizes in flight: input waits for them so keystrokes never overtake a resize. */
+  let holding = 0;
+  const flushPending = () => {
+    for (const b of pending.splice(0)) writeInput(b);
+    if (!inputPaused && !closed) ws.resume();
+  };
+
   const writeInput = (buf: Buffer) => {
-    if (!shell) {
+    if (!shell || holding > 0) {
       pending.push(buf);
       return;
     }
@@ -127,7 +134,16 @@ export function bridge(opts: {
         const s = clampSize(m.cols, m.rows);
         if (!s || (s.cols === size.cols && s.rows === size.rows)) return;
         size = s;
-        if (shell) void shell.resize(s.cols, s.rows).catch(() => {});
+        if (shell) {
+          holding++;
+          ws.pause();
+          void shell
+            .resize(s.cols, s.rows)
+            .catch(() => {})
+            .finally(() => {
+              if (--holding === 0 && !closed) flushPending();
+            });
+        }
         return;
       }
       case 'ack': {
@@ -243,8 +259,7 @@ export function bridge(opts: {
         });
         sendJson({ type: 'ready', cols: size.cols, rows: size.rows, expiresAt: new Date(session.expiresAt).toISOString() });
         if (sessions.isExpiringSoon(session)) onExpiring(session);
-        for (const b of pending.splice(0)) writeInput(b);
-        if (!inputPaused) ws.resume();
+        flushPending();
       },
       (err) => {
         if (closed) return;
