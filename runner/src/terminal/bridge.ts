@@ -190,8 +190,11 @@ export function bridge(opts: {
   }, t.pingIntervalMs);
   ping.unref();
 
+  let warnedFor = 0;
   const onExpiring = (s: Session) => {
-    if (s === session) sendJson({ type: 'expiring', expiresAt: new Date(s.expiresAt).toISOString() });
+    if (s !== session || warnedFor === s.expiresAt) return;
+    warnedFor = s.expiresAt;
+    sendJson({ type: 'expiring', expiresAt: new Date(s.expiresAt).toISOString() });
   };
   const onExtended = (s: Session) => {
     if (s === session) sendJson({ type: 'extended', expiresAt: new Date(s.expiresAt).toISOString() });
