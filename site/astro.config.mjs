@@ -22,6 +22,7 @@ const sections = [
   { slug: 'summary', en: 'Summary' },
 ];
 const docsDir = join(siteRoot, 'src/content/docs');
+/** @param {string} slug */
 const hasPage = (slug) => ['.mdx', '.md'].some((ext) => existsSync(join(docsDir, slug + ext)));
 
 /** Labs for the sidebar (validation with the full schema happens in src/content.config.ts). */
@@ -47,7 +48,6 @@ export default defineConfig({
   site: 'http://127.0.0.1:4321',
   trailingSlash: 'ignore',
   devToolbar: { enabled: false },
-  telemetry: false,
   vite: {
     resolve: { alias: { '~': fileURLToPath(new URL('./src', import.meta.url)) } },
     server: { fs: { allow: [siteRoot, labsDir, resolve(siteRoot, '..')] } },

@@ -3,7 +3,8 @@
  * (the "static deployment": no runner behind /api), Chromium launch, axe-core runs.
  */
 import { spawnSync } from 'node:child_process';
-import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
+import { cpSync, createReadStream, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, extname, join, normalize, relative, resolve, sep } from 'node:path';
@@ -19,6 +20,17 @@ export function ensureSiteBuilt() {
   if (existsSync(join(DIST, 'index.html'))) return;
   const r = spawnSync(process.execPath, [join(REPO, 'scripts', 'build-site.ts')], { cwd: REPO, stdio: 'inherit', timeout: 300_000 });
   if (r.status !== 0) throw new Error('site build failed');
+}
+
+/**
+ * A private copy of site/dist for one test file, so a site rebuild running at the same time
+ * (other engineers, other suites) cannot swap files under the browser. Remove it with `dispose()`.
+ */
+export function snapshotSite(): { dir: string; dispose(): void } {
+  ensureSiteBuilt();
+  const dir = mkdtempSync(join(tmpdir(), 'rl-site-'));
+  cpSync(DIST, dir, { recursive: true });
+  return { dir, dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 const TYPES: Record<string, string> = {

@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import {
   builtPages,
-  ensureSiteBuilt,
   formatViolations,
   launchBrowser,
   runAxe,
+  snapshotSite,
   startStaticServer,
   type StaticServer,
 } from './helpers.ts';
@@ -21,10 +21,11 @@ describe('site (static deployment)', { timeout: 300_000 }, () => {
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
+  let site: ReturnType<typeof snapshotSite>;
 
   before(async () => {
-    ensureSiteBuilt();
-    server = await startStaticServer();
+    site = snapshotSite();
+    server = await startStaticServer(site.dir);
     browser = await launchBrowser();
     context = await browser.newContext({ locale: 'ru-RU' });
     context.setDefaultTimeout(15_000);
@@ -33,6 +34,7 @@ describe('site (static deployment)', { timeout: 300_000 }, () => {
   after(async () => {
     await browser?.close();
     await server?.close();
+    site?.dispose();
   });
 
   test('reading a section: Russian chrome, sidebar order, content, English fallback', async () => {
@@ -166,7 +168,7 @@ describe('site (static deployment)', { timeout: 300_000 }, () => {
     await q.getByRole('button').click();
     await q.locator('.rl-feedback.is-correct').waitFor();
 
-    const lab = builtPages().find((p) => p.startsWith('/labs/'));
+    const lab = builtPages(site.dir).find((p) => p.startsWith('/labs/'));
     if (lab) {
       await page.goto(server.url + lab);
       await page.getByRole('button', { name: 'Проверить', exact: true }).click();
@@ -184,6 +186,50 @@ describe('site (static deployment)', { timeout: 300_000 }, () => {
     page.off('request', listener);
     assert.ok(!requests.some((u) => u.includes('terminal-client')), 'xterm is not loaded on a page without a terminal');
     assert.ok(await page.locator('.rl-run').first().isHidden().catch(() => true), 'no "run in terminal" buttons without a terminal');
+  });
+
+  test('page weights: JavaScript on a text-only page vs a terminal page', async (t) => {
+    const measure = async (path: string, scroll: boolean) => {
+      const p = await context.newPage();
+      const sizes = new Map<string, number>();
+      p.on('response', async (r) => {
+        const type = r.request().resourceType();
+        if (type !== 'script') return;
+        try {
+          sizes.set(new URL(r.url()).pathname, (await r.body()).length);
+        } catch {
+          /* aborted */
+        }
+      });
+      await p.goto(server.url + path, { waitUntil: 'load' });
+      await p.waitForTimeout(300);
+      if (scroll) {
+        await p.locator('rl-terminal').first().scrollIntoViewIfNeeded();
+        await p.locator('rl-terminal[data-state="unavailable"]').first().waitFor({ timeout: 20_000 });
+      }
+      await p.waitForTimeout(300);
+      await p.close();
+      let total = 0;
+      let search = 0;
+      for (const [k, v] of sizes) {
+        total += v;
+        // Starlight's search UI (Pagefind) loads on idle on every page; it is not ours to trim
+        if (k.includes('/pagefind/') || k.includes('ui-core')) search += v;
+      }
+      return { total, own: total - search, xterm: [...sizes.keys()].some((k) => k.includes('terminal-client')) };
+    };
+    const text = await measure('/automated-builds/', false);
+    const termTop = await measure('/docker-hub/', false);
+    const termOpen = await measure('/docker-hub/', true);
+    const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
+    const line = (what: string, m: { total: number; own: number }) =>
+      t.diagnostic(`${what}: ${kb(m.total)} JS (uncompressed); without Starlight's search UI ${kb(m.own)}`);
+    line('text-only page /automated-builds/ (quiz)', text);
+    line('terminal page /docker-hub/ before the terminal is reached', termTop);
+    line('terminal page /docker-hub/ after the terminal opened', termOpen);
+    assert.ok(!text.xterm && !termTop.xterm, 'xterm.js is not loaded before the terminal is needed');
+    assert.ok(termOpen.xterm, 'xterm.js loads when the terminal is reached');
+    assert.ok(text.own < 40 * 1024, `a text-only page stays light: ${kb(text.own)}`);
   });
 
   test('search (Pagefind) finds Russian words, inflected forms too', async () => {
@@ -230,7 +276,7 @@ describe('site (static deployment)', { timeout: 300_000 }, () => {
   });
 
   test('axe: every page passes (light, desktop)', async () => {
-    const pages = builtPages();
+    const pages = builtPages(site.dir);
     assert.ok(pages.length >= 3, `pages: ${pages.join(', ')}`);
     const problems: string[] = [];
     const ctx = await browser.newContext({ colorScheme: 'light', viewport: { width: 1280, height: 900 } });
@@ -254,7 +300,7 @@ describe('site (static deployment)', { timeout: 300_000 }, () => {
     });
     const p = await ctx.newPage();
     const problems: string[] = [];
-    const pages = builtPages().filter((x) => !x.startsWith('/en/'));
+    const pages = builtPages(site.dir).filter((x) => !x.startsWith('/en/'));
     for (const path of pages) {
       await p.goto(server.url + path);
       // show dynamic states too: answered questions, the terminal's message

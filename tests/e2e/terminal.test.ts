@@ -17,7 +17,7 @@ import type { LabEngine } from '../../runner/src/labs/service.ts';
 import { labDefinitionSchema, type LabDefinition } from '../../checks/lab-schema.ts';
 import { createFakeProvider, type FakeProvider } from '../unit/fake-provider.ts';
 import { uniqueRunnerId } from '../runner/helpers.ts';
-import { DIST, REPO, builtPages, ensureSiteBuilt, formatViolations, launchBrowser, runAxe } from './helpers.ts';
+import { REPO, builtPages, formatViolations, launchBrowser, runAxe, snapshotSite } from './helpers.ts';
 
 /** Text currently on the xterm screen (DOM renderer). */
 async function screenText(page: Page, scope = 'rl-terminal'): Promise<string> {
@@ -35,14 +35,14 @@ async function waitForScreen(page: Page, re: RegExp, timeoutMs = 15_000, scope =
   throw new Error(`terminal never showed ${re}; screen:\n${last}`);
 }
 
-/** The labs the site was built with (labs/<id>/lab.json). */
-function siteLabs(): LabDefinition[] {
+/** The labs the site was built with (labs/<id>/lab.json that have a page in `dist`). */
+function siteLabs(dist: string): LabDefinition[] {
   const dir = join(REPO, 'labs');
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .filter((n) => existsSync(join(dir, n, 'lab.json')))
     .map((n) => labDefinitionSchema.parse(JSON.parse(readFileSync(join(dir, n, 'lab.json'), 'utf8'))))
-    .filter((l) => existsSync(join(DIST, 'labs', l.id, 'index.html')));
+    .filter((l) => existsSync(join(dist, 'labs', l.id, 'index.html')));
 }
 
 /** A lab engine that fails every criterion on the first check after start and passes on the next. */
@@ -84,9 +84,12 @@ describe('terminal and labs with the runner (fake sandboxes)', { timeout: 240_00
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
-  const labs = (ensureSiteBuilt(), siteLabs());
+  let labs: LabDefinition[] = [];
+  let site: ReturnType<typeof snapshotSite>;
 
   before(async () => {
+    site = snapshotSite();
+    labs = siteLabs(site.dir);
     provider = createFakeProvider();
     runner = await createRunner(
       {
@@ -94,7 +97,7 @@ describe('terminal and labs with the runner (fake sandboxes)', { timeout: 240_00
         runnerId: uniqueRunnerId('e2e-fake'),
         warmPoolSize: 0,
         logLevel: 'silent',
-        siteDir: DIST,
+        siteDir: site.dir,
         // every new session is "about to expire" at once, so the expiry UI can be tested
         sessionTtlMs: 10 * 60_000,
         sessionWarnBeforeMs: 10 * 60_000 - 2_000,
@@ -110,6 +113,7 @@ describe('terminal and labs with the runner (fake sandboxes)', { timeout: 240_00
   after(async () => {
     await browser?.close();
     await runner?.close();
+    site?.dispose();
   });
 
   test('opening the terminal creates a session; typing reaches the shell; resize is sent', async () => {
@@ -200,7 +204,7 @@ describe('terminal and labs with the runner (fake sandboxes)', { timeout: 240_00
     if (!lab) return t.skip('no lab in labs/');
     await page.goto(`${runner.url}/labs/${lab.id}/`);
     assert.equal((await page.textContent('h1'))?.trim(), lab.title);
-    const sectionBuilt = builtPages().includes(`/${lab.section}/`);
+    const sectionBuilt = builtPages(site.dir).includes(`/${lab.section}/`);
     if (sectionBuilt) assert.equal(await page.locator(`.rl-lab-section a[href="/${lab.section}/"]`).count(), 1, 'link to the chapter section');
     const panel = page.locator('rl-lab');
     await panel.getByRole('button', { name: 'Начать' }).click();
@@ -255,6 +259,29 @@ describe('terminal and labs with the runner (fake sandboxes)', { timeout: 240_00
     }
   });
 
+  test('background re-check after typing turns the criteria green', async (t) => {
+    const lab = labs[1] ?? labs[0];
+    if (!lab) return t.skip('no lab in labs/');
+    await page.goto(`${runner.url}/labs/${lab.id}/`);
+    const panel = page.locator('rl-lab');
+    await panel.evaluate((el) => void ((el as HTMLElement).dataset.autocheckMs = '300'));
+    assert.ok(await panel.locator('.rl-lab-auto-input').isChecked(), 'background re-check is on by default');
+    page.once('dialog', (d) => void d.accept());
+    await panel.locator('.rl-lab-start').click();
+    await panel.locator('.rl-lab-status[data-kind="ok"]').waitFor({ timeout: 30_000 });
+    await page.locator('rl-terminal[data-state="ready"]').waitFor();
+    await page.locator('rl-terminal .xterm').click();
+    await page.keyboard.type('echo one');
+    await page.keyboard.press('Enter');
+    // the first (fake) check fails: marks appear without pressing "Check"
+    await panel.locator('.rl-criterion[data-state="fail"]').first().waitFor({ timeout: 10_000 });
+    await page.waitForTimeout(1200); // input notifications are throttled to one a second
+    await page.keyboard.type('echo two');
+    await page.keyboard.press('Enter');
+    await panel.locator('.rl-lab-status[data-kind="ok"]', { hasText: 'пройдена' }).waitFor({ timeout: 10_000 });
+    assert.equal(await panel.locator('.rl-criterion[data-state="pass"]').count(), lab.criteria.length);
+  });
+
   test('a stopped session is replaced by a new one', async () => {
     const stored = await page.evaluate(() => JSON.parse(localStorage.getItem('registry-lab:session:v1') ?? 'null'));
     const r = await fetch(`${runner.url}/api/sessions/${stored.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${stored.token}` } });
@@ -278,22 +305,23 @@ function dockerImagesPresent(): boolean {
 describe('terminal with real Docker sandboxes', { timeout: 420_000, skip: !dockerImagesPresent() && 'registry-lab images missing (npm run images)' }, () => {
   let runner: Runner;
   let browser: Browser;
+  let site: ReturnType<typeof snapshotSite>;
 
   before(async () => {
-    ensureSiteBuilt();
-    runner = await createRunner({ port: 0, runnerId: uniqueRunnerId('e2e'), warmPoolSize: 0, logLevel: 'warn', siteDir: DIST });
+    site = snapshotSite();
+    runner = await createRunner({ port: 0, runnerId: uniqueRunnerId('e2e'), warmPoolSize: 0, logLevel: 'warn', siteDir: site.dir });
     browser = await launchBrowser();
   });
   after(async () => {
     await browser?.close();
     await runner?.close();
+    site?.dispose();
   });
 
   test('`docker version` in the learner terminal shows the engine ("Server:")', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.setDefaultTimeout(30_000);
-    const path = builtPages().find((p) => p === '/docker-hub/') ?? '/docker-hub/';
-    await page.goto(runner.url + path);
+    await page.goto(`${runner.url}/docker-hub/`);
     const term = page.locator('rl-terminal').first();
     await term.scrollIntoViewIfNeeded();
     await page.locator('rl-terminal[data-state="ready"]').first().waitFor({ timeout: 240_000 });

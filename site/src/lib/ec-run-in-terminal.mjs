@@ -10,7 +10,11 @@ import { ui } from '../i18n/ui.ts';
 
 const SHELL = new Set(['bash', 'sh', 'shell', 'zsh', 'console', 'shell-session', 'shellsession']);
 
-/** Commands of a block: `console` keeps only `$ ` lines; others drop comments and blank lines. */
+/**
+ * Commands of a block: `console` keeps only `$ ` lines; others drop comments and blank lines.
+ * @param {string} code
+ * @param {string} language
+ */
 export function commandsOf(code, language) {
   const lines = code.split('\n');
   const isSession = language === 'console' || language === 'shell-session' || language === 'shellsession';
@@ -28,6 +32,7 @@ export function commandsOf(code, language) {
   return out.join('\n');
 }
 
+/** @returns {import('@astrojs/starlight/expressive-code').ExpressiveCodePlugin} */
 export function runInTerminalPlugin() {
   return {
     name: 'rl-run-in-terminal',
