@@ -53,22 +53,33 @@ export default defineLab({
       if (!seen.includes(digest)) ctx.state.set('digests', [...seen, digest]);
     }
 
-    // Both cosign runs in the grader, in parallel: empty-password probe and verification.
-    const emptyPassword =
-      key && !privateKeyProblem(key)
-        ? ctx.sandbox.graderExec('cosign public-key --key cosign.key', {
-            env: { COSIGN_PASSWORD: '' },
-            files: [{ path: 'cosign.key', content: key, mode: 0o600 }],
-            timeoutMs: 10_000,
-          })
-        : Promise.resolve(null);
-    const verifying =
-      pub && digest && !publicKeyProblem(pub)
+    // One grader run does both cosign jobs: the empty-password probe and the verification.
+    const probeKey = !!key && !privateKeyProblem(key);
+    const verify = !!pub && !!digest && !publicKeyProblem(pub);
+    const grading =
+      probeKey || verify
         ? ctx.sandbox.graderExec(
-            ['cosign', 'verify', '--key', 'cosign.pub', '--allow-insecure-registry', '--insecure-ignore-tlog', '--output', 'json', `${IMAGE}@${digest}`],
-            { files: [{ path: 'cosign.pub', content: pub }], timeoutMs: 15_000 },
+            [
+              // both cosign runs at once: the probe in the background
+              probeKey ? '(COSIGN_PASSWORD= cosign public-key --key cosign.key </dev/null >/dev/null 2>&1 && echo yes || echo no) >empty.out &' : '',
+              verify
+                ? `cosign verify --key cosign.pub --allow-insecure-registry --insecure-ignore-tlog --output json '${IMAGE}@${digest}' </dev/null >verify.out 2>verify.err; echo VERIFY_EXIT=$?; tail -n 3 verify.err`
+                : '',
+              probeKey ? 'wait; echo EMPTY_PASSWORD=$(cat empty.out)' : '',
+            ]
+              .filter(Boolean)
+              .join('\n'),
+            {
+              files: [...(probeKey ? [{ path: 'cosign.key', content: key!, mode: 0o600 }] : []), ...(verify ? [{ path: 'cosign.pub', content: pub! }] : [])],
+              timeoutMs: 15_000,
+            },
           )
         : Promise.resolve(null);
+    const graded = grading.then((r) => ({
+      emptyPassword: r ? /^EMPTY_PASSWORD=yes$/m.test(r.stdout) : false,
+      verifyExit: r ? Number(/^VERIFY_EXIT=(\d+)$/m.exec(r.stdout)?.[1] ?? -1) : -1,
+      verifyErr: r ? r.stdout.replace(/^(EMPTY_PASSWORD|VERIFY_EXIT)=.*$/gm, '') + r.stderr : '',
+    }));
 
     // key-pair
     if (!pub || !key) {
@@ -81,8 +92,7 @@ export default defineLab({
         const parts = [pubProblem && `cosign.pub: ${pubProblem}`, keyProblem && `cosign.key: ${keyProblem}`].filter(Boolean).join('; ');
         out['key-pair'] = { passed: false, message: `Файлы в ~/keys не похожи на пару ключей cosign (${parts}). Создайте их заново командой cosign generate-key-pair.` };
       } else {
-        const probe = await emptyPassword;
-        if (probe && probe.exitCode === 0) {
+        if ((await graded).emptyPassword) {
           out['key-pair'] = {
             passed: false,
             message: 'Закрытый ключ ~/keys/cosign.key открывается пустым паролем — любой, кто получит файл, сможет подписывать от вашего имени. Создайте пару заново с непустым паролем (COSIGN_PASSWORD) и подпишите образ новым ключом.',
@@ -117,15 +127,15 @@ export default defineLab({
     }
 
     // verifies
-    const v = await verifying;
+    const v = await graded;
     if (!pub || publicKeyProblem(pub)) {
       out.verifies = { passed: false, message: 'Проверять нечем: в ~/keys нет корректного открытого ключа cosign.pub. Сначала создайте пару ключей.' };
-    } else if (v && v.exitCode === 0) {
+    } else if (v.verifyExit === 0) {
       out.verifies = { passed: true, message: `cosign verify с ключом ~/keys/cosign.pub подтверждает подпись ${IMAGE}@${short(digest)}.` };
     } else if (!sig) {
       out.verifies = { passed: false, message: `Подпись не проверяется: у ${IMAGE}@${short(digest)} её нет. Подпишите образ ключом ~/keys/cosign.key и проверьте: cosign verify --key ~/keys/cosign.pub --allow-insecure-registry --insecure-ignore-tlog ${IMAGE}@sha256:…` };
     } else {
-      const why = v ? lastLine(v.stderr || v.stdout) : '';
+      const why = lastLine(v.verifyErr);
       out.verifies = {
         passed: false,
         message: `Подпись в реестре есть, но ключ ~/keys/cosign.pub её не подтверждает${why ? ` (cosign: ${why})` : ''}. Похоже, образ подписан другим ключом: подпишите его закрытым ключом из той же пары, ~/keys/cosign.key.`,
