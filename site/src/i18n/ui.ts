@@ -41,6 +41,8 @@ export const ui = {
       'Интерактивный терминал недоступен: сайт открыт без сервера песочниц (runner). Текст, вопросы и подсказки работают; команды можно выполнить в своём Docker.',
     'term.error': 'Ошибка: {msg}',
     'term.newSession': 'Прежняя сессия закончилась, создана новая.',
+    'term.busy': 'Сейчас нет свободных песочниц. Попробуйте через минуту.',
+    'term.limit': 'С вашего адреса открыто слишком много сессий. Закройте лишние вкладки или подождите.',
     'term.hint':
       'Ctrl+Shift+C — копировать, Ctrl+Shift+V — вставить, Ctrl+C — прервать команду. Esc, затем Tab — выйти из терминала.',
     'term.screen': 'Терминал песочницы. Чтобы выйти с клавиатуры: Esc, затем Tab.',
@@ -114,6 +116,8 @@ export const ui = {
       'The interactive terminal is not available: this site is served without the sandbox runner. Text, quizzes and hints still work; run the commands in your own Docker.',
     'term.error': 'Error: {msg}',
     'term.newSession': 'The previous session ended; a new one was created.',
+    'term.busy': 'No sandbox is free right now. Try again in a minute.',
+    'term.limit': 'Too many sessions from your address. Close extra tabs or wait a little.',
     'term.hint':
       'Ctrl+Shift+C copies, Ctrl+Shift+V pastes, Ctrl+C interrupts a command. Esc then Tab leaves the terminal.',
     'term.screen': 'Sandbox terminal. To leave it with the keyboard: Esc, then Tab.',

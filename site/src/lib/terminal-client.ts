@@ -9,6 +9,7 @@ import { fmt } from './fmt.ts';
 import {
   ApiError,
   RunnerUnavailableError,
+  describeError,
   ensureSession,
   extendSession,
   terminalUrl,
@@ -182,6 +183,7 @@ export class TerminalClient {
     if (this.disposed) return;
     this.exited = false;
     const ui = this.host.ui;
+    this.host.el.querySelector<HTMLElement>('.rl-term-screen')!.hidden = false;
     try {
       this.setState('starting', ui['term.starting']!);
       const s = await ensureSession({ fresh });
@@ -205,7 +207,7 @@ export class TerminalClient {
       void this.connect(true);
       return;
     }
-    this.setState('error', fmt(this.host.ui, 'term.error', { msg: (e as Error).message }));
+    this.setState('error', describeError(e, this.host.ui));
   }
 
   private openSocket() {
