@@ -40,7 +40,7 @@ let seq = 0;
 export async function run(term: Term, cmd: string, timeoutMs = 120_000): Promise<{ code: number; out: string }> {
   const tag = `__RL${++seq}_`;
   const from = term.output().length;
-  term.send(`${cmd}; echo "${tag}$?__"\r`);
+  term.send(`${cmd}\recho "${tag}$?__"\r`);
   const re = new RegExp(`${tag}(\\d+)__`);
   const text = await term.waitFor(re, timeoutMs, from);
   const m = re.exec(text)!;

@@ -44,6 +44,8 @@ export interface Session {
   error: string | null;
   /** Why the lab given at creation could not be set up. */
   labError: string | null;
+  /** Setup of the lab given at creation: pending until the sandbox is ready. */
+  labStatus: 'pending' | 'starting' | 'ready' | 'failed' | null;
   stopReason: StopReason | null;
   fromPool: boolean;
   readyAt: number | null;
@@ -169,6 +171,7 @@ export class SessionService extends EventEmitter {
       clientAddress: input.clientAddress,
       error: null,
       labError: null,
+      labStatus: input.lab ? 'pending' : null,
       stopReason: null,
       fromPool: false,
       readyAt: null,
@@ -448,6 +451,7 @@ export function sessionView(s: Session) {
     state: s.state,
     expiresAt: new Date(s.expiresAt).toISOString(),
     lab: s.lab,
+    ...(s.labStatus ? { labStatus: s.labStatus } : {}),
     ...(s.labError ? { labError: s.labError } : {}),
     ...(s.error ? { error: s.error } : {}),
     ...(s.state === 'stopped' && s.stopReason ? { stopReason: s.stopReason } : {}),

@@ -29,10 +29,12 @@ export interface LabEngine<L extends LoadedLabLike = LoadedLabLike> {
   createLabState(): LabState;
 }
 
-/** Loads checks/engine.ts (imported by path so the runner still starts while it is missing). */
+/** Loads checks/engine.ts lazily (a broken lab module then fails GET /api/labs with 503, not the runner). */
 export async function loadEngine(): Promise<LabEngine> {
-  const spec = new URL('../../../checks/engine.ts', import.meta.url).href;
-  return (await import(spec)) as LabEngine;
+  const engine = await import('../../../checks/engine.ts');
+  // Compile-time proof that the engine matches the signatures the runner relies on.
+  const typed: LabEngine<import('../../../checks/engine.ts').LoadedLab> = engine;
+  return typed as unknown as LabEngine;
 }
 
 export class LabService {
@@ -190,7 +192,11 @@ export class LabService {
 
   /** The lab named at session creation: set up once the sandbox is ready; errors land in session.labError. */
   startInBackground(session: Session, labId: string): void {
-    this.start(session, labId).catch((err) => {
+    session.labStatus = 'starting';
+    this.start(session, labId).then(() => {
+      session.labStatus = 'ready';
+    }, (err) => {
+      session.labStatus = 'failed';
       if (session.state === 'stopped') return;
       session.labError = err instanceof ApiError ? err.message : `The lab could not be prepared: ${errMessage(err)}`;
       this.log.error({ session: session.id, lab: labId, err: errMessage(err) }, 'lab setup at session start failed');
