@@ -270,7 +270,8 @@ export function bridge(opts: {
         const message = err instanceof ApiError ? err.message : `The terminal could not start: ${errMessage(err)}`;
         log.error({ session: session.id, err: errMessage(err) }, 'terminal could not start');
         sendJson({ type: 'error', code, message });
-        finish(1011, 'shell failed');
+        // Refused after the upgrade (the session stopped or never became ready): 1008; a failing shell: 1011.
+        finish(err instanceof ApiError ? 1008 : 1011, err instanceof ApiError ? code : 'shell failed');
       },
     );
 
