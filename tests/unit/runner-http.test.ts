@@ -310,3 +310,40 @@ describe('runner HTTP + terminal (fake provider)', () => {
     assert.equal((await t.closed).code, 1001);
   });
 });
+
+describe('runner serves the built site on the same origin', () => {
+  test('index, assets, 404 page, and API 404 stays JSON', async () => {
+    const { mkdtempSync, writeFileSync, mkdirSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'rl-site-'));
+    writeFileSync(join(dir, 'index.html'), '<!doctype html><title>home</title>');
+    writeFileSync(join(dir, '404.html'), '<!doctype html><title>nope</title>');
+    mkdirSync(join(dir, 'labs', 'tagging'), { recursive: true });
+    writeFileSync(join(dir, 'labs', 'tagging', 'index.html'), '<!doctype html><title>tagging</title>');
+    const provider = createFakeProvider();
+    const runner = await createRunner(
+      { port: 0, runnerId: uniqueRunnerId('unit'), warmPoolSize: 0, logLevel: 'silent', siteDir: dir },
+      { provider, labEngine: async () => fakeEngine },
+    );
+    try {
+      let r = await api(runner.url, 'GET', '/');
+      assert.equal(r.status, 200);
+      assert.match(r.text, /<title>home/);
+      r = await api(runner.url, 'GET', '/labs/tagging/');
+      assert.equal(r.status, 200);
+      assert.match(r.text, /<title>tagging/);
+      r = await api(runner.url, 'GET', '/no/such/page/');
+      assert.equal(r.status, 404);
+      assert.match(r.text, /<title>nope/);
+      r = await api(runner.url, 'GET', '/api/nothing');
+      assert.equal(r.status, 404);
+      assert.equal(r.json.error.code, 'not_found');
+      r = await api(runner.url, 'GET', '/../../etc/passwd');
+      assert.ok(r.status === 404 || r.status === 400);
+    } finally {
+      await runner.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
