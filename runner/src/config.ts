@@ -210,6 +210,15 @@ export function checkConfig(c: Config): void {
   if (c.sessionMaxTtlMs < c.sessionTtlMs) problems.push('SESSION_MAX_TTL_MS must be >= SESSION_TTL_MS');
   if (c.sessionTtlMs < 1) problems.push('SESSION_TTL_MS must be positive');
   if (c.sessionIdleMs < 1) problems.push('SESSION_IDLE_MS must be positive');
+  // Node timers hold at most 2^31-1 ms (24.8 days).
+  for (const [name, v] of [
+    ['SESSION_MAX_TTL_MS', c.sessionMaxTtlMs],
+    ['SESSION_IDLE_MS', c.sessionIdleMs],
+    ['SESSION_STOPPED_KEEP_MS', c.sessionStoppedKeepMs],
+    ['SESSION_START_TIMEOUT_MS', c.sessionStartTimeoutMs],
+  ] as const) {
+    if (v > 2 ** 31 - 1) problems.push(`${name} must be at most 24 days`);
+  }
   if (problems.length) throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
 }
 

@@ -127,6 +127,9 @@ describe('runner HTTP + terminal (fake provider)', () => {
       ['GET', '/api/nothing-here', {}, 404],
       ['PUT', `/api/sessions/${id}`, { token }, 404],
       ['GET', `/api/sessions/${id}/terminal`, { token }, 426],
+      ['POST', '/api/sessions', { body: {}, headers: { origin: 'http://evil.example' } }, 403],
+      ['DELETE', `/api/sessions/${id}`, { token, headers: { origin: 'null' } }, 403],
+      ['POST', '/api/sessions', { body: {}, headers: { origin: base } }, 201],
     ];
     for (const [method, path, opts, status] of cases) {
       const r = await api(base, method, path, opts);

@@ -12,6 +12,7 @@ import { ApiError } from '../core/errors.ts';
 import { errMessage } from '../core/log.ts';
 import { sessionView, type Session, type SessionService } from '../core/sessions.ts';
 import type { LabService } from '../labs/service.ts';
+import { originAllowed } from '../terminal/server.ts';
 
 export function errorBody(code: string, message: string) {
   return { error: { code, message } };
@@ -101,6 +102,15 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
       done(null, JSON.parse(text));
     } catch (err) {
       done(new ApiError(400, 'invalid_json', `The body is not valid JSON: ${errMessage(err)}`), undefined);
+    }
+  });
+
+  // Calls that change state are refused from foreign browser origins (same rule as the terminal).
+  app.addHook('onRequest', async (req) => {
+    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return;
+    const origin = req.headers.origin;
+    if (origin !== undefined && !originAllowed(origin, req.raw, config, deps.port())) {
+      throw new ApiError(403, 'origin_not_allowed', `Origin ${String(origin).slice(0, 200)} may not call this runner's API.`);
     }
   });
 

@@ -59,7 +59,7 @@ export function bridge(opts: {
   initialSize: { cols: unknown; rows: unknown };
   tuning?: Partial<TerminalTuning>;
   onClose: () => void;
-}): (code: number, reason: string) => void {
+}): (code: number, reason: string, event?: object) => void {
   const { ws, socket, session, sessions, provider, log } = opts;
   const t: TerminalTuning = { ...DEFAULT_TUNING, ...opts.tuning };
   let size = clampSize(opts.initialSize.cols, opts.initialSize.rows) ?? { cols: 80, rows: 24 };
@@ -208,8 +208,9 @@ export function bridge(opts: {
   sessions.on('extended', onExtended);
   sessions.on('ended', onEnded);
 
-  function finish(code: number, reason: string) {
+  function finish(code: number, reason: string, event?: object) {
     if (closed) return;
+    if (event) sendJson(event);
     closed = true;
     clearInterval(ping);
     sessions.off('expiring', onExpiring);

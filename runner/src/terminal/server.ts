@@ -42,7 +42,7 @@ function reject(socket: Duplex, status: number, code: string, message: string) {
 }
 
 /** Allowed origins: ALLOWED_ORIGINS, or the request Host's own origin plus 127.0.0.1/localhost on the runner's port. */
-export function originAllowed(origin: string | undefined, req: IncomingMessage, config: Config, port: number): boolean {
+export function originAllowed(origin: string | undefined, req: Pick<IncomingMessage, 'headers'>, config: Config, port: number): boolean {
   // Non-browser clients (scripts, tests) send no Origin; browsers always do.
   if (origin === undefined) return true;
   const o = origin.replace(/\/+$/, '').toLowerCase();
@@ -75,7 +75,7 @@ export function attachTerminalServer(opts: {
   const { server, config, sessions, provider, log } = opts;
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.terminalMaxFrame, perMessageDeflate: false, clientTracking: true });
   let closing = false;
-  const closers = new Set<(code: number, reason: string) => void>();
+  const closers = new Set<(code: number, reason: string, event?: object) => void>();
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
@@ -151,7 +151,7 @@ export function attachTerminalServer(opts: {
     async close() {
       closing = true;
       server.off('upgrade', onUpgrade);
-      for (const c of [...closers]) c(1001, 'runner shutting down');
+      for (const c of [...closers]) c(1001, 'runner shutting down', { type: 'ended', reason: 'shutdown' });
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       // Give close frames a moment, then drop whatever is left.
       const deadline = Date.now() + 1000;
