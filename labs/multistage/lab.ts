@@ -148,7 +148,7 @@ export default defineLab({
     } else {
       out.runs = {
         passed: false,
-        message: `Контейнер из ${REF} не ответил на GET http://<контейнер>:8080/healthz за 10 с${probe.error ? ` (${probe.error})` : ''}. Запустите его у себя: docker run --rm -p 8080:8080 ${REF}, посмотрите docker logs. Частые причины: CMD в форме оболочки в образе без /bin/sh, неверный путь к бинарнику.`,
+        message: `Контейнер из ${REF} не ответил на GET /healthz по порту 8080${probe.error ? `: ${probe.error.trim()}` : ' за 10 с'}. Запустите его у себя: docker run --rm -p 8080:8080 ${REF}, посмотрите docker logs. Частые причины: CMD в форме оболочки в образе без /bin/sh, неверный путь к бинарнику.`,
       };
     }
     return out;
