@@ -139,11 +139,17 @@ async function echoRtt(p: Pipe, keys: number): Promise<number[]> {
   await runCmd(p, 'stty echo', 30_000);
   const times: number[] = [];
   for (let i = 0; i < keys; i++) {
+    if (i > 0 && i % 40 === 0) {
+      // Clear the line (Ctrl-U) well before it wraps, and let its redraw pass.
+      p.send('\x15');
+      await sleep(100);
+    }
     const ch = String.fromCharCode(97 + (i % 26));
     const before = p.watch.total;
     const t0 = performance.now();
     p.send(ch);
-    await p.watch.until(() => p.watch.total > before && p.watch.buf.endsWith(ch), 10_000, `echo of ${ch}`);
+    const fresh = () => p.watch.buf.slice(-Math.min(p.watch.buf.length, p.watch.total - before));
+    await p.watch.until(() => p.watch.total > before && fresh().includes(ch), 10_000, `echo of ${ch}`);
     times.push(performance.now() - t0);
   }
   p.send('\x15'); // Ctrl-U: clear the line
