@@ -109,7 +109,7 @@ export function plural(n: number, one: string, few: string, many: string): strin
 
 /** `a, b и c` with code quotes for messages. */
 export function listCode(items: string[]): string {
-  const q = items.map((s) => `\`${s}\``);
+  const q = items;
   if (q.length <= 1) return q.join('');
   return q.slice(0, -1).join(', ') + ' и ' + q[q.length - 1];
 }
