@@ -17,6 +17,12 @@ import { parseImageArchive, normalizeImageRef, ImageArchiveError } from '../../c
 import { sha256Digest } from '../../checks/registry-client.ts';
 import { evaluate, LearnerError, plural, requireState } from '../../checks/lab-helpers.ts';
 import { messageProblem } from './harness.ts';
+import type { LabEngine } from '../../runner/src/labs/service.ts';
+import * as engineModule from '../../checks/engine.ts';
+
+// Compile-time: the engine has exactly the signatures the runner's HTTP layer relies on.
+const _runnerSeesEngine: LabEngine<LoadedLab> = engineModule;
+void _runnerSeesEngine;
 
 const CONTEXT_TS = new URL('../../checks/context.ts', import.meta.url).pathname;
 
