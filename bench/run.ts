@@ -180,7 +180,7 @@ async function main() {
   const results: Record<string, unknown> = {
     when: new Date().toISOString(),
     runnerId,
-    machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+    machine: { cpus: (await import('node:os')).cpus().length, node: process.version, loadavgAtStart: (await import('node:os')).loadavg().map(r2) },
     params: { N, KEYS, MB },
   };
   try {

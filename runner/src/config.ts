@@ -40,7 +40,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'REGISTRY_MEMORY', default: '256m', meaning: 'Memory limit of a session registry container.' },
   { name: 'REGISTRY_PIDS', default: '256', meaning: 'Process limit of a session registry container.' },
   { name: 'LOG_MAX_SIZE', default: '1m', meaning: 'json-file log size per container.' },
-  { name: 'ALLOWED_ORIGINS', default: '', meaning: 'Comma-separated origins allowed to open terminals. Empty: the origin of the request Host, http://127.0.0.1:PORT and http://localhost:PORT.' },
+  { name: 'ALLOWED_ORIGINS', default: '', meaning: 'Comma-separated browser origins allowed to open terminals and to call state-changing API routes (requests without Origin are allowed). Empty: the origin of the request Host, http://127.0.0.1:PORT and http://localhost:PORT.' },
   { name: 'WORKSTATION_IMAGE', default: 'registry-lab/workstation:latest', meaning: 'Image of the learner workstation (Docker in Docker).' },
   { name: 'REGISTRY_IMAGE', default: 'registry-lab/registry:2', meaning: 'Image of the per-session registry.' },
   { name: 'MIRROR_IMAGE', default: 'registry-lab/mirror:latest', meaning: 'Image of the read-only mirror shared by the sessions of a runner.' },

@@ -9,7 +9,7 @@ export async function startRealRunner(over: Partial<Config> = {}): Promise<Runne
     port: 0,
     runnerId: uniqueRunnerId('rt'),
     warmPoolSize: 0,
-    logLevel: 'warn',
+    logLevel: 'error',
     siteDir: '/nonexistent-site',
     ...over,
   });

@@ -28,6 +28,11 @@ describe('runner terminal (real Docker)', () => {
     assert.match(r.out, /learner\r\n\/home\/learner\r\n/);
     assert.match(r.out, /\r\nhi\r\n/);
     t.close();
+    // The shell's exit code arrives as an event just before the close.
+    const e = await readyTerminal(runner, s);
+    e.send('exit 7\r');
+    assert.equal((await e.waitEvent('exit', 20_000)).code, 7);
+    assert.equal((await e.closed).code, 1000);
   });
 
   test('an image pushed inside to localhost:5000 is visible to the runner through the registry API', async () => {
