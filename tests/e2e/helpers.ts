@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, extname, join, normalize, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page, type Request } from 'playwright-core';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DIST = join(REPO, 'site', 'dist');
@@ -152,3 +152,29 @@ export function formatViolations(where: string, v: AxeViolation[]): string {
 
 /** Resolves after `ms`, for bounded polling. */
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * page.goto that survives Chromium's net::ERR_NETWORK_CHANGED: on this host Docker adds and
+ * removes network interfaces all the time (other suites' sandboxes), and Chromium then aborts
+ * requests in flight — sometimes a page's module script, which leaves the page without its
+ * components. Such a load is retried (a learner's browser does not sit on the Docker host).
+ */
+export async function gotoRobust(page: Page, url: string, tries = 4): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const failed: string[] = [];
+    const onFail = (r: Request) => {
+      if (r.failure()?.errorText.includes('ERR_NETWORK_CHANGED')) failed.push(r.url());
+    };
+    page.on('requestfailed', onFail);
+    try {
+      await page.goto(url, { waitUntil: 'load' });
+    } catch (e) {
+      if (!String(e).includes('ERR_NETWORK_CHANGED') || attempt >= tries) throw e;
+      failed.push(url);
+    } finally {
+      page.off('requestfailed', onFail);
+    }
+    if (failed.length === 0 || attempt >= tries) return;
+    await sleep(300);
+  }
+}

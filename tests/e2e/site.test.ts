@@ -14,6 +14,7 @@ import {
   snapshotSite,
   startStaticServer,
   type StaticServer,
+  gotoRobust,
 } from './helpers.ts';
 
 describe('site (static deployment)', { timeout: 300_000 }, () => {
@@ -38,7 +39,7 @@ describe('site (static deployment)', { timeout: 300_000 }, () => {
   });
 
   test('reading a section: Russian chrome, sidebar order, content, English fallback', async () => {
-    await page.goto(`${server.url}/`);
+    await gotoRobust(page, `${server.url}/`);
     assert.equal(await page.getAttribute('html', 'lang'), 'ru');
     const links = await page.$$eval('nav.sidebar a', (as) => as.map((a) => new URL((a as HTMLAnchorElement).href).pathname));
     const order = ['/docker-hub/', '/automated-builds/', '/private-registries/', '/registry-internals/', '/image-size/', '/provenance/', '/summary/'];
@@ -53,15 +54,15 @@ describe('site (static deployment)', { timeout: 300_000 }, () => {
     assert.match(await page.textContent('h1') ?? '', /Docker Hub/);
     assert.ok((await page.locator('.sl-markdown-content p').count()) > 3, 'the section has text');
 
-    await page.goto(`${server.url}/en/docker-hub/`);
+    await gotoRobust(page, `${server.url}/en/docker-hub/`);
     assert.equal(await page.getAttribute('html', 'lang'), 'en');
     assert.match((await page.textContent('rl-quiz h3')) ?? '', /questions/i, 'component strings are English on /en/');
   });
 
   test('quiz: right and wrong answers are graded at once with the explanation', async () => {
-    await page.goto(`${server.url}/docker-hub/`);
+    await gotoRobust(page, `${server.url}/docker-hub/`);
     await page.evaluate(() => localStorage.clear());
-    await page.reload();
+    await gotoRobust(page, page.url());
 
     const single = page.locator('li.rl-q[data-type="single"]').first();
     const correct: number[] = JSON.parse((await single.getAttribute('data-correct')) ?? '[]');
@@ -129,18 +130,18 @@ describe('site (static deployment)', { timeout: 300_000 }, () => {
   });
 
   test('progress survives a reload and the reset control clears it', async () => {
-    await page.goto(`${server.url}/docker-hub/`);
+    await gotoRobust(page, `${server.url}/docker-hub/`);
     const single = page.locator('li.rl-q[data-type="single"]').first();
     const qid = await single.getAttribute('data-qid');
     // answered in the previous test
-    await page.reload();
+    await gotoRobust(page, page.url());
     await single.locator('.rl-feedback.is-correct').waitFor();
     assert.ok(await single.locator('.rl-explanation').isVisible());
     assert.equal(await single.locator('.rl-option input:checked').count(), 1, 'the chosen option is restored');
     assert.match((await page.textContent('.rl-progress-summary')) ?? '', /отвечено верно: [1-9]/);
 
     // progress is per browser, visible on other pages too
-    await page.goto(`${server.url}/`);
+    await gotoRobust(page, `${server.url}/`);
     assert.match((await page.textContent('.rl-progress-summary')) ?? '', /отвечено верно: [1-9]/);
 
     page.once('dialog', (d) => void d.accept());
@@ -148,7 +149,7 @@ describe('site (static deployment)', { timeout: 300_000 }, () => {
     await page.locator('.rl-progress-summary', { hasText: 'сброшен' }).waitFor();
     assert.equal(await page.evaluate(() => localStorage.getItem('registry-lab:progress:v1')), null);
 
-    await page.goto(`${server.url}/docker-hub/`);
+    await gotoRobust(page, `${server.url}/docker-hub/`);
     const again = page.locator(`li.rl-q[data-qid="${qid}"]`);
     assert.equal(await again.locator('.rl-feedback').textContent(), '');
     assert.ok(await again.locator('.rl-explanation').isHidden());
@@ -156,7 +157,7 @@ describe('site (static deployment)', { timeout: 300_000 }, () => {
   });
 
   test('static deployment: the terminal says plainly that no runner answers', async () => {
-    await page.goto(`${server.url}/docker-hub/`);
+    await gotoRobust(page, `${server.url}/docker-hub/`);
     const term = page.locator('rl-terminal').first();
     await term.scrollIntoViewIfNeeded();
     await term.locator('.rl-term-status', { hasText: 'недоступен' }).waitFor({ timeout: 20_000 });
@@ -170,7 +171,7 @@ describe('site (static deployment)', { timeout: 300_000 }, () => {
 
     const lab = builtPages(site.dir).find((p) => p.startsWith('/labs/'));
     if (lab) {
-      await page.goto(server.url + lab);
+      await gotoRobust(page, server.url + lab);
       await page.getByRole('button', { name: 'Проверить', exact: true }).click();
       await page.locator('.rl-lab-status', { hasText: 'недоступен' }).waitFor();
     }
@@ -180,7 +181,7 @@ describe('site (static deployment)', { timeout: 300_000 }, () => {
     const requests: string[] = [];
     const listener = (r: { url(): string }) => void requests.push(r.url());
     page.on('request', listener);
-    await page.goto(`${server.url}/automated-builds/`);
+    await gotoRobust(page, `${server.url}/automated-builds/`);
     await page.mouse.wheel(0, 20000);
     await page.waitForTimeout(500);
     page.off('request', listener);
@@ -201,7 +202,7 @@ describe('site (static deployment)', { timeout: 300_000 }, () => {
           /* aborted */
         }
       });
-      await p.goto(server.url + path, { waitUntil: 'load' });
+      await gotoRobust(p, server.url + path);
       await p.waitForTimeout(300);
       if (scroll) {
         await p.locator('rl-terminal').first().scrollIntoViewIfNeeded();
@@ -233,7 +234,7 @@ describe('site (static deployment)', { timeout: 300_000 }, () => {
   });
 
   test('search (Pagefind) finds Russian words, inflected forms too', async () => {
-    await page.goto(`${server.url}/`);
+    await gotoRobust(page, `${server.url}/`);
     await page.click('button[data-open-modal]');
     const input = page.locator('site-search input, starlight-search input, dialog input').first();
     await input.fill('реестры');
@@ -246,7 +247,7 @@ describe('site (static deployment)', { timeout: 300_000 }, () => {
   });
 
   test('keyboard only: quiz controls, terminal and reset are reachable with Tab', async () => {
-    await page.goto(`${server.url}/docker-hub/`);
+    await gotoRobust(page, `${server.url}/docker-hub/`);
     const seen = new Set<string>();
     for (let i = 0; i < 400; i++) {
       await page.keyboard.press('Tab');
@@ -282,7 +283,7 @@ describe('site (static deployment)', { timeout: 300_000 }, () => {
     const ctx = await browser.newContext({ colorScheme: 'light', viewport: { width: 1280, height: 900 } });
     const p = await ctx.newPage();
     for (const path of pages) {
-      await p.goto(server.url + path);
+      await gotoRobust(p, server.url + path);
       const v = await runAxe(p);
       if (v.length) problems.push(formatViolations(path, v));
     }
@@ -302,7 +303,7 @@ describe('site (static deployment)', { timeout: 300_000 }, () => {
     const problems: string[] = [];
     const pages = builtPages(site.dir).filter((x) => !x.startsWith('/en/'));
     for (const path of pages) {
-      await p.goto(server.url + path);
+      await gotoRobust(p, server.url + path);
       // show dynamic states too: answered questions, the terminal's message
       const qs = p.locator('li.rl-q[data-type="single"]');
       if (await qs.count()) {

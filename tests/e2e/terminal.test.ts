@@ -17,7 +17,7 @@ import type { LabEngine } from '../../runner/src/labs/service.ts';
 import { labDefinitionSchema, type LabDefinition } from '../../checks/lab-schema.ts';
 import { createFakeProvider, type FakeProvider } from '../unit/fake-provider.ts';
 import { uniqueRunnerId } from '../runner/helpers.ts';
-import { REPO, builtPages, formatViolations, launchBrowser, runAxe, snapshotSite } from './helpers.ts';
+import { REPO, builtPages, formatViolations, gotoRobust, launchBrowser, runAxe, snapshotSite } from './helpers.ts';
 
 /** Text currently on the xterm screen (DOM renderer). */
 async function screenText(page: Page, scope = 'rl-terminal'): Promise<string> {
@@ -34,6 +34,43 @@ async function waitForScreen(page: Page, re: RegExp, timeoutMs = 15_000, scope =
   }
   throw new Error(`terminal never showed ${re}; screen:\n${last}`);
 }
+
+/**
+ * Waits until the first terminal on the page is connected; on failure says which state it is stuck in.
+ * A terminal whose code was cut off by ERR_NETWORK_CHANGED (see gotoRobust) is reopened (button) or
+ * its page reloaded, at most twice.
+ */
+async function terminalReady(page: Page, timeoutMs = 60_000) {
+  const term = page.locator('rl-terminal').first();
+  const until = Date.now() + timeoutMs;
+  let recoveries = 0;
+  for (;;) {
+    const state = await term.getAttribute('data-state');
+    if (state === 'ready') return;
+    const stuck = state === null || state === 'error';
+    if (stuck && recoveries < 2 && Date.now() > until - timeoutMs + 8_000 * (recoveries + 1)) {
+      recoveries++;
+      const open = term.locator('.rl-term-open');
+      if (state === 'error' && (await open.isVisible())) await open.click();
+      else {
+        await gotoRobust(page, page.url());
+        await page.locator('rl-terminal').first().scrollIntoViewIfNeeded();
+      }
+    }
+    if (Date.now() > until) {
+      const status = await term.locator('.rl-term-status').textContent();
+      const history = await page.evaluate(() => (window as any).__rlStates ?? []);
+      assert.fail(`terminal not ready after ${timeoutMs} ms: state ${state} (“${status}”), states seen: ${history.join(' → ')}`);
+    }
+    await page.waitForTimeout(250);
+  }
+}
+
+/** Records every terminal state change (for failure messages). */
+const RECORD_STATES = () => {
+  (window as any).__rlStates = [];
+  document.addEventListener('rl-terminal-state', (e) => (window as any).__rlStates.push((e as CustomEvent).detail));
+};
 
 /** The labs the site was built with (labs/<id>/lab.json that have a page in `dist`). */
 function siteLabs(dist: string): LabDefinition[] {
@@ -107,7 +144,8 @@ describe('terminal and labs with the runner (fake sandboxes)', { timeout: 240_00
     );
     browser = await launchBrowser();
     context = await browser.newContext({ locale: 'ru-RU', viewport: { width: 1280, height: 900 } });
-    context.setDefaultTimeout(15_000);
+    context.setDefaultTimeout(30_000);
+    await context.addInitScript(RECORD_STATES);
     page = await context.newPage();
   });
   after(async () => {
@@ -117,10 +155,10 @@ describe('terminal and labs with the runner (fake sandboxes)', { timeout: 240_00
   });
 
   test('opening the terminal creates a session; typing reaches the shell; resize is sent', async () => {
-    await page.goto(`${runner.url}/docker-hub/`);
+    await gotoRobust(page, `${runner.url}/docker-hub/`);
     const term = page.locator('rl-terminal').first();
     await term.scrollIntoViewIfNeeded();
-    await page.locator('rl-terminal[data-state="ready"]').first().waitFor();
+    await terminalReady(page);
     await waitForScreen(page, /learner@lab:~\$/);
     await term.locator('.xterm').click();
     await page.keyboard.type('echo hello-e2e');
@@ -141,9 +179,9 @@ describe('terminal and labs with the runner (fake sandboxes)', { timeout: 240_00
   });
 
   test('the session is resumed across reloads and pages', async () => {
-    await page.reload();
+    await gotoRobust(page, page.url());
     await page.locator('rl-terminal').first().scrollIntoViewIfNeeded();
-    await page.locator('rl-terminal[data-state="ready"]').first().waitFor();
+    await terminalReady(page);
     assert.equal(provider.created.length, 1, 'no second sandbox');
   });
 
@@ -163,9 +201,9 @@ describe('terminal and labs with the runner (fake sandboxes)', { timeout: 240_00
   });
 
   test('keyboard: the terminal is reachable with Tab and Esc, Tab leaves it', async () => {
-    await page.goto(`${runner.url}/docker-hub/`);
+    await gotoRobust(page, `${runner.url}/docker-hub/`);
     await page.locator('rl-terminal').first().scrollIntoViewIfNeeded();
-    await page.locator('rl-terminal[data-state="ready"]').first().waitFor();
+    await terminalReady(page);
     await page.locator('.rl-term-hint').first().waitFor();
     // focus the focusable element just before the terminal, then Tab into it
     let inTerminal = false;
@@ -202,14 +240,14 @@ describe('terminal and labs with the runner (fake sandboxes)', { timeout: 240_00
   test('lab page: start, check with ✗ and hints, check again with ✓, progress recorded', async (t) => {
     const lab = labs[0];
     if (!lab) return t.skip('no lab in labs/');
-    await page.goto(`${runner.url}/labs/${lab.id}/`);
+    await gotoRobust(page, `${runner.url}/labs/${lab.id}/`);
     assert.equal((await page.textContent('h1'))?.trim(), lab.title);
     const sectionBuilt = builtPages(site.dir).includes(`/${lab.section}/`);
     if (sectionBuilt) assert.equal(await page.locator(`.rl-lab-section a[href="/${lab.section}/"]`).count(), 1, 'link to the chapter section');
     const panel = page.locator('rl-lab');
     await panel.getByRole('button', { name: 'Начать' }).click();
     await panel.locator('.rl-lab-status[data-kind="ok"]').waitFor({ timeout: 30_000 });
-    await page.locator('rl-terminal[data-state="ready"]').waitFor();
+    await terminalReady(page);
 
     await panel.getByRole('button', { name: 'Проверить' }).click();
     await panel.locator('.rl-lab-status[data-kind="bad"]').waitFor();
@@ -232,14 +270,14 @@ describe('terminal and labs with the runner (fake sandboxes)', { timeout: 240_00
     const progress = await page.evaluate(() => JSON.parse(localStorage.getItem('registry-lab:progress:v1') ?? '{}'));
     assert.equal(progress.labs?.[lab.id]?.passed, true);
     await page.locator('.rl-lab-done').waitFor({ state: 'visible' });
-    await page.reload();
+    await gotoRobust(page, page.url());
     await page.locator('.rl-lab-done').waitFor({ state: 'visible' });
   });
 
   test('lab page: general hints one by one, solution behind a confirmation', async (t) => {
     const lab = labs.find((l) => l.hints.some((h) => !h.criterion)) ?? labs[0];
     if (!lab) return t.skip('no lab in labs/');
-    await page.goto(`${runner.url}/labs/${lab.id}/`);
+    await gotoRobust(page, `${runner.url}/labs/${lab.id}/`);
     const general = lab.hints.filter((h) => !h.criterion);
     if (general.length) {
       assert.equal(await page.locator('.rl-hint:visible').count(), 0);
@@ -262,14 +300,14 @@ describe('terminal and labs with the runner (fake sandboxes)', { timeout: 240_00
   test('background re-check after typing turns the criteria green', async (t) => {
     const lab = labs[1] ?? labs[0];
     if (!lab) return t.skip('no lab in labs/');
-    await page.goto(`${runner.url}/labs/${lab.id}/`);
+    await gotoRobust(page, `${runner.url}/labs/${lab.id}/`);
     const panel = page.locator('rl-lab');
     await panel.evaluate((el) => void ((el as HTMLElement).dataset.autocheckMs = '300'));
     assert.ok(await panel.locator('.rl-lab-auto-input').isChecked(), 'background re-check is on by default');
     page.once('dialog', (d) => void d.accept());
     await panel.locator('.rl-lab-start').click();
     await panel.locator('.rl-lab-status[data-kind="ok"]').waitFor({ timeout: 30_000 });
-    await page.locator('rl-terminal[data-state="ready"]').waitFor();
+    await terminalReady(page);
     await page.locator('rl-terminal .xterm').click();
     await page.keyboard.type('echo one');
     await page.keyboard.press('Enter');
@@ -286,9 +324,9 @@ describe('terminal and labs with the runner (fake sandboxes)', { timeout: 240_00
     const stored = await page.evaluate(() => JSON.parse(localStorage.getItem('registry-lab:session:v1') ?? 'null'));
     const r = await fetch(`${runner.url}/api/sessions/${stored.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${stored.token}` } });
     assert.equal(r.status, 204);
-    await page.goto(`${runner.url}/docker-hub/`);
+    await gotoRobust(page, `${runner.url}/docker-hub/`);
     await page.locator('rl-terminal').first().scrollIntoViewIfNeeded();
-    await page.locator('rl-terminal[data-state="ready"]').first().waitFor({ timeout: 20_000 });
+    await terminalReady(page);
     const now = await page.evaluate(() => JSON.parse(localStorage.getItem('registry-lab:session:v1') ?? 'null'));
     assert.notEqual(now.id, stored.id);
   });
@@ -320,11 +358,12 @@ describe('terminal with real Docker sandboxes', { timeout: 420_000, skip: !docke
 
   test('`docker version` in the learner terminal shows the engine ("Server:")', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.addInitScript(RECORD_STATES);
     page.setDefaultTimeout(30_000);
-    await page.goto(`${runner.url}/docker-hub/`);
+    await gotoRobust(page, `${runner.url}/docker-hub/`);
     const term = page.locator('rl-terminal').first();
     await term.scrollIntoViewIfNeeded();
-    await page.locator('rl-terminal[data-state="ready"]').first().waitFor({ timeout: 240_000 });
+    await terminalReady(page, 240_000);
     await waitForScreen(page, /\$\s*$/m, 60_000);
     await term.locator('.xterm').click();
     await page.keyboard.type('docker version');
