@@ -29,7 +29,7 @@ test('expiring event, then expiry closes the terminal and removes the sandbox', 
     const ended = await t.waitEvent('ended', 20_000);
     assert.equal(ended.reason, 'expired');
     assert.equal(t.events.filter((x) => x.type === 'expiring').length, 2);
-    assert.equal((await t.closed).code, 1001);
+    assert.equal((await t.closed).code, 1008);
     const g = await api(runner.url, 'GET', `/api/sessions/${s.id}`, { token: s.token });
     assert.equal(g.json.state, 'stopped');
     for (let i = 0; i < 50 && dockerObjects(`registry-lab.session=${s.id}`).length; i++) await sleep(200);

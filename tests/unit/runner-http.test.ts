@@ -310,7 +310,7 @@ describe('runner HTTP + terminal (fake provider)', () => {
     await api(base, 'DELETE', `/api/sessions/${id}`, { token });
     const ev = await t.waitEvent('ended').catch(() => null);
     assert.equal(ev?.reason, 'deleted');
-    assert.equal((await t.closed).code, 1001);
+    assert.equal((await t.closed).code, 1008);
   });
 });
 

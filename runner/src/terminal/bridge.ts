@@ -202,7 +202,9 @@ export function bridge(opts: {
   const onEnded = (s: Session, reason: StopReason) => {
     if (s !== session) return;
     sendJson({ type: 'ended', reason });
-    finish(1001, END_REASONS[reason] ?? 'session ended');
+    // The session is gone for good: 1008, so a browser client starts a new session instead of
+    // reconnecting; a runner shutdown is 1001 (going away: reconnect later).
+    finish(reason === 'shutdown' ? 1001 : 1008, END_REASONS[reason] ?? 'session ended');
   };
   sessions.on('expiring', onExpiring);
   sessions.on('extended', onExtended);
