@@ -2,13 +2,22 @@
  * Runner + real Docker: timers (expiring, expiry, idle), warm pool, shutdown cleanup and
  * reaping of objects left by a runner that was killed.
  */
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { api, openTerminal, sleep, uniqueRunnerId } from './helpers.ts';
-import { dockerObjects, newSession, readyTerminal, run, startRealRunner } from './real.ts';
+import { dockerObjects, newSession, readyTerminal, removeRunnerObjects, run, startRealRunner } from './real.ts';
+import type { ChildProcess } from 'node:child_process';
+
+// Whatever a failing test left behind: child runners and this file's own runner ids only.
+const children: ChildProcess[] = [];
+const runnerIds: string[] = [];
+after(() => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  for (const id of runnerIds) removeRunnerObjects(id);
+});
 
 const runnerLabel = (id: string) => `registry-lab.runner=${id}`;
 
@@ -88,12 +97,14 @@ test('warm pool: a claimed sandbox is ready at once; shutdown leaves nothing wit
 
 test('a runner killed without cleanup: a new runner with the same RUNNER_ID reaps its objects', async () => {
   const runnerId = uniqueRunnerId('reap');
+  runnerIds.push(runnerId);
   const label = runnerLabel(runnerId);
   const main = fileURLToPath(new URL('../../runner/src/main.ts', import.meta.url));
   const child = spawn(process.execPath, [main], {
     env: { ...process.env, PORT: '0', RUNNER_ID: runnerId, WARM_POOL_SIZE: '0', LOG_LEVEL: 'info', SITE_DIR: '/nonexistent-site' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  children.push(child);
   try {
     const url = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('runner did not start')), 60_000);
@@ -129,11 +140,13 @@ test('a runner killed without cleanup: a new runner with the same RUNNER_ID reap
 
 test('SIGTERM: the runner process removes every sandbox and the mirror, then exits 0', async () => {
   const runnerId = uniqueRunnerId('term');
+  runnerIds.push(runnerId);
   const main = fileURLToPath(new URL('../../runner/src/main.ts', import.meta.url));
   const child = spawn(process.execPath, [main], {
     env: { ...process.env, PORT: '0', RUNNER_ID: runnerId, WARM_POOL_SIZE: '0', LOG_LEVEL: 'info', SITE_DIR: '/nonexistent-site' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  children.push(child);
   const url = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
       const m = /"url":"(http:[^"]+)"/.exec(line);

@@ -53,3 +53,19 @@ export async function readyTerminal(runner: Runner, s: { id: string; token: stri
   await run(t, 'true', 60_000);
   return t;
 }
+
+/** Last-resort cleanup for a test's own RUNNER_ID (containers, then networks, then volumes). */
+export function removeRunnerObjects(runnerId: string): void {
+  const label = `label=registry-lab.runner=${runnerId}`;
+  const ids = (args: string[]) =>
+    execFileSync('docker', args, { encoding: 'utf8' })
+      .split('\n')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  const containers = ids(['ps', '-aq', '--filter', label]);
+  if (containers.length) execFileSync('docker', ['rm', '-f', '-v', ...containers], { stdio: 'ignore' });
+  const networks = ids(['network', 'ls', '-q', '--filter', label]);
+  if (networks.length) execFileSync('docker', ['network', 'rm', ...networks], { stdio: 'ignore' });
+  const volumes = ids(['volume', 'ls', '-q', '--filter', label]);
+  if (volumes.length) execFileSync('docker', ['volume', 'rm', '-f', ...volumes], { stdio: 'ignore' });
+}
