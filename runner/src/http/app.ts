@@ -86,6 +86,8 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     bodyLimit: config.bodyLimit,
     routerOptions: { maxParamLength: 200 },
+    // While closing, API calls get our own 503 (onRequest hook below), in the usual error shape.
+    return503OnClosing: false,
     logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
     frameworkErrors: (error, _req, reply) => {
       const [status, code, message] = FRAMEWORK_CODES[(error as { code?: string }).code ?? ''] ?? [400, 'bad_request', 'The request is malformed.'];
@@ -107,6 +109,9 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
 
   // Calls that change state are refused from foreign browser origins (same rule as the terminal).
   app.addHook('onRequest', async (req) => {
+    if (sessions.isShuttingDown && req.url.startsWith('/api/') && !req.url.startsWith('/api/health')) {
+      throw new ApiError(503, 'shutting_down', 'The runner is shutting down; try again in a moment.', { 'retry-after': '30' });
+    }
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return;
     const origin = req.headers.origin;
     if (origin !== undefined && !originAllowed(origin, req.raw, config, deps.port())) {
