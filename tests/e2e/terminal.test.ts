@@ -28,7 +28,7 @@ async function waitForScreen(page: Page, re: RegExp, timeoutMs = 15_000, scope =
   const until = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < until) {
-    last = await screenText(page, scope).catch(() => '');
+    last = await screenText(page, scope).catch((e) => `(screen unreadable: ${(e as Error).message.split('\n')[0]})`);
     if (re.test(last)) return last;
     await page.waitForTimeout(200);
   }
@@ -226,6 +226,19 @@ describe('terminal and labs with the runner (fake sandboxes)', { timeout: 240_00
     await page.keyboard.press('Tab');
     const left = await page.evaluate(() => !document.activeElement?.closest('.rl-term-screen'));
     assert.ok(left, 'Esc then Tab moves focus out of the terminal');
+  });
+
+  test('flow control: a flood (`yes`) stays interruptible with Ctrl+C', async () => {
+    await page.locator('rl-terminal .xterm').first().click();
+    await page.keyboard.type('yes');
+    await page.keyboard.press('Enter');
+    await waitForScreen(page, /^y$/m);
+    await page.waitForTimeout(1500);
+    await page.keyboard.press('Control+C');
+    await waitForScreen(page, /\^C/, 20_000);
+    await page.keyboard.type('echo after-flood');
+    await page.keyboard.press('Enter');
+    await waitForScreen(page, /after-flood[\s\S]*after-flood/, 20_000);
   });
 
   test('axe passes with the terminal open (light and dark)', async () => {

@@ -38,6 +38,7 @@ export interface TerminalHost {
 
 const ACK_EVERY = 32 * 1024;
 const EXPIRY_WARNING_MS = 5 * 60_000;
+const ESC_HOLD_MS = 400;
 
 export class TerminalClient {
   host: TerminalHost;
@@ -59,6 +60,7 @@ export class TerminalClient {
   private exited = false;
   private queue: string[] = [];
   private escArmed = false;
+  private escTimer: ReturnType<typeof setTimeout> | null = null;
   private lastInputEvent = 0;
   private resizeObserver: ResizeObserver;
   private encoder = new TextEncoder();
@@ -110,13 +112,33 @@ export class TerminalClient {
       // Let the browser fire its paste event; xterm.js handles pastes itself (bracketed paste aware).
       return false;
     }
-    if (e.key === 'Tab' && this.escArmed) {
-      // Esc then Tab: the browser moves focus out of the terminal (no keyboard trap).
-      this.escArmed = false;
+    if (['Shift', 'Control', 'Alt', 'Meta'].includes(e.key)) return true;
+    if (e.key === 'Escape' && !e.ctrlKey && !e.altKey && !e.metaKey && !e.shiftKey) {
+      // Hold the Esc byte briefly: "Esc then Tab" leaves the terminal without leaving a dangling
+      // Esc in the shell (readline would read it as Meta on the next key).
+      this.flushEsc();
+      this.escArmed = true;
+      this.escTimer = setTimeout(() => this.flushEsc(), ESC_HOLD_MS);
+      e.preventDefault();
       return false;
     }
-    this.escArmed = e.key === 'Escape';
+    if (e.key === 'Tab' && this.escArmed) {
+      // Esc then Tab (or Shift+Tab): the browser moves focus out of the terminal (no keyboard trap).
+      this.escArmed = false;
+      if (this.escTimer) clearTimeout(this.escTimer);
+      this.escTimer = null;
+      return false;
+    }
+    this.flushEsc();
+    this.escArmed = false;
     return true;
+  }
+
+  private flushEsc() {
+    if (!this.escTimer) return;
+    clearTimeout(this.escTimer);
+    this.escTimer = null;
+    this.send('\x1b');
   }
 
   /* ---------- sizing ---------- */
@@ -322,7 +344,7 @@ export class TerminalClient {
     this.disposed = true;
     this.resizeObserver.disconnect();
     window.removeEventListener('rl-session-extended', this.onExtended);
-    for (const t of [this.ackTimer, this.resizeTimer, this.reconnectTimer]) if (t) clearTimeout(t);
+    for (const t of [this.ackTimer, this.resizeTimer, this.reconnectTimer, this.escTimer]) if (t) clearTimeout(t);
     for (const t of [this.countdownTimer, this.expiryTimer]) if (t) clearInterval(t);
     this.ws?.close();
     this.term.dispose();
