@@ -98,6 +98,7 @@ export default defineLab({
         state = now;
         if (state.sha && state.main === state.sha) break; // done
         if (Date.now() - pushStart > WAIT_MS) break;
+        if (!hook.startsWith('OK')) break; // no runnable hook: git ran nothing, nothing will come
         // Stop early once nothing is building any more and the registry stayed still.
         const activity = (await ctx.sandbox.exec(ACTIVITY, { timeoutMs: 5_000 })).stdout.trim();
         idlePolls = activity === 'idle' ? idlePolls + 1 : 0;
