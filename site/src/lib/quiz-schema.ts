@@ -1,0 +1,53 @@
+/**
+ * Schema of a quiz file, src/data/quizzes/<section>.yaml. Used by the `quizzes` content collection
+ * (src/content.config.ts): a broken question fails the build with the question id and the problem.
+ * Unit tests: tests/site/quiz-schema.test.ts.
+ */
+import { z } from 'astro/zod';
+
+export const optionSchema = z.object({ text: z.string().min(1), correct: z.boolean().default(false) });
+
+export const questionSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'question ids are kebab-case (a-z, 0-9, -)'),
+    type: z.enum(['single', 'multiple', 'text', 'command']),
+    kind: z.enum(['self-check', 'short']).default('self-check'),
+    prompt: z.string().min(3),
+    options: z.array(optionSchema).optional(),
+    answers: z.array(z.string().min(1)).optional(),
+    explanation: z.string().min(3),
+  })
+  .superRefine((q, ctx) => {
+    const where = `question "${q.id}"`;
+    if (q.type === 'single' || q.type === 'multiple') {
+      if (!q.options || q.options.length < 2) {
+        ctx.addIssue({ code: 'custom', path: ['options'], message: `${where}: type ${q.type} needs at least two options` });
+        return;
+      }
+      const correct = q.options.filter((o) => o.correct).length;
+      if (correct === 0) ctx.addIssue({ code: 'custom', path: ['options'], message: `${where}: no option is marked "correct: true"` });
+      if (q.type === 'single' && correct > 1)
+        ctx.addIssue({ code: 'custom', path: ['options'], message: `${where}: type single needs exactly one correct option, found ${correct} (use type: multiple?)` });
+      if (q.answers) ctx.addIssue({ code: 'custom', path: ['answers'], message: `${where}: "answers" is for text/command questions; mark options with "correct: true" instead` });
+    } else {
+      if (!q.answers || q.answers.length === 0)
+        ctx.addIssue({ code: 'custom', path: ['answers'], message: `${where}: type ${q.type} needs "answers" (a list of accepted answers)` });
+      if (q.options) ctx.addIssue({ code: 'custom', path: ['options'], message: `${where}: "options" is only for single/multiple questions` });
+    }
+  });
+
+export const quizFileSchema = z
+  .object({
+    section: z.string().min(1),
+    questions: z.array(questionSchema).min(1, 'a quiz needs at least one question'),
+  })
+  .superRefine((quiz, ctx) => {
+    const seen = new Set<string>();
+    quiz.questions.forEach((q, i) => {
+      if (seen.has(q.id)) ctx.addIssue({ code: 'custom', path: ['questions', i, 'id'], message: `duplicate question id "${q.id}" in section ${quiz.section}` });
+      seen.add(q.id);
+    });
+  });
+
+export type QuizFile = z.infer<typeof quizFileSchema>;
+export type Question = z.infer<typeof questionSchema>;
