@@ -24,10 +24,17 @@ fi
 
 mkdir -p /etc/docker
 mirrors='[]'
-[ -n "${MIRROR_URL:-}" ] && mirrors="[\"$MIRROR_URL\"]"
+insecure='[]'
+if [ -n "${MIRROR_URL:-}" ]; then
+  mirrors="[\"$MIRROR_URL\"]"
+  # The classic puller accepts an http:// mirror as it is; BuildKit also needs it listed as insecure.
+  host=${MIRROR_URL#*://}
+  insecure="[\"${host%%/*}\"]"
+fi
 cat > /etc/docker/daemon.json <<JSON
 {
   "registry-mirrors": $mirrors,
+  "insecure-registries": $insecure,
   "log-driver": "json-file",
   "log-opts": { "max-size": "5m", "max-file": "2" },
   "features": { "buildkit": true }

@@ -60,6 +60,15 @@ describe('docker sandbox provider', { timeout: 300_000 }, () => {
     }
   });
 
+  it('builds with BuildKit FROM an image the engine does not have yet (pulled through the mirror)', async () => {
+    const r = await provider.ops(id).exec(
+      `mkdir -p /tmp/bk && cd /tmp/bk && printf 'FROM debian:trixie-slim\\nRUN echo built > /built\\n' > Dockerfile && docker image rm -f debian:trixie-slim >/dev/null 2>&1; DOCKER_BUILDKIT=1 docker build -q -t bk:1 . && docker run --rm bk:1 cat /built`,
+      { timeoutMs: 120_000 },
+    );
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.match(r.stdout, /built/);
+  });
+
   it('works as the learner, not root, with passwordless sudo', async () => {
     const ops = provider.ops(id);
     const r = await ops.exec('id -un; pwd; sudo -n id -u');
