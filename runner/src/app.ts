@@ -42,6 +42,7 @@ export async function dockerProviderFor(config: Config): Promise<SandboxProvider
     runnerId: config.runnerId,
     images: { workstation: config.workstationImage, registry: config.registryImage, mirror: config.mirrorImage },
     limits: sandboxLimits(config),
+    selfContainer: config.runnerContainer || undefined,
   });
 }
 

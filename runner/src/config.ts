@@ -41,6 +41,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'REGISTRY_PIDS', default: '256', meaning: 'Process limit of a session registry container.' },
   { name: 'LOG_MAX_SIZE', default: '1m', meaning: 'json-file log size per container.' },
   { name: 'ALLOWED_ORIGINS', default: '', meaning: 'Comma-separated browser origins allowed to open terminals and to call state-changing API routes (requests without Origin are allowed). Empty: the origin of the request Host, http://127.0.0.1:PORT and http://localhost:PORT.' },
+  { name: 'RUNNER_CONTAINER', default: '', meaning: 'Name of the runner\'s own container when it runs inside Docker (docker-compose.yml): it then joins each session network to reach session registries and probed images. Empty when the runner runs on the host.' },
   { name: 'WORKSTATION_IMAGE', default: 'registry-lab/workstation:latest', meaning: 'Image of the learner workstation (Docker in Docker).' },
   { name: 'REGISTRY_IMAGE', default: 'registry-lab/registry:2', meaning: 'Image of the per-session registry.' },
   { name: 'MIRROR_IMAGE', default: 'registry-lab/mirror:latest', meaning: 'Image of the read-only mirror shared by the sessions of a runner.' },
@@ -115,6 +116,7 @@ const envSchema = z.object({
   REGISTRY_PIDS: int(16, 1_000_000),
   LOG_MAX_SIZE: z.string().regex(/^\d+[kmg]?$/i, 'LOG_MAX_SIZE: like 1m'),
   ALLOWED_ORIGINS: origins,
+  RUNNER_CONTAINER: z.string().regex(/^([A-Za-z0-9][A-Za-z0-9_.-]*)?$/, 'RUNNER_CONTAINER: a container name'),
   WORKSTATION_IMAGE: z.string().min(1),
   REGISTRY_IMAGE: z.string().min(1),
   MIRROR_IMAGE: z.string().min(1),
@@ -149,6 +151,8 @@ export interface Config {
   logMaxSize: string;
   /** Empty: computed per request (see CONFIG_VARIABLES). */
   allowedOrigins: string[];
+  /** Empty when the runner runs on the host. */
+  runnerContainer: string;
   workstationImage: string;
   registryImage: string;
   mirrorImage: string;
@@ -193,6 +197,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     registryPids: e.REGISTRY_PIDS,
     logMaxSize: e.LOG_MAX_SIZE,
     allowedOrigins: e.ALLOWED_ORIGINS,
+    runnerContainer: e.RUNNER_CONTAINER,
     workstationImage: e.WORKSTATION_IMAGE,
     registryImage: e.REGISTRY_IMAGE,
     mirrorImage: e.MIRROR_IMAGE,
