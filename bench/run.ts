@@ -15,8 +15,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Duplex } from 'node:stream';
 import Docker from 'dockerode';
+import { openLoginShell } from '../runner/src/docker/shell.ts';
 import { WebSocket } from 'ws';
 import { createRunner, type Runner } from '../runner/src/app.ts';
 
@@ -97,25 +97,17 @@ function terminal(runner: Runner, id: string, token: string): Promise<Pipe> {
   });
 }
 
-/** The baseline: an interactive login shell by dockerode exec straight into the workstation. */
+/**
+ * The baseline: the same login shell the runner opens (openLoginShell), by dockerode exec
+ * straight into the workstation, without the runner's HTTP and WebSocket layers.
+ */
 async function directShell(docker: Docker, sessionId: string): Promise<Pipe> {
   const [c] = await docker.listContainers({ filters: { label: [`registry-lab.session=${sessionId}`, 'registry-lab.role=workstation'] } });
   if (!c) throw new Error('workstation container not found');
-  const exec = await docker.getContainer(c.Id).exec({
-    Cmd: ['bash', '-l'],
-    AttachStdin: true,
-    AttachStdout: true,
-    AttachStderr: true,
-    Tty: true,
-    User: 'learner',
-    WorkingDir: '/home/learner',
-    Env: ['TERM=xterm-256color', 'HOME=/home/learner', 'LANG=C.UTF-8'],
-  });
-  const stream = (await exec.start({ hijack: true, stdin: true, Tty: true })) as Duplex;
-  await exec.resize({ w: 80, h: 24 }).catch(() => {});
+  const { stream, close } = await openLoginShell(docker.getContainer(c.Id), { cols: 80, rows: 24 });
   const watch = new Watch();
   stream.on('data', (d: Buffer) => watch.push(d));
-  return { send: (b) => stream.write(b), watch, close: () => stream.destroy() };
+  return { send: (b) => stream.write(b), watch, close };
 }
 
 const PROMPT = /\$ $/;

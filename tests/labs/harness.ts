@@ -14,14 +14,9 @@ export const LABS_DIR = join(REPO_ROOT, 'labs');
 
 /** A real provider with a RUNNER_ID of its own (so parallel test processes never reap each other). */
 export async function createTestProvider(tag = 'labs'): Promise<SandboxProvider> {
-  const { loadConfig, sandboxLimits } = await import('../../runner/src/config.ts');
-  const { createDockerProvider } = await import('../../runner/src/docker/index.ts');
-  const config = loadConfig({ ...process.env, RUNNER_ID: `${tag}-${process.pid}-${randomBytes(3).toString('hex')}`, WARM_POOL_SIZE: '0' });
-  return createDockerProvider({
-    runnerId: config.runnerId,
-    images: { workstation: config.workstationImage, registry: config.registryImage, mirror: config.mirrorImage },
-    limits: sandboxLimits(config),
-  });
+  const { loadConfig } = await import('../../runner/src/config.ts');
+  const { dockerProviderFor } = await import('../../runner/src/app.ts');
+  return dockerProviderFor(loadConfig({ ...process.env, RUNNER_ID: `${tag}-${process.pid}-${randomBytes(3).toString('hex')}`, WARM_POOL_SIZE: '0' }));
 }
 
 export function newSandboxId(): string {

@@ -12,23 +12,25 @@ import type { SandboxProvider } from '../docker/provider.ts';
 import type { LabState } from '../../../checks/context.ts';
 import { ApiError, notFound } from './errors.ts';
 import { hashToken, ID_PATTERN, newSandboxId, newToken, tokenMatches } from './ids.ts';
+import type { Config } from '../config.ts';
 import { errMessage, type Logger } from './log.ts';
 import { WarmPool, type PoolStats } from './pool.ts';
 
 export type SessionState = 'starting' | 'ready' | 'stopped';
 export type StopReason = 'deleted' | 'expired' | 'idle' | 'failed' | 'shutdown';
 
-export interface SessionSettings {
-  sessionTtlMs: number;
-  sessionIdleMs: number;
-  sessionMaxTtlMs: number;
-  sessionWarnBeforeMs: number;
-  sessionStoppedKeepMs: number;
-  sessionStartTimeoutMs: number;
-  warmPoolSize: number;
-  maxSessions: number;
-  maxSessionsPerClient: number;
-}
+export type SessionSettings = Pick<
+  Config,
+  | 'sessionTtlMs'
+  | 'sessionIdleMs'
+  | 'sessionMaxTtlMs'
+  | 'sessionWarnBeforeMs'
+  | 'sessionStoppedKeepMs'
+  | 'sessionStartTimeoutMs'
+  | 'warmPoolSize'
+  | 'maxSessions'
+  | 'maxSessionsPerClient'
+>;
 
 export interface Session {
   readonly id: string;
