@@ -241,6 +241,21 @@ describe('terminal and labs with the runner (fake sandboxes)', { timeout: 240_00
     await waitForScreen(page, /after-flood[\s\S]*after-flood/, 20_000);
   });
 
+  test('when the shell exits, the terminal says so and opens a new shell on request', async () => {
+    const term = page.locator('rl-terminal').first();
+    await term.locator('.xterm').click();
+    await page.keyboard.type('exit 3');
+    await page.keyboard.press('Enter');
+    await term.locator('.rl-term-status', { hasText: 'код 3' }).waitFor();
+    assert.equal(await term.getAttribute('data-state'), 'exited');
+    await term.getByRole('button', { name: 'Новая оболочка' }).click();
+    await terminalReady(page);
+    await term.locator('.xterm').click();
+    await page.keyboard.type('echo second-shell');
+    await page.keyboard.press('Enter');
+    await waitForScreen(page, /second-shell[\s\S]*second-shell/);
+  });
+
   test('axe passes with the terminal open (light and dark)', async () => {
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme });

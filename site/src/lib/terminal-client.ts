@@ -54,7 +54,6 @@ export class TerminalClient {
   private ackTimer: ReturnType<typeof setTimeout> | null = null;
   private resizeTimer: ReturnType<typeof setTimeout> | null = null;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
-  private countdownTimer: ReturnType<typeof setInterval> | null = null;
   private expiryTimer: ReturnType<typeof setInterval> | null = null;
   private backoff = 1000;
   private exited = false;
@@ -286,24 +285,14 @@ export class TerminalClient {
   private scheduleReconnect() {
     const delay = this.backoff;
     this.backoff = Math.min(this.backoff * 2, 30_000);
-    let left = Math.round(delay / 1000);
-    const tick = () => this.setState('reconnecting', fmt(this.host.ui, 'term.disconnected', { s: left }));
-    tick();
-    if (this.countdownTimer) clearInterval(this.countdownTimer);
-    this.countdownTimer = setInterval(() => {
-      left = Math.max(0, left - 1);
-      tick();
-    }, 1000);
-    this.reconnectTimer = setTimeout(() => {
-      if (this.countdownTimer) clearInterval(this.countdownTimer);
-      void this.reconnect();
-    }, delay);
+    // One status message per attempt (a per-second countdown would flood screen readers).
+    this.setState('reconnecting', fmt(this.host.ui, 'term.disconnected', { s: Math.round(delay / 1000) }));
+    this.reconnectTimer = setTimeout(() => void this.reconnect(), delay);
   }
 
   /** Reconnect now (button or backoff timer): re-check the session first. */
   async reconnect() {
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    if (this.countdownTimer) clearInterval(this.countdownTimer);
     this.ws?.close();
     this.ws = null;
     await this.connect(false);
@@ -345,7 +334,7 @@ export class TerminalClient {
     this.resizeObserver.disconnect();
     window.removeEventListener('rl-session-extended', this.onExtended);
     for (const t of [this.ackTimer, this.resizeTimer, this.reconnectTimer, this.escTimer]) if (t) clearTimeout(t);
-    for (const t of [this.countdownTimer, this.expiryTimer]) if (t) clearInterval(t);
+    if (this.expiryTimer) clearInterval(this.expiryTimer);
     this.ws?.close();
     this.term.dispose();
   }

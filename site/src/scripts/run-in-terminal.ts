@@ -19,7 +19,8 @@ function init() {
     const term = nearestTerminal(btn);
     if (!term) return;
     const text = btn.dataset.rlRun ?? '';
-    term.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+    const reduce = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+    term.scrollIntoView({ block: 'nearest', behavior: reduce ? 'auto' : 'smooth' });
     term.dispatchEvent(new CustomEvent('rl-terminal-type', { detail: { text: text.replace(/\n/g, '\r') + '\r' } }));
   });
 }
