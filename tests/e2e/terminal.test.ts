@@ -256,6 +256,19 @@ describe('terminal and labs with the runner (fake sandboxes)', { timeout: 240_00
     await waitForScreen(page, /second-shell[\s\S]*second-shell/);
   });
 
+  test('a dropped connection is re-established with backoff', async () => {
+    await page.evaluate(() => ((window as any).__rlStates = []));
+    await page.locator('rl-terminal').first().evaluate((el) => (el as any).client.ws.close());
+    await page.locator('rl-terminal[data-state="reconnecting"]').first().waitFor();
+    await terminalReady(page, 20_000);
+    const states: string[] = await page.evaluate(() => (window as any).__rlStates);
+    assert.deepEqual(states.slice(0, 1), ['reconnecting'], states.join(' → '));
+    await page.locator('rl-terminal .xterm').first().click();
+    await page.keyboard.type('echo back-again');
+    await page.keyboard.press('Enter');
+    await waitForScreen(page, /back-again[\s\S]*back-again/);
+  });
+
   test('axe passes with the terminal open (light and dark)', async () => {
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme });
