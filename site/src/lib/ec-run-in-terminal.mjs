@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * Expressive Code plugin: code blocks in bash/sh/shell/console get a "run in terminal" button
+ * Expressive Code plugin: code blocks in bash/sh/console get a "run in terminal" button
  * next to Starlight's copy button. The button carries the commands (comments and prompts removed);
  * src/scripts/run-in-terminal.ts types them into the nearest <Terminal> on the page. Pages without
  * a terminal hide the button (CSS: html:not(.rl-has-terminal)).
@@ -8,7 +8,9 @@
 import { h } from '@astrojs/starlight/expressive-code/hast';
 import { ui } from '../i18n/ui.ts';
 
-const SHELL = new Set(['bash', 'sh', 'shell', 'zsh', 'console', 'shell-session', 'shellsession']);
+// `shell` blocks are deliberately left out: the chapter uses them for commands that need
+// what the sandbox lacks (Docker Hub, cloud CLIs), so offering to run them would only fail.
+const SHELL = new Set(['bash', 'sh', 'console', 'shell-session', 'shellsession']);
 
 /**
  * Commands of a block: `console` keeps only `$ ` lines; others drop comments and blank lines.
