@@ -41,6 +41,10 @@ export function createDockerProvider(config: DockerConfig): SandboxProvider {
     if (!config.selfContainer) return;
     await docker.getNetwork(network).connect({ Container: config.selfContainer }).catch(() => undefined);
   };
+  const leave = async (network: string) => {
+    if (!config.selfContainer) return;
+    await ignoreMissing(docker.getNetwork(network).disconnect({ Container: config.selfContainer, Force: true })).catch(() => undefined);
+  };
 
   const refsOf = (id: string): SandboxRefs => {
     const refs = sandboxes.get(id);
@@ -70,9 +74,7 @@ export function createDockerProvider(config: DockerConfig): SandboxProvider {
     async destroy(id) {
       sandboxes.delete(id);
       opsCache.delete(id);
-      if (config.selfContainer) {
-        await ignoreMissing(docker.getNetwork(refsFor(id).network).disconnect({ Container: config.selfContainer, Force: true })).catch(() => undefined);
-      }
+      await leave(refsFor(id).network);
       await mirror.detach(refsFor(id).network).catch(() => undefined);
       await removeLabelled(docker, config.runnerId, id);
     },
@@ -89,7 +91,7 @@ export function createDockerProvider(config: DockerConfig): SandboxProvider {
     ops(id) {
       let ops = opsCache.get(id);
       if (!ops) {
-        ops = sandboxOps({ docker, runnerId: config.runnerId, refs: refsOf(id), images: config.images, limits: config.limits, reach });
+        ops = sandboxOps({ docker, runnerId: config.runnerId, refs: refsOf(id), images: config.images, limits: config.limits, reach, leave });
         opsCache.set(id, ops);
       }
       return ops;

@@ -20,6 +20,8 @@ export interface OpsDeps {
   limits: SandboxLimits;
   /** Makes a network reachable from the runner (a no-op unless the runner itself runs in a container). */
   reach(network: string): Promise<void>;
+  /** Undoes reach (a network with the runner still attached cannot be removed). */
+  leave(network: string): Promise<void>;
 }
 
 /** SandboxOps (checks/context.ts) for one sandbox. */
@@ -224,6 +226,7 @@ async function probeImage(deps: ProbeDeps, ref: string, opts: { port: number; pa
     return { ok: false, user, error: `нет ответа на ${opts.path}, порт ${opts.port}, за ${Math.round(opts.timeoutMs / 1000)} с (${lastError})` };
   } finally {
     await removeContainer(docker, name);
+    await deps.leave(network);
     await ignoreMissing(docker.getNetwork(network).remove());
     await ignoreMissing(docker.getImage(tag).remove({ force: true }));
     await execCapture(g, ['rm', '-f', '/tmp/probe.tar'], { timeoutMs: 5_000 }).catch(() => undefined);
