@@ -5,6 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { checkConfig, loadConfig, sandboxLimits, type Config } from './config.ts';
+import { acceptOnlyOn, currentAddresses } from './http/own-interfaces.ts';
 import type { SandboxProvider } from './docker/provider.ts';
 import { errMessage, silentLogger, type Logger } from './core/log.ts';
 import { SessionService } from './core/sessions.ts';
@@ -52,6 +53,8 @@ export async function createRunner(overrides: Partial<Config> = {}, deps: Runner
   const provider = deps.provider ?? (await dockerProviderFor(config));
 
   const { reaped } = await provider.init();
+  // Taken before any session network is joined (init removed those of a previous run).
+  const ownAddresses = config.runnerContainer ? currentAddresses() : null;
 
   let port = config.port;
   let log: Logger = silentLogger;
@@ -82,6 +85,8 @@ export async function createRunner(overrides: Partial<Config> = {}, deps: Runner
   const terminals = attachTerminalServer({ server: app.server, config, sessions, provider, log, port: () => port, tuning: deps.terminalTuning });
 
   try {
+    // In a container the runner joins session networks; sandboxes must not reach its API there.
+    if (ownAddresses) acceptOnlyOn(app.server, ownAddresses);
     await app.listen({ port: config.port, host: config.host });
   } catch (err) {
     await terminals.close().catch(() => {});

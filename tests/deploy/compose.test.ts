@@ -170,6 +170,10 @@ test(
         assert.ok(Date.now() < deadline, `session not ready: ${g.text}`);
       }
       assert.ok((await networksOf(name)).includes(`rl-${id}-net`), 'the runner container joined the session network');
+      // Joined to the session network, the runner must still not answer the sandbox there.
+      const runnerIpThere = (await ok('docker', ['inspect', name, '--format', `{{(index .NetworkSettings.Networks "rl-${id}-net").IPAddress}}`])).trim();
+      const fromSandbox = await sh('docker', ['exec', `rl-${id}-ws`, 'curl', '-s', '-m', '3', '-o', '/dev/null', '-w', '%{http_code}', `http://${runnerIpThere}:4321/api/health`]);
+      assert.equal(fromSandbox.out.trim(), '000', `a sandbox reached the runner API at ${runnerIpThere}`);
 
       const term = await openTerminal(base, id, token);
       term.send('echo term-$((6*7))\r');
