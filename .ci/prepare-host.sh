@@ -17,7 +17,7 @@ if [ ${#need[@]} -gt 0 ]; then
   log "installing: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${need[@]}" ca-certificates >/dev/null
+  apt-get install -y -qq "${need[@]}" ca-certificates >/dev/null
 fi
 
 if ! docker info >/dev/null 2>&1; then
