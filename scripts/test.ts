@@ -30,19 +30,19 @@ function testFiles(dir: string): string[] {
   });
 }
 
+/** Every container, custom network and volume: labelled or not, so an unlabelled leak shows too. */
 async function leftovers(): Promise<string[]> {
   const docker = new Docker();
-  const filters = { label: ['registry-lab.managed=true'] };
-  const [c, n, v] = await Promise.all([docker.listContainers({ all: true, filters }), docker.listNetworks({ filters }), docker.listVolumes({ filters })]);
+  const [c, n, v] = await Promise.all([docker.listContainers({ all: true }), docker.listNetworks(), docker.listVolumes()]);
   return [
-    ...c.map((x) => `container ${x.Names[0]}`),
-    ...n.map((x) => `network ${x.Name}`),
+    ...c.map((x) => `container ${x.Names[0]} (${x.Image})`),
+    ...n.filter((x) => !['bridge', 'host', 'none'].includes(x.Name)).map((x) => `network ${x.Name}`),
     ...(v.Volumes ?? []).map((x) => `volume ${x.Name}`),
   ];
 }
 
 const before = await leftovers();
-if (before.length) console.log(`[test] note: ${before.length} Docker objects of a running runner exist before the tests; they are not counted`);
+if (before.length) console.log(`[test] note: ${before.length} Docker objects exist before the tests; they are not counted`);
 
 step('images', node, ['images/build.ts']);
 step('typecheck', join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json', '--noEmit']);

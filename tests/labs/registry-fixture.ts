@@ -53,7 +53,7 @@ export async function startTestRegistry(opts: { htpasswd?: string; label: string
   const url = `http://127.0.0.1:${port}`;
   const stop = () => {
     try {
-      docker(['rm', '-f', id]);
+      docker(['rm', '-f', '-v', id]);
     } catch {
       /* gone */
     }
