@@ -39,6 +39,9 @@ export class ApiError extends Error {
 /** A learner-facing sentence for an error, from the component's UI table. */
 export function describeError(e: unknown, ui: Record<string, string>): string {
   if (e instanceof RunnerUnavailableError) return ui['term.unavailable'] ?? e.message;
+  // The runner's messages are English; its error codes have sentences in the UI table.
+  const byCode = e instanceof ApiError ? ui[`err.${e.code}`] : undefined;
+  if (byCode) return byCode.replace('{msg}', (e as Error).message);
   if (e instanceof ApiError && e.status === 503) return ui['term.busy'] ?? e.message;
   if (e instanceof ApiError && e.status === 429) return ui['term.limit'] ?? e.message;
   return (ui['term.error'] ?? 'Error: {msg}').replace('{msg}', (e as Error).message);

@@ -1,0 +1,23 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ApiError, RunnerUnavailableError, describeError } from '../../site/src/lib/session.ts';
+import { pickUi, ui } from '../../site/src/i18n/ui.ts';
+
+const ru = pickUi('ru', ['term.', 'err.']);
+
+test('runner error codes become sentences in the learner language, keeping the details', () => {
+  const msg = describeError(new ApiError(500, 'lab_start_failed', 'setup.sh line 3 exited 1'), ru);
+  assert.match(msg, /^Не удалось подготовить лабораторную \(setup\.sh line 3 exited 1\)/);
+  assert.match(describeError(new ApiError(409, 'max_lifetime_reached', 'cannot extend'), ru), /нельзя продлить/);
+});
+
+test('capacity and per-client limits, no runner, and unknown codes still read well', () => {
+  assert.equal(describeError(new ApiError(503, 'capacity_full', 'full'), ru), ru['term.busy']);
+  assert.equal(describeError(new ApiError(429, 'too_many_sessions', 'limit'), ru), ru['term.limit']);
+  assert.equal(describeError(new RunnerUnavailableError(), ru), ru['term.unavailable']);
+  assert.equal(describeError(new ApiError(400, 'something_new', 'odd'), ru), 'Ошибка: odd');
+});
+
+test('every UI string exists in Russian and English', () => {
+  assert.deepEqual(Object.keys(ui.en).sort(), Object.keys(ui.ru).sort());
+});
