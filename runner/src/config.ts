@@ -33,6 +33,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'WARM_POOL_SIZE', default: '2', meaning: 'Ready sandboxes kept in advance; a new session claims one and is ready at once.' },
   { name: 'MAX_SESSIONS', default: '20', meaning: 'Sessions at once; beyond it POST /api/sessions answers 503 with Retry-After.' },
   { name: 'MAX_SESSIONS_PER_CLIENT', default: '3', meaning: 'Sessions at once per client address; beyond it 429.' },
+  { name: 'MAX_SESSION_CREATES_PER_MINUTE', default: '20', meaning: 'Sessions one client address may create per minute (a create/delete loop costs a sandbox each time); beyond it 429 with Retry-After.' },
   { name: 'MAX_TERMINALS_PER_SESSION', default: '8', meaning: 'Terminals open at once on one session; beyond it the upgrade answers 429.' },
   { name: 'WORKSTATION_MEMORY', default: '2g', meaning: 'Memory limit of a workstation container (b, k, m, g).' },
   { name: 'WORKSTATION_CPUS', default: '1', meaning: 'CPU limit of a workstation container (may be fractional).' },
@@ -108,6 +109,7 @@ const envSchema = z.object({
   WARM_POOL_SIZE: int(0, 100),
   MAX_SESSIONS: int(1, 10_000),
   MAX_SESSIONS_PER_CLIENT: int(1, 10_000),
+  MAX_SESSION_CREATES_PER_MINUTE: int(1, 100_000),
   MAX_TERMINALS_PER_SESSION: int(1, 100),
   WORKSTATION_MEMORY: bytes,
   WORKSTATION_CPUS: z.coerce.number().positive().max(256),
@@ -140,6 +142,7 @@ export interface Config {
   warmPoolSize: number;
   maxSessions: number;
   maxSessionsPerClient: number;
+  maxSessionCreatesPerMinute: number;
   maxTerminalsPerSession: number;
   /** Bytes. */
   workstationMemory: number;
@@ -189,6 +192,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     warmPoolSize: e.WARM_POOL_SIZE,
     maxSessions: e.MAX_SESSIONS,
     maxSessionsPerClient: e.MAX_SESSIONS_PER_CLIENT,
+    maxSessionCreatesPerMinute: e.MAX_SESSION_CREATES_PER_MINUTE,
     maxTerminalsPerSession: e.MAX_TERMINALS_PER_SESSION,
     workstationMemory: e.WORKSTATION_MEMORY,
     workstationCpus: e.WORKSTATION_CPUS,

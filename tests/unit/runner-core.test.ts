@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CONFIG_VARIABLES, loadConfig, parseBytes, parseDuration } from '../../runner/src/config.ts';
 import { SessionService, type SessionSettings } from '../../runner/src/core/sessions.ts';
+import { SlidingWindowLimit } from '../../runner/src/core/rate-limit.ts';
 import { silentLogger } from '../../runner/src/core/log.ts';
 import { ApiError } from '../../runner/src/core/errors.ts';
 import { createFakeProvider } from './fake-provider.ts';
@@ -21,6 +22,7 @@ function settings(over: Partial<SessionSettings> = {}): SessionSettings {
     warmPoolSize: 0,
     maxSessions: 5,
     maxSessionsPerClient: 3,
+    maxSessionCreatesPerMinute: 100,
     ...over,
   };
 }
@@ -208,5 +210,38 @@ test('warm pool: never exceeds capacity left', async () => {
   await sleep(100);
   assert.equal(svc.pool.stats().ready + svc.pool.stats().creating, 0);
   assert.equal(provider.live.size, 2);
+  await svc.shutdown();
+});
+
+test('rate limit: a sliding window per key, with the time until the next event', () => {
+  let now = 0;
+  const limit = new SlidingWindowLimit(2, 60_000, () => now);
+  assert.deepEqual(limit.take('a'), { ok: true });
+  now = 10_000;
+  assert.deepEqual(limit.take('a'), { ok: true });
+  assert.deepEqual(limit.take('b'), { ok: true }, 'keys are counted apart');
+  now = 30_000;
+  assert.deepEqual(limit.take('a'), { ok: false, retryAfterMs: 30_000 });
+  now = 60_001;
+  assert.deepEqual(limit.take('a'), { ok: true }, 'the first event left the window');
+});
+
+test('sessions: creating too often from one client -> 429 too_many_creations with Retry-After', async () => {
+  const provider = createFakeProvider();
+  const svc = new SessionService({ provider, settings: settings({ maxSessionCreatesPerMinute: 2, maxSessionsPerClient: 10 }), log: silentLogger });
+  for (let i = 0; i < 2; i++) {
+    const { session } = await svc.create({ clientAddress: 'a' });
+    await svc.delete(session);
+  }
+  await assert.rejects(svc.create({ clientAddress: 'a' }), (e: unknown) => {
+    assert.ok(e instanceof ApiError);
+    assert.equal(e.status, 429);
+    assert.equal(e.code, 'too_many_creations');
+    assert.match(e.message, /Try again in \d+ s/);
+    assert.ok(Number(e.headers['retry-after']) > 0);
+    return true;
+  });
+  const other = await svc.create({ clientAddress: 'b' });
+  assert.ok(other.session.id, 'another client is not limited');
   await svc.shutdown();
 });

@@ -15,6 +15,7 @@ import { hashToken, ID_PATTERN, newSandboxId, newToken, tokenMatches } from './i
 import type { Config } from '../config.ts';
 import { errMessage, type Logger } from './log.ts';
 import { WarmPool, type PoolStats } from './pool.ts';
+import { SlidingWindowLimit } from './rate-limit.ts';
 
 export type SessionState = 'starting' | 'ready' | 'stopped';
 export type StopReason = 'deleted' | 'expired' | 'idle' | 'failed' | 'shutdown';
@@ -30,6 +31,7 @@ export type SessionSettings = Pick<
   | 'warmPoolSize'
   | 'maxSessions'
   | 'maxSessionsPerClient'
+  | 'maxSessionCreatesPerMinute'
 >;
 
 export interface Session {
@@ -88,6 +90,7 @@ export class SessionService extends EventEmitter {
   readonly pool: WarmPool;
   private shuttingDown = false;
   private shutdownPromise: Promise<void> | null = null;
+  private readonly creations: SlidingWindowLimit;
 
   constructor(opts: { provider: SandboxProvider; settings: SessionSettings; log: Logger }) {
     super();
@@ -95,6 +98,7 @@ export class SessionService extends EventEmitter {
     this.provider = opts.provider;
     this.settings = opts.settings;
     this.log = opts.log;
+    this.creations = new SlidingWindowLimit(this.settings.maxSessionCreatesPerMinute, 60_000);
     this.pool = new WarmPool({
       provider: this.provider,
       log: this.log,
@@ -155,6 +159,16 @@ export class SessionService extends EventEmitter {
         429,
         'too_many_sessions',
         `You already have ${mine} sessions open (at most ${this.settings.maxSessionsPerClient} per client). Delete one or wait until one expires.`,
+      );
+    }
+    const rate = this.creations.take(input.clientAddress);
+    if (!rate.ok) {
+      const seconds = Math.max(1, Math.ceil(rate.retryAfterMs / 1000));
+      throw new ApiError(
+        429,
+        'too_many_creations',
+        `You created ${this.creations.limit} sessions in the last minute (at most ${this.creations.limit} per client). Try again in ${seconds} s.`,
+        { 'retry-after': String(seconds) },
       );
     }
 

@@ -53,6 +53,7 @@ export const ui = {
     'err.too_many_terminals': 'В этой сессии открыто слишком много терминалов. Закройте лишние вкладки.',
     'err.unknown_lab': 'Сервер не знает эту лабораторную. Обновите страницу.',
     'err.internal': 'Внутренняя ошибка сервера песочниц. Повторите попытку.',
+    'err.too_many_creations': 'Слишком много новых сессий за минуту с вашего адреса. Подождите минуту и попробуйте снова.',
     'term.hint':
       'Ctrl+Shift+C — копировать, Ctrl+Shift+V — вставить, Ctrl+C — прервать команду. Esc, затем Tab — выйти из терминала.',
     'term.screen': 'Терминал песочницы. Чтобы выйти с клавиатуры: Esc, затем Tab.',
@@ -138,6 +139,7 @@ export const ui = {
     'err.too_many_terminals': 'Too many terminals are open on this session. Close extra tabs.',
     'err.unknown_lab': 'The server does not know this lab. Reload the page.',
     'err.internal': 'Internal error of the sandbox server. Try again.',
+    'err.too_many_creations': 'Too many new sessions from your address within a minute. Wait a minute and try again.',
     'term.hint':
       'Ctrl+Shift+C copies, Ctrl+Shift+V pastes, Ctrl+C interrupts a command. Esc then Tab leaves the terminal.',
     'term.screen': 'Sandbox terminal. To leave it with the keyboard: Esc, then Tab.',
