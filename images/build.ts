@@ -14,6 +14,7 @@ import { pack } from 'tar-stream';
 import type { Readable } from 'node:stream';
 import { debootstrapBase, debianMirror } from './debootstrap.ts';
 import { buildMirror } from './mirror.ts';
+import { followProgress } from './progress.ts';
 import { IMAGES, RECIPE_LABEL, UPSTREAM } from './names.ts';
 
 const here = new URL('.', import.meta.url).pathname;
@@ -55,20 +56,11 @@ function contextTar(dir: string): Readable {
   return p as unknown as Readable;
 }
 
-async function follow(stream: NodeJS.ReadableStream, name: string): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    docker.modem.followProgress(
-      stream,
-      (err: Error | null, output: Array<{ error?: string }>) => {
-        const failed = output?.find((o) => o.error);
-        if (err || failed) reject(new Error(`${name}: ${err?.message ?? failed?.error}`));
-        else resolve();
-      },
-      (event: { stream?: string; status?: string }) => {
-        const line = event.stream?.trim();
-        if (line && /^Step \d+\/\d+/.test(line)) log(`${name}: ${line.slice(0, 110)}`);
-      },
-    );
+/** Follows a build or pull, printing the Dockerfile steps as progress. */
+function follow(stream: NodeJS.ReadableStream, name: string): Promise<void> {
+  return followProgress(docker, stream, name, (event) => {
+    const line = event.stream?.trim();
+    if (line && /^Step \d+\/\d+/.test(line)) log(`${name}: ${line.slice(0, 110)}`);
   });
 }
 

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
+import { followProgress } from './progress.ts';
 
 /** The Debian archive this host uses (first non-security URI of its apt sources). DEBIAN_MIRROR overrides. */
 export function debianMirror(): string {
@@ -49,13 +50,7 @@ export async function debootstrapBase(docker: Docker, name: string, mirror: stri
     const tar = spawn('tar', ['-C', dir, '--numeric-owner', '-c', '.'], { stdio: ['ignore', 'pipe', 'inherit'] });
     const [repo, tag] = name.split(/:(?=[^/]+$)/);
     const stream = await docker.importImage(tar.stdout as unknown as string, { repo, tag, changes: ['CMD ["bash"]', 'ENV LANG=C.UTF-8'] } as object);
-    await new Promise<void>((resolve, reject) => {
-      docker.modem.followProgress(stream, (err: Error | null, out: Array<{ error?: string }>) => {
-        const failed = out?.find((o) => o.error);
-        if (err || failed) reject(new Error(`docker import: ${err?.message ?? failed?.error}`));
-        else resolve();
-      });
-    });
+    await followProgress(docker, stream, 'docker import');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -3,6 +3,7 @@ import type Docker from 'dockerode';
 import { pack } from 'tar-stream';
 import type { Readable } from 'node:stream';
 import { IMAGES, MIRROR_CONTENT, RECIPE_LABEL } from './names.ts';
+import { followProgress } from './progress.ts';
 
 const mirrorConfig = readFileSync(new URL('./mirror/mirror.yml', import.meta.url));
 
@@ -45,13 +46,7 @@ export async function buildMirror(docker: Docker, log: (m: string) => void, hash
       log(`${IMAGES.mirror}: pushing ${as}`);
       // The engine wants an X-Registry-Auth header even for an anonymous registry.
       const stream = await docker.getImage(`${repo}:${tag}`).push({ authconfig: {} } as object);
-      await new Promise<void>((resolve, reject) =>
-        docker.modem.followProgress(stream, (err: Error | null, out: Array<{ error?: string }>) => {
-          const failed = out?.find((o) => o.error);
-          if (err || failed) reject(new Error(`push ${as}: ${err?.message ?? failed?.error}`));
-          else resolve();
-        }),
-      );
+      await followProgress(docker, stream, `push ${as}`);
     }
     await container.stop();
     await container.commit({

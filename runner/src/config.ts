@@ -69,22 +69,18 @@ export function parseBytes(v: string): number {
   return Math.round(Number(m[1]) * BYTE_UNITS[(m[2] ?? 'b').toLowerCase()]!);
 }
 
-const duration = z.string().transform((v, ctx) => {
-  try {
-    return parseDuration(v);
-  } catch (e) {
-    ctx.addIssue({ code: 'custom', message: (e as Error).message });
-    return z.NEVER;
-  }
-});
-const bytes = z.string().transform((v, ctx) => {
-  try {
-    return parseBytes(v);
-  } catch (e) {
-    ctx.addIssue({ code: 'custom', message: (e as Error).message });
-    return z.NEVER;
-  }
-});
+/** A string variable parsed by `parse`, whose error message becomes the zod issue. */
+const parsedWith = (parse: (v: string) => number) =>
+  z.string().transform((v, ctx) => {
+    try {
+      return parse(v);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: (e as Error).message });
+      return z.NEVER;
+    }
+  });
+const duration = parsedWith(parseDuration);
+const bytes = parsedWith(parseBytes);
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const path = z.string().min(1).transform((p) => (isAbsolute(p) ? p : resolve(REPO_ROOT, p)));
 const origins = z.string().transform((v) =>

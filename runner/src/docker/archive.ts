@@ -20,11 +20,14 @@ export function tarOf(files: FileToCopy[], uid: number, gid: number): Readable {
   return p as unknown as Readable;
 }
 
-/** The first regular file of a tar stream (docker getArchive of one file), at most maxBytes. */
-export function firstFileOf(tar: NodeJS.ReadableStream, maxBytes: number): Promise<Buffer | null> {
+/**
+ * Hands the first regular file of a tar stream (docker getArchive wraps what it reads in a tar)
+ * to `consume`, skipping every other entry; null when the tar holds no regular file.
+ */
+export function withFirstFile<T>(tar: NodeJS.ReadableStream, consume: (file: NodeJS.ReadableStream) => Promise<T>): Promise<T | null> {
   return new Promise((resolve, reject) => {
     const ex = extract();
-    let result: Buffer | null = null;
+    let result: T | null = null;
     let done = false;
     ex.on('entry', (header, stream, next) => {
       if (done || header.type !== 'file') {
@@ -33,20 +36,32 @@ export function firstFileOf(tar: NodeJS.ReadableStream, maxBytes: number): Promi
         return;
       }
       done = true;
-      const chunks: Buffer[] = [];
-      let size = 0;
-      stream.on('data', (c: unknown) => {
-        if (!Buffer.isBuffer(c)) return;
-        size += c.length;
-        if (size <= maxBytes) chunks.push(c);
-      });
-      stream.on('end', () => {
-        result = size <= maxBytes ? Buffer.concat(chunks) : null;
+      consume(stream as unknown as NodeJS.ReadableStream).then((r) => {
+        result = r;
         next();
-      });
+      }, reject);
     });
     ex.on('finish', () => resolve(result));
     ex.on('error', reject);
     tar.pipe(ex);
   });
+}
+
+/** The first regular file of a tar stream, or null when absent or larger than maxBytes. */
+export function firstFileOf(tar: NodeJS.ReadableStream, maxBytes: number): Promise<Buffer | null> {
+  return withFirstFile(
+    tar,
+    (file) =>
+      new Promise<Buffer | null>((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        file.on('data', (c: unknown) => {
+          if (!Buffer.isBuffer(c)) return;
+          size += c.length;
+          if (size <= maxBytes) chunks.push(c);
+        });
+        file.on('end', () => resolve(size <= maxBytes ? Buffer.concat(chunks) : null));
+        file.on('error', reject);
+      }),
+  );
 }

@@ -13,6 +13,11 @@ export function isConflict(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { statusCode?: number }).statusCode === 409;
 }
 
+/** Removes a container (name or id) with its anonymous volumes; absent is fine. */
+export async function removeContainer(docker: Docker, nameOrId: string): Promise<void> {
+  await ignoreMissing(docker.getContainer(nameOrId).remove({ force: true, v: true }));
+}
+
 /** Ignores "no such object" errors, so removals are idempotent. */
 export async function ignoreMissing<T>(p: Promise<T>): Promise<T | undefined> {
   try {

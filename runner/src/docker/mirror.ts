@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { ignoreMissing } from './client.ts';
+import { ignoreMissing, removeContainer } from './client.ts';
 import { labelsFor } from './labels.ts';
 
 /**
@@ -24,7 +24,7 @@ export class Mirror {
 
   async start(): Promise<void> {
     const labels = labelsFor(this.runnerId, 'mirror');
-    await ignoreMissing(this.docker.getContainer(this.containerName).remove({ force: true, v: true }));
+    await removeContainer(this.docker, this.containerName);
     await ignoreMissing(this.docker.getNetwork(this.networkName).remove());
     await this.docker.createNetwork({ Name: this.networkName, Driver: 'bridge', Internal: true, Labels: labelsFor(this.runnerId, 'network') });
     const container = await this.docker.createContainer({
@@ -53,7 +53,7 @@ export class Mirror {
   }
 
   async stop(): Promise<void> {
-    await ignoreMissing(this.docker.getContainer(this.containerName).remove({ force: true, v: true }));
+    await removeContainer(this.docker, this.containerName);
     await ignoreMissing(this.docker.getNetwork(this.networkName).remove());
   }
 }

@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
 import type { ExecOptions, ExecResult, FileToCopy, HttpProbeResult, SandboxOps } from '../../../checks/context.ts';
-import { firstFileOf, tarOf } from './archive.ts';
-import { ignoreMissing, isNotFound } from './client.ts';
+import { firstFileOf, tarOf, withFirstFile } from './archive.ts';
+import { ignoreMissing, isNotFound, removeContainer } from './client.ts';
 import { execCapture, shellCommand } from './exec.ts';
 import { labelsFor, objectName } from './labels.ts';
-import { removeContainer, type SandboxRefs } from './sandbox.ts';
+import type { SandboxRefs } from './sandbox.ts';
 import type { SandboxLimits } from './provider.ts';
-import { extract } from 'tar-stream';
 
 const HOME = '/home/learner';
 const LEARNER_UID = 1000;
@@ -234,28 +233,20 @@ async function probeImage(deps: ProbeDeps, ref: string, opts: { port: number; pa
 }
 
 /** getArchive wraps the file in a tar of its own: unwrap it and stream the inner archive to `docker load`. */
-function loadFromOuterTar(docker: Docker, outer: NodeJS.ReadableStream): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const ex = extract();
-    let loaded = false;
-    ex.on('entry', (header, stream, next) => {
-      if (loaded || header.type !== 'file') {
-        stream.resume();
-        stream.on('end', next);
-        return;
-      }
-      loaded = true;
-      docker.loadImage(stream as unknown as NodeJS.ReadableStream, { quiet: true }, (err: Error | null, res?: NodeJS.ReadableStream) => {
-        if (err) return reject(err);
-        res?.resume();
-        res?.on('end', () => next());
-        res?.on('error', reject);
-      });
-    });
-    ex.on('finish', () => (loaded ? resolve() : reject(new Error('empty image archive'))));
-    ex.on('error', reject);
-    outer.pipe(ex);
-  });
+async function loadFromOuterTar(docker: Docker, outer: NodeJS.ReadableStream): Promise<void> {
+  const loaded = await withFirstFile(
+    outer,
+    (archive) =>
+      new Promise<true>((resolve, reject) => {
+        docker.loadImage(archive, { quiet: true }, (err: Error | null, res?: NodeJS.ReadableStream) => {
+          if (err || !res) return reject(err ?? new Error('docker load gave no answer'));
+          res.resume();
+          res.on('end', () => resolve(true));
+          res.on('error', reject);
+        });
+      }),
+  );
+  if (!loaded) throw new Error('empty image archive');
 }
 
 function lastLine(s: string): string {

@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { ignoreMissing } from './client.ts';
+import { ignoreMissing, removeContainer } from './client.ts';
 import { LABEL, labelFilter } from './labels.ts';
 
 /**
@@ -13,7 +13,7 @@ export async function removeLabelled(docker: Docker, runnerId: string, sessionId
   const order = (role: string | undefined) => (role === 'workstation' ? 1 : role === 'mirror' ? 2 : 0);
   containers.sort((a, b) => order(a.Labels[LABEL.role]) - order(b.Labels[LABEL.role]));
   for (const c of containers) {
-    await ignoreMissing(docker.getContainer(c.Id).remove({ force: true, v: true }));
+    await removeContainer(docker, c.Id);
     removed++;
   }
   const networks = await docker.listNetworks({ filters });

@@ -1,7 +1,6 @@
 import type Docker from 'dockerode';
 import type { SandboxLimits } from './provider.ts';
 import { execCapture } from './exec.ts';
-import { ignoreMissing } from './client.ts';
 import { labelsFor, objectName } from './labels.ts';
 import type { Mirror } from './mirror.ts';
 
@@ -107,8 +106,4 @@ async function waitReady(ws: Docker.Container): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`workstation not ready after ${READY_TIMEOUT_MS} ms${last ? `: ${last}` : ''}`);
-}
-
-export async function removeContainer(docker: Docker, name: string): Promise<void> {
-  await ignoreMissing(docker.getContainer(name).remove({ force: true, v: true }));
 }
