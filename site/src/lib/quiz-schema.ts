@@ -4,6 +4,7 @@
  * Unit tests: tests/site/quiz-schema.test.ts.
  */
 import { z } from 'astro/zod';
+import { giveawayProblems } from './quiz-order.ts';
 
 export const optionSchema = z.object({ text: z.string().min(1), correct: z.boolean().default(false) });
 
@@ -47,6 +48,8 @@ export const quizFileSchema = z
       if (seen.has(q.id)) ctx.addIssue({ code: 'custom', path: ['questions', i, 'id'], message: `duplicate question id "${q.id}" in section ${quiz.section}` });
       seen.add(q.id);
     });
+    // Position and length of the right option must not give it away (rule: lib/quiz-order.ts).
+    for (const message of giveawayProblems(quiz.section, quiz.questions)) ctx.addIssue({ code: 'custom', path: ['questions'], message });
   });
 
 export type QuizFile = z.infer<typeof quizFileSchema>;
