@@ -68,7 +68,7 @@ test('different commands stay different', () => {
 test('other programs: spaces, prompt and --flag=value', () => {
   assert.ok(commandMatches('$ skopeo   inspect --tls-verify=false docker://localhost:5000/app', ['skopeo inspect --tls-verify false docker://localhost:5000/app']));
   assert.ok(commandMatches('curl http://localhost:5000/v2/_catalog', ['curl http://localhost:5000/v2/_catalog']));
-  assert.deepEqual(canonicalCommand('sudo cosign sign --key cosign.key img'), ['cosign', 'sign', '--key', 'cosign.key', 'img']);
+  assert.deepEqual(canonicalCommand('sudo cosign sign --key cosign.key img'), ['cosign', '--key=cosign.key', 'sign', 'img']);
 });
 
 test('tokenize honours quotes', () => {
@@ -82,4 +82,28 @@ test('text answers ignore case, spaces and punctuation', () => {
   assert.ok(textMatches('sha256', ['SHA-256']));
   assert.ok(!textMatches('', ['x']));
   assert.ok(!textMatches('слой', ['манифест']));
+});
+
+test('curl, htpasswd and cosign: flag order, combined short flags, default scheme, output-only flags', () => {
+  assert.ok(commandMatches('curl -sS localhost:5000/v2/_catalog | jq', ['curl http://localhost:5000/v2/_catalog']));
+  assert.ok(commandMatches('curl -fsSL http://localhost:5000/v2/_catalog | jq .', ['curl http://localhost:5000/v2/_catalog']));
+  assert.ok(commandMatches("curl -X DELETE -H 'Accept: x' localhost:5000/v2/a/manifests/sha256:1", ['curl --header "Accept: x" --request DELETE http://localhost:5000/v2/a/manifests/sha256:1']));
+  assert.ok(!commandMatches('curl -I http://localhost:5000/v2/_catalog', ['curl http://localhost:5000/v2/_catalog']), 'HEAD is another request');
+  assert.ok(!commandMatches('curl http://localhost:5000/v2/', ['curl http://localhost:5000/v2/_catalog']));
+  for (const form of ['htpasswd -Bbn alice s3cret', 'htpasswd -nbB alice s3cret', 'htpasswd -bnB alice s3cret', 'htpasswd -B -n -b alice s3cret', 'htpasswd -nB -b alice s3cret']) {
+    assert.ok(commandMatches(form, ['htpasswd -Bbn alice s3cret']), form);
+  }
+  assert.ok(!commandMatches('htpasswd -Bbn s3cret alice', ['htpasswd -Bbn alice s3cret']), 'user and password are positional');
+  assert.ok(!commandMatches('htpasswd -bn alice s3cret', ['htpasswd -Bbn alice s3cret']), 'without -B the hash is not bcrypt');
+  assert.ok(commandMatches('cosign verify registry.example.com/team/my-api:1.0 --key=cosign.pub', ['cosign verify --key cosign.pub registry.example.com/team/my-api:1.0']));
+});
+
+test('text answers with an open end (` …`) accept what follows their words', () => {
+  const accepted = ['COPY --from=build …'];
+  assert.ok(textMatches('COPY --from=build /out/app /app', accepted));
+  assert.ok(textMatches('copy --from build /out/app /app', accepted));
+  assert.ok(textMatches('COPY --from=build', accepted));
+  assert.ok(!textMatches('COPY --from=builder /out/app /app', accepted), 'another stage name');
+  assert.ok(!textMatches('COPY /out/app /app', accepted));
+  assert.ok(!textMatches('COPY --from=build /out/app /app', ['COPY --from=build']), 'without the open end the answer is exact');
 });

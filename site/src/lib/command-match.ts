@@ -8,7 +8,12 @@
  *  - image references: `nginx` = `library/nginx` = `docker.io/library/nginx` (= `index.docker.io/…`),
  *    a missing tag means `:latest`;
  *  - flag order, `--flag=value` = `--flag value` (long flags), short aliases of long flags
- *    (`-t` = `--tag` for build, `-a` = `--all`, …), combined short booleans (`-it` = `-i -t`).
+ *    (`-t` = `--tag` for build, `-a` = `--all`, …), combined short booleans (`-it` = `-i -t`);
+ *  - the same for curl, htpasswd and cosign (PROGRAMS); for curl also a missing `http://` and the
+ *    flags that only change how output looks (`-s`, `-S`, `-f`, `-L`);
+ *  - a trailing `| jq` (or `| jq .`) that only pretty-prints.
+ * Text answers: case, spaces, punctuation and ё/е do not matter; an accepted answer ending in ` …`
+ * accepts anything after its words (`COPY --from=build …` accepts `COPY --from=build /out/app /app`).
  */
 
 /** `docker <long form>` → canonical short form. Longest match first. */
@@ -200,11 +205,21 @@ function stripPrefixes(words: string[]): string[] {
 
 /** Canonical token list of one command (for docker: sub-command aliases, sorted flags, image refs). */
 export function canonicalCommand(input: string): string[] {
-  const line = input.replace(/\s+/g, ' ').trim().replace(/^\$\s*/, '');
+  const line = input
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/^\$\s*/, '')
+    // `… | jq` or `| jq .` only pretty-prints the answer's output.
+    .replace(/\s*\|\s*(?:jq(?:\s+\.)?|python3? -m json\.tool)\s*$/, '');
   const words = stripPrefixes(tokenize(line));
   if (words.length === 0) return [];
   const program = words[0]!;
-  if (program !== 'docker' && program !== 'podman') return canonicalGeneric(words);
+  if (program !== 'docker' && program !== 'podman') {
+    const spec = PROGRAMS[program];
+    if (!spec) return canonicalGeneric(words);
+    const { flags, positionals } = parseWords(words.slice(1), spec);
+    return [program, ...flags, ...(spec.url ? positionals.map(withScheme) : positionals)];
+  }
 
   let rest = words.slice(1);
   // Global flags before the sub-command are rare in answers; keep them as they are.
@@ -235,14 +250,42 @@ export function canonicalCommand(input: string): string[] {
   const aliases = { ...SHORT_ALIASES['*'], ...(SHORT_ALIASES[subKey] ?? {}) };
   const shortValue = SHORT_VALUE_FLAGS[subKey] ?? new Set<string>();
 
+  const { flags, positionals } = parseWords(rest, {
+    aliases,
+    shortValue,
+    longValue: VALUE_FLAGS,
+    imageFlags: IMAGE_FLAGS,
+    stopAfterFirstPositional: STOP_AFTER_FIRST_POSITIONAL.has(subKey),
+  });
+  const imageMode = IMAGE_POSITIONALS[subKey];
+  const normPositionals = positionals.map((p, idx) =>
+    imageMode === 'all' || (imageMode === 'first' && idx === 0) ? normalizeImageRef(p) : p,
+  );
+  return ['docker', ...sub, ...flags, ...normPositionals];
+}
+
+interface FlagSpec {
+  aliases: Record<string, string>;
+  shortValue: Set<string>;
+  longValue: Set<string>;
+  imageFlags?: Set<string>;
+  /** Flags that do not change what the command does (curl --silent): dropped. */
+  ignore?: Set<string>;
+  stopAfterFirstPositional?: boolean;
+}
+
+/** Flags (long form, sorted, `--flag=value`) and positionals (in order) of a command's words. */
+function parseWords(rest: string[], spec: FlagSpec): { flags: string[]; positionals: string[] } {
   const flags: string[] = [];
   const positionals: string[] = [];
   const addFlag = (name: string, value: string | undefined) => {
-    const long = name.startsWith('--') ? name : (aliases[name] ?? name);
+    const long = name.startsWith('--') ? name : (spec.aliases[name] ?? name);
+    if (spec.ignore?.has(long)) return;
     let v = value;
-    if (v !== undefined && IMAGE_FLAGS.has(long)) v = normalizeImageRef(v);
+    if (v !== undefined && spec.imageFlags?.has(long)) v = normalizeImageRef(v);
     flags.push(v === undefined ? long : `${long}=${v}`);
   };
+  const shortValue = spec.shortValue;
   for (let i = 0; i < rest.length; i++) {
     const w = rest[i]!;
     if (w === '--') {
@@ -252,7 +295,7 @@ export function canonicalCommand(input: string): string[] {
     if (w.startsWith('--') && w.length > 2) {
       const eq = w.indexOf('=');
       if (eq > 0) addFlag(w.slice(0, eq), w.slice(eq + 1));
-      else if (VALUE_FLAGS.has(w) && i + 1 < rest.length) addFlag(w, rest[++i]);
+      else if (spec.longValue.has(w) && i + 1 < rest.length) addFlag(w, rest[++i]);
       else addFlag(w, undefined);
       continue;
     }
@@ -274,18 +317,41 @@ export function canonicalCommand(input: string): string[] {
       continue;
     }
     positionals.push(w);
-    if (STOP_AFTER_FIRST_POSITIONAL.has(subKey)) {
+    if (spec.stopAfterFirstPositional) {
       positionals.push(...rest.slice(i + 1));
       break;
     }
   }
-  const imageMode = IMAGE_POSITIONALS[subKey];
-  const normPositionals = positionals.map((p, idx) =>
-    imageMode === 'all' || (imageMode === 'first' && idx === 0) ? normalizeImageRef(p) : p,
-  );
   flags.sort();
-  return ['docker', ...sub, ...flags, ...normPositionals];
+  return { flags, positionals };
 }
+
+/**
+ * Other programs whose answers the quizzes accept: their short flags, which of them take a value,
+ * and flags that only change how output looks. Flag order and `-abc` = `-a -b -c` then do not matter.
+ */
+const PROGRAMS: Record<string, FlagSpec & { url?: boolean }> = {
+  curl: {
+    aliases: {
+      '-s': '--silent', '-S': '--show-error', '-i': '--include', '-I': '--head', '-L': '--location', '-f': '--fail',
+      '-X': '--request', '-H': '--header', '-o': '--output', '-k': '--insecure', '-v': '--verbose', '-u': '--user',
+      '-d': '--data', '-D': '--dump-header', '-w': '--write-out',
+    },
+    shortValue: new Set(['-X', '-H', '-o', '-u', '-d', '-D', '-w', '-A', '-e', '-T']),
+    longValue: new Set(['--request', '--header', '--output', '--user', '--data', '--data-binary', '--dump-header', '--write-out']),
+    ignore: new Set(['--silent', '--show-error', '--fail', '--location']),
+    url: true,
+  },
+  htpasswd: { aliases: {}, shortValue: new Set(), longValue: new Set() },
+  cosign: {
+    aliases: { '-a': '--annotations', '-y': '--yes' },
+    shortValue: new Set(['-a']),
+    longValue: new Set(['--key', '--certificate-identity', '--certificate-oidc-issuer', '--signature', '--output', '--annotations', '--type', '--predicate']),
+  },
+};
+
+/** `localhost:5000/v2/` = `http://localhost:5000/v2/` (curl's default scheme). */
+const withScheme = (url: string) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `http://${url}`);
 
 /** Any other program: only `--flag=value` vs `--flag value` is unknowable, so just keep the words. */
 function canonicalGeneric(words: string[]): string[] {
@@ -316,7 +382,14 @@ export function normalizeText(s: string): string {
     .replace(/[\p{P}\p{S}\s]+/gu, '');
 }
 
+/** An accepted answer ending in ` …` (or ` ...`) accepts anything after those words. */
+const OPEN_END = /\s+(?:…|\.\.\.)$/;
+
 export function textMatches(given: string, accepted: readonly string[]): boolean {
   const g = normalizeText(given);
-  return g.length > 0 && accepted.some((a) => normalizeText(a) === g);
+  if (!g) return false;
+  // Word-boundary prefixes of the answer: "COPY --from=build /out/app /app" → "copyfrombuild", "copyfrombuildoutapp", …
+  const words = given.trim().split(/\s+/);
+  const prefixes = new Set(words.map((_, i) => normalizeText(words.slice(0, i + 1).join(' '))));
+  return accepted.some((a) => (OPEN_END.test(a) ? prefixes.has(normalizeText(a.replace(OPEN_END, ''))) : normalizeText(a) === g));
 }
