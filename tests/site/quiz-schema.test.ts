@@ -4,6 +4,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { quizFileSchema } from '../../site/src/lib/quiz-schema.ts';
+import { giveawayProblems, optionOrder } from '../../site/src/lib/quiz-order.ts';
 
 const dir = join(import.meta.dirname, '..', '..', 'site', 'src', 'data', 'quizzes');
 
@@ -20,7 +21,7 @@ test('every quiz file of the course is valid', () => {
   }
 });
 
-const base = { id: 'q1', kind: 'self-check', prompt: 'Какой?', explanation: 'Потому что.' };
+const base = { id: 'q1', kind: 'self-check', prompt: 'Какой?', explanation: 'Потому что.', see: '#раздел' };
 
 test('broken questions are rejected with the question id and the reason', () => {
   const cases: Array<[unknown, RegExp]> = [
@@ -33,6 +34,8 @@ test('broken questions are rejected with the question id and the reason', () => 
     [{ ...base, type: 'quiz', answers: ['x'] }, /type/],
     [{ ...base, id: 'Bad Id', type: 'text', answers: ['x'] }, /kebab-case/],
     [{ ...base, type: 'text', answers: ['x'], explanation: undefined }, /explanation/],
+    [{ ...base, type: 'text', answers: ['x'], see: undefined }, /see/],
+    [{ ...base, type: 'text', answers: ['x'], see: 'раздел' }, /"#heading-id"/],
   ];
   for (const [q, re] of cases) {
     const p = problems({ section: 'docker-hub', questions: [q] });
@@ -49,8 +52,28 @@ test('duplicate ids and empty files are rejected', () => {
 test('defaults: kind self-check, options not correct unless marked', () => {
   const r = quizFileSchema.parse({
     section: 's',
-    questions: [{ id: 'a', type: 'single', prompt: 'Что?', explanation: 'Так.', options: [{ text: 'x', correct: true }, { text: 'y' }] }],
+    questions: [{ id: 'a', type: 'single', prompt: 'Что?', explanation: 'Так.', see: '/docker-hub/#теги', options: [{ text: 'x', correct: true }, { text: 'y' }] }],
   });
   assert.equal(r.questions[0]!.kind, 'self-check');
   assert.equal(r.questions[0]!.options![1]!.correct, false);
+});
+
+test('options are shown in a fixed shuffled order: same id → same order, a permutation of the file', () => {
+  assert.deepEqual(optionOrder('hub-role', 4), optionOrder('hub-role', 4));
+  assert.deepEqual([...optionOrder('hub-role', 4)].sort(), [0, 1, 2, 3]);
+  const ids = Array.from({ length: 40 }, (_, i) => `q${i}`);
+  const firstShown = new Set(ids.map((id) => optionOrder(id, 4)[0]));
+  assert.equal(firstShown.size, 4, 'across questions every position is used');
+  assert.ok(ids.some((id) => optionOrder(id, 4).join() !== '0,1,2,3'));
+});
+
+test('the giveaway rule: the right option may be the longest, or in one position, in at most half of a section', () => {
+  const single = (id: string, right: string, wrong: string[]) => ({ id, type: 'single', options: [{ text: right, correct: true }, ...wrong.map((text) => ({ text, correct: false }))] });
+  const longest = ['a', 'b', 'c', 'd'].map((id) => single(id, 'правильный и самый длинный ответ', ['нет', 'не так', 'мимо']));
+  assert.match(giveawayProblems('s', longest).join('\n'), /longest in 4 of 4 single-choice questions/);
+  const balanced = longest.map((q, i) => (i % 2 ? single(q.id, 'да', ['неверный, но длинный вариант ответа', 'нет', 'мимо']) : q));
+  assert.doesNotMatch(giveawayProblems('s', balanced).join('\n'), /longest/);
+  const multi = (id: string) => ({ id, type: 'multiple', options: [{ text: 'длинный верный вариант', correct: true }, { text: 'ещё один верный', correct: true }, { text: 'нет', correct: false }] });
+  assert.match(giveawayProblems('s', [multi('m1'), multi('m2')]).join('\n'), /every right option is longer/);
+  assert.deepEqual(giveawayProblems('s', longest.slice(0, 3)), [], 'fewer than 4 single-choice questions: no rule');
 });

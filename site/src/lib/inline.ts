@@ -22,3 +22,15 @@ export function blockHtml(s: string): string {
     .map((p) => `<p>${inlineHtml(p.replace(/\s*\n\s*/g, ' '))}</p>`)
     .join('');
 }
+
+/**
+ * Quiz prompts: paragraphs as in blockHtml, plus fenced code blocks (```) shown as they are, for
+ * "here is the output, what happened?" questions.
+ */
+export function richHtml(s: string): string {
+  return s
+    .trim()
+    .split(/^```[^\n]*\n([\s\S]*?)^```\s*$/m)
+    .map((part, i) => (i % 2 ? `<pre class="rl-q-output"><code>${escapeHtml(part.replace(/\n$/, ''))}</code></pre>` : part.trim() ? blockHtml(part) : ''))
+    .join('');
+}

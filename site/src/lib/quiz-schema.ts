@@ -17,6 +17,11 @@ export const questionSchema = z
     options: z.array(optionSchema).optional(),
     answers: z.array(z.string().min(1)).optional(),
     explanation: z.string().min(3),
+    /**
+     * Where the page teaches it: `#heading-id` on the quiz's own page, or `/page/#heading-id`. The
+     * explanation links there; the build fails when the heading does not exist (Quiz.astro).
+     */
+    see: z.string().regex(/^(\/[a-z0-9-]+\/)?#[^\s#]+$/u, 'see is "#heading-id" or "/page/#heading-id"'),
   })
   .superRefine((q, ctx) => {
     const where = `question "${q.id}"`;
