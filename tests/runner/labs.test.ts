@@ -31,6 +31,22 @@ describe('labs through the runner API (real Docker)', () => {
     assert.ok(tagging.criteria.every((c: object) => Object.keys(c).sort().join() === 'id,title'));
   });
 
+  test('check before the lab was started says to start it first', async () => {
+    const fresh = await newSession(runner, {});
+    const c = await api(runner.url, 'POST', `/api/sessions/${fresh.id}/labs/tagging/check`, { token: fresh.token });
+    assert.equal(c.status, 200, c.text);
+    assert.equal(c.json.passed, false);
+    assert.equal(c.json.started, false);
+    assert.ok(c.json.criteria.length > 0);
+    for (const cr of c.json.criteria) {
+      assert.equal(cr.passed, false);
+      assert.match(cr.message, /ещё не запущена: нажмите «Начать»/);
+      assert.doesNotMatch(cr.message, /потеряны/);
+    }
+    const d = await api(runner.url, 'DELETE', `/api/sessions/${fresh.id}`, { token: fresh.token });
+    assert.equal(d.status, 204);
+  });
+
   test('POST /api/sessions {lab} sets the lab up; check fails with messages, passes after the solution, start resets', async () => {
     s = await newSession(runner, { lab: 'tagging' });
     let g = await api(runner.url, 'GET', `/api/sessions/${s.id}`, { token: s.token });

@@ -168,11 +168,10 @@ export class LabService {
     if (session.state === 'starting') await this.sessions.waitReady(session, 30_000);
     if (session.state !== 'ready') throw new ApiError(409, 'session_stopped', 'The session has stopped. Start a new session.');
     return this.serial(session, labId, async () => {
-      let state = session.labStates.get(labId);
-      if (!state) {
-        state = engine.createLabState();
-        session.labStates.set(labId, state);
-      }
+      const state = session.labStates.get(labId);
+      // Never started in this session (or started before a runner restart, which keeps no lab state):
+      // nothing to compare with, so say what to do instead of running a check that can only fail.
+      if (!state) return notStartedAnswer(labId, lab.definition.criteria);
       let outcome: CheckOutcome;
       try {
         outcome = await engine.checkLab(lab, this.context(session, lab, state));
@@ -202,4 +201,19 @@ export class LabService {
       this.log.error({ session: session.id, lab: labId, err: errMessage(err) }, 'lab setup at session start failed');
     });
   }
+}
+
+const NOT_STARTED =
+  'Лабораторная ещё не запущена: нажмите «Начать», дождитесь подготовки и выполните задание, а потом проверяйте. ' +
+  'Если вы уже начинали её, а сервер с тех пор перезапускался, нажмите «Начать» ещё раз.';
+
+/** Check before start: 200 as any check, every criterion failed with what to do, and `started: false`. */
+function notStartedAnswer(labId: string, criteria: ReadonlyArray<{ id: string; title: string; required?: boolean }>) {
+  return {
+    lab: labId,
+    passed: false,
+    started: false as const,
+    criteria: criteria.map((c) => ({ id: c.id, title: c.title, passed: false, message: NOT_STARTED, required: c.required ?? true })),
+    durationMs: 0,
+  };
 }
