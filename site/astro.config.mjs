@@ -5,22 +5,14 @@ import starlight from '@astrojs/starlight';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join, resolve } from 'node:path';
+import { chapterOrder, labMinutes, sections } from './src/data/chapter.mjs';
 
 const siteRoot = fileURLToPath(new URL('.', import.meta.url));
 /** Where lab folders live; tests may point this at a fixture folder. */
 const labsDir = resolve(siteRoot, process.env.RL_LABS_DIR ?? '../labs');
 process.env.RL_LABS_DIR = labsDir;
 
-/** Chapter sections, in reading order. A page the content team has not written yet is skipped. */
-const sections = [
-  { slug: 'docker-hub', en: 'Docker Hub' },
-  { slug: 'automated-builds', en: 'Automated builds' },
-  { slug: 'private-registries', en: 'Private registries' },
-  { slug: 'registry-internals', en: 'Registry internals' },
-  { slug: 'image-size', en: 'Image size' },
-  { slug: 'provenance', en: 'Provenance' },
-  { slug: 'summary', en: 'Summary' },
-];
+/** Chapter sections, in reading order, and labs in the chapter's order (src/data/chapter.mjs). */
 const docsDir = join(siteRoot, 'src/content/docs');
 /** @param {string} slug */
 const hasPage = (slug) => ['.mdx', '.md'].some((ext) => existsSync(join(docsDir, slug + ext)));
@@ -39,7 +31,7 @@ function readLabs() {
       /* reported with a clear message by the content collection loader */
     }
   }
-  return labs.sort((a, b) => a.order - b.order || a.id.localeCompare(b.id));
+  return chapterOrder(labs);
 }
 
 const labs = readLabs();
@@ -72,7 +64,11 @@ export default defineConfig({
         {
           label: 'Лабораторные работы',
           translations: { en: 'Labs' },
-          items: labs.map((lab) => ({ label: lab.title, link: `/labs/${lab.id}/` })),
+          items: labs.map((lab) => ({
+            label: lab.title,
+            link: `/labs/${lab.id}/`,
+            ...(labMinutes[lab.id] ? { badge: { text: { ru: `${labMinutes[lab.id]} мин`, en: `${labMinutes[lab.id]} min` }, variant: /** @type {const} */ ('note') } } : {}),
+          })),
         },
       ],
     }),
