@@ -33,6 +33,12 @@ describe('labs through the runner API (real Docker)', () => {
 
   test('check before the lab was started says to start it first', async () => {
     const fresh = await newSession(runner, {});
+    let g = await api(runner.url, 'GET', `/api/sessions/${fresh.id}`, { token: fresh.token });
+    for (let i = 0; i < 900 && g.json.state === 'starting'; i++) {
+      await sleep(200);
+      g = await api(runner.url, 'GET', `/api/sessions/${fresh.id}`, { token: fresh.token });
+    }
+    assert.equal(g.json.state, 'ready', JSON.stringify(g.json));
     const c = await api(runner.url, 'POST', `/api/sessions/${fresh.id}/labs/tagging/check`, { token: fresh.token });
     assert.equal(c.status, 200, c.text);
     assert.equal(c.json.passed, false);
