@@ -6,7 +6,7 @@ import { createDockerProvider, DEFAULT_LIMITS } from '../../runner/src/docker/in
 import { LABEL } from '../../runner/src/docker/labels.ts';
 
 const runnerId = `t-docker-${process.pid}-${randomBytes(3).toString('hex')}`;
-const images = { workstation: 'registry-lab/workstation:latest', registry: 'registry-lab/registry:2', mirror: 'registry-lab/mirror:latest' };
+const images = { workstation: 'registry-lab/workstation:2', registry: 'registry-lab/registry:2', mirror: 'registry-lab/mirror:latest' };
 const docker = new Docker();
 
 async function objectsOf(runner: string, session?: string) {
@@ -69,10 +69,15 @@ describe('docker sandbox provider', { timeout: 300_000 }, () => {
     assert.match(r.stdout, /built/);
   });
 
-  it('works as the learner, not root, with passwordless sudo', async () => {
+  it('works as the learner, with no way to root: sudo runs as the learner or refuses', async () => {
     const ops = provider.ops(id);
     const r = await ops.exec('id -un; pwd; sudo -n id -u');
-    assert.deepEqual(r.stdout.trim().split('\n'), ['learner', '/home/learner', '0']);
+    assert.deepEqual(r.stdout.trim().split('\n'), ['learner', '/home/learner', '1000']);
+    const root = await ops.exec('sudo -u root id -u', { user: 'root' });
+    assert.notEqual(root.exitCode, 0);
+    assert.match(root.stderr, /no root in this sandbox/);
+    const suid = await ops.exec('find / -xdev -type f -perm /6000 2>/dev/null | wc -l');
+    assert.equal(suid.stdout.trim(), '0', 'no setuid/setgid program in the workstation');
   });
 
   it('copies files in as the learner and reads them back', async () => {
