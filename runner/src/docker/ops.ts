@@ -46,6 +46,8 @@ export function sandboxOps(deps: OpsDeps): SandboxOps {
         Entrypoint: ['sleep', 'infinity'],
         User: 'root',
         WorkingDir: '/root',
+        // Not the learner's runtime directory (the image's default), which root without capabilities cannot read.
+        Env: ['XDG_RUNTIME_DIR=/tmp', 'HOME=/root'],
         Labels: labelsFor(runnerId, 'grader', refs.id),
         HostConfig: {
           NetworkMode: `container:${refs.workstation}`,
