@@ -35,7 +35,8 @@ export DOCKERD_ROOTLESS_ROOTLESSKIT_PORT_DRIVER=builtin
 export DOCKERD_ROOTLESS_ROOTLESSKIT_DISABLE_HOST_LOOPBACK=false
 dockerd-rootless.sh >"$run/dockerd.log" 2>&1 &
 pid=$!
-for _ in $(seq 1 300); do
+# No bound here: the runner waits with its own timeout (SESSION_START_TIMEOUT_MS) and says why.
+while true; do
   if docker info >/dev/null 2>&1; then break; fi
   kill -0 "$pid" 2>/dev/null || { log "dockerd exited"; tail -20 "$run/dockerd.log" >&2; exit 1; }
   sleep 0.1
@@ -48,7 +49,7 @@ if [ -n "$child" ]; then
   done
   touch "$run/sandbox-ready"
 else
-  log "dockerd is slow to start"
+  log "no rootlesskit child pid: localhost:5000 is not forwarded into the engine"
 fi
 trap 'kill -TERM $pid; wait $pid' TERM INT
 wait "$pid"

@@ -30,7 +30,8 @@ export interface SandboxSecurity {
   quota?: DiskQuota;
 }
 
-const READY_TIMEOUT_MS = 60_000;
+// Generous: a rootless engine on a busy host can take a minute; SESSION_START_TIMEOUT_MS bounds it all.
+const READY_TIMEOUT_MS = 150_000;
 const HOME = '/home/learner';
 /** Loopback ports of the workstation the inner engine also sees as localhost (the session registries). */
 export const FORWARDED_PORTS = [5000, 5001, 5002, 5005];
@@ -65,10 +66,11 @@ export async function createSandbox(
 ): Promise<SandboxRefs> {
   const refs = refsFor(id);
   const log = logConfig(limits);
+  // Not an internal network even for egress none: the inner engine's slirp4netns needs a default
+  // route to start; the rules of egress.ts refuse everything that leaves.
   const net = await docker.createNetwork({
     Name: refs.network,
     Driver: 'bridge',
-    Internal: security.egress.policy === 'none',
     Labels: labelsFor(runnerId, 'network', id),
   });
   await mirror.attach(refs.network);
