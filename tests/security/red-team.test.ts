@@ -21,6 +21,20 @@ import { startNetnsHost, type NetnsHost } from './netns-host.ts';
 const DEFAULT_CAPS = 0xa80425fbn;
 const QUOTA_DIR = mkdtempSync(join(tmpdir(), 'rl-redteam-quota-'));
 
+/** Waits for a session's sandbox (a busy host can take minutes), saying why when it fails. */
+async function untilReady(runner: Runner, s: { id: string; token: string }): Promise<void> {
+  let last = '';
+  for (let i = 0; i < 300; i++) {
+    const r = await fetch(`${runner.url}/api/sessions/${s.id}`, { headers: { authorization: `Bearer ${s.token}` } });
+    last = await r.text();
+    const state = (JSON.parse(last) as { state?: string }).state;
+    if (state === 'ready') return;
+    if (state !== 'starting') throw new Error(`session ${s.id}: ${last}`);
+    await new Promise((res) => setTimeout(res, 1000));
+  }
+  throw new Error(`session ${s.id} not ready after 300 s: ${last}`);
+}
+
 /** Runs one attempt, bounded; `out` is what the terminal showed. */
 const attempt = (t: Term, cmd: string, seconds = 30) => run(t, `timeout -k 5 ${seconds} bash -c ${JSON.stringify(cmd).replace(/\$/g, '\\$')}`, (seconds + 30) * 1000);
 
@@ -50,6 +64,7 @@ describe('red team: the sandbox holds (real Docker, rootless inner engine)', { t
     });
     a = await newSession(runner);
     b = await newSession(runner);
+    await Promise.all([untilReady(runner, a), untilReady(runner, b)]);
     [ta, tb] = await Promise.all([readyTerminal(runner, a), readyTerminal(runner, b)]);
     await runner.provider.ops(a.id).copyIn('/home/learner/bin', [{ path: 'shocker', content: readFileSync(join(work, 'shocker')), mode: 0o755 }]);
     const pull = await run(ta, 'docker pull -q busybox', 120_000);
@@ -246,6 +261,7 @@ describe('red team: egress none and allowlist are honoured', { timeout: 600_000 
       const runner = await startRealRunner({ egress: policy, egressAllow: [...allow] });
       try {
         const s = await newSession(runner);
+        await untilReady(runner, s);
         const t = await readyTerminal(runner, s);
         try {
           const r = await attempt(t, `curl -sS -m 5 ${publicHost.url}`);

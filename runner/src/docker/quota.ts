@@ -29,7 +29,8 @@ export class DiskQuota {
   static async usable(): Promise<boolean> {
     if (process.getuid?.() !== 0) return false;
     try {
-      await run('losetup', ['--version']);
+      // Finding a free loop device needs /dev/loop-control: false inside a container.
+      await run('losetup', ['--find']);
       await run('mkfs.ext4', ['-V']);
       await run('debugfs', ['-V']);
       return true;
