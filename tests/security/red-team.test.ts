@@ -115,8 +115,7 @@ describe('red team: the sandbox holds (real Docker, rootless inner engine)', { t
 
   test('cannot set the clock (to the current time), in the workstation or an inner container', async () => {
     const ws = await attempt(ta, 'date -u -s "$(date -u "+%Y-%m-%d %H:%M:%S")"');
-    assert.notEqual(ws.code, 0);
-    assert.match(ws.out, /Operation not permitted/);
+    assert.match(ws.out, /cannot set date: Operation not permitted/, ws.out);
     const inner = await attempt(ta, 'docker run --rm --cap-add SYS_TIME busybox date -u -s "$(date -u "+%Y-%m-%d %H:%M:%S")"');
     assert.notEqual(inner.code, 0);
     assert.match(inner.out, /can't set date: Operation not permitted/);
@@ -134,7 +133,7 @@ describe('red team: the sandbox holds (real Docker, rootless inner engine)', { t
   });
 
   test('cannot load a kernel module', async () => {
-    const r = await attempt(ta, 'insmod /bin/true');
+    const r = await attempt(ta, '/usr/sbin/insmod /bin/true');
     assert.notEqual(r.code, 0);
     // With the right, the kernel would have answered "Invalid module format".
     assert.match(r.out, /Operation not permitted/);
