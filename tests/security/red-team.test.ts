@@ -117,8 +117,8 @@ describe('red team: the sandbox holds (real Docker, rootless inner engine)', { t
     const ws = await attempt(ta, 'date -u -s "$(date -u "+%Y-%m-%d %H:%M:%S")"');
     assert.match(ws.out, /cannot set date: Operation not permitted/, ws.out);
     const inner = await attempt(ta, 'docker run --rm --cap-add SYS_TIME busybox date -u -s "$(date -u "+%Y-%m-%d %H:%M:%S")"');
-    assert.notEqual(inner.code, 0);
-    assert.match(inner.out, /can't set date: Operation not permitted/);
+    // busybox reports the refusal and still exits 0: the kernel's answer is what counts.
+    assert.match(inner.out, /can't set date: Operation not permitted/, inner.out);
   });
 
   test('cannot write core_pattern or another sysctl (their current value), even as root of an inner container with /proc unmasked', async () => {
