@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import type { Runner } from '../../runner/src/app.ts';
 import type { Term } from './helpers.ts';
 import { dockerObjects, newSession, readyTerminal, run, startRealRunner } from './real.ts';
+import { untilReady } from '../security/ready.ts';
 
 describe('session isolation (real Docker)', () => {
   let runner: Runner;
@@ -16,6 +17,8 @@ describe('session isolation (real Docker)', () => {
     runner = await startRealRunner();
     a = await newSession(runner);
     b = await newSession(runner);
+    // Terminals once both sandboxes are up, so a failed start is reported with its reason.
+    await Promise.all([untilReady(runner, a), untilReady(runner, b)]);
     [ta, tb] = await Promise.all([readyTerminal(runner, a), readyTerminal(runner, b)]);
   });
   after(async () => {

@@ -16,24 +16,11 @@ import type { Runner } from '../../runner/src/app.ts';
 import type { Term } from '../runner/helpers.ts';
 import { dockerObjects, newSession, readyTerminal, run, startRealRunner } from '../runner/real.ts';
 import { startNetnsHost, type NetnsHost } from './netns-host.ts';
+import { untilReady } from './ready.ts';
 
 /** Docker's default capability set (CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID SETUID SETPCAP NET_BIND_SERVICE NET_RAW SYS_CHROOT MKNOD AUDIT_WRITE SETFCAP). */
 const DEFAULT_CAPS = 0xa80425fbn;
 const QUOTA_DIR = mkdtempSync(join(tmpdir(), 'rl-redteam-quota-'));
-
-/** Waits for a session's sandbox (a busy host can take minutes), saying why when it fails. */
-async function untilReady(runner: Runner, s: { id: string; token: string }): Promise<void> {
-  let last = '';
-  for (let i = 0; i < 300; i++) {
-    const r = await fetch(`${runner.url}/api/sessions/${s.id}`, { headers: { authorization: `Bearer ${s.token}` } });
-    last = await r.text();
-    const state = (JSON.parse(last) as { state?: string }).state;
-    if (state === 'ready') return;
-    if (state !== 'starting') throw new Error(`session ${s.id}: ${last}`);
-    await new Promise((res) => setTimeout(res, 1000));
-  }
-  throw new Error(`session ${s.id} not ready after 300 s: ${last}`);
-}
 
 /** Runs one attempt, bounded; `out` is what the terminal showed. */
 const attempt = (t: Term, cmd: string, seconds = 30) => run(t, `timeout -k 5 ${seconds} bash -c ${JSON.stringify(cmd).replace(/\$/g, '\\$')}`, (seconds + 30) * 1000);
