@@ -11,6 +11,12 @@ command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v iptables >/dev/null 2>&1 || need+=(iptables)
 command -v git >/dev/null 2>&1 || need+=(git)
+# Session disk quotas (runner/src/docker/quota.ts): loop devices and ext4 images.
+command -v losetup >/dev/null 2>&1 || need+=(util-linux)
+{ command -v mkfs.ext4 && command -v debugfs; } >/dev/null 2>&1 || need+=(e2fsprogs)
+# Red-team tests: a compiler for the open_by_handle_at probe, iproute2 for test network namespaces.
+command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
 # npm brings Node 22 itself (package.json devDependency "node"); any Node >= 18 can start it.
 command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 if [ ${#need[@]} -gt 0 ]; then
@@ -29,3 +35,6 @@ if ! docker info >/dev/null 2>&1; then
   docker info >/dev/null 2>&1 || { log "dockerd did not start"; tail -50 /var/log/registry-lab-dockerd.log; exit 1; }
 fi
 log "docker engine $(docker version --format '{{.Server.Version}}')"
+# The rootless inner engines need unprivileged user namespaces and /dev/net/tun.
+[ "$(cat /proc/sys/user/max_user_namespaces 2>/dev/null || echo 0)" -gt 0 ] || log "WARNING: user.max_user_namespaces is 0: workstations cannot start their engine"
+[ -c /dev/net/tun ] || { modprobe tun 2>/dev/null || log "WARNING: no /dev/net/tun: workstations cannot start their engine"; }

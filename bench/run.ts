@@ -19,6 +19,7 @@ import Docker from 'dockerode';
 import { openLoginShell } from '../runner/src/docker/shell.ts';
 import { WebSocket } from 'ws';
 import { createRunner, type Runner } from '../runner/src/app.ts';
+import { registryIo } from './registry-io.ts';
 
 const N = clampInt(process.env.BENCH_N, 5, 1, 20);
 const KEYS = clampInt(process.env.BENCH_KEYS, 200, 10, 2000);
@@ -221,6 +222,8 @@ async function main() {
     await sleep(5000);
     const mem = await runner.provider.memoryUsage(s.id);
     const rss = process.memoryUsage().rss;
+    results.registryIoMs = await registryIo(runner.provider, s.id);
+    console.log(`registry io: ${JSON.stringify(results.registryIoMs)}`);
     await api(runner.url, 'DELETE', `/api/sessions/${s.id}`, s.token);
 
     Object.assign(results, {

@@ -4,7 +4,7 @@ export const IMAGES = {
   registry: 'registry-lab/registry:2',
   busybox: 'registry-lab/busybox:latest',
   golang: 'registry-lab/golang:1.24',
-  workstation: 'registry-lab/workstation:latest',
+  workstation: 'registry-lab/workstation:2',
   mirror: 'registry-lab/mirror:latest',
 } as const;
 

@@ -1,28 +1,15 @@
 #!/bin/bash
-# Starts the workstation's own Docker engine without --privileged.
+# Starts the learner's own Docker engine, rootless: dockerd runs in a user namespace made by
+# rootlesskit, with slirp4netns for its network. Runs as the learner, never as root.
 # MIRROR_URL: the runner's read-only mirror (registry-mirrors of the inner engine).
+# FORWARD_PORTS: ports of this container's loopback (the session registries) that the inner
+# engine reaches as localhost:<port> too, so `docker push localhost:5000/...` works.
 set -u
 log() { echo "[sandbox] $*" >&2; }
+run=$XDG_RUNTIME_DIR
+conf=$HOME/.config/docker
+mkdir -p "$conf" "$HOME/.local/share/docker"
 
-if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
-  # cgroup v2 (private cgroupns): move ourselves to a child group so controllers can be delegated.
-  mount -o remount,rw /sys/fs/cgroup 2>/dev/null || true
-  mkdir -p /sys/fs/cgroup/init
-  xargs -rn1 < /sys/fs/cgroup/cgroup.procs > /sys/fs/cgroup/init/cgroup.procs 2>/dev/null || true
-  sed -e 's/ / +/g' -e 's/^/+/' < /sys/fs/cgroup/cgroup.controllers > /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null || true
-else
-  # cgroup v1: Docker mounts each hierarchy read-only in a container; dockerd needs them writable.
-  mount -o remount,rw /sys/fs/cgroup 2>/dev/null || true
-  while read -r _ mnt fstype opts _; do
-    [ "$fstype" = cgroup ] || continue
-    case ",$opts," in *,ro,*) ;; *) continue ;; esac
-    sub=$(tr ',' '\n' <<<"$opts" | grep -vxE 'ro|rw|nosuid|nodev|noexec|relatime' | paste -sd, -)
-    umount "$mnt" && mount -t cgroup -o "rw,nosuid,nodev,noexec,relatime,$sub" cgroup "$mnt" \
-      || log "could not remount $mnt read-write"
-  done < <(cat /proc/self/mounts)
-fi
-
-mkdir -p /etc/docker
 mirrors='[]'
 insecure='[]'
 if [ -n "${MIRROR_URL:-}" ]; then
@@ -31,7 +18,7 @@ if [ -n "${MIRROR_URL:-}" ]; then
   host=${MIRROR_URL#*://}
   insecure="[\"${host%%/*}\"]"
 fi
-cat > /etc/docker/daemon.json <<JSON
+cat > "$conf/daemon.json" <<JSON
 {
   "registry-mirrors": $mirrors,
   "insecure-registries": $insecure,
@@ -41,14 +28,28 @@ cat > /etc/docker/daemon.json <<JSON
 }
 JSON
 
-rm -f /var/run/docker.pid /run/sandbox-ready
-dockerd >/var/log/dockerd.log 2>&1 &
+rm -f "$run/sandbox-ready" "$run/docker.pid"
+export DOCKERD_ROOTLESS_ROOTLESSKIT_NET=slirp4netns
+export DOCKERD_ROOTLESS_ROOTLESSKIT_PORT_DRIVER=builtin
+# 10.0.2.2 inside the engine's namespace is this container's loopback: the forwarders below use it.
+export DOCKERD_ROOTLESS_ROOTLESSKIT_DISABLE_HOST_LOOPBACK=false
+dockerd-rootless.sh >"$run/dockerd.log" 2>&1 &
 pid=$!
-for _ in $(seq 1 200); do
-  if docker info >/dev/null 2>&1; then touch /run/sandbox-ready; break; fi
-  kill -0 "$pid" 2>/dev/null || { log "dockerd exited"; tail -20 /var/log/dockerd.log >&2; exit 1; }
+# No bound here: the runner waits with its own timeout (SESSION_START_TIMEOUT_MS) and says why.
+while true; do
+  if docker info >/dev/null 2>&1; then break; fi
+  kill -0 "$pid" 2>/dev/null || { log "dockerd exited"; tail -20 "$run/dockerd.log" >&2; exit 1; }
   sleep 0.1
 done
-[ -f /run/sandbox-ready ] || log "dockerd is slow to start"
+child=$(cat "$run/dockerd-rootless/child_pid" 2>/dev/null || true)
+if [ -n "$child" ]; then
+  for port in ${FORWARD_PORTS:-5000}; do
+    nsenter -U --preserve-credentials -n -t "$child" \
+      socat "TCP-LISTEN:$port,bind=127.0.0.1,fork,reuseaddr" "TCP:10.0.2.2:$port" 2>>"$run/forward.log" &
+  done
+  touch "$run/sandbox-ready"
+else
+  log "no rootlesskit child pid: localhost:5000 is not forwarded into the engine"
+fi
 trap 'kill -TERM $pid; wait $pid' TERM INT
 wait "$pid"

@@ -44,6 +44,10 @@ export async function dockerProviderFor(config: Config): Promise<SandboxProvider
     images: { workstation: config.workstationImage, registry: config.registryImage, mirror: config.mirrorImage },
     limits: sandboxLimits(config),
     selfContainer: config.runnerContainer || undefined,
+    egress: { policy: config.egress, allow: config.egressAllow },
+    runtime: config.workstationRuntime,
+    diskQuotaBytes: config.sessionDiskQuota,
+    quotaDir: config.quotaDir,
   });
 }
 

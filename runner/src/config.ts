@@ -43,7 +43,12 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'LOG_MAX_SIZE', default: '1m', meaning: 'json-file log size per container.' },
   { name: 'ALLOWED_ORIGINS', default: '', meaning: 'Comma-separated browser origins allowed to open terminals and to call state-changing API routes (requests without Origin are allowed). Empty: the origin of the request Host, http://127.0.0.1:PORT and http://localhost:PORT.' },
   { name: 'RUNNER_CONTAINER', default: '', meaning: 'Name of the runner\'s own container when it runs inside Docker (docker-compose.yml): it then joins each session network to reach session registries and probed images. Empty when the runner runs on the host.' },
-  { name: 'WORKSTATION_IMAGE', default: 'registry-lab/workstation:latest', meaning: 'Image of the learner workstation (Docker in Docker).' },
+  { name: 'WORKSTATION_IMAGE', default: 'registry-lab/workstation:2', meaning: 'Image of the learner workstation (its own rootless Docker engine, docs/security.md).' },
+  { name: 'WORKSTATION_RUNTIME', default: '', meaning: 'OCI runtime of workstations, e.g. sysbox-runc or runsc where the host has it (docs/security.md). Empty: the engine\'s default (runc).' },
+  { name: 'EGRESS', default: 'open', meaning: 'What a sandbox may reach beyond its registry, the mirror and DNS: open (the internet), allowlist (EGRESS_ALLOW only) or none. Private, link-local and the host\'s own addresses are never reachable.' },
+  { name: 'EGRESS_ALLOW', default: '', meaning: 'With EGRESS=allowlist: comma-separated IPv4 addresses, CIDRs or host names (resolved when a sandbox starts).' },
+  { name: 'SESSION_DISK_QUOTA', default: '10g', meaning: 'Disk a session may fill (home and inner engine storage), an ext4 file system of its own on a loop device; needs the runner to be root on the Docker host, otherwise no quota. 0: none.' },
+  { name: 'QUOTA_DIR', default: '/var/lib/registry-lab/quota', meaning: 'Where the sparse files of the session disk quotas live.' },
   { name: 'REGISTRY_IMAGE', default: 'registry-lab/registry:2', meaning: 'Image of the per-session registry.' },
   { name: 'MIRROR_IMAGE', default: 'registry-lab/mirror:latest', meaning: 'Image of the read-only mirror shared by the sessions of a runner.' },
   { name: 'BODY_LIMIT', default: '65536', meaning: 'Largest accepted request body in bytes; larger answers 413.' },
@@ -116,6 +121,11 @@ const envSchema = z.object({
   ALLOWED_ORIGINS: origins,
   RUNNER_CONTAINER: z.string().regex(/^([A-Za-z0-9][A-Za-z0-9_.-]*)?$/, 'RUNNER_CONTAINER: a container name'),
   WORKSTATION_IMAGE: z.string().min(1),
+  WORKSTATION_RUNTIME: z.string().regex(/^[A-Za-z0-9_.-]*$/, 'WORKSTATION_RUNTIME: a runtime name'),
+  EGRESS: z.enum(['open', 'allowlist', 'none']),
+  EGRESS_ALLOW: origins,
+  SESSION_DISK_QUOTA: bytes,
+  QUOTA_DIR: path,
   REGISTRY_IMAGE: z.string().min(1),
   MIRROR_IMAGE: z.string().min(1),
   BODY_LIMIT: int(1024, 100 * 1024 * 1024),
@@ -153,6 +163,13 @@ export interface Config {
   /** Empty when the runner runs on the host. */
   runnerContainer: string;
   workstationImage: string;
+  /** '' = the engine's default. */
+  workstationRuntime: string;
+  egress: 'open' | 'allowlist' | 'none';
+  egressAllow: string[];
+  /** Bytes; 0 = none. */
+  sessionDiskQuota: number;
+  quotaDir: string;
   registryImage: string;
   mirrorImage: string;
   bodyLimit: number;
@@ -199,6 +216,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     allowedOrigins: e.ALLOWED_ORIGINS,
     runnerContainer: e.RUNNER_CONTAINER,
     workstationImage: e.WORKSTATION_IMAGE,
+    workstationRuntime: e.WORKSTATION_RUNTIME,
+    egress: e.EGRESS,
+    egressAllow: e.EGRESS_ALLOW,
+    sessionDiskQuota: e.SESSION_DISK_QUOTA,
+    quotaDir: e.QUOTA_DIR,
     registryImage: e.REGISTRY_IMAGE,
     mirrorImage: e.MIRROR_IMAGE,
     bodyLimit: e.BODY_LIMIT,
@@ -224,6 +246,7 @@ export function checkConfig(c: Config): void {
   ] as const) {
     if (v > 2 ** 31 - 1) problems.push(`${name} must be at most 24 days`);
   }
+  if (c.egress === 'allowlist' && c.egressAllow.length === 0) problems.push('EGRESS=allowlist needs EGRESS_ALLOW');
   if (problems.length) throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
 }
 

@@ -155,7 +155,7 @@ test(
       t.diagnostic(`runner answered /api/health ${seconds(started)} after start`);
       // The images already on the engine are reused: nothing is pulled, built or debootstrapped.
       const logs = (await sh('docker', ['logs', name], { keep: 10_000_000 })).out;
-      assert.match(logs, /\[images\] registry-lab\/workstation:latest: up to date/);
+      assert.match(logs, /\[images\] registry-lab\/workstation:2: up to date/);
       assert.match(logs, /\[images\] registry-lab\/debian:trixie: present/);
       assert.doesNotMatch(logs, /\[images\].*(building|pulling|debootstrap|filling)/);
       const runnerNets = await networksOf(name);

@@ -374,7 +374,7 @@ describe('terminal and labs with the runner (fake sandboxes)', { timeout: 240_00
 });
 
 function dockerImagesPresent(): boolean {
-  const r = spawnSync('docker', ['image', 'inspect', 'registry-lab/workstation:latest', 'registry-lab/registry:2', 'registry-lab/mirror:latest'], {
+  const r = spawnSync('docker', ['image', 'inspect', 'registry-lab/workstation:2', 'registry-lab/registry:2', 'registry-lab/mirror:latest'], {
     stdio: 'ignore',
     timeout: 20_000,
   });

@@ -53,7 +53,7 @@ test('config: defaults, units, every variable listed', () => {
   assert.equal(c.registryMemory, 256 * 1024 ** 2);
   assert.equal(c.logMaxSize, '1m');
   assert.deepEqual(c.allowedOrigins, []);
-  assert.equal(c.workstationImage, 'registry-lab/workstation:latest');
+  assert.equal(c.workstationImage, 'registry-lab/workstation:2');
   assert.equal(c.registryImage, 'registry-lab/registry:2');
   assert.equal(c.mirrorImage, 'registry-lab/mirror:latest');
   assert.ok(c.siteDir.endsWith('/site/dist'));

@@ -7,6 +7,9 @@ import { openLoginShell } from './shell.ts';
 import { sandboxOps } from './ops.ts';
 import type { SandboxLimits, SandboxProvider } from './provider.ts';
 import type { SandboxOps } from '../../../checks/context.ts';
+import { loadConfig, sandboxLimits } from '../config.ts';
+import { ownAddresses, type EgressSettings } from './egress.ts';
+import { DiskQuota } from './quota.ts';
 
 export type { SandboxProvider, SandboxLimits, SandboxInfo, ShellHandle } from './provider.ts';
 
@@ -20,20 +23,31 @@ export interface DockerConfig {
    */
   selfContainer?: string;
   docker?: Docker;
+  /** Default: open (docs/security.md: private, link-local and host addresses are never reachable). */
+  egress?: EgressSettings;
+  /** OCI runtime of workstations ('' = the engine's default). */
+  runtime?: string;
+  /** Per-session disk quota in bytes (0 = none); default 10 GiB where the host allows (quota.ts). */
+  diskQuotaBytes?: number;
+  /** Where the quota file systems live (default /var/lib/registry-lab/quota). */
+  quotaDir?: string;
 }
 
-export const DEFAULT_LIMITS: SandboxLimits = {
-  workstationMemoryBytes: 2 * 1024 ** 3,
-  workstationNanoCpus: 1e9,
-  workstationPids: 2048,
-  registryMemoryBytes: 256 * 1024 ** 2,
-  registryPids: 256,
-  logMaxSize: '1m',
-};
+/** The configuration's defaults (runner/src/config.ts is the one source). */
+export const DEFAULT_LIMITS: SandboxLimits = sandboxLimits(loadConfig({}));
 
 export function createDockerProvider(config: DockerConfig): SandboxProvider {
   const docker = config.docker ?? createDockerClient();
-  const mirror = new Mirror(docker, config.runnerId, config.images.mirror);
+  const mirror = new Mirror(docker, config.runnerId, config.images.mirror, config.limits.logMaxSize);
+  const quotaBytes = config.diskQuotaBytes ?? 10 * 1024 ** 3;
+  let quota: DiskQuota | undefined;
+  const security = () => ({
+    egress: config.egress ?? { policy: 'open' as const, allow: [] },
+    // On the host these are the host's addresses; in a container, the runner's own.
+    hostAddresses: ownAddresses(),
+    runtime: config.runtime ?? '',
+    quota,
+  });
   const sandboxes = new Map<string, SandboxRefs>();
   const opsCache = new Map<string, SandboxOps>();
 
@@ -55,18 +69,23 @@ export function createDockerProvider(config: DockerConfig): SandboxProvider {
   return {
     async init() {
       const reaped = await removeLabelled(docker, config.runnerId);
+      if (quotaBytes > 0 && (await DiskQuota.usable())) {
+        quota = new DiskQuota(config.runnerId, quotaBytes, config.quotaDir ?? '/var/lib/registry-lab/quota');
+        await quota.releaseAll();
+      }
       await mirror.start();
       return { reaped };
     },
 
     async create(id) {
       try {
-        const refs = await createSandbox(docker, config.runnerId, id, config.images, config.limits, mirror);
+        const refs = await createSandbox(docker, config.runnerId, id, config.images, config.limits, mirror, security());
         await reach(refs.network);
         sandboxes.set(id, refs);
         return { id, workstationIp: refs.workstationIp, createdAt: new Date() };
       } catch (err) {
         await removeLabelled(docker, config.runnerId, id).catch(() => undefined);
+        await quota?.release(id).catch(() => undefined);
         throw err;
       }
     },
@@ -77,6 +96,7 @@ export function createDockerProvider(config: DockerConfig): SandboxProvider {
       await leave(refsFor(id).network);
       await mirror.detach(refsFor(id).network).catch(() => undefined);
       await removeLabelled(docker, config.runnerId, id);
+      await quota?.release(id);
     },
 
     async isRunning(id) {
@@ -101,6 +121,7 @@ export function createDockerProvider(config: DockerConfig): SandboxProvider {
       sandboxes.clear();
       opsCache.clear();
       await removeLabelled(docker, config.runnerId);
+      await quota?.releaseAll();
       await mirror.stop();
     },
 

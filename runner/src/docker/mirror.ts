@@ -13,9 +13,11 @@ export class Mirror {
   readonly image: string;
   readonly containerName: string;
   readonly networkName: string;
+  readonly logMaxSize: string;
 
-  constructor(docker: Docker, runnerId: string, image: string) {
+  constructor(docker: Docker, runnerId: string, image: string, logMaxSize: string) {
     this.docker = docker;
+    this.logMaxSize = logMaxSize;
     this.runnerId = runnerId;
     this.image = image;
     this.containerName = `rl-mirror-${runnerId}`;
@@ -38,7 +40,7 @@ export class Mirror {
         PidsLimit: 256,
         RestartPolicy: { Name: 'unless-stopped' },
         Sysctls: { 'net.ipv4.ip_forward': '0', 'net.ipv4.conf.all.forwarding': '0' },
-        LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '1' } },
+        LogConfig: { Type: 'json-file', Config: { 'max-size': this.logMaxSize, 'max-file': '1' } },
       },
     });
     await container.start();
@@ -46,6 +48,14 @@ export class Mirror {
 
   async attach(networkName: string): Promise<void> {
     await this.docker.getNetwork(networkName).connect({ Container: this.containerName, EndpointConfig: { Aliases: ['mirror'] } });
+  }
+
+  /** The mirror's address on a session network (the one neighbour a sandbox may reach there). */
+  async addressOn(networkName: string): Promise<string> {
+    const info = await this.docker.getContainer(this.containerName).inspect();
+    const ip = info.NetworkSettings.Networks[networkName]?.IPAddress;
+    if (!ip) throw new Error(`mirror has no address on ${networkName}`);
+    return ip;
   }
 
   async detach(networkName: string): Promise<void> {

@@ -5,11 +5,12 @@ import { firstFileOf, tarOf, withFirstFile } from './archive.ts';
 import { ignoreMissing, isNotFound, removeContainer } from './client.ts';
 import { execCapture, shellCommand } from './exec.ts';
 import { labelsFor, objectName } from './labels.ts';
-import type { SandboxRefs } from './sandbox.ts';
+import { logConfig, type SandboxRefs } from './sandbox.ts';
 import type { SandboxLimits } from './provider.ts';
 
 const HOME = '/home/learner';
 const LEARNER_UID = 1000;
+const LEARNER = '1000:1000';
 
 export interface OpsDeps {
   docker: Docker;
@@ -45,14 +46,18 @@ export function sandboxOps(deps: OpsDeps): SandboxOps {
         Entrypoint: ['sleep', 'infinity'],
         User: 'root',
         WorkingDir: '/root',
+        // Not the learner's runtime directory (the image's default), which root without capabilities cannot read.
+        Env: ['XDG_RUNTIME_DIR=/tmp', 'HOME=/root'],
         Labels: labelsFor(runnerId, 'grader', refs.id),
         HostConfig: {
           NetworkMode: `container:${refs.workstation}`,
           Init: true,
           Memory: 512 * 1024 * 1024,
           PidsLimit: 512,
+          CapDrop: ['ALL'],
+          SecurityOpt: ['no-new-privileges'],
           Tmpfs: { '/var/lib/docker': 'size=16m' },
-          LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '1' } },
+          LogConfig: logConfig(deps.limits),
         },
       });
       await c.start();
@@ -64,11 +69,14 @@ export function sandboxOps(deps: OpsDeps): SandboxOps {
     return graderReady;
   };
 
+  // There is no root in the workstation (docs/security.md): a command asked for as root runs as
+  // the learner, whose rootless engine is the only Docker there. A root exec would be root in the
+  // host's user namespace next to the learner's files.
   const exec = (cmd: string | string[], opts: ExecOptions = {}): Promise<ExecResult> =>
     execCapture(ws, shellCommand(cmd), {
-      user: opts.user === 'root' ? 'root' : 'learner',
+      user: LEARNER,
       cwd: opts.cwd ?? HOME,
-      env: { HOME: opts.user === 'root' ? '/root' : HOME, USER: opts.user ?? 'learner', ...opts.env },
+      env: { HOME, USER: 'learner', ...opts.env },
       stdin: opts.stdin,
       timeoutMs: opts.timeoutMs,
     });
@@ -108,8 +116,10 @@ export function sandboxOps(deps: OpsDeps): SandboxOps {
     },
 
     async copyIn(destDir, files) {
-      const r = await execCapture(ws, ['install', '-d', '-o', 'learner', '-g', 'learner', destDir], { user: 'root', timeoutMs: 10_000 });
-      if (r.exitCode !== 0) throw new Error(`cannot create ${destDir}: ${r.stderr.trim()}`);
+      // As the learner, and only where the path is what it says (no symlink of the learner's
+      // redirects the runner's write elsewhere in the workstation).
+      const r = await execCapture(ws, ['sh', '-c', 'install -d -- "$1" && test "$(realpath -e -- "$1")" = "$1"', 'copy-in', destDir], { user: LEARNER, timeoutMs: 10_000 });
+      if (r.exitCode !== 0) throw new Error(`cannot create ${destDir}: ${r.stderr.trim() || 'it leads elsewhere (symlink)'}`);
       await putFiles(ws, destDir, files, LEARNER_UID);
     },
 
@@ -138,7 +148,7 @@ export function sandboxOps(deps: OpsDeps): SandboxOps {
           MemorySwap: deps.limits.registryMemoryBytes,
           PidsLimit: deps.limits.registryPids,
           Mounts: [{ Type: 'volume', Source: volume, Target: '/var/lib/registry' }],
-          LogConfig: { Type: 'json-file', Config: { 'max-size': deps.limits.logMaxSize, 'max-file': '1' } },
+          LogConfig: logConfig(deps.limits),
         },
       });
       if (htpasswd) await c.putArchive(tarOf([{ path: 'auth/htpasswd', content: `${htpasswd.trim()}\n` }], 0, 0), { path: '/' });
@@ -191,10 +201,16 @@ async function probeImage(deps: ProbeDeps, ref: string, opts: { port: number; pa
       Labels: labelsFor(runnerId, 'probe', refs.id),
       HostConfig: {
         NetworkMode: network,
+        // A learner's image: nothing it could use against the host engine.
         Memory: 256 * 1024 * 1024,
+        MemorySwap: 256 * 1024 * 1024,
         PidsLimit: 256,
-        CapDrop: ['NET_RAW'],
-        LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '1' } },
+        NanoCpus: 5e8,
+        CapDrop: ['ALL'],
+        SecurityOpt: ['no-new-privileges'],
+        ReadonlyRootfs: true,
+        Tmpfs: { '/tmp': 'rw,noexec,nosuid,size=16m', '/run': 'rw,noexec,nosuid,size=1m' },
+        LogConfig: logConfig(deps.limits),
       },
     });
     try {

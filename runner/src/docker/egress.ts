@@ -1,0 +1,121 @@
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import type Docker from 'dockerode';
+import { removeContainer } from './client.ts';
+import { labelsFor, objectName } from './labels.ts';
+
+export type EgressPolicy = 'open' | 'allowlist' | 'none';
+
+export interface EgressSettings {
+  policy: EgressPolicy;
+  /** allowlist: addresses, CIDRs or host names (resolved when a sandbox starts). */
+  allow: string[];
+}
+
+/**
+ * Never reachable from a sandbox, whatever the policy: the operator's private ranges, link-local
+ * (cloud metadata), carrier-grade NAT, loopback of others, multicast and reserved space.
+ */
+export const ALWAYS_DENIED = [
+  '0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12',
+  '192.0.0.0/24', '192.168.0.0/16', '198.18.0.0/15', '224.0.0.0/4', '240.0.0.0/4',
+];
+
+export interface EgressTargets {
+  /** The mirror's address on the session network: the one neighbour a sandbox may talk to. */
+  mirrorIp: string;
+  /** The session network (its other members are the gateway = the host, or the runner's container). */
+  subnet: string;
+  /** Every address of the host the runner sees (its public address included). */
+  hostAddresses: string[];
+  /** Resolved allowlist (policy allowlist only). */
+  allow: string[];
+}
+
+/** IPv4 addresses of this machine's interfaces (the host's own, when the runner runs on the host). */
+export function ownAddresses(): string[] {
+  return Object.values(networkInterfaces())
+    .flat()
+    .filter((a): a is NonNullable<typeof a> => Boolean(a) && a!.family === 'IPv4' && !a!.internal)
+    .map((a) => a.address);
+}
+
+export async function resolveAllowlist(entries: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of entries) {
+    if (isIP(e.split('/')[0]!) === 4) out.push(e);
+    else if (isIP(e) === 0) {
+      const found = await lookup(e, { all: true, family: 4 }).catch(() => []);
+      out.push(...found.map((f) => f.address));
+    }
+  }
+  return out;
+}
+
+/**
+ * iptables rules for the workstation's network namespace, which the session registry shares and
+ * through which the rootless engine's slirp4netns sends everything the inner containers send.
+ * The learner holds no capability there, so cannot change them.
+ */
+export function egressScript(policy: EgressPolicy, t: EgressTargets): string {
+  const lines = [
+    'set -e',
+    'iptables -N RL-EGRESS 2>/dev/null || iptables -F RL-EGRESS',
+    'iptables -C OUTPUT -j RL-EGRESS 2>/dev/null || iptables -I OUTPUT 1 -j RL-EGRESS',
+    'iptables -A RL-EGRESS -o lo -j ACCEPT',
+    'iptables -A RL-EGRESS -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT',
+    `iptables -A RL-EGRESS -d ${t.mirrorIp} -p tcp --dport 5000 -j ACCEPT`,
+    // The host's resolvers, as Docker's embedded DNS lists them for this container.
+    `for ns in $(sed -n 's/^# *ExtServers: *\\[\\(.*\\)\\]/\\1/p' /etc/resolv.conf | tr -d '[]' | sed 's/host(//g; s/)//g' | tr ', ' '\\n\\n'; awk '$1=="nameserver" && $2 !~ /^127\\./ {print $2}' /etc/resolv.conf); do`,
+    '  case "$ns" in *.*.*.*) iptables -A RL-EGRESS -d "$ns" -p udp --dport 53 -j ACCEPT; iptables -A RL-EGRESS -d "$ns" -p tcp --dport 53 -j ACCEPT ;; esac',
+    'done',
+    'deny() { iptables -A RL-EGRESS -d "$1" -j REJECT --reject-with icmp-admin-prohibited; }',
+    ...[t.subnet, ...t.hostAddresses, ...ALWAYS_DENIED].map((d) => `deny ${d}`),
+  ];
+  if (policy === 'allowlist') lines.push(...t.allow.map((a) => `iptables -A RL-EGRESS -d ${a} -j ACCEPT`));
+  if (policy !== 'open') lines.push('iptables -A RL-EGRESS -j REJECT --reject-with icmp-admin-prohibited');
+  // No IPv6 leaves a sandbox (session networks have none; this holds if the host adds it).
+  lines.push('ip6tables -P OUTPUT DROP 2>/dev/null && ip6tables -A OUTPUT -o lo -j ACCEPT 2>/dev/null || true');
+  return lines.join('\n');
+}
+
+/** Applies the rules with a short-lived helper that holds NET_ADMIN in that namespace only. */
+export async function applyEgress(
+  docker: Docker,
+  runnerId: string,
+  id: string,
+  workstation: string,
+  image: string,
+  policy: EgressPolicy,
+  targets: EgressTargets,
+  logMaxSize: string,
+): Promise<void> {
+  const name = objectName(id, 'egress');
+  await removeContainer(docker, name);
+  const c = await docker.createContainer({
+    name,
+    Image: image,
+    User: '0:0',
+    Entrypoint: ['sh', '-c', egressScript(policy, targets)],
+    Labels: labelsFor(runnerId, 'egress', id),
+    HostConfig: {
+      NetworkMode: `container:${workstation}`,
+      CapDrop: ['ALL'],
+      CapAdd: ['NET_ADMIN', 'NET_RAW'],
+      Memory: 64 * 1024 * 1024,
+      PidsLimit: 64,
+      LogConfig: { Type: 'json-file', Config: { 'max-size': logMaxSize, 'max-file': '1' } },
+    },
+  });
+  try {
+    await c.start();
+    const { StatusCode } = (await c.wait()) as { StatusCode: number };
+    if (StatusCode !== 0) {
+      const logs = (await c.logs({ stdout: true, stderr: true, tail: 20 })).toString('utf8');
+      throw new Error(`egress rules for ${id} failed (${StatusCode}): ${logs.slice(-1000)}`);
+    }
+  } finally {
+    await removeContainer(docker, name);
+  }
+}

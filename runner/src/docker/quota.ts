@@ -1,0 +1,84 @@
+import { execFile } from 'node:child_process';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type Docker from 'dockerode';
+import { labelsFor, objectName } from './labels.ts';
+
+const run = promisify(execFile);
+const LEARNER = '1000:1000';
+
+/**
+ * Per-session disk quota: the learner's home (which holds the inner engine's storage in
+ * ~/.local/share/docker) is an ext4 file system of its own, in a sparse file on a loop device,
+ * mounted by Docker's local volume driver. Writing past it fails with ENOSPC inside the sandbox
+ * only. Needs the runner to be root on the Docker host (losetup, mkfs.ext4, debugfs); where it is
+ * not (the runner inside a container), `available()` is false and sessions get no quota.
+ */
+export class DiskQuota {
+  readonly bytes: number;
+  readonly dir: string;
+  readonly runnerId: string;
+
+  constructor(runnerId: string, bytes: number, dir: string) {
+    this.runnerId = runnerId;
+    this.bytes = bytes;
+    this.dir = dir;
+  }
+
+  static async usable(): Promise<boolean> {
+    if (process.getuid?.() !== 0) return false;
+    try {
+      // Finding a free loop device needs /dev/loop-control: false inside a container.
+      await run('losetup', ['--find']);
+      await run('mkfs.ext4', ['-V']);
+      await run('debugfs', ['-V']);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private file(id: string): string {
+    return join(this.dir, `${this.runnerId}--${id}.ext4`);
+  }
+
+  /** Makes the session's home volume; returns its name. */
+  async create(docker: Docker, id: string): Promise<string> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const file = this.file(id);
+    await run('truncate', ['-s', String(this.bytes), file]);
+    await run('mkfs.ext4', ['-q', '-F', '-m', '0', '-E', `root_owner=${LEARNER},lazy_itable_init=1,lazy_journal_init=1`, file]);
+    // An empty root lets Docker copy the image's /home/learner into the volume on first use.
+    await run('debugfs', ['-w', '-R', 'rmdir lost+found', file]);
+    const { stdout } = await run('losetup', ['--find', '--show', file]);
+    const device = stdout.trim();
+    const name = objectName(id, 'home');
+    await docker.createVolume({
+      Name: name,
+      Labels: { ...labelsFor(this.runnerId, 'volume', id), 'registry-lab.quota': file },
+      DriverOpts: { type: 'ext4', device, o: 'nodev,nosuid' },
+    });
+    return name;
+  }
+
+  /** Detaches the loop device and deletes the file (after the volume is gone). */
+  async release(id: string): Promise<void> {
+    await this.releaseFile(this.file(id));
+  }
+
+  /** Every file of this runner (at start, after a crash). */
+  async releaseAll(): Promise<void> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    for (const n of names) if (n.startsWith(`${this.runnerId}--`)) await this.releaseFile(join(this.dir, n));
+  }
+
+  private async releaseFile(file: string): Promise<void> {
+    const { stdout } = await run('losetup', ['--associated', file]).catch(() => ({ stdout: '' }));
+    for (const line of stdout.split('\n')) {
+      const dev = line.split(':')[0]?.trim();
+      if (dev) await run('losetup', ['--detach', dev]).catch(() => undefined);
+    }
+    await rm(file, { force: true });
+  }
+}

@@ -1,0 +1,16 @@
+import type { Runner } from '../../runner/src/app.ts';
+
+/** Waits for a session's sandbox (a busy host can take minutes), saying why when it fails. */
+export async function untilReady(runner: Runner, s: { id: string; token: string }): Promise<void> {
+  let last = '';
+  for (let i = 0; i < 300; i++) {
+    const r = await fetch(`${runner.url}/api/sessions/${s.id}`, { headers: { authorization: `Bearer ${s.token}` } });
+    last = await r.text();
+    const state = (JSON.parse(last) as { state?: string }).state;
+    if (state === 'ready') return;
+    if (state !== 'starting') throw new Error(`session ${s.id}: ${last}`);
+    await new Promise((res) => setTimeout(res, 1000));
+  }
+  throw new Error(`session ${s.id} not ready after 300 s: ${last}`);
+}
+
