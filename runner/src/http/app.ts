@@ -3,6 +3,7 @@
  * in zod, errors as {"error":{"code","message"}} everywhere (see errors.ts and
  * client-errors.ts), and a guard hook in front of everything (guard.ts).
  */
+import type { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Config } from '../config.ts';
 import { ApiError } from '../core/errors.ts';
@@ -65,6 +66,9 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     if (value === null) return done(new ApiError(400, 'invalid_body', 'body: must be a JSON object'), undefined);
     done(null, value);
   });
+  // Node caches the peer address on first read: read it on accept, so a client that resets
+  // right after sending its request is still attributed to its address (guard.ts).
+  app.server.on('connection', (socket: Socket) => void socket.remoteAddress);
   app.setValidatorCompiler(zodValidatorCompiler);
   app.decorateRequest('session', null);
 

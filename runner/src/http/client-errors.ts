@@ -51,10 +51,11 @@ export function describeClientError(err: { code?: string }): [number, string, st
 
 /** fastify's `clientErrorHandler` option (Node's 'clientError' event). */
 export function clientErrorHandler(err: Error & { code?: string }, socket: Duplex): void {
-  // Nothing can be answered on a reset socket, or while an answer to an earlier (pipelined)
-  // request is being written: the connection just closes.
-  const busy = (socket as { _httpMessage?: unknown })._httpMessage;
-  if (err.code === 'ECONNRESET' || !socket.writable || busy) {
+  // Nothing can be answered on a reset socket, or once an answer has begun on it (a pipelined
+  // request's): the connection just closes. A request still waiting for its body has no answer
+  // yet, so a slow body gets its 408.
+  const res = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (err.code === 'ECONNRESET' || !socket.writable || res?.headersSent) {
     socket.destroy();
     return;
   }

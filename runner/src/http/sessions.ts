@@ -7,20 +7,39 @@ import type { LabService } from '../labs/service.ts';
 import { createSessionBody, sessionParams, type CreateSessionBody } from './schemas.ts';
 import { requireSession, sessionOf } from './session-auth.ts';
 
+/** How long after the answer a reset still means the creator never read it. */
+const DELIVERY_WINDOW_MS = 2000;
+
 /** The connection that asked is gone: nobody can receive an answer. */
 function creatorGone(req: FastifyRequest): boolean {
   const socket = req.raw.socket;
-  return !socket || socket.destroyed;
+  return !socket || socket.destroyed || req.clientAddress === 'unknown';
 }
 
 /**
- * Calls `onLost` if the answer carrying the token never left the runner (the socket closed or
- * reset before the response was handed to the kernel): such a sandbox belongs to nobody.
+ * Calls `onLost` when the answer carrying the token never reached its creator: the connection
+ * closed before the answer was handed to the kernel, the write failed, or the peer reset the
+ * connection shortly after (a reset, rather than a normal close, means it had not read what it
+ * was sent). Such a sandbox belongs to nobody.
  */
-function watchDelivery(reply: FastifyReply, onLost: () => void): void {
+function watchDelivery(req: FastifyRequest, reply: FastifyReply, onLost: () => void): void {
   const res = reply.raw;
+  const socket = req.raw.socket;
+  let reported = false;
+  const lose = () => {
+    if (!reported) {
+      reported = true;
+      onLost();
+    }
+  };
+  const onSocketClose = (hadError: boolean) => {
+    if (hadError) lose();
+  };
   res.once('close', () => {
-    if (!res.writableFinished) onLost();
+    if (!res.writableFinished || !socket) return lose();
+    if (socket.destroyed) return void (socket.errored ? lose() : undefined);
+    socket.once('close', onSocketClose);
+    setTimeout(() => socket.off('close', onSocketClose), DELIVERY_WINDOW_MS).unref();
   });
 }
 
@@ -48,7 +67,7 @@ export function sessionRoutes(deps: { sessions: SessionService; labs: LabService
         lost();
         throw new ApiError(400, 'client_gone', 'The connection closed before the session could be created.');
       }
-      watchDelivery(reply, lost);
+      watchDelivery(req, reply, lost);
       return reply.code(201).send({
         id: session.id,
         token,
