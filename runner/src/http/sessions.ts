@@ -51,7 +51,10 @@ export function sessionRoutes(deps: { sessions: SessionService; labs: LabService
       if (body.lab && !(await labs.has(body.lab))) {
         throw new ApiError(400, 'unknown_lab', `body.lab: no lab with id "${body.lab}" (GET /api/labs lists them).`);
       }
-      // A request whose connection already failed (reset, or a parse error later on it) makes nothing.
+      // A request whose connection already failed (reset, or a parse error later on it) makes
+      // nothing. Two turns of the event loop let a reset that arrived with the request be read first.
+      await new Promise((r) => setImmediate(r));
+      await new Promise((r) => setImmediate(r));
       if (creatorGone(req)) throw new ApiError(400, 'client_gone', 'The connection closed before the session could be created.');
       const { session, token } = await sessions.create({
         lab: body.lab ?? null,
