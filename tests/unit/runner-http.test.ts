@@ -361,11 +361,12 @@ describe('hostile-client rules (pure functions)', () => {
     assert.equal(hostName('::1'), '::1');
     assert.equal(hostName('example.org.'), 'example.org');
     const rule = hostRule({ allowedHosts: [], allowedOrigins: ['https://lab.example.org'], host: '127.0.0.1' });
-    for (const ok of ['localhost:4321', '127.0.0.1', '[::1]:1', 'lab.example.org', 'LAB.example.org:443']) assert.ok(rule(ok), ok);
+    for (const ok of ['localhost:4321', '127.0.0.1', '[::1]:1', 'lab.example.org', 'LAB.example.org:443', '192.168.1.10:4321', '[fd00::1]:4321']) assert.ok(rule(ok), ok);
     for (const bad of ['evil.example:4321', '127.0.0.1.evil.example', '', undefined, 'localhost.evil']) assert.ok(!rule(bad), String(bad));
     const listed = hostRule({ allowedHosts: ['course.school.example'], allowedOrigins: [], host: '0.0.0.0' });
     assert.ok(listed('course.school.example:8080'));
     assert.ok(!listed('localhost'), 'an explicit list replaces the defaults');
+    assert.ok(!listed('192.168.1.10'), 'addresses too');
     assert.ok(hostRule({ allowedHosts: ['*'], allowedOrigins: [], host: '0.0.0.0' })('anything.example'));
   });
 

@@ -4,6 +4,7 @@
  * would let it drive a learner's sandbox. Requests (and WebSocket upgrades) whose Host is not
  * an allowed host name are refused.
  */
+import { isIP } from 'node:net';
 import type { Config } from '../config.ts';
 
 export type HostRule = (hostHeader: string | undefined) => boolean;
@@ -18,7 +19,7 @@ export function hostName(hostHeader: string): string {
   return name.replace(/\.$/, '');
 }
 
-/** ALLOWED_HOSTS, or: the loopback names, HOST when it is one address, and ALLOWED_ORIGINS' hosts. */
+/** ALLOWED_HOSTS, or: the loopback names, HOST when it is one address, and ALLOWED_ORIGINS' hosts (plus any address literal, see hostRule). */
 export function allowedHosts(config: Pick<Config, 'allowedHosts' | 'allowedOrigins' | 'host'>): Set<string> | 'any' {
   if (config.allowedHosts.includes('*')) return 'any';
   if (config.allowedHosts.length > 0) return new Set(config.allowedHosts.map(hostName));
@@ -36,9 +37,13 @@ export function allowedHosts(config: Pick<Config, 'allowedHosts' | 'allowedOrigi
 
 export function hostRule(config: Pick<Config, 'allowedHosts' | 'allowedOrigins' | 'host'>): HostRule {
   const allowed = allowedHosts(config);
+  // Rebinding needs a name the attacker controls; an address literal cannot be rebound, so by
+  // default any address is fine (http://192.168.1.10:4321 in a classroom works unconfigured).
+  const anyAddress = config.allowedHosts.length === 0;
   return (hostHeader) => {
     if (hostHeader === undefined || hostHeader.trim() === '') return false;
-    return allowed === 'any' || allowed.has(hostName(hostHeader));
+    const name = hostName(hostHeader);
+    return allowed === 'any' || allowed.has(name) || (anyAddress && isIP(name) !== 0);
   };
 }
 
