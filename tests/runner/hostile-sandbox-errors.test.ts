@@ -30,9 +30,20 @@ describe('item 6: a workstation whose Docker engine died (real engine)', () => {
   });
 
   test('lab start, check and a new terminal answer with codes the site translates, without Docker text', async () => {
-    const s = await newSession(runner);
-    const t = await readyTerminal(runner, s);
-    t.close();
+    // On a crowded machine a sandbox can miss its start deadline; that is not what this test is about.
+    let s: { id: string; token: string } | null = null;
+    for (let attempt = 1; !s; attempt++) {
+      const candidate = await newSession(runner);
+      try {
+        (await readyTerminal(runner, candidate)).close();
+        s = candidate;
+      } catch (err) {
+        const view = await api(runner.url, 'GET', `/api/sessions/${candidate.id}`, { token: candidate.token });
+        console.log(`# attempt ${attempt}: the sandbox did not start (${view.json?.stopReason ?? view.json?.state}); ${String(err).slice(0, 120)}`);
+        await api(runner.url, 'DELETE', `/api/sessions/${candidate.id}`, { token: candidate.token });
+        if (attempt >= 3) throw err;
+      }
+    }
     const started = await api(runner.url, 'POST', `/api/sessions/${s.id}/labs/tagging/start`, { token: s.token });
     assert.equal(started.status, 200, started.text);
 

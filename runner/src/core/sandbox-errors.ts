@@ -45,5 +45,5 @@ export function learnerAddresses(text: string, registryBaseUrl: string | null): 
   const host = registryBaseUrl ? /^https?:\/\/([^/:]+)/.exec(registryBaseUrl)?.[1] : undefined;
   if (!host) return text;
   const ip = host.replace(/[.[\]]/g, (c) => `\\${c}`);
-  return text.replace(new RegExp(`(?:https?://)?${ip}(?::(\\d+))?`, 'g'), (_m, port: string | undefined) => `localhost:${port ?? '5000'}`);
+  return text.replace(new RegExp(`(?:https?://)?(?<![\\d.])${ip}(?!\\d)(?::(\\d+))?`, 'g'), (_m, port: string | undefined) => `localhost:${port ?? '5000'}`);
 }
