@@ -432,3 +432,22 @@ describe('unclaimed sessions (fake provider)', () => {
     }
   });
 });
+
+describe('REQUEST_TIMEOUT_MS (fake provider)', () => {
+  test('bounds how long a request may take to arrive, not how long the answer takes', async () => {
+    const provider = createFakeProvider();
+    provider.createDelayMs = 2500;
+    const runner = await createRunner(
+      { port: 0, runnerId: uniqueRunnerId('unit'), warmPoolSize: 0, logLevel: 'silent', siteDir: '/nonexistent-site', requestTimeoutMs: 1000 },
+      { provider, labEngine: async () => fakeEngine },
+    );
+    try {
+      const c = await api(runner.url, 'POST', '/api/sessions', { body: {} });
+      // Lab start waits for the sandbox (2.5 s), longer than the request timeout.
+      const s = await api(runner.url, 'POST', `/api/sessions/${c.json.id}/labs/demo/start`, { token: c.json.token });
+      assert.equal(s.status, 200, s.text);
+    } finally {
+      await runner.close();
+    }
+  });
+});
