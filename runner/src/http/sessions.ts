@@ -56,6 +56,9 @@ export function sessionRoutes(deps: { sessions: SessionService; labs: LabService
       await new Promise((r) => setImmediate(r));
       await new Promise((r) => setImmediate(r));
       if (creatorGone(req)) throw new ApiError(400, 'client_gone', 'The connection closed before the session could be created.');
+      // Admission counts this client address (MAX_SESSIONS_PER_CLIENT). Hook for workshops
+      // (issue 10): a session joining a workshop should count against its seats instead; see
+      // the note at the end of client-address.ts.
       const { session, token } = await sessions.create({
         lab: body.lab ?? null,
         workshop: body.workshop ?? null,
