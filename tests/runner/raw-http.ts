@@ -31,10 +31,10 @@ export function parseAnswer(text: string): RawAnswer {
 export const portOf = (url: string) => Number(new URL(url).port);
 
 /**
- * Sends `bytes` (then, optionally, more after `pauseMs`), reads until the server closes the
- * connection or `timeoutMs` passes, and returns the first answer.
+ * Sends `bytes` (keeping the write side open, so the request is never ended early), reads until
+ * one complete answer arrived, the server closes the connection or `timeoutMs` passes.
  */
-export function rawRequest(port: number, bytes: string | Buffer, opts: { timeoutMs?: number; keepOpen?: boolean } = {}): Promise<RawAnswer & { raw: string }> {
+export function rawRequest(port: number, bytes: string | Buffer, opts: { timeoutMs?: number } = {}): Promise<RawAnswer & { raw: string }> {
   return new Promise((resolve, reject) => {
     const socket: Socket = connect(port, '127.0.0.1');
     const chunks: Buffer[] = [];
@@ -56,11 +56,6 @@ export function rawRequest(port: number, bytes: string | Buffer, opts: { timeout
     socket.on('end', done);
     socket.on('close', done);
     socket.on('error', (err) => (chunks.length ? done() : reject(err)));
-    socket.on('connect', () => {
-      socket.write(bytes);
-      if (!opts.keepOpen) {
-        /* leave the write side open: closing it could end the request early */
-      }
-    });
+    socket.on('connect', () => socket.write(bytes));
   });
 }
