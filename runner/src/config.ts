@@ -3,6 +3,7 @@
  * `CONFIG_VARIABLES` lists them (name, default, meaning) so the README table can be checked
  * against the code.
  */
+import { isIP } from 'node:net';
 import { isAbsolute, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -42,6 +43,9 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'REGISTRY_PIDS', default: '256', meaning: 'Process limit of a session registry container.' },
   { name: 'LOG_MAX_SIZE', default: '1m', meaning: 'json-file log size per container.' },
   { name: 'ALLOWED_ORIGINS', default: '', meaning: 'Comma-separated browser origins allowed to open terminals and to call state-changing API routes (requests without Origin are allowed). Empty: the origin of the request Host, http://127.0.0.1:PORT and http://localhost:PORT.' },
+  { name: 'ALLOWED_HOSTS', default: '', meaning: 'Comma-separated host names the runner answers to (the Host header, port ignored; refuses DNS rebinding). Empty: localhost, any IP address (an address cannot be rebound), the HOST address and the hosts of ALLOWED_ORIGINS. * answers any host.' },
+  { name: 'TRUSTED_PROXIES', default: '', meaning: 'Comma-separated addresses or CIDR ranges of reverse proxies: for a connection from one of them the client address (per-client limits) is read from X-Forwarded-For. Empty: the connection address is the client.' },
+  { name: 'REQUEST_TIMEOUT_MS', default: '60000', meaning: 'Time a client has to send a whole request (headers and body); a slower one gets 408 (1 min).' },
   { name: 'RUNNER_CONTAINER', default: '', meaning: 'Name of the runner\'s own container when it runs inside Docker (docker-compose.yml): it then joins each session network to reach session registries and probed images. Empty when the runner runs on the host.' },
   { name: 'WORKSTATION_IMAGE', default: 'registry-lab/workstation:2', meaning: 'Image of the learner workstation (its own rootless Docker engine, docs/security.md).' },
   { name: 'WORKSTATION_RUNTIME', default: '', meaning: 'OCI runtime of workstations, e.g. sysbox-runc or runsc where the host has it (docs/security.md). Empty: the engine\'s default (runc).' },
@@ -95,6 +99,24 @@ const origins = z.string().transform((v) =>
     .filter(Boolean),
 );
 
+const list = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+/** "10.0.0.1", "10.0.0.0/8", "::1", "fd00::/8". */
+const proxies = list.superRefine((items, ctx) => {
+  for (const item of items) {
+    const [addr, bits, extra] = item.split('/');
+    const family = isIP(addr ?? '');
+    const max = family === 6 ? 128 : 32;
+    if (!family || extra !== undefined || (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= max))) {
+      ctx.addIssue({ code: 'custom', message: `TRUSTED_PROXIES: "${item}" is not an address or CIDR range` });
+    }
+  }
+});
+
 const envSchema = z.object({
   PORT: int(0, 65535),
   HOST: z.string().min(1),
@@ -119,6 +141,9 @@ const envSchema = z.object({
   REGISTRY_PIDS: int(16, 1_000_000),
   LOG_MAX_SIZE: z.string().regex(/^\d+[kmg]?$/i, 'LOG_MAX_SIZE: like 1m'),
   ALLOWED_ORIGINS: origins,
+  ALLOWED_HOSTS: list.transform((hs) => hs.map((h) => h.toLowerCase())),
+  TRUSTED_PROXIES: proxies,
+  REQUEST_TIMEOUT_MS: duration,
   RUNNER_CONTAINER: z.string().regex(/^([A-Za-z0-9][A-Za-z0-9_.-]*)?$/, 'RUNNER_CONTAINER: a container name'),
   WORKSTATION_IMAGE: z.string().min(1),
   WORKSTATION_RUNTIME: z.string().regex(/^[A-Za-z0-9_.-]*$/, 'WORKSTATION_RUNTIME: a runtime name'),
@@ -160,6 +185,11 @@ export interface Config {
   logMaxSize: string;
   /** Empty: computed per request (see CONFIG_VARIABLES). */
   allowedOrigins: string[];
+  /** Empty: computed (see CONFIG_VARIABLES); ['*']: any host. */
+  allowedHosts: string[];
+  /** Addresses or CIDR ranges. */
+  trustedProxies: string[];
+  requestTimeoutMs: number;
   /** Empty when the runner runs on the host. */
   runnerContainer: string;
   workstationImage: string;
@@ -214,6 +244,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     registryPids: e.REGISTRY_PIDS,
     logMaxSize: e.LOG_MAX_SIZE,
     allowedOrigins: e.ALLOWED_ORIGINS,
+    allowedHosts: e.ALLOWED_HOSTS,
+    trustedProxies: e.TRUSTED_PROXIES,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     runnerContainer: e.RUNNER_CONTAINER,
     workstationImage: e.WORKSTATION_IMAGE,
     workstationRuntime: e.WORKSTATION_RUNTIME,
@@ -237,12 +270,14 @@ export function checkConfig(c: Config): void {
   if (c.sessionMaxTtlMs < c.sessionTtlMs) problems.push('SESSION_MAX_TTL_MS must be >= SESSION_TTL_MS');
   if (c.sessionTtlMs < 1) problems.push('SESSION_TTL_MS must be positive');
   if (c.sessionIdleMs < 1) problems.push('SESSION_IDLE_MS must be positive');
+  if (c.requestTimeoutMs < 100) problems.push('REQUEST_TIMEOUT_MS must be at least 100 ms');
   // Node timers hold at most 2^31-1 ms (24.8 days).
   for (const [name, v] of [
     ['SESSION_MAX_TTL_MS', c.sessionMaxTtlMs],
     ['SESSION_IDLE_MS', c.sessionIdleMs],
     ['SESSION_STOPPED_KEEP_MS', c.sessionStoppedKeepMs],
     ['SESSION_START_TIMEOUT_MS', c.sessionStartTimeoutMs],
+    ['REQUEST_TIMEOUT_MS', c.requestTimeoutMs],
   ] as const) {
     if (v > 2 ** 31 - 1) problems.push(`${name} must be at most 24 days`);
   }

@@ -5,9 +5,10 @@ import { pickUi, ui } from '../../site/src/i18n/ui.ts';
 
 const ru = pickUi('ru', ['term.', 'err.']);
 
-test('runner error codes become sentences in the learner language, keeping the details', () => {
-  const msg = describeError(new ApiError(500, 'lab_start_failed', 'setup.sh line 3 exited 1'), ru);
-  assert.match(msg, /^Не удалось подготовить лабораторную \(setup\.sh line 3 exited 1\)/);
+test('runner error codes become sentences in the learner language; the runner keeps raw details in its log', () => {
+  const msg = describeError(new ApiError(500, 'lab_start_failed', "The lab \"tagging\" could not be prepared in your sandbox; the details are in the runner's log."), ru);
+  assert.match(msg, /^Не удалось подготовить лабораторную\. Нажмите «Начать»/);
+  assert.match(describeError(new ApiError(409, 'sandbox_unavailable', 'down'), ru), /песочница перестала отвечать/);
   assert.match(describeError(new ApiError(409, 'max_lifetime_reached', 'cannot extend'), ru), /нельзя продлить/);
 });
 

@@ -190,7 +190,9 @@ describe('runner HTTP + terminal (fake provider)', () => {
     const b = await api(base, 'POST', '/api/sessions', { body: { lab: 'broken' } });
     await sleep(200);
     const g = await api(base, 'GET', `/api/sessions/${b.json.id}`, { token: b.json.token });
-    assert.match(g.json.labError, /setup\.sh exited with 1/);
+    // The lab's own error text goes to the runner's log; the learner gets a sentence.
+    assert.match(g.json.labError, /could not be prepared in your sandbox/);
+    assert.doesNotMatch(g.json.labError, /setup\.sh exited/);
     const bs = await api(base, 'POST', `/api/sessions/${b.json.id}/labs/broken/start`, { token: b.json.token });
     assert.equal(bs.status, 500);
     assert.equal(bs.json.error.code, 'lab_start_failed');
@@ -347,6 +349,105 @@ describe('runner serves the built site on the same origin', () => {
     } finally {
       await runner.close();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('hostile-client rules (pure functions)', () => {
+  test('Host names: port and brackets stripped; defaults are loopback, HOST and the ALLOWED_ORIGINS hosts', async () => {
+    const { hostName, hostRule } = await import('../../runner/src/http/hosts.ts');
+    assert.equal(hostName('LocalHost:4321'), 'localhost');
+    assert.equal(hostName('[::1]:4321'), '::1');
+    assert.equal(hostName('::1'), '::1');
+    assert.equal(hostName('example.org.'), 'example.org');
+    const rule = hostRule({ allowedHosts: [], allowedOrigins: ['https://lab.example.org'], host: '127.0.0.1' });
+    for (const ok of ['localhost:4321', '127.0.0.1', '[::1]:1', 'lab.example.org', 'LAB.example.org:443', '192.168.1.10:4321', '[fd00::1]:4321']) assert.ok(rule(ok), ok);
+    for (const bad of ['evil.example:4321', '127.0.0.1.evil.example', '', undefined, 'localhost.evil']) assert.ok(!rule(bad), String(bad));
+    const listed = hostRule({ allowedHosts: ['course.school.example'], allowedOrigins: [], host: '0.0.0.0' });
+    assert.ok(listed('course.school.example:8080'));
+    assert.ok(!listed('localhost'), 'an explicit list replaces the defaults');
+    assert.ok(!listed('192.168.1.10'), 'addresses too');
+    assert.ok(hostRule({ allowedHosts: ['*'], allowedOrigins: [], host: '0.0.0.0' })('anything.example'));
+  });
+
+  test('client address: X-Forwarded-For only from a trusted proxy, read right to left', async () => {
+    const { clientAddressRule } = await import('../../runner/src/http/client-address.ts');
+    const none = clientAddressRule([]);
+    assert.equal(none('::ffff:127.0.0.1', '203.0.113.1'), '127.0.0.1');
+    const rule = clientAddressRule(['10.0.0.0/8', '::1']);
+    assert.equal(rule('10.1.2.3', '203.0.113.1'), '203.0.113.1');
+    assert.equal(rule('10.1.2.3', '198.51.100.9, 203.0.113.1'), '203.0.113.1', 'a spoofed first hop is ignored');
+    assert.equal(rule('10.1.2.3', '203.0.113.1, 10.0.0.5'), '203.0.113.1', 'a chain of trusted proxies');
+    assert.equal(rule('::1', ['203.0.113.1', '10.0.0.9']), '203.0.113.1');
+    assert.equal(rule('192.0.2.1', '203.0.113.1'), '192.0.2.1', 'an untrusted peer is the client');
+    assert.equal(rule('10.1.2.3', 'garbage'), '10.1.2.3', 'an invalid entry stops at the proxy');
+    assert.equal(rule(undefined, undefined), 'unknown');
+  });
+
+  test('learner messages name the registry as the learner sees it', async () => {
+    const { learnerAddresses, looksLikeSandboxDown, shellFailed } = await import('../../runner/src/core/sandbox-errors.ts');
+    assert.equal(learnerAddresses('registry http://10.213.28.3:5000 unreachable, also 10.213.28.3:5001', 'http://10.213.28.3:5000'), 'registry localhost:5000 unreachable, also localhost:5001');
+    assert.equal(learnerAddresses('10.213.28.30:5000 and 110.213.28.3', 'http://10.213.28.3:5000'), '10.213.28.30:5000 and 110.213.28.3', 'other addresses stay');
+    assert.ok(looksLikeSandboxDown(new Error('(HTTP code 409) container stopped/paused - Container 98f9 is not running')));
+    const s = shellFailed(new Error('(HTTP code 409) container stopped/paused - Container 98f9 is not running'));
+    assert.equal(s.code, 'sandbox_unavailable');
+    assert.doesNotMatch(s.message, /HTTP code|98f9/);
+  });
+});
+
+describe('unclaimed sessions (fake provider)', () => {
+  test('GARBAGE after a bodiless POST, and a POST reset at once, leave no session', async () => {
+    const provider = createFakeProvider();
+    const runner = await createRunner(
+      { port: 0, runnerId: uniqueRunnerId('unit'), warmPoolSize: 0, logLevel: 'silent', siteDir: '/nonexistent-site', maxSessions: 4 },
+      { provider, labEngine: async () => fakeEngine },
+    );
+    const port = Number(new URL(runner.url).port);
+    const send = (bytes: string, reset: boolean) =>
+      new Promise<void>((resolve) => {
+        const s = connect(port, '127.0.0.1', () =>
+          s.write(bytes, () => {
+            if (reset) {
+              s.resetAndDestroy();
+              resolve();
+            }
+          }),
+        );
+        s.on('error', () => {});
+        s.on('close', () => resolve());
+        if (!reset) setTimeout(() => s.destroy(), 2000);
+      });
+    try {
+      for (let i = 0; i < 3; i++) await send('POST /api/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\r\nGARBAGE', false);
+      for (let i = 0; i < 3; i++) await send('POST /api/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}', true);
+      const t0 = Date.now();
+      while (runner.sessions.stats().sessions > 0 && Date.now() - t0 < 5000) await sleep(50);
+      assert.equal(runner.sessions.stats().sessions, 0);
+      while (provider.live.size > 0 && Date.now() - t0 < 5000) await sleep(50);
+      assert.equal(provider.live.size, 0, 'their sandboxes are removed');
+      const ok = await api(runner.url, 'POST', '/api/sessions', { body: {} });
+      assert.equal(ok.status, 201, 'capacity is intact');
+    } finally {
+      await runner.close();
+    }
+  });
+});
+
+describe('REQUEST_TIMEOUT_MS (fake provider)', () => {
+  test('bounds how long a request may take to arrive, not how long the answer takes', async () => {
+    const provider = createFakeProvider();
+    provider.createDelayMs = 2500;
+    const runner = await createRunner(
+      { port: 0, runnerId: uniqueRunnerId('unit'), warmPoolSize: 0, logLevel: 'silent', siteDir: '/nonexistent-site', requestTimeoutMs: 1000 },
+      { provider, labEngine: async () => fakeEngine },
+    );
+    try {
+      const c = await api(runner.url, 'POST', '/api/sessions', { body: {} });
+      // Lab start waits for the sandbox (2.5 s), longer than the request timeout.
+      const s = await api(runner.url, 'POST', `/api/sessions/${c.json.id}/labs/demo/start`, { token: c.json.token });
+      assert.equal(s.status, 200, s.text);
+    } finally {
+      await runner.close();
     }
   });
 });

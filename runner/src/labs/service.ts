@@ -6,6 +6,7 @@
 import type { LabContext, LabState } from '../../../checks/context.ts';
 import type { LabDefinition } from '../../../checks/lab-schema.ts';
 import type { SandboxProvider } from '../docker/provider.ts';
+import { checkFailed, labStartFailed, learnerAddresses, looksLikeSandboxDown, sandboxUnavailable } from '../core/sandbox-errors.ts';
 import { ApiError } from '../core/errors.ts';
 import { errMessage, type Logger } from '../core/log.ts';
 import type { Session, SessionService } from '../core/sessions.ts';
@@ -142,6 +143,20 @@ export class LabService {
     };
   }
 
+  /** The workstation stopped, or Docker said as much (details are logged by the caller). */
+  private async sandboxDown(session: Session, err: unknown): Promise<boolean> {
+    if (err !== null && looksLikeSandboxDown(err)) return true;
+    return !(await this.provider.isRunning(session.id).catch(() => false));
+  }
+
+  private registryBase(session: Session): string | null {
+    try {
+      return this.provider.ops(session.id).registryUrl();
+    } catch {
+      return null;
+    }
+  }
+
   /** Fresh LabState, then the lab's setup. Starting again resets the lab. */
   async start(session: Session, labId: string): Promise<{ lab: string; ready: true }> {
     const { engine, lab } = await this.find(labId);
@@ -156,7 +171,7 @@ export class LabService {
       } catch (err) {
         if (session.state !== 'ready') throw new ApiError(409, 'session_stopped', 'The session stopped while the lab was being prepared.');
         this.log.error({ session: session.id, lab: labId, err: errMessage(err) }, 'lab setup failed');
-        throw new ApiError(500, 'lab_start_failed', `The lab "${labId}" could not be prepared: ${errMessage(err)}`);
+        throw (await this.sandboxDown(session, err)) ? sandboxUnavailable() : labStartFailed(labId);
       }
       this.log.info({ session: session.id, lab: labId, ms: Date.now() - t0 }, 'lab started');
       return { lab: labId, ready: true as const };
@@ -178,12 +193,18 @@ export class LabService {
       } catch (err) {
         if (session.state !== 'ready') throw new ApiError(409, 'session_stopped', 'The session stopped during the check.');
         this.log.error({ session: session.id, lab: labId, err: errMessage(err) }, 'lab check failed');
-        throw new ApiError(500, 'check_failed', `The check of lab "${labId}" could not run: ${errMessage(err)}`);
+        throw (await this.sandboxDown(session, err)) ? sandboxUnavailable() : checkFailed(labId);
       }
+      // Failed criteria of a sandbox that is gone say nothing useful: the learner needs a new sandbox.
+      if (!outcome.passed && (await this.sandboxDown(session, null))) {
+        this.log.error({ session: session.id, lab: labId, criteria: outcome.criteria.map((c) => c.message) }, 'check ran against a sandbox that is down');
+        throw sandboxUnavailable();
+      }
+      const registry = this.registryBase(session);
       return {
         lab: labId,
         passed: outcome.passed,
-        criteria: outcome.criteria.map((c) => ({ id: c.id, title: c.title, passed: c.passed, message: c.message, required: c.required })),
+        criteria: outcome.criteria.map((c) => ({ id: c.id, title: c.title, passed: c.passed, message: learnerAddresses(c.message, registry), required: c.required })),
         durationMs: outcome.durationMs,
       };
     });
@@ -197,7 +218,7 @@ export class LabService {
     }, (err) => {
       session.labStatus = 'failed';
       if (session.state === 'stopped') return;
-      session.labError = err instanceof ApiError ? err.message : `The lab could not be prepared: ${errMessage(err)}`;
+      session.labError = err instanceof ApiError ? err.message : labStartFailed(labId).message;
       this.log.error({ session: session.id, lab: labId, err: errMessage(err) }, 'lab setup at session start failed');
     });
   }

@@ -13,6 +13,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import type { ShellHandle, SandboxProvider } from '../docker/provider.ts';
 import { ApiError } from '../core/errors.ts';
+import { shellFailed } from '../core/sandbox-errors.ts';
 import { errMessage, type Logger } from '../core/log.ts';
 import type { Session, SessionService, StopReason } from '../core/sessions.ts';
 
@@ -269,8 +270,8 @@ export function bridge(opts: {
       },
       (err) => {
         if (closed) return;
-        const code = err instanceof ApiError ? err.code : 'shell_failed';
-        const message = err instanceof ApiError ? err.message : `The terminal could not start: ${errMessage(err)}`;
+        // Docker's own text (container ids, states) stays in the log.
+        const { code, message } = err instanceof ApiError ? err : shellFailed(err);
         log.error({ session: session.id, err: errMessage(err) }, 'terminal could not start');
         sendJson({ type: 'error', code, message });
         // Refused after the upgrade (the session stopped or never became ready): 1008; a failing shell: 1011.

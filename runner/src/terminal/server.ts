@@ -14,6 +14,7 @@ import { ApiError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { Session, SessionService } from '../core/sessions.ts';
 import { bridge, type TerminalTuning } from './bridge.ts';
+import { HOST_MISSING, HOST_REFUSED, hostRule } from '../http/hosts.ts';
 
 const PATH = /^\/api\/sessions\/([^/]+)\/terminal\/?$/;
 
@@ -77,8 +78,13 @@ export function attachTerminalServer(opts: {
   let closing = false;
   const closers = new Set<(code: number, reason: string, event?: object) => void>();
 
+  const hostAllowed = hostRule(config);
+
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
+    // DNS rebinding: the same Host rule as every HTTP request (http/hosts.ts).
+    if (!req.headers.host) return reject(socket, HOST_MISSING.status, HOST_MISSING.code, HOST_MISSING.message);
+    if (!hostAllowed(req.headers.host)) return reject(socket, HOST_REFUSED.status, HOST_REFUSED.code, HOST_REFUSED.message(req.headers.host));
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://runner.invalid');

@@ -1,0 +1,104 @@
+/** Sessions (API.md): create, read, extend, delete; the terminal route without Upgrade. */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError } from '../core/errors.ts';
+import { errMessage } from '../core/log.ts';
+import { sessionView, type Session, type SessionService } from '../core/sessions.ts';
+import type { LabService } from '../labs/service.ts';
+import { createSessionBody, sessionParams, type CreateSessionBody } from './schemas.ts';
+import { requireSession, sessionOf } from './session-auth.ts';
+
+/** How long after the answer a reset still means the creator never read it. */
+const DELIVERY_WINDOW_MS = 2000;
+
+/** The connection that asked is gone: nobody can receive an answer. */
+function creatorGone(req: FastifyRequest): boolean {
+  const socket = req.raw.socket;
+  return !socket || socket.destroyed || req.clientAddress === 'unknown';
+}
+
+/**
+ * Calls `onLost` when the answer carrying the token never reached its creator: the connection
+ * closed before the answer was handed to the kernel, the write failed, or the peer reset the
+ * connection shortly after (a reset, rather than a normal close, means it had not read what it
+ * was sent). Such a sandbox belongs to nobody.
+ */
+function watchDelivery(req: FastifyRequest, reply: FastifyReply, onLost: () => void): void {
+  const res = reply.raw;
+  const socket = req.raw.socket;
+  let reported = false;
+  const lose = () => {
+    if (!reported) {
+      reported = true;
+      onLost();
+    }
+  };
+  const onSocketClose = (hadError: boolean) => {
+    if (hadError) lose();
+  };
+  res.once('close', () => {
+    if (!res.writableFinished || !socket) return lose();
+    if (socket.destroyed) return void (socket.errored ? lose() : undefined);
+    socket.once('close', onSocketClose);
+    setTimeout(() => socket.off('close', onSocketClose), DELIVERY_WINDOW_MS).unref();
+  });
+}
+
+export function sessionRoutes(deps: { sessions: SessionService; labs: LabService }) {
+  const { sessions, labs } = deps;
+  return async (app: FastifyInstance) => {
+    app.post('/api/sessions', { schema: { body: createSessionBody } }, async (req, reply) => {
+      const body = req.body as CreateSessionBody;
+      if (body.lab && !(await labs.has(body.lab))) {
+        throw new ApiError(400, 'unknown_lab', `body.lab: no lab with id "${body.lab}" (GET /api/labs lists them).`);
+      }
+      // A request whose connection already failed (reset, or a parse error later on it) makes
+      // nothing. Two turns of the event loop let a reset that arrived with the request be read first.
+      await new Promise((r) => setImmediate(r));
+      await new Promise((r) => setImmediate(r));
+      if (creatorGone(req)) throw new ApiError(400, 'client_gone', 'The connection closed before the session could be created.');
+      // Admission counts this client address (MAX_SESSIONS_PER_CLIENT). Hook for workshops
+      // (issue 10): a session joining a workshop should count against its seats instead; see
+      // the note at the end of client-address.ts.
+      const { session, token } = await sessions.create({
+        lab: body.lab ?? null,
+        workshop: body.workshop ?? null,
+        name: body.name ?? null,
+        clientAddress: req.clientAddress,
+      });
+      const lost = () => {
+        req.log.warn({ session: session.id, client: req.clientAddress }, 'session token never reached its creator; removing the sandbox');
+        sessions.delete(session).catch((err: unknown) => req.log.error({ session: session.id, err: errMessage(err) }, 'removing an unclaimed session failed'));
+      };
+      if (creatorGone(req)) {
+        lost();
+        throw new ApiError(400, 'client_gone', 'The connection closed before the session could be created.');
+      }
+      watchDelivery(req, reply, lost);
+      return reply.code(201).send({
+        id: session.id,
+        token,
+        expiresAt: new Date(session.expiresAt).toISOString(),
+        lab: session.lab,
+        state: session.state,
+      });
+    });
+
+    // Everything under /api/sessions/:id carries the session's token.
+    await app.register(async (scope) => {
+      requireSession(scope, sessions);
+      const opts = { schema: { params: sessionParams } };
+      scope.get('/api/sessions/:id', opts, async (req) => sessionView(sessionOf(req)));
+      scope.post('/api/sessions/:id/extend', opts, async (req) => {
+        const s: Session = sessions.extend(sessionOf(req));
+        return { expiresAt: new Date(s.expiresAt).toISOString() };
+      });
+      scope.delete('/api/sessions/:id', opts, async (req, reply) => {
+        await sessions.delete(sessionOf(req));
+        return reply.code(204).send();
+      });
+      scope.get('/api/sessions/:id/terminal', opts, async () => {
+        throw new ApiError(426, 'upgrade_required', 'The terminal is a WebSocket: connect with Upgrade: websocket.');
+      });
+    });
+  };
+}
