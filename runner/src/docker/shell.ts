@@ -1,18 +1,49 @@
+import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
+import { execCapture } from './exec.ts';
 import type { ShellHandle } from './provider.ts';
+
+/** The learner's shells and the exec that ends them run as this user (never more privileged than the shell). */
+const SHELL_USER = 'learner';
+/** Between the hang-up and the kill of what ignored it. */
+const HANGUP_GRACE_S = 2;
+/** Every process a terminal starts inherits this variable: how its shell is found again to end it. */
+const MARK = 'REGISTRY_LAB_TERMINAL';
+
+/**
+ * Ends everything a closed terminal left: the sessions (setsid sense) of every process
+ * carrying the terminal's mark get SIGHUP, as a real hang-up; what is left after the grace
+ * gets SIGKILL. Run as the shell's own user, it can read and signal only that user's
+ * processes. Inner containers (children of the sandbox's dockerd) are not touched.
+ */
+const HANGUP_SCRIPT = `
+m="${MARK}=$1"
+sids=""
+for d in /proc/[0-9]*; do
+  grep -qzxF "$m" "$d/environ" 2>/dev/null || continue
+  s=$(ps -o sid= -p "\${d#/proc/}" 2>/dev/null | tr -d ' ')
+  [ -n "$s" ] && [ "$s" -gt 1 ] && case " $sids " in *" $s "*) ;; *) sids="$sids $s" ;; esac
+done
+[ -z "$sids" ] && exit 0
+for s in $sids; do pkill -HUP -s "$s"; done
+sleep ${HANGUP_GRACE_S}
+for s in $sids; do pkill -KILL -s "$s"; done
+exit 0
+`;
 
 /** An interactive login shell with a TTY. The stream is raw terminal bytes: never demultiplexed. */
 export async function openLoginShell(container: Docker.Container, size: { cols: number; rows: number }): Promise<ShellHandle> {
+  const mark = randomBytes(12).toString('hex');
   const exec = await container.exec({
     Cmd: ['bash', '-l'],
     AttachStdin: true,
     AttachStdout: true,
     AttachStderr: true,
     Tty: true,
-    User: 'learner',
+    User: SHELL_USER,
     WorkingDir: '/home/learner',
-    Env: ['TERM=xterm-256color', 'COLORTERM=truecolor', 'HOME=/home/learner', 'USER=learner', 'LANG=C.UTF-8'],
+    Env: ['TERM=xterm-256color', 'COLORTERM=truecolor', 'HOME=/home/learner', 'USER=learner', 'LANG=C.UTF-8', `${MARK}=${mark}`],
   });
   const stream = (await exec.start({ hijack: true, stdin: true, Tty: true })) as Duplex;
   const resize = async (cols: number, rows: number) => {
@@ -43,5 +74,19 @@ export async function openLoginShell(container: Docker.Container, size: { cols: 
     stream.on('close', finish);
     stream.on('error', finish);
   });
-  return { stream, resize, exited, close: () => stream.destroy() };
+  let ended: Promise<void> | null = null;
+  const end = () =>
+    (ended ??= execCapture(container, ['sh', '-c', HANGUP_SCRIPT, 'hangup', mark], { user: SHELL_USER, timeoutMs: 20_000 }).then(
+      () => undefined,
+      () => undefined, // the sandbox is gone: so is the shell
+    ));
+  return {
+    stream,
+    resize,
+    exited,
+    close: () => {
+      stream.destroy();
+      return end();
+    },
+  };
 }
