@@ -116,7 +116,7 @@ export function bridge(opts: {
 
   const news = followSession(sessions, session, {
     event: send,
-    // A runner stopping keeps the session: 1012 (reconnect), no `ended`. Otherwise the session is gone: 1008.
+    // A runner stopping keeps the session: CLOSE.restart (reconnect), no `ended`. Otherwise the session is gone.
     ended: (reason) =>
       reason === 'shutdown'
         ? finish(CLOSE.restart, END_TEXT.shutdown)
@@ -168,7 +168,7 @@ export function bridge(opts: {
       (err) => {
         if (closed) return;
         log.error({ session: session.id, err: errMessage(err) }, 'terminal could not start');
-        // Refused after the upgrade (the session stopped or never became ready): 1008; a failing shell: 1011.
+        // Refused after the upgrade (the session stopped or never became ready): sessionEnded; a failing shell: shellFailed.
         if (err instanceof ApiError) finish(CLOSE.sessionEnded, err.code, { type: 'error', code: err.code, message: err.message });
         else finish(CLOSE.shellFailed, 'shell failed', { type: 'error', code: 'shell_failed', message: `The terminal could not start: ${errMessage(err)}` });
       },
