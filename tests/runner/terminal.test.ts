@@ -161,6 +161,7 @@ describe('runner terminal (real Docker)', () => {
   });
 
   test('closing a terminal ends its shell and what it started: clean close and abrupt disconnect, 5 cycles', async () => {
+    while ((await api(runner.url, 'GET', `/api/sessions/${s.id}`, { token: s.token })).json.state !== 'ready') await sleep(500);
     // Terminals of the tests above may still be in their hang-up grace period.
     const baseline = await settleTo(() => processCounts(s.id), { bash: 0, sleep: 0, yes: 0 }, 30_000);
     assert.deepEqual(baseline, { bash: 0, sleep: 0, yes: 0 }, 'no shell left from the tests above');
