@@ -104,6 +104,8 @@ export function bridge(opts: {
   let alive = true;
   ws.on('pong', () => (alive = true));
   const ping = setInterval(() => {
+    // While input is paused the socket is not read, so a pong could not be seen: judge only a reading socket.
+    if (input.paused) return void (alive = true);
     if (!alive) return ws.terminate();
     alive = false;
     try {

@@ -25,6 +25,11 @@ export class ShellInput {
     source.pause();
   }
 
+  /** True while the WebSocket is not being read (no shell yet, a resize, backpressure): its pongs cannot arrive. */
+  get paused(): boolean {
+    return !this.stream || this.holds > 0 || this.blocked;
+  }
+
   attach(stream: Duplex): void {
     this.stream = stream;
     this.flush();
