@@ -169,8 +169,13 @@ describe('runner terminal (real Docker)', () => {
       const t = await readyTerminal(runner, s);
       await run(t, 'sleep 600 & nohup sleep 601 >/dev/null 2>&1 & true');
       t.send('yes > /dev/null\r');
-      const during = await settleTo(() => processCounts(s.id), { bash: 1, sleep: 2, yes: 1 }, 20_000);
-      assert.deepEqual(during, { bash: 1, sleep: 2, yes: 1 }, `cycle ${i}: the terminal's processes run`);
+      // This terminal's processes run (earlier cycles' may still be in their grace period on a busy host).
+      let during = processCounts(s.id);
+      for (let w = 0; w < 120 && !(during.bash >= 1 && during.sleep >= 2 && during.yes >= 1); w++) {
+        await sleep(500);
+        during = processCounts(s.id);
+      }
+      assert.ok(during.bash >= 1 && during.sleep >= 2 && during.yes >= 1, `cycle ${i}: ${JSON.stringify(during)}`);
       if (i % 2 === 0) {
         t.ws.close(CLOSE.normal);
         assert.equal((await t.closed).code, CLOSE.normal);
@@ -179,7 +184,7 @@ describe('runner terminal (real Docker)', () => {
       }
     }
     // A hang-up, then a kill after the grace (nohup ignores the hang-up): everything ends.
-    const after = await settleTo(() => processCounts(s.id), baseline, 60_000);
+    const after = await settleTo(() => processCounts(s.id), baseline, 180_000);
     assert.deepEqual(after, baseline, 'the process count returns to where it was');
   });
 
