@@ -161,7 +161,12 @@ describe('runner terminal (real Docker)', () => {
   });
 
   test('closing a terminal ends its shell and what it started: clean close and abrupt disconnect, 5 cycles', async () => {
-    while ((await api(runner.url, 'GET', `/api/sessions/${s.id}`, { token: s.token })).json.state !== 'ready') await sleep(500);
+    for (;;) {
+      const state = (await api(runner.url, 'GET', `/api/sessions/${s.id}`, { token: s.token })).json.state;
+      if (state === 'ready') break;
+      assert.equal(state, 'starting', 'the sandbox could not start');
+      await sleep(500);
+    }
     // Terminals of the tests above may still be in their hang-up grace period.
     const baseline = await settleTo(() => processCounts(s.id), { bash: 0, sleep: 0, yes: 0 }, 30_000);
     assert.deepEqual(baseline, { bash: 0, sleep: 0, yes: 0 }, 'no shell left from the tests above');
