@@ -19,16 +19,15 @@ const MARK = 'REGISTRY_LAB_TERMINAL';
  */
 const HANGUP_SCRIPT = `
 m="${MARK}=$1"
+pids=$(grep -lzxF "$m" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3 | paste -sd, -)
+[ -n "$pids" ] || exit 0
 sids=""
-for d in /proc/[0-9]*; do
-  grep -qzxF "$m" "$d/environ" 2>/dev/null || continue
-  s=$(ps -o sid= -p "\${d#/proc/}" 2>/dev/null | tr -d ' ')
-  [ -n "$s" ] && [ "$s" -gt 1 ] && case " $sids " in *" $s "*) ;; *) sids="$sids $s" ;; esac
-done
-[ -z "$sids" ] && exit 0
-for s in $sids; do pkill -HUP -s "$s"; done
+for s in $(ps -o sid= -p "$pids" 2>/dev/null | sort -un); do [ "$s" -gt 1 ] && sids="$sids,$s"; done
+sids=\${sids#,}
+[ -n "$sids" ] || exit 0
+pkill -HUP -s "$sids"
 sleep ${HANGUP_GRACE_S}
-for s in $sids; do pkill -KILL -s "$s"; done
+pkill -KILL -s "$sids"
 exit 0
 `;
 
@@ -76,7 +75,7 @@ export async function openLoginShell(container: Docker.Container, size: { cols: 
   });
   let ended: Promise<void> | null = null;
   const end = () =>
-    (ended ??= execCapture(container, ['sh', '-c', HANGUP_SCRIPT, 'hangup', mark], { user: SHELL_USER, timeoutMs: 20_000 }).then(
+    (ended ??= execCapture(container, ['sh', '-c', HANGUP_SCRIPT, 'hangup', mark], { user: SHELL_USER, timeoutMs: 60_000 }).then(
       () => undefined,
       () => undefined, // the sandbox is gone: so is the shell
     ));
