@@ -7,6 +7,7 @@
  *                      (dockerode exec into the same workstation): p50/p99 and the ratio
  *   output throughput  `head -c N /dev/zero | base64` through the runner and directly (MB/s)
  *   idle memory        provider.memoryUsage of an idle session, and the runner's RSS
+ *   terminal           Ctrl+C in a flood, reopen after 1012, hang-up of a closed terminal (bench/terminal.ts)
  *
  * Options (env): BENCH_N (ready samples each, default 5), BENCH_KEYS (default 200),
  * BENCH_MB (throughput input MiB, default 100), BENCH_TIMEOUT_S (default 600).
@@ -20,6 +21,7 @@ import { openLoginShell } from '../runner/src/docker/shell.ts';
 import { WebSocket } from 'ws';
 import { createRunner, type Runner } from '../runner/src/app.ts';
 import { registryIo } from './registry-io.ts';
+import { terminalFigures } from './terminal.ts';
 
 const N = clampInt(process.env.BENCH_N, 5, 1, 20);
 const KEYS = clampInt(process.env.BENCH_KEYS, 200, 10, 2000);
@@ -218,6 +220,8 @@ async function main() {
     console.log(`throughput direct ${r1(tpDirect.mbPerS)} MB/s`);
     direct.close();
     s.pipe.close();
+    const term = await terminalFigures(runner, s.id, s.token, N);
+    console.log(`terminal: interrupt p50 ${Math.round(pct(term.interrupt, 50))} ms, reopen after 1012 p50 ${Math.round(pct(term.restart, 50))} ms, hang-up p50 ${Math.round(pct(term.hangup, 50))} ms`);
 
     await sleep(5000);
     const mem = await runner.provider.memoryUsage(s.id);
@@ -250,6 +254,9 @@ async function main() {
         registry: r1(mem.registry / 1048576),
         total: r1((mem.workstation + mem.registry) / 1048576),
       },
+      terminalMs: Object.fromEntries(
+        Object.entries(term).map(([k, xs]) => [k, { n: xs.length, p50: Math.round(pct(xs, 50)), p95: Math.round(pct(xs, 95)) }]),
+      ),
       runnerRssMiB: r1(rss / 1048576),
       durationS: Math.round((Date.now() - started) / 1000),
     });
@@ -272,6 +279,9 @@ async function main() {
     'keystroke echo (ms)': { p50: ke.runner.p50, 'p95/p99': ke.runner.p99, direct: ke.direct.p50, ratio: ke.overheadRatioP50 },
     'output throughput (MB/s)': { p50: tp.runnerMBps, 'p95/p99': '', direct: tp.directMBps, ratio: tp.ratio },
     'idle session memory (MiB)': { p50: mem.total, 'p95/p99': '', direct: '', ratio: '' },
+    ...Object.fromEntries(
+      Object.entries(results.terminalMs as Record<string, { p50: number; p95: number }>).map(([k, v]) => [`terminal ${k} (ms)`, { p50: v.p50, 'p95/p99': v.p95, direct: '', ratio: '' }]),
+    ),
   });
   console.log(`written to ${out}`);
 }

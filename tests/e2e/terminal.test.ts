@@ -235,10 +235,10 @@ describe('terminal and labs with the runner (fake sandboxes)', { timeout: 240_00
     await waitForScreen(page, /^y$/m);
     await page.waitForTimeout(1500);
     await page.keyboard.press('Control+C');
-    await waitForScreen(page, /\^C/, 20_000);
+    await waitForScreen(page, /\^C/, 60_000);
     await page.keyboard.type('echo after-flood');
     await page.keyboard.press('Enter');
-    await waitForScreen(page, /after-flood[\s\S]*after-flood/, 20_000);
+    await waitForScreen(page, /after-flood[\s\S]*after-flood/, 60_000);
   });
 
   test('when the shell exits, the terminal says so and opens a new shell on request', async () => {
@@ -260,13 +260,51 @@ describe('terminal and labs with the runner (fake sandboxes)', { timeout: 240_00
     await page.evaluate(() => ((window as any).__rlStates = []));
     await page.locator('rl-terminal').first().evaluate((el) => (el as any).client.ws.close());
     await page.locator('rl-terminal[data-state="reconnecting"]').first().waitFor();
-    await terminalReady(page, 20_000);
+    await terminalReady(page);
     const states: string[] = await page.evaluate(() => (window as any).__rlStates);
     assert.deepEqual(states.slice(0, 1), ['reconnecting'], states.join(' → '));
     await page.locator('rl-terminal .xterm').first().click();
     await page.keyboard.type('echo back-again');
     await page.keyboard.press('Enter');
     await waitForScreen(page, /back-again[\s\S]*back-again/);
+  });
+
+  test('a runner restart (1012, then refused connections) is ridden out: same session, no reload, no new sandbox', async () => {
+    const before = await page.evaluate(() => {
+      (window as any).__rlStates = [];
+      (window as any).__rlNoReload = true;
+      return JSON.parse(localStorage.getItem('registry-lab:session:v1') ?? 'null');
+    });
+    const created = provider.created.length;
+    // The runner goes away: every API call is refused until it is back.
+    await page.route('**/api/**', (route) => route.abort('connectionrefused'));
+    try {
+      runner.terminals.closeAll();
+      await page.locator('rl-terminal[data-state="reconnecting"]').first().waitFor();
+      await page.locator('rl-terminal .rl-term-status', { hasText: 'перезапускается' }).first().waitFor();
+      // Let at least one attempt fail against the refused runner.
+      const until = Date.now() + 60_000;
+      let seen: string[] = [];
+      while (Date.now() < until) {
+        seen = await page.evaluate(() => (window as any).__rlStates);
+        if (seen.filter((x) => x === 'reconnecting').length >= 2) break;
+        await page.waitForTimeout(250);
+      }
+      assert.ok(seen.filter((x) => x === 'reconnecting').length >= 2, `states: ${seen.join(' → ')}`);
+    } finally {
+      await page.unroute('**/api/**');
+    }
+    await terminalReady(page, 60_000);
+    const states: string[] = await page.evaluate(() => (window as any).__rlStates);
+    assert.ok(!states.includes('unavailable') && !states.includes('error'), states.join(' → '));
+    assert.equal(await page.evaluate(() => (window as any).__rlNoReload), true, 'the page was not reloaded');
+    const now = await page.evaluate(() => JSON.parse(localStorage.getItem('registry-lab:session:v1') ?? 'null'));
+    assert.equal(now?.id, before?.id, 'same session');
+    assert.equal(provider.created.length, created, 'no new sandbox');
+    await page.locator('rl-terminal .xterm').first().click();
+    await page.keyboard.type('echo after-restart');
+    await page.keyboard.press('Enter');
+    await waitForScreen(page, /after-restart[\s\S]*after-restart/);
   });
 
   test('axe passes with the terminal open (light and dark)', async () => {

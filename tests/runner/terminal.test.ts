@@ -1,8 +1,36 @@
-/** Runner + real Docker: terminal, inner docker, registry visible to the runner, bad input, flow control, DELETE. */
+/**
+ * Runner + real Docker: terminal, inner docker, registry visible to the runner, bad input,
+ * flow control (socket backlog and acks), shells ended when their terminal closes, 1012 on
+ * restart, DELETE.
+ */
+
+/** Processes of the workstation by command name (bash, sleep, yes), read from outside the shells. */
+function processCounts(sessionId: string): Record<string, number> {
+  const ws = execFileSync('docker', ['ps', '-q', '--filter', `label=registry-lab.session=${sessionId}`, '--filter', 'label=registry-lab.role=workstation'], {
+    encoding: 'utf8',
+  }).trim();
+  const names = execFileSync('docker', ['exec', ws, 'ps', '-e', '-o', 'comm='], { encoding: 'utf8' }).split('\n').map((l) => l.trim());
+  const counts: Record<string, number> = { bash: 0, sleep: 0, yes: 0 };
+  for (const n of names) if (n in counts) counts[n]!++;
+  return counts;
+}
+
+/** Polls until `read()` equals `want` (JSON); returns the last value read. */
+async function settleTo<T>(read: () => T, want: T, timeoutMs: number): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let last = read();
+  while (JSON.stringify(last) !== JSON.stringify(want) && Date.now() < until) {
+    await sleep(500);
+    last = read();
+  }
+  return last;
+}
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { WebSocket } from 'ws';
 import type { Runner } from '../../runner/src/app.ts';
+import { CLOSE, FLOW } from '../../protocol/terminal.ts';
 import { api, openTerminal, rawUpgrade, sleep, wsUrl } from './helpers.ts';
 import { dockerObjects, newSession, readyTerminal, run, startRealRunner } from './real.ts';
 
@@ -130,6 +158,86 @@ describe('runner terminal (real Docker)', () => {
     ws.send(Buffer.from([3]), { binary: true });
     ws.close();
     assert.equal((await api(runner.url, 'GET', '/api/health')).status, 200);
+  });
+
+  test('closing a terminal ends its shell and what it started: clean close and abrupt disconnect, 5 cycles', async () => {
+    for (;;) {
+      const state = (await api(runner.url, 'GET', `/api/sessions/${s.id}`, { token: s.token })).json.state;
+      if (state === 'ready') break;
+      assert.equal(state, 'starting', 'the sandbox could not start');
+      await sleep(500);
+    }
+    // Terminals of the tests above may still be in their hang-up grace period.
+    const baseline = await settleTo(() => processCounts(s.id), { bash: 0, sleep: 0, yes: 0 }, 30_000);
+    assert.deepEqual(baseline, { bash: 0, sleep: 0, yes: 0 }, 'no shell left from the tests above');
+    for (let i = 0; i < 5; i++) {
+      const t = await readyTerminal(runner, s);
+      await run(t, 'sleep 600 & nohup sleep 601 >/dev/null 2>&1 & true');
+      t.send('yes > /dev/null\r');
+      // This terminal's processes run (earlier cycles' may still be in their grace period on a busy host).
+      let during = processCounts(s.id);
+      for (let w = 0; w < 120 && !(during.bash >= 1 && during.sleep >= 2 && during.yes >= 1); w++) {
+        await sleep(500);
+        during = processCounts(s.id);
+      }
+      assert.ok(during.bash >= 1 && during.sleep >= 2 && during.yes >= 1, `cycle ${i}: ${JSON.stringify(during)}`);
+      if (i % 2 === 0) {
+        t.ws.close(CLOSE.normal);
+        assert.equal((await t.closed).code, CLOSE.normal);
+      } else {
+        t.ws.terminate(); // abrupt: no close frame
+      }
+    }
+    // A hang-up, then a kill after the grace (nohup ignores the hang-up): everything ends.
+    const after = await settleTo(() => processCounts(s.id), baseline, 180_000);
+    assert.deepEqual(after, baseline, 'the process count returns to where it was');
+  });
+
+  test('ack-based flow control with a real shell: output stops near 2 MiB unacknowledged and resumes on ack', async () => {
+    const t = await readyTerminal(runner, s);
+    t.control({ type: 'ack', bytes: 0 }); // this client acknowledges: ack mode on
+    t.send('yes\r');
+    // Without acks the runner pauses the shell once more than FLOW.highBytes are unacknowledged.
+    let last = -1;
+    while (t.bytes() !== last) {
+      last = t.bytes();
+      await sleep(1500);
+    }
+    const stalled = t.bytes();
+    assert.ok(stalled > FLOW.highBytes, `paused only above ${FLOW.highBytes} bytes (got ${stalled})`);
+    assert.ok(stalled < FLOW.highBytes + 512 * 1024, `paused near ${FLOW.highBytes} bytes (got ${stalled})`);
+    // Acknowledging brings it below the low mark: output resumes.
+    let acked = 0;
+    const ackAll = () => {
+      const n = t.bytes();
+      if (n > acked) t.control({ type: 'ack', bytes: n - acked });
+      acked = n;
+    };
+    ackAll();
+    await t.waitFor(/y\r\n/, 10_000, t.output().length);
+    assert.ok(t.bytes() > stalled, 'output resumed after the ack');
+    // A client that keeps acknowledging keeps the shell usable.
+    const acking = setInterval(ackAll, 50);
+    try {
+      t.send(Buffer.from([3]));
+      const r = await run(t, 'echo after-yes', 60_000);
+      assert.equal(r.code, 0);
+    } finally {
+      clearInterval(acking);
+      t.close();
+    }
+  });
+
+  test('closeAll (the runner restarting): terminals close with 1012 and no `ended`; the session keeps working', async () => {
+    const t = await readyTerminal(runner, s);
+    runner.terminals.closeAll();
+    const closed = await t.closed;
+    assert.equal(closed.code, CLOSE.restart);
+    assert.ok(!t.events.some((e) => e?.type === 'ended'), JSON.stringify(t.events));
+    assert.equal((await api(runner.url, 'GET', `/api/sessions/${s.id}`, { token: s.token })).json.state, 'ready');
+    const again = await readyTerminal(runner, s);
+    assert.equal((await run(again, 'echo back')).code, 0);
+    again.close();
   });
 
   test('several terminals at once; DELETE leaves no Docker object with the session label', async () => {

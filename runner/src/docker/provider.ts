@@ -24,8 +24,11 @@ export interface ShellHandle {
   resize(cols: number, rows: number): Promise<void>;
   /** Resolves with the shell's exit code once it ended (or -1 if unknown). */
   exited: Promise<number>;
-  /** Ends the shell (closes the stream). */
-  close(): void;
+  /**
+   * Closes the stream and ends the shell with everything it started (hang-up, then a kill
+   * after a grace period). Resolves once that is done; never rejects.
+   */
+  close(): Promise<void> | void;
 }
 
 /** Everything the runner needs from Docker. runner/src/docker/ is the only code that talks to Docker. */

@@ -1,54 +1,51 @@
 /**
- * One WebSocket <-> one login shell.
+ * One WebSocket <-> one login shell: wiring only. The protocol is protocol/terminal.ts,
+ * output pacing is FlowControl (flow-control.ts), input pacing is ShellInput (input.ts),
+ * session news is followSession (session-events.ts).
  *
- * Output: every chunk of the shell is sent at once as a binary frame (no batching). Flow
- * control pauses the shell stream (so dockerd, and then the program, block) when
- *   - ws.bufferedAmount > highWaterBytes (resumes on the socket's 'drain'), or
- *   - the client acknowledges ({"type":"ack","bytes":N}) and the unacknowledged bytes exceed
- *     ackHighBytes (resumes below ackLowBytes).
- * Input: binary frames are written to the shell respecting its backpressure (the WebSocket
- * is paused until the shell stream drains), so a large paste in many frames arrives whole.
+ * Output: every chunk of the shell is sent at once as a binary frame (no batching).
+ * The shell is opened once the session is ready (the client is told `status` meanwhile,
+ * then `ready`), and ended (hang-up, then kill) whenever the terminal closes.
  */
 import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
+import { CLOSE, clampSize, encodeMessage, parseClientMessage, type EndReason, type ServerEvent } from '../../../protocol/terminal.ts';
 import type { ShellHandle, SandboxProvider } from '../docker/provider.ts';
 import { ApiError } from '../core/errors.ts';
 import { shellFailed } from '../core/sandbox-errors.ts';
 import { errMessage, type Logger } from '../core/log.ts';
-import type { Session, SessionService, StopReason } from '../core/sessions.ts';
+import type { Session, SessionService } from '../core/sessions.ts';
+import { DEFAULT_FLOW_LIMITS, FlowControl } from './flow-control.ts';
+import { ShellInput } from './input.ts';
+import { followSession } from './session-events.ts';
 
 export interface TerminalTuning {
+  /** Unsent bytes on the socket above which output pauses (until it drains). */
   highWaterBytes: number;
+  /** Unacknowledged bytes above which output pauses, once the client acks. */
   ackHighBytes: number;
+  /** ... and below which it resumes. */
   ackLowBytes: number;
   pingIntervalMs: number;
 }
 
 export const DEFAULT_TUNING: TerminalTuning = {
-  highWaterBytes: 1024 * 1024,
-  ackHighBytes: 2 * 1024 * 1024,
-  ackLowBytes: 512 * 1024,
+  highWaterBytes: DEFAULT_FLOW_LIMITS.socketHighBytes,
+  ackHighBytes: DEFAULT_FLOW_LIMITS.highBytes,
+  ackLowBytes: DEFAULT_FLOW_LIMITS.lowBytes,
   pingIntervalMs: 30_000,
 };
 
-export const MAX_COLS = 500;
-export const MAX_ROWS = 200;
-
-/** Clamped size, or null when the values are missing, zero, negative or not numbers. */
-export function clampSize(cols: unknown, rows: unknown): { cols: number; rows: number } | null {
-  const c = typeof cols === 'number' ? cols : typeof cols === 'string' && cols.trim() !== '' ? Number(cols) : NaN;
-  const r = typeof rows === 'number' ? rows : typeof rows === 'string' && rows.trim() !== '' ? Number(rows) : NaN;
-  if (!Number.isFinite(c) || !Number.isFinite(r) || c < 1 || r < 1) return null;
-  return { cols: Math.min(MAX_COLS, Math.floor(c)), rows: Math.min(MAX_ROWS, Math.floor(r)) };
-}
-
-const END_REASONS: Record<StopReason, string> = {
+const END_TEXT: Record<EndReason, string> = {
   deleted: 'session deleted',
   expired: 'session expired',
   idle: 'session idle',
   failed: 'sandbox failed',
-  shutdown: 'runner shutting down',
+  shutdown: 'service restart',
 };
+
+/** Closes the terminal: optional last event, then the close frame. */
+export type CloseTerminal = (code: number, reason: string, event?: ServerEvent) => void;
 
 export function bridge(opts: {
   ws: WebSocket;
@@ -60,128 +57,57 @@ export function bridge(opts: {
   initialSize: { cols: unknown; rows: unknown };
   tuning?: Partial<TerminalTuning>;
   onClose: () => void;
-}): (code: number, reason: string, event?: object) => void {
+}): CloseTerminal {
   const { ws, socket, session, sessions, provider, log } = opts;
   const t: TerminalTuning = { ...DEFAULT_TUNING, ...opts.tuning };
+  const flow = new FlowControl({ highBytes: t.ackHighBytes, lowBytes: t.ackLowBytes, socketHighBytes: t.highWaterBytes });
+  const input = new ShellInput(ws);
   let size = clampSize(opts.initialSize.cols, opts.initialSize.rows) ?? { cols: 80, rows: 24 };
   let shell: ShellHandle | null = null;
   let closed = false;
-  const pending: Buffer[] = [];
-  let unacked = 0;
-  let acking = false;
-  let outputPaused = false;
-  let inputPaused = false;
-  let alive = true;
 
-  const sendJson = (obj: object) => {
-    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(obj));
+  const send = (e: ServerEvent) => {
+    if (ws.readyState === WebSocket.OPEN) ws.send(encodeMessage(e));
   };
-
-  const overHigh = () => ws.bufferedAmount > t.highWaterBytes || (acking && unacked > t.ackHighBytes);
-  const maybeResume = () => {
-    if (!outputPaused || !shell || closed) return;
-    if (ws.bufferedAmount > t.highWaterBytes) return;
-    if (acking && unacked > t.ackLowBytes) return;
-    outputPaused = false;
-    shell.stream.resume();
+  const resumeIf = (ok: boolean) => {
+    if (ok && shell && !closed) shell.stream.resume();
   };
-
   const onOutput = (chunk: Buffer) => {
     if (ws.readyState !== WebSocket.OPEN) return;
     ws.send(chunk, { binary: true });
-    unacked += chunk.length;
-    if (!outputPaused && overHigh()) {
-      outputPaused = true;
-      shell?.stream.pause();
-    }
+    if (flow.account(chunk.length, ws.bufferedAmount)) shell?.stream.pause();
   };
-  socket.on('drain', maybeResume);
-
-  /** Resizes in flight: input waits for them so keystrokes never overtake a resize. */
-  let holding = 0;
-  const flushPending = () => {
-    for (const b of pending.splice(0)) writeInput(b);
-    if (!inputPaused && !closed) ws.resume();
-  };
-
-  const writeInput = (buf: Buffer) => {
-    if (!shell || holding > 0) {
-      pending.push(buf);
-      return;
-    }
-    const ok = shell.stream.write(buf);
-    if (!ok && !inputPaused) {
-      inputPaused = true;
-      ws.pause();
-      shell.stream.once('drain', () => {
-        inputPaused = false;
-        if (!closed) ws.resume();
-      });
-    }
-  };
+  const onDrain = () => resumeIf(flow.drained(ws.bufferedAmount));
+  socket.on('drain', onDrain);
 
   const control = (text: string) => {
-    if (text.length > 4096) return;
-    let msg: unknown;
-    try {
-      msg = JSON.parse(text);
-    } catch {
-      return;
-    }
-    if (!msg || typeof msg !== 'object' || Array.isArray(msg)) return;
-    const m = msg as Record<string, unknown>;
-    switch (m.type) {
-      case 'resize': {
-        const s = clampSize(m.cols, m.rows);
-        if (!s || (s.cols === size.cols && s.rows === size.rows)) return;
-        size = s;
-        if (shell) {
-          holding++;
-          ws.pause();
-          void shell
-            .resize(s.cols, s.rows)
-            .catch(() => {})
-            .finally(() => {
-              if (--holding === 0 && !closed) flushPending();
-            });
-        }
-        return;
-      }
-      case 'ack': {
-        const n = typeof m.bytes === 'number' ? m.bytes : NaN;
-        if (!Number.isFinite(n) || n < 0) return;
-        acking = true;
-        unacked = Math.max(0, unacked - Math.floor(n));
-        maybeResume();
-        return;
-      }
-      case 'ping':
-        sendJson({ type: 'pong', ...(typeof m.t === 'number' || typeof m.t === 'string' ? { t: m.t } : {}) });
-        return;
-      default:
-        return; // unknown control messages are ignored
+    const m = parseClientMessage(text);
+    if (m?.type === 'resize') {
+      if (m.cols === size.cols && m.rows === size.rows) return;
+      size = { cols: m.cols, rows: m.rows };
+      if (shell) input.hold(shell.resize(size.cols, size.rows));
+    } else if (m?.type === 'ack') {
+      resumeIf(flow.commit(m.bytes, ws.bufferedAmount));
+    } else if (m?.type === 'ping') {
+      send(m.t === undefined ? { type: 'pong' } : { type: 'pong', t: m.t });
     }
   };
 
   ws.on('message', (data, isBinary) => {
     if (closed) return;
     const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer);
-    if (isBinary) writeInput(buf);
+    if (isBinary) input.write(buf);
     else control(buf.toString('utf8'));
   });
-  ws.on('pong', () => {
-    alive = true;
-  });
-  ws.on('error', (err) => {
-    log.debug({ session: session.id, err: errMessage(err) }, 'terminal websocket error');
-  });
-  ws.on('close', () => finish(1000, ''));
+  ws.on('error', (err) => log.debug({ session: session.id, err: errMessage(err) }, 'terminal websocket error'));
+  ws.on('close', () => finish(CLOSE.normal, ''));
 
+  let alive = true;
+  ws.on('pong', () => (alive = true));
   const ping = setInterval(() => {
-    if (!alive) {
-      ws.terminate();
-      return;
-    }
+    // While input is paused the socket is not read, so a pong could not be seen: judge only a reading socket.
+    if (input.paused) return void (alive = true);
+    if (!alive) return ws.terminate();
     alive = false;
     try {
       ws.ping();
@@ -191,43 +117,26 @@ export function bridge(opts: {
   }, t.pingIntervalMs);
   ping.unref();
 
-  let warnedFor = 0;
-  const onExpiring = (s: Session) => {
-    if (s !== session || warnedFor === s.expiresAt) return;
-    warnedFor = s.expiresAt;
-    sendJson({ type: 'expiring', expiresAt: new Date(s.expiresAt).toISOString() });
-  };
-  const onExtended = (s: Session) => {
-    if (s === session) sendJson({ type: 'extended', expiresAt: new Date(s.expiresAt).toISOString() });
-  };
-  const onEnded = (s: Session, reason: StopReason) => {
-    if (s !== session) return;
-    sendJson({ type: 'ended', reason });
-    // The session is gone for good: 1008, so a browser client starts a new session instead of
-    // reconnecting; a runner shutdown is 1001 (going away: reconnect later).
-    finish(reason === 'shutdown' ? 1001 : 1008, END_REASONS[reason] ?? 'session ended');
-  };
-  sessions.on('expiring', onExpiring);
-  sessions.on('extended', onExtended);
-  sessions.on('ended', onEnded);
+  const news = followSession(sessions, session, {
+    event: send,
+    // A runner stopping keeps the session: CLOSE.restart (reconnect), no `ended`. Otherwise the session is gone.
+    ended: (reason) =>
+      reason === 'shutdown'
+        ? finish(CLOSE.restart, END_TEXT.shutdown)
+        : finish(CLOSE.sessionEnded, END_TEXT[reason] ?? 'session ended', { type: 'ended', reason }),
+  });
 
-  function finish(code: number, reason: string, event?: object) {
+  function finish(code: number, reason: string, event?: ServerEvent) {
     if (closed) return;
-    if (event) sendJson(event);
+    if (event) send(event);
     closed = true;
     clearInterval(ping);
-    sessions.off('expiring', onExpiring);
-    sessions.off('extended', onExtended);
-    sessions.off('ended', onEnded);
-    socket.off('drain', maybeResume);
-    pending.length = 0;
+    news.stop();
+    socket.off('drain', onDrain);
+    input.close();
     if (shell) {
       shell.stream.off('data', onOutput);
-      try {
-        shell.close();
-      } catch {
-        /* already closed */
-      }
+      shell.close();
     }
     if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) {
       try {
@@ -240,42 +149,35 @@ export function bridge(opts: {
     opts.onClose();
   }
 
-  // Input is held until the shell exists.
-  ws.pause();
-  if (session.state === 'starting') sendJson({ type: 'status', state: 'starting' });
-
+  if (session.state === 'starting') send({ type: 'status', state: 'starting' });
   let openedWith = size;
   sessions
     .waitReady(session)
     .then(() => provider.openShell(session.id, (openedWith = size)))
     .then(
       (h) => {
-        if (closed) {
-          h.close();
-          return;
-        }
+        if (closed) return h.close();
         shell = h;
-        if (size.cols !== openedWith.cols || size.rows !== openedWith.rows) void h.resize(size.cols, size.rows).catch(() => {});
-        const stream: Duplex = h.stream;
-        stream.on('data', onOutput);
-        stream.on('error', (err) => log.debug({ session: session.id, err: errMessage(err) }, 'shell stream error'));
+        if (size.cols !== openedWith.cols || size.rows !== openedWith.rows) input.hold(h.resize(size.cols, size.rows));
+        h.stream.on('data', onOutput);
+        h.stream.on('error', (err) => log.debug({ session: session.id, err: errMessage(err) }, 'shell stream error'));
         void h.exited.then((code) => {
-          if (closed) return;
-          sendJson({ type: 'exit', code });
-          finish(1000, 'shell exited');
+          if (!closed) finish(CLOSE.normal, 'shell exited', { type: 'exit', code });
         });
-        sendJson({ type: 'ready', cols: size.cols, rows: size.rows, expiresAt: new Date(session.expiresAt).toISOString() });
-        if (sessions.isExpiringSoon(session)) onExpiring(session);
-        flushPending();
+        send({ type: 'ready', cols: size.cols, rows: size.rows, expiresAt: new Date(session.expiresAt).toISOString() });
+        news.warnIfSoon();
+        input.attach(h.stream);
       },
       (err) => {
         if (closed) return;
-        // Docker's own text (container ids, states) stays in the log.
-        const { code, message } = err instanceof ApiError ? err : shellFailed(err);
         log.error({ session: session.id, err: errMessage(err) }, 'terminal could not start');
-        sendJson({ type: 'error', code, message });
-        // Refused after the upgrade (the session stopped or never became ready): 1008; a failing shell: 1011.
-        finish(err instanceof ApiError ? 1008 : 1011, err instanceof ApiError ? code : 'shell failed');
+        // Refused after the upgrade (the session stopped or never became ready): sessionEnded; a failing shell: shellFailed.
+        if (err instanceof ApiError) finish(CLOSE.sessionEnded, err.code, { type: 'error', code: err.code, message: err.message });
+        else {
+          // Docker's own text (container ids, states) stays in the log.
+          const { code, message } = shellFailed(err);
+          finish(CLOSE.shellFailed, 'shell failed', { type: 'error', code, message });
+        }
       },
     );
 

@@ -13,7 +13,8 @@ import type { SandboxProvider } from '../docker/provider.ts';
 import { ApiError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { Session, SessionService } from '../core/sessions.ts';
-import { bridge, type TerminalTuning } from './bridge.ts';
+import { CLOSE } from '../../../protocol/terminal.ts';
+import { bridge, type CloseTerminal, type TerminalTuning } from './bridge.ts';
 import { HOST_MISSING, HOST_REFUSED, hostRule } from '../http/hosts.ts';
 
 const PATH = /^\/api\/sessions\/([^/]+)\/terminal\/?$/;
@@ -60,7 +61,12 @@ export function originAllowed(origin: string | undefined, req: Pick<IncomingMess
 export interface TerminalServer {
   /** Open terminals (all sessions). */
   count(): number;
-  /** Closes every terminal (1001) and stops accepting. */
+  /**
+   * Closes every open terminal now, by default with 1012 "service restart" (the client
+   * reconnects to the same session once the runner answers again). Keeps accepting.
+   */
+  closeAll(code?: number, reason?: string): void;
+  /** Stops accepting (new upgrades get 503), closes every terminal with 1012, waits for the sockets. */
   close(): Promise<void>;
 }
 
@@ -76,7 +82,7 @@ export function attachTerminalServer(opts: {
   const { server, config, sessions, provider, log } = opts;
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.terminalMaxFrame, perMessageDeflate: false, clientTracking: true });
   let closing = false;
-  const closers = new Set<(code: number, reason: string, event?: object) => void>();
+  const closers = new Set<CloseTerminal>();
 
   const hostAllowed = hostRule(config);
 
@@ -152,12 +158,17 @@ export function attachTerminalServer(opts: {
 
   server.on('upgrade', onUpgrade);
 
+  const closeAll = (code: number = CLOSE.restart, reason = 'service restart') => {
+    for (const c of [...closers]) c(code, reason);
+  };
+
   return {
     count: () => closers.size,
+    closeAll,
     async close() {
       closing = true;
       server.off('upgrade', onUpgrade);
-      for (const c of [...closers]) c(1001, 'runner shutting down', { type: 'ended', reason: 'shutdown' });
+      closeAll();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       // Give close frames a moment, then drop whatever is left.
       const deadline = Date.now() + 1000;

@@ -6,16 +6,8 @@ import { Terminal } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
 import '@xterm/xterm/css/xterm.css';
 import { fmt } from './fmt.ts';
-import {
-  ApiError,
-  RunnerUnavailableError,
-  describeError,
-  ensureSession,
-  extendSession,
-  terminalUrl,
-  waitReady,
-  type SessionRef,
-} from './session.ts';
+import { CLOSE, FLOW, encodeMessage, parseServerEvent, type EndedEvent, type ErrorEvent, type ServerEvent } from '../../../protocol/terminal.ts';
+import { ApiError, RunnerUnavailableError, describeError, ensureSession, extendSession, terminalUrl, type SessionRef } from './session.ts';
 
 export type TerminalState =
   | 'idle'
@@ -36,9 +28,9 @@ export interface TerminalHost {
   setNote(message: string): void;
 }
 
-const ACK_EVERY = 32 * 1024;
-const EXPIRY_WARNING_MS = 5 * 60_000;
 const ESC_HOLD_MS = 400;
+const FIRST_BACKOFF_MS = 1000;
+const MAX_BACKOFF_MS = 30_000;
 
 export class TerminalClient {
   host: TerminalHost;
@@ -54,16 +46,23 @@ export class TerminalClient {
   private ackTimer: ReturnType<typeof setTimeout> | null = null;
   private resizeTimer: ReturnType<typeof setTimeout> | null = null;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
-  private expiryTimer: ReturnType<typeof setInterval> | null = null;
-  private backoff = 1000;
+  private backoff = FIRST_BACKOFF_MS;
   private exited = false;
+  /** A shell was ready once on this page: a runner that stops answering is restarting, not absent. */
+  private connectedOnce = false;
+  /** The `ended` or `error` event that explains the close that follows it. */
+  private lastError: EndedEvent | ErrorEvent | null = null;
   private queue: string[] = [];
   private escArmed = false;
   private escTimer: ReturnType<typeof setTimeout> | null = null;
   private lastInputEvent = 0;
   private resizeObserver: ResizeObserver;
   private encoder = new TextEncoder();
-  private onExtended = (e: Event) => this.updateExpiry((e as CustomEvent<string>).detail);
+  /** Another component extended the session: the warning is over (the runner says when it returns). */
+  private onExtended = (e: Event) => {
+    this.expiresAt = (e as CustomEvent<string>).detail;
+    this.host.setExpiring(null);
+  };
 
   constructor(host: TerminalHost) {
     this.host = host;
@@ -159,7 +158,7 @@ export class TerminalClient {
     if (!cols || !rows || (cols === this.lastSize.cols && rows === this.lastSize.rows)) return;
     if (this.ws?.readyState !== WebSocket.OPEN) return;
     this.lastSize = { cols, rows };
-    this.ws.send(JSON.stringify({ type: 'resize', cols, rows }));
+    this.ws.send(encodeMessage({ type: 'resize', cols, rows }));
   }
 
   /* ---------- I/O ---------- */
@@ -190,28 +189,31 @@ export class TerminalClient {
       if (this.ackTimer) clearTimeout(this.ackTimer);
       this.ackTimer = null;
       if (this.unacked > 0 && this.ws?.readyState === WebSocket.OPEN) {
-        this.ws.send(JSON.stringify({ type: 'ack', bytes: this.unacked }));
+        this.ws.send(encodeMessage({ type: 'ack', bytes: this.unacked }));
       }
       this.unacked = 0;
     };
-    if (this.unacked >= ACK_EVERY) flush();
-    else if (!this.ackTimer) this.ackTimer = setTimeout(flush, 20);
+    if (this.unacked >= FLOW.ackEveryBytes) flush();
+    else if (!this.ackTimer) this.ackTimer = setTimeout(flush, FLOW.ackDelayMs);
   }
 
   /* ---------- session and socket ---------- */
 
+  /**
+   * Finds (or makes) the session and opens a shell on it. No readiness polling: the runner
+   * holds the socket until the sandbox is ready and says so (`status`, then `ready`).
+   */
   async connect(fresh = false) {
     if (this.disposed) return;
     this.exited = false;
     const ui = this.host.ui;
     this.host.el.querySelector<HTMLElement>('.rl-term-screen')!.hidden = false;
     try {
-      this.setState('starting', ui['term.starting']!);
+      this.setState('connecting', ui['term.connecting']!);
       const s = await ensureSession({ fresh });
       this.session = s;
-      if (s.renewed) this.host.setNote(ui['term.newSession']!);
-      this.updateExpiry(s.expiresAt ?? null);
-      if (s.state !== 'ready') await waitReady(s);
+      if (s.renewed || fresh) this.host.setNote(ui['term.newSession']!);
+      this.expiresAt = s.expiresAt ?? null;
       this.openSocket();
     } catch (e) {
       this.fail(e);
@@ -219,36 +221,38 @@ export class TerminalClient {
   }
 
   private fail(e: unknown) {
+    const ui = this.host.ui;
+    // The runner is restarting (refused connection, 503): keep the session, try again with backoff.
+    // Only a site that never reached a runner is a static deployment without one.
+    if (e instanceof RunnerUnavailableError && this.connectedOnce) return this.scheduleReconnect('term.restarting');
+    if (e instanceof ApiError && e.status === 503) return this.scheduleReconnect('term.restarting', describeError(e, ui));
     if (e instanceof RunnerUnavailableError) {
-      this.setState('unavailable', this.host.ui['term.unavailable']!);
+      this.setState('unavailable', ui['term.unavailable']!);
       this.host.el.querySelector<HTMLElement>('.rl-term-screen')!.hidden = true;
       return;
     }
-    if (e instanceof ApiError && e.code === 'stopped') {
-      void this.connect(true);
-      return;
-    }
-    this.setState('error', describeError(e, this.host.ui));
+    this.setState('error', describeError(e, ui));
   }
 
   private openSocket() {
     if (this.disposed || !this.session) return;
-    this.setState('connecting', this.host.ui['term.connecting']!);
     this.doFit();
     const ws = new WebSocket(terminalUrl(this.session, { cols: this.term.cols, rows: this.term.rows }));
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
     this.lastSize = { cols: 0, rows: 0 };
+    this.lastError = null;
+    this.unacked = 0;
     ws.onopen = () => {
-      this.backoff = 1000;
-      this.setState('ready', this.host.ui['term.ready']!);
       this.doFit();
       this.sendResize();
+      // Input sent now is held by the runner until the shell exists.
       for (const t of this.queue.splice(0)) this.send(t);
     };
     ws.onmessage = (ev) => {
       if (typeof ev.data === 'string') {
-        this.onEvent(ev.data);
+        const e = parseServerEvent(ev.data);
+        if (e) this.onEvent(e);
         return;
       }
       const bytes = new Uint8Array(ev.data as ArrayBuffer);
@@ -257,66 +261,99 @@ export class TerminalClient {
     ws.onclose = (ev) => {
       if (this.ws !== ws || this.disposed) return;
       this.ws = null;
-      if (this.exited) return;
-      if (ev.code === 1008 || ev.code === 4401 || ev.code === 4404) {
-        // Token refused or session gone: start over with a new session.
-        void this.connect(true);
-        return;
-      }
-      this.scheduleReconnect();
+      this.onClose(ev.code);
     };
   }
 
-  private onEvent(raw: string) {
-    let msg: any;
-    try {
-      msg = JSON.parse(raw);
-    } catch {
-      return;
-    }
-    if (msg?.type === 'exit') {
-      this.exited = true;
-      this.setState('exited', fmt(this.host.ui, 'term.exited', { code: msg.code ?? 0 }));
-    } else if (msg?.type === 'expiring') {
-      this.updateExpiry(msg.expiresAt ?? this.expiresAt, true);
+  private onEvent(e: ServerEvent) {
+    const ui = this.host.ui;
+    switch (e.type) {
+      case 'status':
+        this.setState('starting', ui['term.starting']!);
+        return;
+      case 'ready':
+        this.connectedOnce = true;
+        this.backoff = FIRST_BACKOFF_MS;
+        this.expiresAt = e.expiresAt;
+        this.setState('ready', ui['term.ready']!);
+        this.sendResize();
+        return;
+      case 'exit':
+        this.exited = true;
+        this.setState('exited', fmt(ui, 'term.exited', { code: e.code }));
+        return;
+      case 'expiring':
+        // The runner decides when the warning starts; the page only shows it.
+        this.expiresAt = e.expiresAt;
+        this.host.setExpiring(e.expiresAt);
+        return;
+      case 'extended':
+        this.expiresAt = e.expiresAt;
+        this.host.setExpiring(null);
+        return;
+      case 'ended':
+      case 'error':
+        this.lastError = e;
+        return;
+      case 'broadcast':
+        this.host.setNote(fmt(ui, 'term.broadcast', { msg: e.message }));
+        return;
+      case 'watched':
+        this.host.setNote(e.watching ? ui['term.watched']! : '');
+        return;
+      case 'pong':
+        return;
     }
   }
 
-  private scheduleReconnect() {
-    const delay = this.backoff;
-    this.backoff = Math.min(this.backoff * 2, 30_000);
+  /** What each close code the runner sends means for the learner (protocol/terminal.ts CLOSE). */
+  private onClose(code: number) {
+    const last = this.lastError;
+    if (this.exited) return;
+    if (code === CLOSE.restart) return this.scheduleReconnect('term.restarting');
+    if (code === CLOSE.sessionEnded) {
+      // Still starting after the runner's wait: same session, later. Anything else: the session is gone.
+      if (last?.type === 'error' && last.code === 'session_starting') return this.scheduleReconnect('term.disconnected');
+      void this.connect(true);
+      return;
+    }
+    if (code === CLOSE.shellFailed && last?.type === 'error') {
+      this.setState('error', describeError(new ApiError(500, last.code, last.message), this.host.ui));
+      return;
+    }
+    // A close after no `exit`, a frame too big, or no close frame at all (network, refused upgrade, runner gone):
+    // reconnect; connect() asks the runner about the session first.
+    this.scheduleReconnect('term.disconnected');
+  }
+
+  private scheduleReconnect(key: 'term.disconnected' | 'term.restarting', message?: string) {
+    if (this.disposed) return;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    const delay = Math.round(this.backoff * (0.8 + Math.random() * 0.4));
+    this.backoff = Math.min(this.backoff * 2, MAX_BACKOFF_MS);
     // One status message per attempt (a per-second countdown would flood screen readers).
-    this.setState('reconnecting', fmt(this.host.ui, 'term.disconnected', { s: Math.round(delay / 1000) }));
+    this.setState('reconnecting', message ?? fmt(this.host.ui, key, { s: Math.max(1, Math.round(delay / 1000)) }));
     this.reconnectTimer = setTimeout(() => void this.reconnect(), delay);
   }
 
   /** Reconnect now (button or backoff timer): re-check the session first. */
   async reconnect() {
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    this.ws?.close();
+    this.reconnectTimer = null;
+    const ws = this.ws;
     this.ws = null;
+    ws?.close();
     await this.connect(false);
   }
 
   /* ---------- expiry ---------- */
 
-  private updateExpiry(expiresAt: string | null, warnNow = false) {
-    this.expiresAt = expiresAt;
-    const check = () => {
-      if (!this.expiresAt) return this.host.setExpiring(null);
-      const left = Date.parse(this.expiresAt) - Date.now();
-      this.host.setExpiring(warnNow || left < EXPIRY_WARNING_MS ? this.expiresAt : null);
-    };
-    check();
-    if (this.expiryTimer) clearInterval(this.expiryTimer);
-    this.expiryTimer = setInterval(check, 15_000);
-  }
-
   async extend() {
     if (!this.session) return;
     try {
       const at = await extendSession(this.session);
-      this.updateExpiry(at);
+      this.expiresAt = at;
+      this.host.setExpiring(null);
       this.host.setNote(fmt(this.host.ui, 'term.extended', { time: new Date(at).toLocaleTimeString() }));
     } catch (e) {
       if (e instanceof ApiError && e.status === 409) this.host.setNote(this.host.ui['term.extendMax']!);
@@ -334,7 +371,6 @@ export class TerminalClient {
     this.resizeObserver.disconnect();
     window.removeEventListener('rl-session-extended', this.onExtended);
     for (const t of [this.ackTimer, this.resizeTimer, this.reconnectTimer, this.escTimer]) if (t) clearTimeout(t);
-    if (this.expiryTimer) clearInterval(this.expiryTimer);
     this.ws?.close();
     this.term.dispose();
   }
