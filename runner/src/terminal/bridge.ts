@@ -47,6 +47,8 @@ const END_REASONS: Record<StopReason, string> = {
   idle: 'session idle',
   failed: 'sandbox failed',
   shutdown: 'runner shutting down',
+  vanished: 'sandbox gone',
+  died: 'sandbox stopped',
 };
 
 export function bridge(opts: {

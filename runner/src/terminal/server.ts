@@ -59,8 +59,8 @@ export function originAllowed(origin: string | undefined, req: Pick<IncomingMess
 export interface TerminalServer {
   /** Open terminals (all sessions). */
   count(): number;
-  /** Closes every terminal (1001) and stops accepting. */
-  close(): Promise<void>;
+  /** Closes every terminal (1001, or `code`: 1012 when the runner restarts) and stops accepting. */
+  close(opts?: { code?: number; reason?: string }): Promise<void>;
 }
 
 export function attachTerminalServer(opts: {
@@ -148,10 +148,12 @@ export function attachTerminalServer(opts: {
 
   return {
     count: () => closers.size,
-    async close() {
+    async close(o = {}) {
       closing = true;
       server.off('upgrade', onUpgrade);
-      for (const c of [...closers]) c(1001, 'runner shutting down', { type: 'ended', reason: 'shutdown' });
+      // 1012 "service restart": the session survives, the client reconnects (no 'ended' event).
+      const code = o.code ?? 1001;
+      for (const c of [...closers]) c(code, o.reason ?? 'runner shutting down', code === 1001 ? { type: 'ended', reason: 'shutdown' } : undefined);
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       // Give close frames a moment, then drop whatever is left.
       const deadline = Date.now() + 1000;
