@@ -24,10 +24,35 @@ export interface Occupancy {
 export class Admission {
   private readonly settings: SessionSettings;
   readonly creations: SlidingWindowLimit;
+  /** Slots taken by creations still asking the pool, per client (limits hold under bursts). */
+  private readonly reserved = new Map<string, number>();
 
   constructor(settings: SessionSettings) {
     this.settings = settings;
     this.creations = new SlidingWindowLimit(settings.maxSessionCreatesPerMinute, 60_000);
+  }
+
+  reservedTotal(): number {
+    let n = 0;
+    for (const k of this.reserved.values()) n += k;
+    return n;
+  }
+
+  reservedOf(client: string): number {
+    return this.reserved.get(client) ?? 0;
+  }
+
+  /** Holds a slot for `client` until the returned function is called. */
+  reserve(client: string): () => void {
+    this.reserved.set(client, this.reservedOf(client) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = this.reservedOf(client) - 1;
+      if (left > 0) this.reserved.set(client, left);
+      else this.reserved.delete(client);
+    };
   }
 
   /** Throws the ApiError that refuses the creation, or records it against the rate limit. */

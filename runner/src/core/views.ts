@@ -41,3 +41,12 @@ export function sessionView(s: Session) {
     fromPool: s.fromPool,
   };
 }
+
+/** The expiry an extend gives: now + SESSION_TTL_MS, capped at createdAt + SESSION_MAX_TTL_MS; 409 at the cap. */
+export function extendedExpiry(s: Session, ttlMs: number, maxTtlMs: number): number {
+  const cap = s.createdAt + maxTtlMs;
+  if (s.expiresAt >= cap) {
+    throw new ApiError(409, 'max_lifetime_reached', `The session already lasts the maximum of ${formatDuration(maxTtlMs)}; it cannot be extended further.`);
+  }
+  return Math.min(cap, Date.now() + ttlMs);
+}
