@@ -94,9 +94,10 @@ test('SIGTERM, then kill -9: same token, file, image, registry, lab progress, ex
 
 test('while the runner is down: a sandbox removed by hand becomes stopped with a reason; an expired session is removed', async () => {
   // Long enough for two sandboxes to start on a busy machine; the test then waits for the expiry.
-  const who = identity({ SESSION_TTL_MS: '180s', SESSION_MAX_TTL_MS: '180s' });
+  const who = identity({ SESSION_TTL_MS: '240s', SESSION_MAX_TTL_MS: '240s' });
   let r = await who.start();
-  const [gone, expiring] = await Promise.all([createReady(r.url), createReady(r.url)]);
+  const gone = await createReady(r.url);
+  const expiring = await createReady(r.url);
   await r.term();
   // Removed by hand while the runner is down: everything of that session.
   execFileSync('docker', ['rm', '-f', '-v', `rl-${gone.id}-registry`, `rl-${gone.id}-ws`], { stdio: 'ignore' });

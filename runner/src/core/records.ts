@@ -105,3 +105,23 @@ export function saveQuietly(store: Store, log: Logger, id: string, patch: Sessio
     log.error({ session: id, err: errMessage(err) }, 'could not save the session');
   }
 }
+
+/** Stop reasons after which the same session may get a fresh sandbox (its own sandbox is gone). */
+export const RECREATABLE: readonly StopReason[] = ['died', 'vanished', 'failed'];
+
+/** A stopped session back to `starting` for a fresh sandbox: same id, token, expiry and progress. */
+export function revive(rec: SessionRecord, settings: SessionSettings): void {
+  const { session } = rec;
+  rec.timers.dispose();
+  session.state = 'starting';
+  session.stopReason = null;
+  session.error = null;
+  session.labError = null;
+  session.labStatus = session.lab ? 'pending' : null;
+  session.readyAt = null;
+  // Grading memory belonged to the old sandbox (digests of images that are gone).
+  for (const state of session.labStates.values()) state.clear();
+  rec.destroyed = null;
+  rec.removing = false;
+  armTimers(rec, null, settings, () => undefined);
+}

@@ -13,6 +13,7 @@ import type { SandboxProvider } from '../docker/provider.ts';
 import { openSqliteStore } from '../store/sqlite.ts';
 import type { SessionPatch, Store, StoredSession } from '../store/types.ts';
 import { Admission, shuttingDownError } from './admission.ts';
+import { ApiError } from './errors.ts';
 import { hashToken, newSandboxId, newToken } from './ids.ts';
 import { errMessage, type Logger } from './log.ts';
 import { WarmPool, type PoolStats } from './pool.ts';
@@ -20,8 +21,9 @@ import { recover, type RecoveryReport } from './recovery.ts';
 import type { CreateSessionInput, Session, SessionSettings, StopReason } from './session.ts';
 import { createWithin, removeSandbox } from './creation.ts';
 import { deadSandboxes } from './liveness.ts';
-import { armTimers, newStoredSession, recordFrom, saveQuietly, type SessionRecord } from './records.ts';
+import { armTimers, newStoredSession, RECREATABLE, recordFrom, revive, saveQuietly, type SessionRecord } from './records.ts';
 import { SessionRegistry } from './registry.ts';
+import { sessionTimerActions } from './timers.ts';
 import { waitReady } from './wait-ready.ts';
 import { extendedExpiry, stoppedError } from './views.ts';
 
@@ -45,16 +47,11 @@ export class SessionService extends EventEmitter {
   constructor(opts: { provider: SandboxProvider; settings: SessionSettings; log: Logger; store?: Store }) {
     super();
     this.setMaxListeners(0);
-    this.provider = opts.provider;
-    this.settings = opts.settings;
-    this.log = opts.log;
+    ({ provider: this.provider, settings: this.settings, log: this.log } = opts);
     this.store = opts.store ?? openSqliteStore(':memory:').store;
     this.admission = new Admission(this.settings);
-    this.pool = new WarmPool({
-      provider: this.provider,
-      log: this.log,
-      target: () => Math.max(0, Math.min(this.settings.warmPoolSize, this.settings.maxSessions - this.occupiedBySessions())),
-    });
+    const target = () => Math.max(0, Math.min(this.settings.warmPoolSize, this.settings.maxSessions - this.occupiedBySessions()));
+    this.pool = new WarmPool({ provider: this.provider, log: this.log, target });
   }
 
   /** Takes back what a previous run left (see recovery.ts). Call once, before start(). */
@@ -78,8 +75,7 @@ export class SessionService extends EventEmitter {
   }
 
   activeCount(): number {
-    const c = this.registry.counts();
-    return c.starting + c.ready;
+    return this.stats().sessions;
   }
 
   /** Sandboxes of sessions on the engine or about to be: live, reserved, being removed. */
@@ -100,11 +96,8 @@ export class SessionService extends EventEmitter {
   async create(input: CreateSessionInput): Promise<{ session: Session; token: string }> {
     if (this.shuttingDown) throw shuttingDownError();
     const client = input.clientAddress;
-    this.admission.admit(client, {
-      sandboxes: this.occupiedBySessions() + this.pool.occupied(),
-      pooledReady: this.pool.stats().ready > 0,
-      ofClient: this.registry.counts(client).ofClient + this.admission.reservedOf(client),
-    });
+    const ofClient = this.registry.counts(client).ofClient + this.admission.reservedOf(client);
+    this.admission.admit(client, { sandboxes: this.stats().sandboxes, pooledReady: this.pool.stats().ready > 0, ofClient });
     const release = this.admission.reserve(client);
     const pooled = await this.pool.claim().catch(() => null).finally(release);
     if (this.shuttingDown) {
@@ -117,10 +110,7 @@ export class SessionService extends EventEmitter {
     const rec = this.register(stored, 'starting');
     rec.session.labStatus = input.lab ? 'pending' : null;
     if (pooled) this.markReady(rec);
-    else {
-      rec.abort = new AbortController();
-      rec.creation = this.startSandbox(rec, rec.abort);
-    }
+    else this.startSandbox(rec);
     this.pool.fill();
     this.log.info({ session: stored.id, fromPool: stored.fromPool, lab: stored.lab, client }, 'session created');
     return { session: rec.session, token };
@@ -128,45 +118,42 @@ export class SessionService extends EventEmitter {
 
   /** Puts a session in memory (new, re-adopted or stopped) with its timers. */
   private register(stored: StoredSession, state: Session['state']): SessionRecord {
-    // After stop() the records are forgotten; a timer armed late must not end a kept session.
-    const rec = recordFrom(stored, state, this.store, (r) => ({
-      expire: () => {
-        if (this.shuttingDown) return;
-        this.log.info({ session: r.session.id }, 'session expired');
-        void this.end(r, 'expired');
-      },
-      warn: () => r.session.state !== 'stopped' && this.emit('expiring', r.session),
-      idle: () => {
-        if (r.session.terminals === 0 && r.session.state !== 'stopped' && !this.shuttingDown) {
-          this.log.info({ session: r.session.id }, 'session idle (no terminal); ending it');
-          void this.end(r, 'idle');
-        }
-      },
-    }));
+    const rec = recordFrom(stored, state, this.store, (r) =>
+      sessionTimerActions(r.session, {
+        halted: () => this.shuttingDown,
+        end: (reason) => void this.end(r, reason),
+        warn: () => this.emit('expiring', r.session),
+        log: this.log,
+      }),
+    );
     this.registry.add(rec);
     armTimers(rec, stored.stoppedAt, this.settings, () => this.registry.forget(rec));
     return rec;
   }
 
+
   private persist(id: string, patch: SessionPatch): void {
     saveQuietly(this.store, this.log, id, patch);
   }
 
-  private async startSandbox(rec: SessionRecord, abort: AbortController): Promise<void> {
+  private startSandbox(rec: SessionRecord): void {
     const { session } = rec;
-    try {
-      await createWithin(this.provider, session.id, abort, this.settings.sessionStartTimeoutMs);
-      if (session.state === 'starting') this.markReady(rec);
-    } catch (err) {
-      if (session.state !== 'stopped') {
+    const abort = (rec.abort = new AbortController());
+    rec.creation = createWithin(this.provider, session.id, abort, this.settings.sessionStartTimeoutMs).then(
+      () => {
+        if (session.state === 'starting') this.markReady(rec);
+      },
+      (err: unknown) => {
+        if (session.state === 'stopped') return;
         session.error = `The sandbox could not start: ${errMessage(err)}`;
         this.log.error({ session: session.id, err: errMessage(err) }, 'sandbox creation failed');
         void this.end(rec, 'failed');
-      }
-    } finally {
+      },
+    ).finally(() => {
       rec.abort = null;
-    }
+    });
   }
+
 
   private markReady(rec: SessionRecord): void {
     rec.session.state = 'ready';
@@ -232,14 +219,29 @@ export class SessionService extends EventEmitter {
 
   /** Ready sessions whose workstation is gone or stopped end with reason `died`. */
   async probe(): Promise<number> {
-    const ready = this.shuttingDown ? [] : this.registry.all().filter((r) => r.session.state === 'ready');
-    const dead = await deadSandboxes(this.provider, ready.map((r) => r.session.id), this.log);
-    for (const rec of ready.filter((r) => dead.includes(r.session.id) && r.session.state === 'ready')) {
-      rec.session.error = 'The sandbox stopped working (its workstation is no longer running). Start a new sandbox; your progress is kept.';
-      this.log.warn({ session: rec.session.id }, 'workstation is not running; the session stops');
-      void this.end(rec, 'died');
-    }
+    const dead = this.shuttingDown ? [] : await deadSandboxes(this.provider, this.registry.all(), this.log);
+    for (const rec of dead) void this.end(rec, 'died');
     return dead.length;
+  }
+
+  /**
+   * A fresh sandbox for a session whose own is gone (stopped: died, vanished, failed): same id,
+   * token, expiry and progress. Counts as a creation for the limits. 409 otherwise.
+   */
+  async recreate(session: Session): Promise<Session> {
+    const rec = this.registry.record(session.id);
+    if (this.shuttingDown) throw shuttingDownError();
+    if (!rec || session.state !== 'stopped' || !RECREATABLE.includes(session.stopReason!) || session.expiresAt <= Date.now()) {
+      throw new ApiError(409, 'not_recreatable', 'Only a session whose sandbox died or vanished, and that has not expired, gets a fresh sandbox; start a new session.');
+    }
+    await rec.destroyed;
+    this.admission.admit(session.clientAddress, { sandboxes: this.stats().sandboxes, pooledReady: false, ofClient: 0 });
+    if (session.state !== 'stopped' || rec.destroyed === null) return session;
+    revive(rec, this.settings);
+    this.persist(session.id, { state: 'starting', stopReason: null, error: null, readyAt: null, stoppedAt: null });
+    this.startSandbox(rec);
+    this.log.info({ session: session.id }, 'fresh sandbox for the session');
+    return session;
   }
 
   private end(rec: SessionRecord, reason: StopReason): Promise<void> {
@@ -272,7 +274,7 @@ export class SessionService extends EventEmitter {
   async stop(waitMs = 30_000): Promise<void> {
     this.halt();
     this.pool.abandon();
-    const pending = this.registry.all().flatMap((r) => [r.creation?.catch(() => {}), r.destroyed].filter((p) => p !== undefined && p !== null));
+    const pending = this.registry.all().flatMap((r) => [r.creation?.catch(() => {}), r.destroyed ?? undefined]);
     await Promise.race([Promise.allSettled(pending), new Promise((r) => setTimeout(r, waitMs).unref())]);
     this.registry.clear();
   }

@@ -83,3 +83,28 @@ export class SessionTimers {
     this[name] = null;
   }
 }
+
+/**
+ * What a session's timers do: expire and idle end it (never once the runner is halting: after
+ * stop() a timer armed late must not end a kept session), warn emits 'expiring'.
+ */
+export function sessionTimerActions(
+  session: { id: string; state: string; terminals: number },
+  on: { halted(): boolean; end(reason: 'expired' | 'idle'): void; warn(): void; log: { info(o: object, m?: string): void } },
+): TimerCallbacks {
+  return {
+    expire: () => {
+      if (on.halted()) return;
+      on.log.info({ session: session.id }, 'session expired');
+      on.end('expired');
+    },
+    warn: () => {
+      if (session.state !== 'stopped') on.warn();
+    },
+    idle: () => {
+      if (session.terminals > 0 || session.state === 'stopped' || on.halted()) return;
+      on.log.info({ session: session.id }, 'session idle (no terminal); ending it');
+      on.end('idle');
+    },
+  };
+}
