@@ -16,7 +16,7 @@ import { QuizBank } from './core/quiz.ts';
 import type { RecoveryReport } from './core/recovery.ts';
 import { SessionService } from './core/sessions.ts';
 import { buildHttpApp } from './http/app.ts';
-import { progressRoutes } from './http/progress.ts';
+import { durableRoutes } from './http/durable.ts';
 import { LabService, loadEngine, type LabEngine } from './labs/service.ts';
 import { databasePath, removeDatabase } from './reset.ts';
 import { openSqliteStore } from './store/sqlite.ts';
@@ -110,7 +110,7 @@ export async function createRunner(overrides: Partial<Config> = {}, deps: Runner
     const ownAddresses = config.runnerContainer ? currentAddresses() : null;
     recovery = await sessions.recover();
     app = await buildHttpApp({ config, sessions, labs, port: () => port });
-    await app.register(progressRoutes({ sessions, progress }));
+    await app.register(durableRoutes({ sessions, progress }));
     if (ownAddresses) acceptOnlyOn(app.server, ownAddresses);
   } catch (err) {
     await sessions.stop(0).catch(() => {});

@@ -210,3 +210,30 @@ test('quiz: the runner grades every question of every quiz as the site does (rig
   }
   assert.ok(graded > 50, `graded ${graded}`);
 });
+
+test('recreate: a died session gets a fresh sandbox with the same id, token, expiry and progress; others get 409', async () => {
+  const { store } = openSqliteStore(':memory:');
+  const provider = createFakeProvider();
+  const svc = new SessionService({ provider, settings: settings({ sessionProbeMs: 30 }), log: silentLogger, store });
+  svc.start();
+  const { session, token } = await svc.create({ clientAddress: 'a' });
+  await svc.waitReady(session);
+  store.recordQuiz(session.id, { question: 'docker-hub/hub-role', answer: ['0'], correct: true, at: Date.now() });
+  await assert.rejects(svc.recreate(session), (e: ApiError) => e.status === 409 && e.code === 'not_recreatable');
+  provider.dead.add(session.id);
+  for (let i = 0; i < 100 && session.state !== 'stopped'; i++) await sleep(20);
+  assert.equal(session.stopReason, 'died');
+  const expiresAt = session.expiresAt;
+  await svc.recreate(session);
+  assert.equal(session.state, 'starting');
+  await svc.waitReady(session);
+  assert.equal(svc.authenticate(session.id, token), session);
+  assert.equal(session.expiresAt, expiresAt);
+  assert.equal(session.stopReason, null);
+  assert.ok(provider.live.has(session.id));
+  assert.equal(store.progress(session.id).quiz['docker-hub/hub-role']?.correct, true);
+  assert.equal(store.getSession(session.id)?.state, 'ready');
+  await svc.delete(session);
+  await assert.rejects(svc.recreate(session), (e: ApiError) => e.status === 409, 'a deleted session is not recreated');
+  await svc.shutdown();
+});

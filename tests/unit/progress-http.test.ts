@@ -49,6 +49,9 @@ test('POST /quiz grades from the course YAML; GET /progress shows it; errors are
   assert.equal((await api(runner.url, 'GET', `/api/sessions/${id}/progress`)).status, 401);
   assert.equal((await api(runner.url, 'GET', `/api/sessions/${id}/progress`, { token: 'x'.repeat(43) })).status, 401);
   assert.equal((await api(runner.url, 'GET', `/api/sessions/${'a'.repeat(24)}/progress`, { token })).status, 404);
+  const rec = await api(runner.url, 'POST', `/api/sessions/${id}/recreate`, { token });
+  assert.equal(rec.status, 409, 'a live session keeps its sandbox');
+  assert.equal(rec.json.error.code, 'not_recreatable');
   const other = await api(runner.url, 'POST', '/api/sessions', { body: {} });
   assert.equal((await api(runner.url, 'GET', `/api/sessions/${id}/progress`, { token: other.json.token })).status, 401, 'another session token opens nothing');
 });

@@ -1,13 +1,14 @@
 /**
- * Progress routes (API.md "Progress"), a fastify plugin:
- *   GET  /api/sessions/:id/progress
- *   POST /api/sessions/:id/quiz     {"question": "<section>/<id>", "answer": string | string[]}
+ * Routes of durable sessions, a fastify plugin (docs/api-extensions.md):
+ *   GET  /api/sessions/:id/progress                       API.md "Progress"
+ *   POST /api/sessions/:id/quiz     {"question", "answer"} API.md "Progress"
+ *   POST /api/sessions/:id/recreate                       a fresh sandbox for a session whose own died or vanished
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ApiError } from '../core/errors.ts';
 import type { ProgressService } from '../core/progress.ts';
-import type { Session, SessionService } from '../core/sessions.ts';
+import { sessionView, type Session, type SessionService } from '../core/sessions.ts';
 
 const quizBody = z.object({
   question: z.string().min(1).max(200),
@@ -19,7 +20,7 @@ function bearer(req: FastifyRequest): string | undefined {
   return m?.[1];
 }
 
-export function progressRoutes(deps: { sessions: SessionService; progress: ProgressService }) {
+export function durableRoutes(deps: { sessions: SessionService; progress: ProgressService }) {
   return async function plugin(app: FastifyInstance): Promise<void> {
     const auth = (req: FastifyRequest<{ Params: { id: string } }>): Session => deps.sessions.authenticate(req.params.id, bearer(req));
 
@@ -34,6 +35,11 @@ export function progressRoutes(deps: { sessions: SessionService; progress: Progr
         throw new ApiError(400, 'invalid_body', `${field}: ${issue?.message ?? 'must be {"question": string, "answer": string | string[]}'}`);
       }
       return deps.progress.answer(session, body.data.question, body.data.answer);
+    });
+
+    app.post<{ Params: { id: string } }>('/api/sessions/:id/recreate', async (req, reply) => {
+      const session = await deps.sessions.recreate(auth(req));
+      return reply.code(202).send(sessionView(session));
     });
   };
 }
