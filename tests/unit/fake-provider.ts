@@ -131,7 +131,7 @@ export function createFakeProvider(opts: { createDelayMs?: number } = {}): FakeP
       return p.live.has(id) && !p.dead.has(id);
     },
     async sandboxes() {
-      return new Map([...p.live].map((id) => [id, { running: !p.dead.has(id) }]));
+      return new Map([...p.live].map((id) => [id, { workstation: true, running: !p.dead.has(id) }]));
     },
     async adopt(id: string) {
       if (!p.live.has(id) || p.dead.has(id)) throw new Error(`sandbox ${id} is not running`);

@@ -57,7 +57,7 @@ export async function recover(deps: {
     if (s.state === 'stopped') deps.register(s, 'stopped');
     else if (s.expiresAt <= t0) stop(s, 'expired', null);
     else if (s.state === 'starting') stop(s, 'failed', 'The runner restarted while the sandbox was being created. Start a new session.');
-    else if (!found) stop(s, 'vanished', 'The sandbox was removed while the runner was stopped. Start a new sandbox; your progress is kept.');
+    else if (!found?.workstation) stop(s, 'vanished', 'The sandbox was removed while the runner was stopped. Start a new sandbox; your progress is kept.');
     else if (!found.running) stop(s, 'died', 'The sandbox stopped while the runner was stopped. Start a new sandbox; your progress is kept.');
     else live.push(s);
   }

@@ -13,9 +13,10 @@ import { refsFor, type SandboxRefs } from './sandbox.ts';
 export async function listSandboxes(docker: Docker, runnerId: string): Promise<Map<string, FoundSandbox>> {
   const filters = labelFilter(runnerId);
   const found = new Map<string, FoundSandbox>();
-  const note = (id: string | undefined, running = false) => {
+  const note = (id: string | undefined, workstation = false, running = false) => {
     if (!id) return;
-    const f = found.get(id) ?? { running: false };
+    const f = found.get(id) ?? { workstation: false, running: false };
+    f.workstation ||= workstation;
     f.running ||= running;
     found.set(id, f);
   };
@@ -24,7 +25,10 @@ export async function listSandboxes(docker: Docker, runnerId: string): Promise<M
     docker.listNetworks({ filters }),
     docker.listVolumes({ filters }),
   ]);
-  for (const c of containers) note(c.Labels[LABEL.session], c.Labels[LABEL.role] === 'workstation' && c.State === 'running');
+  for (const c of containers) {
+    const ws = c.Labels[LABEL.role] === 'workstation';
+    note(c.Labels[LABEL.session], ws, ws && c.State === 'running');
+  }
   for (const n of networks) note(n.Labels?.[LABEL.session]);
   for (const v of volumes.Volumes ?? []) note(v.Labels?.[LABEL.session]);
   return found;

@@ -30,6 +30,8 @@ export interface ShellHandle {
 
 /** A sandbox found on the engine (by its session label). */
 export interface FoundSandbox {
+  /** The workstation container exists (running or not). */
+  workstation: boolean;
   /** The workstation container exists and runs. */
   running: boolean;
 }

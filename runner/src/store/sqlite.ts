@@ -93,7 +93,8 @@ export interface OpenedStore {
 export function openSqliteStore(path: string): OpenedStore {
   let problem: string | null = null;
   let db: DatabaseSync;
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  // Token hashes and client addresses: the folder is the runner's alone.
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const created = path === ':memory:' || !existsSync(path) || statSync(path).size === 0;
   try {
     db = open(path);
