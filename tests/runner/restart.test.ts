@@ -23,17 +23,26 @@ function identity(env: Record<string, string> = {}) {
 
 const sessionLabel = (id: string) => `registry-lab.session=${id}`;
 
+/**
+ * A ready session. On a loaded machine a sandbox may fail to start in time (state stopped,
+ * stopReason failed): that is the runner answering correctly, so another is asked for (3 tries).
+ */
 async function createReady(url: string, body: object = {}) {
-  const c = await api(url, 'POST', '/api/sessions', { body });
-  assert.equal(c.status, 201, c.text);
-  const s = c.json as { id: string; token: string; expiresAt: string };
-  for (let i = 0; i < 900; i++) {
-    const g = await api(url, 'GET', `/api/sessions/${s.id}`, { token: s.token });
-    if (g.json.state === 'ready') return s;
-    assert.notEqual(g.json.state, 'stopped', g.text);
-    await sleep(200);
+  for (let attempt = 1; ; attempt++) {
+    const c = await api(url, 'POST', '/api/sessions', { body });
+    assert.equal(c.status, 201, c.text);
+    const s = c.json as { id: string; token: string; expiresAt: string };
+    for (let i = 0; i < 900; i++) {
+      const g = await api(url, 'GET', `/api/sessions/${s.id}`, { token: s.token });
+      if (g.json.state === 'ready') return s;
+      if (g.json.state === 'stopped') {
+        assert.equal(g.json.stopReason, 'failed', g.text);
+        assert.ok(attempt < 3, `three sandboxes failed to start: ${g.text}`);
+        break;
+      }
+      await sleep(200);
+    }
   }
-  throw new Error('session not ready');
 }
 
 /** A command as the learner in the workstation (what a terminal would run), without a TTY. */
