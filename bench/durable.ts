@@ -58,8 +58,19 @@ async function restartToAnswering(n: number): Promise<Record<string, number>> {
   };
   let runner: Runner = await createRunner(over);
   try {
-    const sessions = await Promise.all(Array.from({ length: n }, () => call(runner.url, 'POST', '/api/sessions').then((r) => r.json as { id: string; token: string })));
-    for (const s of sessions) await runner.sessions.waitReady(runner.sessions.get(s.id)!, 900_000);
+    // A sandbox that fails to start on a loaded machine is replaced (3 tries each).
+    const ready = async (): Promise<{ id: string; token: string }> => {
+      for (let attempt = 1; ; attempt++) {
+        const s = (await call(runner.url, 'POST', '/api/sessions')).json as { id: string; token: string };
+        try {
+          await runner.sessions.waitReady(runner.sessions.get(s.id)!, 900_000);
+          return s;
+        } catch (err) {
+          if (attempt >= 3) throw err;
+        }
+      }
+    };
+    const sessions = await Promise.all(Array.from({ length: n }, ready));
     await runner.stop();
     const t0 = performance.now();
     runner = await createRunner(over);
@@ -111,14 +122,14 @@ function databaseSize(): Record<string, number> {
 }
 
 export async function benchDurable(): Promise<Record<string, unknown>> {
+  const db = databaseSize();
+  console.log(`database: ${JSON.stringify(db)}`);
   const counts = (process.env.BENCH_RESTART_SESSIONS ?? '1,20').split(',').map(Number).filter((x) => Number.isInteger(x) && x > 0 && x <= 40);
   const restart: Record<string, number>[] = [];
   for (const n of counts) {
     restart.push(await restartToAnswering(n));
     console.log(`restart with ${n} sessions: ${JSON.stringify(restart.at(-1))}`);
   }
-  const db = databaseSize();
-  console.log(`database: ${JSON.stringify(db)}`);
   return { restartToAnswering: restart, database: db };
 }
 
