@@ -179,9 +179,10 @@ export async function createRunner(overrides: Partial<Config> = {}, deps: Runner
         ['terminals', () => terminals.close()],
         ['sessions', () => sessions.shutdown()],
         ['provider', () => provider.shutdown()],
-        ['http', () => app.close()],
+        // Before http: app.close() may wait long for a client that does not read.
         ['store', async () => store.close()],
         ['database', async () => (deps.store ? undefined : removeDatabase(config))],
+        ['http', () => app.close()],
       ]);
     })();
     return closing;
