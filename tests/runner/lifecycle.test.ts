@@ -27,7 +27,8 @@ const runnerLabel = (id: string) => `registry-lab.runner=${id}`;
 const MAIN = fileURLToPath(new URL('../../runner/src/main.ts', import.meta.url));
 
 test('expiring event, then expiry closes the terminal and removes the sandbox', async () => {
-  const runner = await startRealRunner({ sessionTtlMs: 9_000, sessionMaxTtlMs: 12_000, sessionWarnBeforeMs: 6_000 });
+  // The warning comes 3 s after creation, before a cold sandbox is ready on a busy machine.
+  const runner = await startRealRunner({ sessionTtlMs: 40_000, sessionMaxTtlMs: 43_000, sessionWarnBeforeMs: 37_000 });
   try {
     const s = await newSession(runner);
     const t = await readyTerminal(runner, s);
@@ -38,12 +39,12 @@ test('expiring event, then expiry closes the terminal and removes the sandbox', 
     assert.equal(e.status, 200);
     assert.ok(Date.parse(e.json.expiresAt) > Date.parse(s.expiresAt));
     await t.waitEvent('extended', 2_000);
-    // The first extend came after the warning (3 s in), so now + 9 s is past the 12 s cap: capped, then 409.
+    // The first extend came after the warning (3 s in), so now + 40 s is past the 43 s cap: capped, then 409.
     assert.equal(e.json.expiresAt, new Date(Date.parse(s.expiresAt) + 3_000).toISOString());
     const again = await api(runner.url, 'POST', `/api/sessions/${s.id}/extend`, { token: s.token });
     assert.equal(again.status, 409, again.text);
     assert.equal(again.json.error.code, 'max_lifetime_reached');
-    const ended = await t.waitEvent('ended', 20_000);
+    const ended = await t.waitEvent('ended', 60_000);
     assert.equal(ended.reason, 'expired');
     assert.equal(t.events.filter((x) => x.type === 'expiring').length, 2);
     assert.equal((await t.closed).code, 1008);
