@@ -22,6 +22,7 @@ import { WebSocket } from 'ws';
 import { createRunner, type Runner } from '../runner/src/app.ts';
 import { registryIo } from './registry-io.ts';
 import { terminalFigures } from './terminal.ts';
+import { benchDurable } from './durable.ts';
 
 const N = clampInt(process.env.BENCH_N, 5, 1, 20);
 const KEYS = clampInt(process.env.BENCH_KEYS, 200, 10, 2000);
@@ -265,6 +266,7 @@ async function main() {
     clearTimeout(guard);
   }
 
+  results.durable = await benchDurable();
   const out = join(here, 'results', 'latest.json');
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify(results, null, 2) + '\n');

@@ -45,7 +45,7 @@ export const FLOW = {
   ackDelayMs: 20,
 } as const;
 
-export const END_REASONS = ['deleted', 'expired', 'idle', 'failed', 'shutdown'] as const;
+export const END_REASONS = ['deleted', 'expired', 'idle', 'failed', 'shutdown', 'vanished', 'died'] as const;
 export type EndReason = (typeof END_REASONS)[number];
 
 /* ---------------- client → server (text frames) ---------------- */

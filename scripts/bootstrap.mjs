@@ -14,6 +14,7 @@ const targets = {
   bench: 'bench/run.ts',
   images: 'images/build.ts',
   'build-site': 'scripts/build-site.ts',
+  reset: 'scripts/reset.ts',
 };
 
 const [target, ...rest] = process.argv.slice(2);

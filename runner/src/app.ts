@@ -1,16 +1,26 @@
 /**
- * Wires the runner in-process: config -> provider -> sessions (+ warm pool) -> labs ->
- * HTTP app -> terminals. Used by main.ts, the tests, the e2e suites and the bench.
+ * Wires the runner in-process: config -> store -> provider -> sessions (re-adopted, + warm
+ * pool) -> labs -> HTTP app (+ progress routes) -> terminals. Used by main.ts, the tests, the
+ * e2e suites and the bench.
  */
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { checkConfig, loadConfig, sandboxLimits, type Config } from './config.ts';
+import { checkConfig, loadConfig, REPO_ROOT, sandboxLimits, type Config } from './config.ts';
 import { acceptOnlyOn, currentAddresses } from './http/own-interfaces.ts';
 import type { SandboxProvider } from './docker/provider.ts';
+import { engineHooks } from './core/engine-hooks.ts';
+import { ApiError } from './core/errors.ts';
 import { errMessage, silentLogger, type Logger } from './core/log.ts';
+import { ProgressService } from './core/progress.ts';
+import { QuizBank } from './core/quiz.ts';
+import type { RecoveryReport } from './core/recovery.ts';
 import { SessionService } from './core/sessions.ts';
 import { buildHttpApp } from './http/app.ts';
-import { LabService, type LabEngine } from './labs/service.ts';
+import { durableRoutes } from './http/durable.ts';
+import { LabService, loadEngine, type LabEngine } from './labs/service.ts';
+import { databasePath, removeDatabase } from './reset.ts';
+import { openSqliteStore } from './store/sqlite.ts';
+import type { Store } from './store/types.ts';
 import { attachTerminalServer, type TerminalServer } from './terminal/server.ts';
 import type { TerminalTuning } from './terminal/bridge.ts';
 
@@ -21,11 +31,20 @@ export interface Runner {
   provider: SandboxProvider;
   sessions: SessionService;
   labs: LabService;
+  progress: ProgressService;
+  store: Store;
   app: FastifyInstance;
   terminals: TerminalServer;
-  /** Objects of a previous run of this RUNNER_ID removed at start. */
+  /** Sandboxes removed at start (of expired, stopped or unknown sessions, and warm-pool leftovers). */
   reaped: number;
-  /** Closes terminals, destroys every sandbox (sessions and pool) and the mirror, stops listening. Idempotent. */
+  /** What the start took back from a previous run. */
+  recovery: RecoveryReport;
+  /**
+   * Stops and keeps every session (SIGTERM): no new work, terminals closed with 1012, running
+   * starts and checks finish (bounded), sandboxes and the database stay. Idempotent.
+   */
+  stop(): Promise<void>;
+  /** Stops and removes everything of this RUNNER_ID: sandboxes, pool, mirror and database (tests, bench). Idempotent. */
   close(): Promise<void>;
 }
 
@@ -34,7 +53,13 @@ export interface RunnerDeps {
   /** Replaces checks/engine.ts (tests). */
   labEngine?: () => Promise<LabEngine>;
   terminalTuning?: Partial<TerminalTuning>;
+  /** Replaces the SQLite file in DATA_DIR (tests: openSqliteStore(':memory:').store). */
+  store?: Store;
+  /** How long a stop waits for running starts and checks (default 30 s). */
+  stopGraceMs?: number;
 }
+
+export const QUIZ_DIR = `${REPO_ROOT}/site/src/data/quizzes`;
 
 /** The real Docker provider (runner/src/docker/index.ts), configured from the runner config. */
 export async function dockerProviderFor(config: Config): Promise<SandboxProvider> {
@@ -54,32 +79,54 @@ export async function dockerProviderFor(config: Config): Promise<SandboxProvider
 export async function createRunner(overrides: Partial<Config> = {}, deps: RunnerDeps = {}): Promise<Runner> {
   const config: Config = { ...loadConfig(process.env), ...overrides };
   checkConfig(config);
+  const opened = deps.store ? { store: deps.store, problem: null, created: false } : openSqliteStore(databasePath(config));
+  const store = opened.store;
   const provider = deps.provider ?? (await dockerProviderFor(config));
-
-  const { reaped } = await provider.init();
-  // Taken before any session network is joined (init removed those of a previous run).
-  const ownAddresses = config.runnerContainer ? currentAddresses() : null;
 
   let port = config.port;
   let log: Logger = silentLogger;
-  // The fastify logger exists only once the app is built; until then nothing is logged.
+  // The fastify logger exists only once the app is built; until then lines are kept.
+  const early: [keyof Logger, object, string | undefined][] = [];
   const lateLog: Logger = {
-    info: (o, m) => log.info(o, m),
-    warn: (o, m) => log.warn(o, m),
-    error: (o, m) => log.error(o, m),
+    info: (o, m) => (log === silentLogger ? early.push(['info', o, m]) : log.info(o, m)),
+    warn: (o, m) => (log === silentLogger ? early.push(['warn', o, m]) : log.warn(o, m)),
+    error: (o, m) => (log === silentLogger ? early.push(['error', o, m]) : log.error(o, m)),
     debug: (o, m) => log.debug(o, m),
   };
-  const sessions = new SessionService({ provider, settings: config, log: lateLog });
-  const labs = new LabService({ labsDir: config.labsDir, provider, sessions, log: lateLog, engine: deps.labEngine });
+  const hooks = engineHooks(store, lateLog);
+  const sessions = new SessionService({ provider, settings: config, log: lateLog, store });
+  const labs = new LabService({ labsDir: config.labsDir, provider, sessions, log: lateLog, engine: hooks.wrap(deps.labEngine ?? loadEngine) });
+  let bank: Promise<QuizBank> | null = null;
+  const quizBank = () => {
+    bank ??= QuizBank.load(QUIZ_DIR).catch((err: unknown) => {
+      bank = null;
+      throw new ApiError(503, 'quiz_unavailable', `The quizzes could not be loaded: ${errMessage(err)}`);
+    });
+    return bank;
+  };
+  const progress = new ProgressService(store, quizBank);
+
   let app: FastifyInstance;
+  let recovery: RecoveryReport;
   try {
+    await provider.init();
+    // Taken before any session network is joined by this run.
+    const ownAddresses = config.runnerContainer ? currentAddresses() : null;
+    recovery = await sessions.recover();
     app = await buildHttpApp({ config, sessions, labs, port: () => port });
+    await app.register(durableRoutes({ sessions, progress }));
+    if (ownAddresses) acceptOnlyOn(app.server, ownAddresses);
   } catch (err) {
-    await provider.shutdown().catch(() => {});
+    await sessions.stop(0).catch(() => {});
+    await provider.release().catch(() => {});
+    store.close();
     throw err;
   }
   log = app.log;
-  if (reaped > 0) log.warn({ reaped, runnerId: config.runnerId }, 'reaped objects left by a previous run');
+  for (const [level, o, m] of early.splice(0)) log[level](o, m);
+  if (opened.problem) log.error({ database: store.location }, opened.problem);
+  else if (opened.created && !deps.store) log.info({ database: store.location }, 'no database yet: starting with no sessions');
+  log.info({ ...recovery, runnerId: config.runnerId }, `start: took over ${recovery.adopted} sessions, stopped ${recovery.stopped}, removed ${recovery.reaped} sandboxes`);
 
   // A lab named at session creation is set up once the sandbox is ready.
   sessions.on('ready', (s) => {
@@ -89,13 +136,12 @@ export async function createRunner(overrides: Partial<Config> = {}, deps: Runner
   const terminals = attachTerminalServer({ server: app.server, config, sessions, provider, log, port: () => port, tuning: deps.terminalTuning });
 
   try {
-    // In a container the runner joins session networks; sandboxes must not reach its API there.
-    if (ownAddresses) acceptOnlyOn(app.server, ownAddresses);
     await app.listen({ port: config.port, host: config.host });
   } catch (err) {
     await terminals.close().catch(() => {});
-    await sessions.shutdown().catch(() => {});
-    await provider.shutdown().catch(() => {});
+    await sessions.stop(0).catch(() => {});
+    await provider.release().catch(() => {});
+    store.close();
     throw err;
   }
   port = (app.server.address() as AddressInfo).port;
@@ -105,27 +151,46 @@ export async function createRunner(overrides: Partial<Config> = {}, deps: Runner
   sessions.start();
   void labs.preload().then((n) => log.info({ labs: n }, 'labs loaded'));
 
+  const runSteps = async (steps: [string, () => Promise<unknown>][]) => {
+    for (const [name, step] of steps) {
+      try {
+        await step();
+      } catch (err) {
+        log.error({ step: name, err: errMessage(err) }, 'shutdown step failed');
+      }
+    }
+  };
+  let stopping: Promise<void> | null = null;
+  const stop = () => {
+    stopping ??= (async () => {
+      // Synchronously first: no new session, no new API call (503), no new terminal.
+      const sessionsStopped = sessions.stop();
+      await runSteps([
+        ['terminals', () => terminals.close()],
+        ['checks', () => hooks.idle(deps.stopGraceMs ?? 30_000)],
+        ['sessions', () => sessionsStopped],
+        ['provider', () => provider.release()],
+        ['http', () => app.close()],
+        ['store', async () => store.close()],
+      ]);
+    })();
+    return stopping;
+  };
   let closing: Promise<void> | null = null;
   const close = () => {
-    if (!closing) {
-      closing = (async () => {
-        const steps: [string, () => Promise<unknown>][] = [
-          ['terminals', () => terminals.close()],
-          ['sessions', () => sessions.shutdown()],
-          ['provider', () => provider.shutdown()],
-          ['http', () => app.close()],
-        ];
-        for (const [name, step] of steps) {
-          try {
-            await step();
-          } catch (err) {
-            log.error({ step: name, err: errMessage(err) }, 'shutdown step failed');
-          }
-        }
-      })();
-    }
+    closing ??= (async () => {
+      await runSteps([
+        ['terminals', () => terminals.close()],
+        ['sessions', () => sessions.shutdown()],
+        ['provider', () => provider.shutdown()],
+        // Before http: app.close() may wait long for a client that does not read.
+        ['store', async () => store.close()],
+        ['database', async () => (deps.store ? undefined : removeDatabase(config))],
+        ['http', () => app.close()],
+      ]);
+    })();
     return closing;
   };
 
-  return { url, port, config, provider, sessions, labs, app, terminals, reaped, close };
+  return { url, port, config, provider, sessions, labs, progress, store, app, terminals, reaped: recovery.reaped, recovery, stop, close };
 }

@@ -24,12 +24,14 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'HOST', default: '127.0.0.1', meaning: 'Address the runner listens on.' },
   { name: 'RUNNER_ID', default: 'registry-lab', meaning: 'Label value on every Docker object of this runner; objects left by a previous run with the same id are reaped at start.' },
   { name: 'SITE_DIR', default: 'site/dist', meaning: 'Built course site served on the same origin (relative to the repository root).' },
+  { name: 'DATA_DIR', default: '.data', meaning: 'Folder of the runner\'s database (<RUNNER_ID>.sqlite: sessions, checks, quiz answers), relative to the repository root; sessions survive a restart through it. `npm run reset` deletes this runner\'s file.' },
   { name: 'LABS_DIR', default: 'labs', meaning: 'Folder of labs (relative to the repository root).' },
   { name: 'SESSION_TTL_MS', default: '7200000', meaning: 'Lifetime of a new session, and what one extend adds (2 h). Accepts ms or a unit: 90s, 30m, 2h.' },
   { name: 'SESSION_IDLE_MS', default: '1800000', meaning: 'A session with no terminal connected for this long ends (30 min).' },
   { name: 'SESSION_MAX_TTL_MS', default: '14400000', meaning: 'Cap on a session lifetime counted from its creation; extending beyond it answers 409 (4 h).' },
   { name: 'SESSION_WARN_BEFORE_MS', default: '300000', meaning: 'Terminals get {"type":"expiring"} this long before the session ends (5 min).' },
   { name: 'SESSION_STOPPED_KEEP_MS', default: '600000', meaning: 'How long an ended session still answers GET with state "stopped" before it becomes 404 (10 min).' },
+  { name: 'SESSION_PROBE_MS', default: '5000', meaning: 'How often the runner checks that every ready sandbox still runs; a dead workstation stops its session with reason "died" (0: never).' },
   { name: 'SESSION_START_TIMEOUT_MS', default: '180000', meaning: 'Upper bound for a sandbox to become ready (3 min).' },
   { name: 'WARM_POOL_SIZE', default: '2', meaning: 'Ready sandboxes kept in advance; a new session claims one and is ready at once.' },
   { name: 'MAX_SESSIONS', default: '20', meaning: 'Sessions at once; beyond it POST /api/sessions answers 503 with Retry-After.' },
@@ -122,6 +124,7 @@ const envSchema = z.object({
   HOST: z.string().min(1),
   RUNNER_ID: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'RUNNER_ID: letters, digits, _ . - (max 63)'),
   SITE_DIR: path,
+  DATA_DIR: path,
   LABS_DIR: path,
   SESSION_TTL_MS: duration,
   SESSION_IDLE_MS: duration,
@@ -129,6 +132,7 @@ const envSchema = z.object({
   SESSION_WARN_BEFORE_MS: duration,
   SESSION_STOPPED_KEEP_MS: duration,
   SESSION_START_TIMEOUT_MS: duration,
+  SESSION_PROBE_MS: duration,
   WARM_POOL_SIZE: int(0, 100),
   MAX_SESSIONS: int(1, 10_000),
   MAX_SESSIONS_PER_CLIENT: int(1, 10_000),
@@ -163,6 +167,8 @@ export interface Config {
   host: string;
   runnerId: string;
   siteDir: string;
+  /** Folder of the database (absolute). */
+  dataDir: string;
   labsDir: string;
   sessionTtlMs: number;
   sessionIdleMs: number;
@@ -170,6 +176,8 @@ export interface Config {
   sessionWarnBeforeMs: number;
   sessionStoppedKeepMs: number;
   sessionStartTimeoutMs: number;
+  /** 0: never. */
+  sessionProbeMs: number;
   warmPoolSize: number;
   maxSessions: number;
   maxSessionsPerClient: number;
@@ -225,6 +233,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: e.HOST,
     runnerId: e.RUNNER_ID,
     siteDir: e.SITE_DIR,
+    dataDir: e.DATA_DIR,
     labsDir: e.LABS_DIR,
     sessionTtlMs: e.SESSION_TTL_MS,
     sessionIdleMs: e.SESSION_IDLE_MS,
@@ -232,6 +241,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sessionWarnBeforeMs: e.SESSION_WARN_BEFORE_MS,
     sessionStoppedKeepMs: e.SESSION_STOPPED_KEEP_MS,
     sessionStartTimeoutMs: e.SESSION_START_TIMEOUT_MS,
+    sessionProbeMs: e.SESSION_PROBE_MS,
     warmPoolSize: e.WARM_POOL_SIZE,
     maxSessions: e.MAX_SESSIONS,
     maxSessionsPerClient: e.MAX_SESSIONS_PER_CLIENT,

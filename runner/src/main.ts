@@ -1,6 +1,7 @@
 /**
- * The runner process: loads the config, starts everything, and on SIGTERM/SIGINT destroys
- * every sandbox and the mirror before exiting 0.
+ * The runner process: loads the config, starts everything (taking back the sessions of a
+ * previous run), and on SIGTERM/SIGINT stops with every session kept (runner.stop), exit 0.
+ * Removing everything is `npm run reset`.
  */
 import { loadConfig } from './config.ts';
 import { createRunner } from './app.ts';
@@ -28,13 +29,13 @@ const stop = (signal: string) => {
     process.exit(1);
   }
   stopping = true;
-  runner.app.log.info({ signal }, 'shutting down: removing every sandbox and the mirror');
+  runner.app.log.info({ signal }, 'stopping: sessions and their sandboxes are kept for the next start');
   const force = setTimeout(() => {
-    runner.app.log.error({}, 'cleanup took longer than 60 s; exiting anyway');
+    runner.app.log.error({}, 'stopping took longer than 60 s; exiting anyway');
     process.exit(1);
   }, 60_000);
   force.unref();
-  runner.close().then(
+  runner.stop().then(
     () => process.exit(0),
     (err: unknown) => {
       runner.app.log.error({ err: String(err) }, 'shutdown failed');

@@ -14,7 +14,8 @@
  * 4. health, a session, a terminal that survives other sessions coming and going, the push-private lab (check fails, push, check passes: the
  *    runner in its container reaches the session registry), the multistage lab's `runs`
  *    criterion (a probed container), DELETE of the session;
- * 5. `docker stop` (SIGTERM): the runner exits 0 and leaves nothing with its RUNNER_ID.
+ * 5. `docker stop` (SIGTERM): the runner exits 0 and keeps its sandboxes; `node scripts/reset.ts`
+ *    then leaves nothing with its RUNNER_ID.
  * Its container and network are removed at the end; the images stay.
  */
 import { test } from 'node:test';
@@ -240,10 +241,14 @@ test(
       await ok('docker', ['stop', '-t', '90', name]);
       t.diagnostic(`docker stop took ${seconds(started)}`);
       assert.equal((await ok('docker', ['inspect', name, '--format', '{{.State.ExitCode}}'])).trim(), '0', 'the runner exits 0 on SIGTERM');
-      assert.deepEqual(await labelled(`registry-lab.runner=${runnerId}`), [], 'nothing with the runner label is left');
+      // Sessions survive a stop (the mirror and pool stay too); removing everything is the reset command.
+      assert.notDeepEqual(await labelled(`registry-lab.runner=${runnerId}`), [], 'a stop keeps what the runner made');
+      await ok('docker', ['run', '--rm', '-v', '/var/run/docker.sock:/var/run/docker.sock', '-e', `RUNNER_ID=${runnerId}`, RUNNER_IMAGE, 'node', 'scripts/reset.ts']);
+      assert.deepEqual(await labelled(`registry-lab.runner=${runnerId}`), [], 'nothing with the runner label is left after the reset');
       assert.deepEqual(await networksOf(name), runnerNets.filter((n) => !n.startsWith('rl-')), 'the runner container is on no session network');
     } finally {
-      if (compose) await sh(compose[0], [...compose.slice(1), '-p', project, 'down', '-t', '90'], { env });
+      if (compose) await sh(compose[0], [...compose.slice(1), '-p', project, 'down', '-v', '-t', '90'], { env });
+      await sh('docker', ['volume', 'rm', '-f', `registry-lab-data-${runnerId}`]);
       await sh('docker', ['rm', '-f', name]);
       // Whatever a failed run left with this test's own RUNNER_ID (never anyone else's).
       for (const o of await labelled(`registry-lab.runner=${runnerId}`)) {

@@ -132,14 +132,20 @@ describe('docker sandbox provider', { timeout: 300_000 }, () => {
     assert.match(r.stderr, /read-only|UNSUPPORTED|405|denied/i);
   });
 
-  it('reaps what a crashed runner left behind', async () => {
-    const crashed = createDockerProvider({ runnerId: `${runnerId}-crashed`, images, limits: DEFAULT_LIMITS });
-    await crashed.init();
-    await crashed.create(randomBytes(16).toString('base64url'));
+  it('a restarted runner finds what a stopped one left, takes a sandbox over (mirror included), and shutdown removes all', async () => {
+    const stopped = createDockerProvider({ runnerId: `${runnerId}-crashed`, images, limits: DEFAULT_LIMITS });
+    await stopped.init();
+    const sid = randomBytes(16).toString('base64url');
+    await stopped.create(sid);
+    await stopped.release();
     assert.ok((await objectsOf(`${runnerId}-crashed`)) > 0);
     const restarted = createDockerProvider({ runnerId: `${runnerId}-crashed`, images, limits: DEFAULT_LIMITS });
-    const { reaped } = await restarted.init();
-    assert.ok(reaped >= 5, `reaped ${reaped}`);
+    await restarted.init();
+    assert.deepEqual([...(await restarted.sandboxes()).entries()], [[sid, { workstation: true, running: true }]]);
+    const info = await restarted.adopt(sid);
+    assert.ok(info.workstationIp);
+    const r = await restarted.ops(sid).exec('docker info --format "{{.ServerVersion}}" && curl -fsS http://localhost:5000/v2/ && curl -fsS http://mirror:5000/v2/', { timeoutMs: 60_000 });
+    assert.equal(r.exitCode, 0, r.stderr);
     await restarted.shutdown();
     assert.equal(await objectsOf(`${runnerId}-crashed`), 0);
   });

@@ -17,6 +17,11 @@ export interface FakeProvider extends SandboxProvider {
   createDelayMs: number;
   failCreate: boolean;
   shutdownCalled: number;
+  /** Sandboxes whose workstation "stopped" (still listed, not running). */
+  dead: Set<string>;
+  adopted: string[];
+  cancelled: string[];
+  released: number;
 }
 
 class FakeShell extends Duplex {
@@ -94,21 +99,47 @@ export function createFakeProvider(opts: { createDelayMs?: number } = {}): FakeP
     createDelayMs: opts.createDelayMs ?? 20,
     failCreate: false,
     shutdownCalled: 0,
+    dead: new Set(),
+    adopted: [],
+    cancelled: [],
+    released: 0,
     async init() {
       return { reaped: 0 };
     },
-    async create(id: string): Promise<SandboxInfo> {
-      await new Promise((r) => setTimeout(r, p.createDelayMs));
+    async create(id: string, opts: { signal?: AbortSignal } = {}): Promise<SandboxInfo> {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, p.createDelayMs);
+        opts.signal?.addEventListener('abort', () => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+      if (opts.signal?.aborted) {
+        p.cancelled.push(id);
+        throw new Error('the sandbox creation was cancelled');
+      }
       if (p.failCreate) throw new Error('fake create failure');
       p.live.add(id);
       p.created.push(id);
       return { id, workstationIp: '10.0.0.2', createdAt: new Date() };
     },
     async destroy(id: string) {
+      p.dead.delete(id);
       if (p.live.delete(id)) p.destroyed.push(id);
     },
     async isRunning(id: string) {
-      return p.live.has(id);
+      return p.live.has(id) && !p.dead.has(id);
+    },
+    async sandboxes() {
+      return new Map([...p.live].map((id) => [id, { workstation: true, running: !p.dead.has(id) }]));
+    },
+    async adopt(id: string) {
+      if (!p.live.has(id) || p.dead.has(id)) throw new Error(`sandbox ${id} is not running`);
+      p.adopted.push(id);
+      return { id, workstationIp: '10.0.0.2', createdAt: new Date() };
+    },
+    async release() {
+      p.released++;
     },
     async openShell(id: string, size): Promise<ShellHandle> {
       if (!p.live.has(id)) throw new Error(`unknown sandbox ${id}`);

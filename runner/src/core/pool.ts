@@ -10,6 +10,8 @@ export interface PooledSandbox {
 export interface PoolStats {
   ready: number;
   creating: number;
+  /** Pooled sandboxes being removed (they still occupy the engine). */
+  removing: number;
   target: number;
 }
 
@@ -24,6 +26,7 @@ export class WarmPool {
   private readonly log: Logger;
   private readonly ready: PooledSandbox[] = [];
   private readonly creating = new Map<string, Promise<void>>();
+  private readonly removing = new Set<string>();
   private stopped = false;
   private failures = 0;
   private retryTimer: NodeJS.Timeout | null = null;
@@ -38,13 +41,18 @@ export class WarmPool {
   }
 
   stats(): PoolStats {
-    return { ready: this.ready.length, creating: this.creating.size, target: this.stopped ? 0 : this.target() };
+    return { ready: this.ready.length, creating: this.creating.size, removing: this.removing.size, target: this.stopped ? 0 : this.target() };
+  }
+
+  /** Sandboxes of the pool on the engine, or about to be. */
+  occupied(): number {
+    return this.ready.length + this.creating.size + this.removing.size;
   }
 
   /** Starts creating sandboxes until the pool holds `target()` (ready + being created). */
   fill(): void {
     if (this.stopped || this.retryTimer) return;
-    while (this.creating.size < this.concurrency && this.ready.length + this.creating.size < this.target()) {
+    while (this.creating.size < this.concurrency && this.occupied() < this.target()) {
       this.spawn();
     }
     // Too many ready (capacity shrank because sessions were created): give back the surplus.
@@ -107,11 +115,22 @@ export class WarmPool {
   }
 
   private async destroy(id: string): Promise<void> {
+    this.removing.add(id);
     try {
       await this.provider.destroy(id);
     } catch (err) {
       this.log.error({ sandbox: id, err: String((err as Error)?.message ?? err) }, 'warm pool: destroy failed');
+    } finally {
+      this.removing.delete(id);
     }
+  }
+
+  /** Stops refilling and forgets the pool without removing it (the runner stops; the next start reaps it). */
+  abandon(): void {
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.ready.splice(0);
   }
 
   /** Stops refilling, waits for creations in flight, destroys every pooled sandbox. */

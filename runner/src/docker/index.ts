@@ -1,6 +1,8 @@
 import type Docker from 'dockerode';
 import { createDockerClient, ignoreMissing } from './client.ts';
 import { removeLabelled } from './reaper.ts';
+import { adoptSandbox, listSandboxes } from './adopt.ts';
+import { abortError, sweepUntilSettled } from './cancel.ts';
 import { Mirror } from './mirror.ts';
 import { createSandbox, refsFor, type SandboxRefs } from './sandbox.ts';
 import { openLoginShell } from './shell.ts';
@@ -68,26 +70,55 @@ export function createDockerProvider(config: DockerConfig): SandboxProvider {
 
   return {
     async init() {
-      const reaped = await removeLabelled(docker, config.runnerId);
+      // Sandboxes survive restarts: the core decides which to adopt and which to remove.
       if (quotaBytes > 0 && (await DiskQuota.usable())) {
         quota = new DiskQuota(config.runnerId, quotaBytes, config.quotaDir ?? '/var/lib/registry-lab/quota');
-        await quota.releaseAll();
+        // Quota files of sandboxes that are gone (a crash between removal and release).
+        await quota.releaseExcept([...(await listSandboxes(docker, config.runnerId)).keys()]);
       }
       await mirror.start();
-      return { reaped };
+      return { reaped: 0 };
     },
 
-    async create(id) {
+    async create(id, opts = {}) {
+      const { signal } = opts;
+      if (signal?.aborted) throw abortError();
+      const creating = createSandbox(docker, config.runnerId, id, config.images, config.limits, mirror, security());
+      let sweeping: Promise<void> | null = null;
+      const onAbort = () => {
+        sweeping = sweepUntilSettled(creating, () => removeLabelled(docker, config.runnerId, id));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
       try {
-        const refs = await createSandbox(docker, config.runnerId, id, config.images, config.limits, mirror, security());
+        const refs = await creating;
+        if (signal?.aborted) throw abortError();
         await reach(refs.network);
         sandboxes.set(id, refs);
         return { id, workstationIp: refs.workstationIp, createdAt: new Date() };
       } catch (err) {
+        if (sweeping) await sweeping;
         await removeLabelled(docker, config.runnerId, id).catch(() => undefined);
         await quota?.release(id).catch(() => undefined);
-        throw err;
+        throw signal?.aborted ? abortError() : err;
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
       }
+    },
+
+    sandboxes() {
+      return listSandboxes(docker, config.runnerId);
+    },
+
+    async adopt(id) {
+      const refs = await adoptSandbox(docker, id, mirror);
+      await reach(refs.network);
+      sandboxes.set(id, refs);
+      return { id, workstationIp: refs.workstationIp, createdAt: new Date() };
+    },
+
+    async release() {
+      sandboxes.clear();
+      opsCache.clear();
     },
 
     async destroy(id) {

@@ -31,12 +31,29 @@ export interface ShellHandle {
   close(): Promise<void> | void;
 }
 
+/** A sandbox found on the engine (by its session label). */
+export interface FoundSandbox {
+  /** The workstation container exists (running or not). */
+  workstation: boolean;
+  /** The workstation container exists and runs. */
+  running: boolean;
+}
+
 /** Everything the runner needs from Docker. runner/src/docker/ is the only code that talks to Docker. */
 export interface SandboxProvider {
-  /** Reaps objects left by a previous run of this RUNNER_ID, starts the mirror. */
+  /** Starts the mirror. Sandboxes already on the engine are left alone (see sandboxes/adopt). */
   init(): Promise<{ reaped: number }>;
-  /** Creates network, workstation, registry; resolves once the inner engine answers. */
-  create(id: string): Promise<SandboxInfo>;
+  /**
+   * Creates network, workstation, registry; resolves once the inner engine answers. Aborting
+   * `signal` cancels the creation: it rejects soon and leaves nothing behind.
+   */
+  create(id: string, opts?: { signal?: AbortSignal }): Promise<SandboxInfo>;
+  /** Every sandbox of this runner on the engine, by id (one list call: also the liveness probe). */
+  sandboxes(): Promise<Map<string, FoundSandbox>>;
+  /** Takes over a sandbox left by a previous run of this runner (after a restart). */
+  adopt(id: string): Promise<SandboxInfo>;
+  /** Forgets every sandbox without removing anything (the runner stops; sessions survive). */
+  release(): Promise<void>;
   /** Removes every container, network and volume of the sandbox. Idempotent. */
   destroy(id: string): Promise<void>;
   /** True while the sandbox's workstation container is running. */

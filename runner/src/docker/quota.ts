@@ -73,6 +73,13 @@ export class DiskQuota {
     for (const n of names) if (n.startsWith(`${this.runnerId}--`)) await this.releaseFile(join(this.dir, n));
   }
 
+  /** Every file of this runner but those of the sandboxes still on the engine (at start). */
+  async releaseExcept(keep: string[]): Promise<void> {
+    const kept = new Set(keep.map((id) => `${this.runnerId}--${id}.ext4`));
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    for (const n of names) if (n.startsWith(`${this.runnerId}--`) && !kept.has(n)) await this.releaseFile(join(this.dir, n));
+  }
+
   private async releaseFile(file: string): Promise<void> {
     const { stdout } = await run('losetup', ['--associated', file]).catch(() => ({ stdout: '' }));
     for (const line of stdout.split('\n')) {

@@ -42,6 +42,8 @@ const END_TEXT: Record<EndReason, string> = {
   idle: 'session idle',
   failed: 'sandbox failed',
   shutdown: 'service restart',
+  vanished: 'sandbox gone',
+  died: 'sandbox stopped',
 };
 
 /** Closes the terminal: optional last event, then the close frame. */

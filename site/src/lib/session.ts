@@ -96,6 +96,9 @@ export async function api<T>(path: string, init: RequestInit & { token?: string;
 
 let pending: Promise<SessionInfo> | null = null;
 
+/** Stop reasons after which the runner can give the same session a new sandbox. */
+const RECREATABLE = ['vanished', 'died', 'failed'];
+
 async function createSession(renewed: boolean): Promise<SessionInfo> {
   const s = await api<{ id: string; token: string; expiresAt: string }>('/api/sessions', {
     method: 'POST',
@@ -109,13 +112,28 @@ async function resumeOrCreate(): Promise<SessionInfo> {
   const stored = storedSession();
   if (stored) {
     try {
-      const s = await api<{ id: string; state: SessionInfo['state']; expiresAt: string }>(
+      const s = await api<{ id: string; state: SessionInfo['state']; expiresAt: string; stopReason?: string }>(
         `/api/sessions/${encodeURIComponent(stored.id)}`,
         { token: stored.token },
       );
       if (s.state !== 'stopped') {
         storeSession({ ...stored, expiresAt: s.expiresAt });
         return { ...stored, state: s.state, expiresAt: s.expiresAt, renewed: false };
+      }
+      // The sandbox died or vanished (docs/api-extensions.md): a fresh one for the same session keeps
+      // the server's progress; 409 not_recreatable means the session itself is over.
+      if (s.stopReason && RECREATABLE.includes(s.stopReason)) {
+        const r = await api<{ state: SessionInfo['state']; expiresAt: string }>(
+          `/api/sessions/${encodeURIComponent(stored.id)}/recreate`,
+          { method: 'POST', token: stored.token },
+        ).catch((e) => {
+          if (e instanceof ApiError && e.status === 409) return null;
+          throw e;
+        });
+        if (r) {
+          storeSession({ ...stored, expiresAt: r.expiresAt });
+          return { ...stored, state: r.state, expiresAt: r.expiresAt, renewed: true };
+        }
       }
     } catch (e) {
       if (!(e instanceof ApiError) || ![401, 403, 404].includes(e.status)) throw e;

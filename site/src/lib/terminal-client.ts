@@ -314,7 +314,8 @@ export class TerminalClient {
     if (code === CLOSE.sessionEnded) {
       // Still starting after the runner's wait: same session, later. Anything else: the session is gone.
       if (last?.type === 'error' && last.code === 'session_starting') return this.scheduleReconnect('term.disconnected');
-      void this.connect(true);
+      // connect() asks the runner first: a sandbox that died gets a new one in the same session.
+      void this.connect();
       return;
     }
     if (code === CLOSE.shellFailed && last?.type === 'error') {

@@ -1,0 +1,87 @@
+/**
+ * Admission of new sessions: shutting down (503), capacity (503: every sandbox on the engine
+ * counts until it is really gone), per-client sessions (429) and creations per minute (429).
+ */
+import { ApiError } from './errors.ts';
+import { SlidingWindowLimit } from './rate-limit.ts';
+import type { SessionSettings } from './session.ts';
+
+/** Retry-After (seconds) when capacity is full. */
+export const RETRY_AFTER_S = 30;
+
+export const shuttingDownError = () =>
+  new ApiError(503, 'shutting_down', 'The runner is shutting down; try again in a moment.', { 'retry-after': String(RETRY_AFTER_S) });
+
+export interface Occupancy {
+  /** Sandboxes on the engine or about to be: live sessions, reserved slots, sandboxes being removed, the warm pool. */
+  sandboxes: number;
+  /** A ready pooled sandbox can be claimed (no new sandbox needed). */
+  pooledReady: boolean;
+  /** Live sessions (and reservations) of this client. */
+  ofClient: number;
+}
+
+export class Admission {
+  private readonly settings: SessionSettings;
+  readonly creations: SlidingWindowLimit;
+  /** Slots taken by creations still asking the pool, per client (limits hold under bursts). */
+  private readonly reserved = new Map<string, number>();
+
+  constructor(settings: SessionSettings) {
+    this.settings = settings;
+    this.creations = new SlidingWindowLimit(settings.maxSessionCreatesPerMinute, 60_000);
+  }
+
+  reservedTotal(): number {
+    let n = 0;
+    for (const k of this.reserved.values()) n += k;
+    return n;
+  }
+
+  reservedOf(client: string): number {
+    return this.reserved.get(client) ?? 0;
+  }
+
+  /** Holds a slot for `client` until the returned function is called. */
+  reserve(client: string): () => void {
+    this.reserved.set(client, this.reservedOf(client) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = this.reservedOf(client) - 1;
+      if (left > 0) this.reserved.set(client, left);
+      else this.reserved.delete(client);
+    };
+  }
+
+  /** Throws the ApiError that refuses the creation, or records it against the rate limit. */
+  admit(client: string, o: Occupancy): void {
+    const { maxSessions, maxSessionsPerClient } = this.settings;
+    if (!o.pooledReady && o.sandboxes >= maxSessions) {
+      throw new ApiError(
+        503,
+        'capacity_full',
+        `All ${maxSessions} sandboxes are in use; capacity is full. Try again in a few minutes.`,
+        { 'retry-after': String(RETRY_AFTER_S) },
+      );
+    }
+    if (o.ofClient >= maxSessionsPerClient) {
+      throw new ApiError(
+        429,
+        'too_many_sessions',
+        `You already have ${o.ofClient} sessions open (at most ${maxSessionsPerClient} per client). Delete one or wait until one expires.`,
+      );
+    }
+    const rate = this.creations.take(client);
+    if (!rate.ok) {
+      const seconds = Math.max(1, Math.ceil(rate.retryAfterMs / 1000));
+      throw new ApiError(
+        429,
+        'too_many_creations',
+        `You created ${this.creations.limit} sessions in the last minute (at most ${this.creations.limit} per client). Try again in ${seconds} s.`,
+        { 'retry-after': String(seconds) },
+      );
+    }
+  }
+}

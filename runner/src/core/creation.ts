@@ -1,0 +1,29 @@
+import type { SandboxProvider } from '../docker/provider.ts';
+import { errMessage, type Logger } from './log.ts';
+
+/** provider.create bounded by SESSION_START_TIMEOUT_MS (on timeout the creation is cancelled too). */
+export async function createWithin(provider: SandboxProvider, id: string, abort: AbortController, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | null = null;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      abort.abort();
+      reject(new Error(`the sandbox did not start within ${Math.round(timeoutMs / 1000)} s`));
+    }, timeoutMs);
+    timer.unref();
+  });
+  try {
+    await Promise.race([provider.create(id, { signal: abort.signal }), timeout]);
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}
+
+/** Removes an ended session's sandbox once its (cancelled) creation settled; errors are logged. */
+export async function removeSandbox(provider: SandboxProvider, id: string, creation: Promise<void> | null, log: Logger): Promise<void> {
+  if (creation) await creation.catch(() => {});
+  try {
+    await provider.destroy(id);
+  } catch (err) {
+    log.error({ session: id, err: errMessage(err) }, 'sandbox destroy failed');
+  }
+}

@@ -1,0 +1,26 @@
+import type { SandboxProvider } from '../docker/provider.ts';
+import { errMessage, type Logger } from './log.ts';
+import type { SessionRecord } from './records.ts';
+
+/**
+ * Of the ready sessions, those whose workstation is gone or not running (one list call on the
+ * engine), with the reason set for the learner. An engine that does not answer yields none:
+ * nobody is stopped on a hiccup.
+ */
+export async function deadSandboxes(provider: SandboxProvider, records: SessionRecord[], log: Logger): Promise<SessionRecord[]> {
+  const ready = records.filter((r) => r.session.state === 'ready');
+  if (!ready.length) return [];
+  let found;
+  try {
+    found = await provider.sandboxes();
+  } catch (err) {
+    log.warn({ err: errMessage(err) }, 'sandbox probe failed');
+    return [];
+  }
+  const dead = ready.filter((r) => r.session.state === 'ready' && !found.get(r.session.id)?.running);
+  for (const rec of dead) {
+    rec.session.error = 'The sandbox stopped working (its workstation is no longer running). Start a new sandbox; your progress is kept.';
+    log.warn({ session: rec.session.id }, 'workstation is not running; the session stops');
+  }
+  return dead;
+}

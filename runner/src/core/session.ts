@@ -1,0 +1,59 @@
+/** What a session is, in memory. The store (runner/src/store) keeps the durable part of it. */
+import type { LabState } from '../../../checks/context.ts';
+import type { Config } from '../config.ts';
+
+export type SessionState = 'starting' | 'ready' | 'stopped';
+/**
+ * Why a session stopped. `vanished`: its sandbox was gone when the runner started again;
+ * `died`: its workstation stopped while the session was live (docs/api-extensions.md).
+ */
+export type StopReason = 'deleted' | 'expired' | 'idle' | 'failed' | 'shutdown' | 'vanished' | 'died';
+
+export type SessionSettings = Pick<
+  Config,
+  | 'sessionTtlMs'
+  | 'sessionIdleMs'
+  | 'sessionMaxTtlMs'
+  | 'sessionWarnBeforeMs'
+  | 'sessionStoppedKeepMs'
+  | 'sessionStartTimeoutMs'
+  | 'warmPoolSize'
+  | 'maxSessions'
+  | 'maxSessionsPerClient'
+  | 'maxSessionCreatesPerMinute'
+> & {
+  /** How often live sandboxes are probed (a dead workstation stops its session); 0 = never. Default 5 s. */
+  sessionProbeMs?: number;
+};
+
+export interface Session {
+  readonly id: string;
+  readonly createdAt: number;
+  state: SessionState;
+  /** Epoch ms. */
+  expiresAt: number;
+  lab: string | null;
+  workshop: string | null;
+  name: string | null;
+  clientAddress: string;
+  /** Why the sandbox could not start or stopped (state stopped, stopReason failed, vanished or died). */
+  error: string | null;
+  /** Why the lab given at creation could not be set up. */
+  labError: string | null;
+  /** Setup of the lab given at creation: pending until the sandbox is ready. */
+  labStatus: 'pending' | 'starting' | 'ready' | 'failed' | null;
+  stopReason: StopReason | null;
+  fromPool: boolean;
+  readyAt: number | null;
+  /** Terminals connected now. */
+  terminals: number;
+  /** Per-lab grading memory (checks/context.ts LabState); kept in the store (lab-states.ts). */
+  readonly labStates: Map<string, LabState>;
+}
+
+export interface CreateSessionInput {
+  lab?: string | null;
+  workshop?: string | null;
+  name?: string | null;
+  clientAddress: string;
+}

@@ -1,0 +1,51 @@
+/**
+ * Sandboxes that outlive a runner process: finding them on the engine by label, and taking
+ * one over after a restart (its network, workstation and registry stay as they were).
+ */
+import type Docker from 'dockerode';
+import { ignoreMissing } from './client.ts';
+import { LABEL, labelFilter } from './labels.ts';
+import type { Mirror } from './mirror.ts';
+import type { FoundSandbox } from './provider.ts';
+import { refsFor, type SandboxRefs } from './sandbox.ts';
+
+/** Every sandbox of a runner: ids from the session label of its containers, networks and volumes. */
+export async function listSandboxes(docker: Docker, runnerId: string): Promise<Map<string, FoundSandbox>> {
+  const filters = labelFilter(runnerId);
+  const found = new Map<string, FoundSandbox>();
+  const note = (id: string | undefined, workstation = false, running = false) => {
+    if (!id) return;
+    const f = found.get(id) ?? { workstation: false, running: false };
+    f.workstation ||= workstation;
+    f.running ||= running;
+    found.set(id, f);
+  };
+  const [containers, networks, volumes] = await Promise.all([
+    docker.listContainers({ all: true, filters }),
+    docker.listNetworks({ filters }),
+    docker.listVolumes({ filters }),
+  ]);
+  for (const c of containers) {
+    const ws = c.Labels[LABEL.role] === 'workstation';
+    note(c.Labels[LABEL.session], ws, ws && c.State === 'running');
+  }
+  for (const n of networks) note(n.Labels?.[LABEL.session]);
+  for (const v of volumes.Volumes ?? []) note(v.Labels?.[LABEL.session]);
+  return found;
+}
+
+/** The refs of a running sandbox left by a previous run; its registry is started if it stopped, the mirror joins again. */
+export async function adoptSandbox(docker: Docker, id: string, mirror: Mirror): Promise<SandboxRefs> {
+  const refs = refsFor(id);
+  const ws = await ignoreMissing(docker.getContainer(refs.workstation).inspect());
+  if (!ws) throw new Error(`sandbox ${id}: its workstation is gone`);
+  if (!ws.State.Running) throw new Error(`sandbox ${id}: its workstation is not running (exit code ${ws.State.ExitCode})`);
+  const workstationIp = ws.NetworkSettings.Networks[refs.network]?.IPAddress;
+  if (!workstationIp) throw new Error(`sandbox ${id}: the workstation has no address on ${refs.network}`);
+  const reg = await ignoreMissing(docker.getContainer(refs.registry).inspect());
+  if (!reg) throw new Error(`sandbox ${id}: its registry container is gone`);
+  if (!reg.State.Running) await docker.getContainer(refs.registry).start();
+  // A mirror started by this run is not on the session network yet (already there: fine).
+  await mirror.attach(refs.network).catch(() => undefined);
+  return { ...refs, workstationIp };
+}
