@@ -5,6 +5,15 @@ import { createRunner, type Runner } from '../../runner/src/app.ts';
 import { openSqliteStore } from '../../runner/src/store/sqlite.ts';
 import { api, uniqueRunnerId } from '../runner/helpers.ts';
 import { createFakeProvider } from './fake-provider.ts';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+
+// Option indexes of docker-hub/hub-role in the course file (the order there is the authors').
+const hubRole = (parse(readFileSync(new URL('../../site/src/data/quizzes/docker-hub.yaml', import.meta.url), 'utf8')) as {
+  questions: Array<{ id: string; options: Array<{ correct?: boolean }> }>;
+}).questions.find((q) => q.id === 'hub-role')!;
+const RIGHT = String(hubRole.options.findIndex((o) => o.correct));
+const WRONG = String(hubRole.options.findIndex((o) => !o.correct));
 
 let runner: Runner;
 before(async () => {
@@ -18,7 +27,7 @@ after(() => runner.close());
 test('POST /quiz grades from the course YAML; GET /progress shows it; errors are clear', async () => {
   const c = await api(runner.url, 'POST', '/api/sessions', { body: {} });
   const { id, token } = c.json;
-  const right = await api(runner.url, 'POST', `/api/sessions/${id}/quiz`, { token, body: { question: 'docker-hub/hub-role', answer: ['0'] } });
+  const right = await api(runner.url, 'POST', `/api/sessions/${id}/quiz`, { token, body: { question: 'docker-hub/hub-role', answer: [RIGHT] } });
   assert.equal(right.status, 200, right.text);
   assert.equal(right.json.question, 'docker-hub/hub-role');
   assert.equal(right.json.correct, true);
@@ -28,7 +37,7 @@ test('POST /quiz grades from the course YAML; GET /progress shows it; errors are
   const wrong = await api(runner.url, 'POST', `/api/sessions/${id}/quiz`, { token, body: { question: 'docker-hub/hub-default-name', answer: 'nginx' } });
   assert.equal(wrong.json.correct, false);
   // A verdict sent by the client is ignored: only the answer counts.
-  const cheat = await api(runner.url, 'POST', `/api/sessions/${id}/quiz`, { token, body: { question: 'docker-hub/hub-role', answer: ['1'], correct: true } });
+  const cheat = await api(runner.url, 'POST', `/api/sessions/${id}/quiz`, { token, body: { question: 'docker-hub/hub-role', answer: [WRONG], correct: true } });
   assert.equal(cheat.json.correct, false);
 
   const p = await api(runner.url, 'GET', `/api/sessions/${id}/progress`, { token });
