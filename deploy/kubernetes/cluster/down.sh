@@ -60,7 +60,7 @@ fi
 for d in kube-scheduler kube-controller-manager kube-apiserver etcd containerd; do stop_daemon "$d" 15; done
 # 3. Shims of our containerd (they outlive it by design), found by our socket.
 for p in /proc/[0-9]*; do
-  tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q -- "-address $K8S_STATE/containerd/containerd.sock" && kill -KILL "${p#/proc/}" 2>/dev/null
+  tr '\0' ' ' 2>/dev/null <"$p/cmdline" | grep -q -- "-address $K8S_STATE/containerd/containerd.sock" && kill -KILL "${p#/proc/}" 2>/dev/null
 done
 sleep 0.5
 
