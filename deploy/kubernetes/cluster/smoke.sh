@@ -4,6 +4,8 @@
 # TTY, read its logs, delete it, run the client-node check, stop the cluster,
 # and compare the host with the snapshot. Prints the measured figures.
 # Exit 0 only if every step passed and the host is as before.
+# Needs kubectl (any recent version; KUBECTL=path to choose one) and the
+# client-check dependencies (npm install --prefix client-check).
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 need_root
@@ -44,7 +46,8 @@ rss() { local f=$K8S_STATE/pids/$1.pid; awk '/VmRSS/{print $2}' "/proc/$(cat "$f
 cp_kb=0; for d in etcd kube-apiserver kube-controller-manager kube-scheduler; do cp_kb=$((cp_kb + $(rss $d))); done
 node_kb=$(( $(rss kubelet) + $(rss containerd) ))
 
-k() { kubectl --kubeconfig "$KCFG" "$@"; }
+KUBECTL=${KUBECTL:-kubectl}
+k() { "$KUBECTL" --kubeconfig "$KCFG" "$@"; }
 ns=smoke-$RANDOM
 check "node Ready" "k get node localhost -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}' | grep -qx True"
 check "namespace created" "k create namespace $ns >/dev/null"
@@ -63,7 +66,7 @@ spec:
     resources: {requests: {cpu: 10m, memory: 16Mi}, limits: {cpu: 200m, memory: 64Mi}}
 YAML
 check "busybox pod Ready" "k wait -n $ns --for=condition=Ready pod/box --timeout=120s >/dev/null"
-tty_out=$(script -qec "kubectl --kubeconfig $KCFG exec -it -n $ns box -- sh -c 'tty; echo rows-cols \$(stty size)'" /dev/null </dev/null 2>&1 | tr -d '\r')
+tty_out=$(script -qec "$KUBECTL --kubeconfig $KCFG exec -it -n $ns box -- sh -c 'tty; echo rows-cols \$(stty size)'" /dev/null </dev/null 2>&1 | tr -d '\r')
 check "exec with a TTY" "grep -q '^/dev/pts/' <<<\"\$tty_out\" && grep -q '^rows-cols [0-9]* [0-9]*' <<<\"\$tty_out\""
 check "logs" "k logs -n $ns box | grep -qx smoke-log-line"
 check "pod deleted" "k delete -n $ns pod box --wait=true --timeout=60s >/dev/null && ! k get -n $ns pod box >/dev/null 2>&1"

@@ -22,7 +22,15 @@ t_start=$SECONDS
 
 mkdir -p "$K8S_STATE"/{pki,logs,pids,host,etcd,kubelet,cni/net.d,cni/ipam,containerd}
 chmod 700 "$K8S_STATE"
-trap 'log "start failed; see $K8S_STATE/logs; stopping"; "$here/down.sh" >&2 || true' ERR
+started=0
+on_exit() {
+  [ "$started" = 1 ] && return
+  log "start failed; last lines of the logs:"
+  tail -n 5 "$K8S_STATE"/logs/*.log >&2 2>/dev/null || true
+  if [ -n "${KEEP_FAILED:-}" ]; then log "KEEP_FAILED set: left running for inspection"; return; fi
+  "$here/down.sh" >&2 || true
+}
+trap on_exit EXIT
 
 . "$here/host-state.sh"
 host_record "$K8S_STATE/host"
@@ -108,7 +116,7 @@ start kubelet "$BIN/kubelet" --config "$K8S_STATE/kubelet/config.yaml" \
 node_ready() { api /api/v1/nodes/localhost | python3 -c 'import json,sys; n=json.load(sys.stdin); sys.exit(0 if any(c["type"]=="Ready" and c["status"]=="True" for c in n["status"]["conditions"]) else 1)'; }
 wait_for "node localhost" 120 node_ready
 wait_for "default service account" 60 api /api/v1/namespaces/default/serviceaccounts/default
-trap - ERR
+started=1
 echo "$((SECONDS - t_start))" >"$K8S_STATE/ready-seconds"
 log "cluster ready in $((SECONDS - t_start)) s after the build step ($((SECONDS - t0)) s in all)"
 log "kubectl --kubeconfig $K8S_STATE/admin.kubeconfig get nodes"
