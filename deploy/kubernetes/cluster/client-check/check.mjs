@@ -113,6 +113,10 @@ async function main() {
   ok('seccomp is the custom profile (filter mode 2)', /Seccomp:\s+2/.test(probe.stdout));
   const procMounts = Number(probe.stdout.trim().split('\n').at(-1));
   ok('/proc unmasked (no masking mounts over /proc/*)', procMounts === 0, `${procMounts} mounts under /proc`);
+  // What rootless Docker does first: a user namespace that mounts its own /proc.
+  const userns = await execCollect(['unshare', '-U', '-r', '-m', '-p', '-f', 'sh', '-c',
+    'mount -t proc proc /proc && mount -t tmpfs t /tmp && echo userns-ok']);
+  ok('user namespace can mount /proc and tmpfs', userns.stdout.includes('userns-ok'), userns.stderr.trim());
 
   const logs = await core.readNamespacedPodLog({ name, namespace: ns, container: 'box' });
   ok('logs', String(logs).includes('hello-from-box'));
