@@ -5,12 +5,9 @@
 PAUSE_IMAGE=registry-lab.local/pause:3.4.1
 CGROUP_ROOT=registry-lab-k8s
 
-write_node_config() {
-  local c=$K8S_STATE/containerd
-  mkdir -p "$CTRD_ROOT" "$CTRD_STATE" "$c/opt" "$c/runc"
-
-  # Base OCI spec = containerd's default plus /dev/net/tun (rootless Docker
-  # inside a sandbox needs it for slirp4netns/pasta). No privileged pod needed.
+# Base OCI spec = containerd's default plus /dev/net/tun (rootless Docker
+# inside a sandbox needs it for slirp4netns/pasta). No privileged pod needed.
+base_runtime_spec() {
   ctr oci spec | python3 -c '
 import json, sys
 s = json.load(sys.stdin)
@@ -18,9 +15,18 @@ s["linux"].pop("cgroupsPath", None)
 s["linux"].setdefault("devices", []).append(
     {"path": "/dev/net/tun", "type": "c", "major": 10, "minor": 200, "fileMode": 438, "uid": 0, "gid": 0})
 s["linux"]["resources"]["devices"].append({"allow": True, "type": "c", "major": 10, "minor": 200, "access": "rwm"})
-s["process"]["rlimits"] = [{"type": "RLIMIT_NOFILE", "hard": 1048576, "soft": 1048576}]
+# No rlimits: containers inherit those of containerd, as without a base spec (raising
+# one above the current hard limit needs CAP_SYS_RESOURCE, absent here).
+s["process"].pop("rlimits", None)
 json.dump(s, sys.stdout, indent=1)
-' >"$c/base-spec.json"
+'
+}
+
+write_node_config() {
+  local c=$K8S_STATE/containerd
+  mkdir -p "$CTRD_ROOT" "$CTRD_STATE" "$c/opt" "$c/runc"
+
+  base_runtime_spec >"$c/base-spec.json"
 
   cat >"$c/config.toml" <<TOML
 version = 2

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Checks, without Kubernetes, what the node gives a sandbox container: runs
-# busybox with plain runc on containerd's default spec plus this node's
-# additions (/dev/net/tun, sandbox-seccomp.json), once with /proc unmasked and
+# busybox with plain runc on the node's base runtime spec (containerd's default
+# plus /dev/net/tun) and sandbox-seccomp.json, once with /proc unmasked and
 # once masked, and tries what rootless Docker does first (a user namespace that
 # mounts its own /proc). Expected: unmasked works, masked is refused.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 need_root
+. "$here/node-config.sh"
 IMAGE=${IMAGE:-registry-lab/busybox:latest}
 b=$(mktemp -d /tmp/rlk8s-runtime.XXXXXX)
 trap 'runc --root "$b/runc" delete -f rlk8s-runtime-check >/dev/null 2>&1; rm -rf "$b"' EXIT
@@ -17,12 +18,9 @@ for l in $(python3 -c 'import json,sys; print(" ".join(json.load(open(sys.argv[1
 done
 fail=0
 for masked in no yes; do
-  ctr oci spec | MASKED=$masked SECCOMP="$here/sandbox-seccomp.json" python3 -c '
+  base_runtime_spec | MASKED=$masked SECCOMP="$here/sandbox-seccomp.json" python3 -c '
 import json, os, sys
 s = json.load(sys.stdin)
-s["linux"].pop("cgroupsPath", None)
-s["linux"].setdefault("devices", []).append({"path": "/dev/net/tun", "type": "c", "major": 10, "minor": 200, "fileMode": 438, "uid": 0, "gid": 0})
-s["linux"]["resources"]["devices"].append({"allow": True, "type": "c", "major": 10, "minor": 200, "access": "rwm"})
 s["linux"]["seccomp"] = json.load(open(os.environ["SECCOMP"]))
 if os.environ["MASKED"] == "no":
     s["linux"]["maskedPaths"] = []; s["linux"]["readonlyPaths"] = []
