@@ -69,40 +69,44 @@ main() {
     echo "$out/bin"; return
   fi
 
+  # A build that stopped half-way resumes: the unpacked, generated tree and
+  # the Go build cache are kept until a build succeeds.
   local work=$K8S_CACHE/work-$hash
-  rm -rf "$work" && mkdir -p "$work"
-  log "unpacking $(basename "$dsc")"
-  (cd "$work" && dpkg-source --no-check -x "$dsc" tree >&2)
-  local tree=$work/tree
-  local gopath=$work/gopath
-  mkdir -p "$gopath/src/k8s.io"
-  ln -s "$tree" "$gopath/src/k8s.io/kubernetes"
-
-  local start=$SECONDS
+  local tree=$work/tree gopath=$work/gopath start=$SECONDS
   export GOPATH=$gopath GO111MODULE=off GOFLAGS= GOMAXPROCS=2 CGO_ENABLED=0
-  # Kept after a failed build (a retry resumes), removed after a good one.
   export GOCACHE=$K8S_CACHE/gocache
-  cd "$gopath/src/k8s.io/kubernetes"
+  if [ ! -f "$work/.generated" ]; then
+    rm -rf "$work" && mkdir -p "$work"
+    log "unpacking $(basename "$dsc")"
+    (cd "$work" && dpkg-source --no-check -x "$dsc" tree >&2)
+    mkdir -p "$gopath/src/k8s.io"
+    ln -s "$tree" "$gopath/src/k8s.io/kubernetes"
+    cd "$gopath/src/k8s.io/kubernetes"
 
-  log "generating pkg/generated/openapi with the vendored openapi-gen"
-  nice -n 19 go build -o "$work/openapi-gen" ./vendor/k8s.io/kube-openapi/cmd/openapi-gen
-  # The same package list as Makefile.generated_files (KUBE_OPENAPI_DIRS):
-  # files carrying a +k8s: tag that ask for openapi-gen, staging named as vendor.
-  local dirs
-  dirs=$(find -H . \( -path './_*' -o -path './.*' -o -path ./vendor \) -prune -o -type f -name '*.go' -print0 \
-    | xargs -0 grep -l '^// *+k8s:' | xargs grep -l '+k8s:openapi-gen=' \
-    | sed -e 's#^\./##' -e 's#^staging/src/#vendor/#' -e 's#/[^/]*$##' \
-    | grep -v -e '^vendor/k8s.io/code-generator/' -e '^vendor/k8s.io/sample-apiserver/' \
-    | LC_ALL=C sort -u | sed 's#^#k8s.io/kubernetes/#' | paste -sd, -)
-  nice -n 19 "$work/openapi-gen" \
-    --input-dirs "$dirs" \
-    --output-base "$gopath/src" \
-    --output-package k8s.io/kubernetes/pkg/generated/openapi \
-    --output-file-base zz_generated.openapi \
-    --go-header-file hack/boilerplate/boilerplate.generatego.txt \
-    --report-filename /dev/null >&2
-  [ -s pkg/generated/openapi/zz_generated.openapi.go ] || die "openapi generation produced nothing"
-  log "openapi generated after $((SECONDS - start)) s"
+    log "generating pkg/generated/openapi with the vendored openapi-gen"
+    nice -n 19 go build -o "$work/openapi-gen" ./vendor/k8s.io/kube-openapi/cmd/openapi-gen
+    # The same package list as Makefile.generated_files (KUBE_OPENAPI_DIRS):
+    # files carrying a +k8s: tag that ask for openapi-gen, staging named as vendor.
+    local dirs
+    dirs=$(find -H . \( -path './_*' -o -path './.*' -o -path ./vendor \) -prune -o -type f -name '*.go' -print0 \
+      | xargs -0 grep -l '^// *+k8s:' | xargs grep -l '+k8s:openapi-gen=' \
+      | sed -e 's#^\./##' -e 's#^staging/src/#vendor/#' -e 's#/[^/]*$##' \
+      | grep -v -e '^vendor/k8s.io/code-generator/' -e '^vendor/k8s.io/sample-apiserver/' \
+      | LC_ALL=C sort -u | sed 's#^#k8s.io/kubernetes/#' | paste -sd, -)
+    nice -n 19 "$work/openapi-gen" \
+      --input-dirs "$dirs" \
+      --output-base "$gopath/src" \
+      --output-package k8s.io/kubernetes/pkg/generated/openapi \
+      --output-file-base zz_generated.openapi \
+      --go-header-file hack/boilerplate/boilerplate.generatego.txt \
+      --report-filename /dev/null >&2
+    [ -s pkg/generated/openapi/zz_generated.openapi.go ] || die "openapi generation produced nothing"
+    touch "$work/.generated"
+    log "openapi generated after $((SECONDS - start)) s"
+  else
+    log "resuming the build in $work"
+  fi
+  cd "$gopath/src/k8s.io/kubernetes"
 
   mkdir -p "$out/bin.tmp"
   # Version stamps as hack/lib/version.sh sets them (GOPATH mode: vendored path).
