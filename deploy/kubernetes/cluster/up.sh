@@ -20,7 +20,7 @@ ensure() {
 ensure etcd-server containernetworking-plugins containerd openssl iptables iproute2 python3
 t_start=$SECONDS
 
-mkdir -p "$K8S_STATE"/{pki,logs,pids,host,etcd,kubelet,cni/net.d,cni/ipam,containerd}
+mkdir -p "$K8S_STATE"/{pki,logs,pids,host,kubelet,cni/net.d,cni/ipam,containerd}
 chmod 700 "$K8S_STATE"
 started=0
 on_exit() {
@@ -57,6 +57,7 @@ TOKEN=$(cat "$P/admin.token")
 api() { curl -sf --cacert "$P/ca.crt" -H "Authorization: Bearer $TOKEN" "https://127.0.0.1:$APISERVER_PORT$1"; }
 
 log "starting etcd on 127.0.0.1:$ETCD_CLIENT_PORT"
+mkdir -m 700 "$K8S_STATE/etcd" # etcd 3.4 refuses a data dir other than 0700
 start etcd /usr/bin/etcd --name rlk8s --data-dir "$K8S_STATE/etcd" \
   --listen-client-urls "http://127.0.0.1:$ETCD_CLIENT_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_CLIENT_PORT" \
   --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
@@ -79,7 +80,7 @@ start kube-apiserver "$BIN/kube-apiserver" \
   --kubelet-certificate-authority "$P/ca.crt" --kubelet-preferred-address-types Hostname \
   --allow-privileged=false --profiling=false --feature-gates "$GATES" \
   --cert-dir "$K8S_STATE/pki/apiserver-generated"
-wait_for kube-apiserver 120 api /readyz
+wait_for kube-apiserver 300 api /readyz
 
 log "starting kube-controller-manager and kube-scheduler"
 start kube-controller-manager "$BIN/kube-controller-manager" \
@@ -88,7 +89,7 @@ start kube-controller-manager "$BIN/kube-controller-manager" \
   --bind-address 127.0.0.1 --secure-port "$CM_PORT" --port 0 --cert-dir "$K8S_STATE/pki/cm-generated" \
   --leader-elect=false --use-service-account-credentials \
   --service-account-private-key-file "$P/sa.key" --root-ca-file "$P/ca.crt" \
-  --controllers '*,-bootstrapsigner,-tokencleaner,-cloud-node-lifecycle' --profiling=false --feature-gates "$GATES"
+  --profiling=false --feature-gates "$GATES"
 start kube-scheduler "$BIN/kube-scheduler" \
   --kubeconfig "$P/scheduler.kubeconfig" \
   --authentication-kubeconfig "$P/scheduler.kubeconfig" --authorization-kubeconfig "$P/scheduler.kubeconfig" \
@@ -114,8 +115,8 @@ start kubelet "$BIN/kubelet" --config "$K8S_STATE/kubelet/config.yaml" \
   --seccomp-profile-root "$K8S_STATE/kubelet/seccomp" \
   --cert-dir "$K8S_STATE/kubelet/pki" --v 1
 node_ready() { api /api/v1/nodes/localhost | python3 -c 'import json,sys; n=json.load(sys.stdin); sys.exit(0 if any(c["type"]=="Ready" and c["status"]=="True" for c in n["status"]["conditions"]) else 1)'; }
-wait_for "node localhost" 120 node_ready
-wait_for "default service account" 60 api /api/v1/namespaces/default/serviceaccounts/default
+wait_for "node localhost" 300 node_ready
+wait_for "default service account" 120 api /api/v1/namespaces/default/serviceaccounts/default
 started=1
 echo "$((SECONDS - t_start))" >"$K8S_STATE/ready-seconds"
 log "cluster ready in $((SECONDS - t_start)) s after the build step ($((SECONDS - t0)) s in all)"
