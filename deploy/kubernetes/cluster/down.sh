@@ -59,8 +59,10 @@ if running containerd; then
 fi
 for d in kube-scheduler kube-controller-manager kube-apiserver etcd containerd; do stop_daemon "$d" 15; done
 # 3. Shims of our containerd (they outlive it by design), found by our socket.
-for p in /proc/[0-9]*; do
-  tr '\0' ' ' 2>/dev/null <"$p/cmdline" | grep -q -- "-address $K8S_STATE/containerd/containerd.sock" && kill -KILL "${p#/proc/}" 2>/dev/null
+# (The [.] keeps grep from matching its own command line.)
+for f in $(grep -lsa -- "$K8S_STATE/containerd/containerd[.]sock" /proc/[0-9]*/cmdline); do
+  p=${f#/proc/}; p=${p%/cmdline}
+  kill -KILL "$p" 2>/dev/null
 done
 sleep 0.5
 

@@ -24,7 +24,7 @@ host_snapshot() { # dir: only what this cluster could change, so that other
   awk '{print $5}' /proc/self/mountinfo | grep -E 'registry-lab-k8s|/netns/cni-|kubelet|/var/log/pods|/run/containerd/runc/k8s.io' | sort >"$d/mounts"
   find /sys/fs/cgroup -maxdepth 3 -type d \( -name registry-lab-k8s -o -name 'kubepods*' \) | sort >"$d/cgroups"
   { pgrep -x -a 'kube-apiserver|kube-controller|kube-scheduler|kubelet|etcd' || true
-    for p in /proc/[0-9]*; do tr '\0' ' ' 2>/dev/null <"$p/cmdline" | grep -q "registry-lab-k8[s]" && echo "${p#/proc/}"; done; } | sort >"$d/procs"
+    grep -lsa "registry-lab-k8[s]" /proc/[0-9]*/cmdline | cut -d/ -f3 | grep -vx "$$" || true; } | sort >"$d/procs"
   for t in filter nat mangle raw; do
     echo "$t $(iptables -t $t -S 2>/dev/null | grep -vE 'DOCKER|docker0|br-[0-9a-f]{12}' | wc -l)"
   done >"$d/iptables"

@@ -11,7 +11,8 @@ need_root
 
 [ ! -e "$K8S_STATE/pids" ] || die "a cluster seems to be running ($K8S_STATE exists): run $here/down.sh first"
 t0=$SECONDS
-BIN=$("$here/build.sh")
+# K8S_BIN: a folder with the four binaries and pause, instead of building.
+BIN=${K8S_BIN:-$("$here/build.sh")}
 ensure() {
   local missing=()
   for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
@@ -43,11 +44,12 @@ start() { # name command...: runs detached, pid in pids/<name>.pid, log in logs/
   setsid "$@" >"$K8S_STATE/logs/$name.log" 2>&1 </dev/null &
   echo $! >"$K8S_STATE/pids/$name.pid"
 }
-wait_for() { # description seconds command...
+wait_for() { # name seconds command...: fails at once if daemon <name> died
   local what=$1 secs=$2; shift 2
-  local i
+  local i pidf=$K8S_STATE/pids/$what.pid
   for ((i = 0; i < secs * 5; i++)); do
     if "$@" >/dev/null 2>&1; then return 0; fi
+    if [ -f "$pidf" ] && ! kill -0 "$(cat "$pidf")" 2>/dev/null; then die "$what exited (see $K8S_STATE/logs/$what.log)"; fi
     sleep 0.2
   done
   die "$what not ready after ${secs}s"
@@ -115,8 +117,8 @@ start kubelet "$BIN/kubelet" --config "$K8S_STATE/kubelet/config.yaml" \
   --seccomp-profile-root "$K8S_STATE/kubelet/seccomp" \
   --cert-dir "$K8S_STATE/kubelet/pki" --v 1
 node_ready() { api /api/v1/nodes/localhost | python3 -c 'import json,sys; n=json.load(sys.stdin); sys.exit(0 if any(c["type"]=="Ready" and c["status"]=="True" for c in n["status"]["conditions"]) else 1)'; }
-wait_for "node localhost" 300 node_ready
-wait_for "default service account" 120 api /api/v1/namespaces/default/serviceaccounts/default
+wait_for kubelet 300 node_ready
+wait_for kube-controller-manager 120 api /api/v1/namespaces/default/serviceaccounts/default
 started=1
 echo "$((SECONDS - t_start))" >"$K8S_STATE/ready-seconds"
 log "cluster ready in $((SECONDS - t_start)) s after the build step ($((SECONDS - t0)) s in all)"
