@@ -107,10 +107,13 @@ import_pause "$BIN/pause"
 for img in ${IMAGES:-registry-lab/busybox:latest}; do import_docker_image "$img"; done
 
 log "starting kubelet (node localhost)"
+# --containerd (deprecated, cAdvisor's): stats from our containerd, never
+# from Docker's default /run/containerd/containerd.sock.
 start kubelet "$BIN/kubelet" --config "$K8S_STATE/kubelet/config.yaml" \
   --kubeconfig "$P/kubelet.kubeconfig" --root-dir "$K8S_STATE/kubelet" \
   --container-runtime remote --container-runtime-endpoint "unix://$CTRD_SOCK" \
   --image-service-endpoint "unix://$CTRD_SOCK" --runtime-request-timeout 10m \
+  --containerd "$CTRD_SOCK" \
   --hostname-override localhost --node-ip 127.0.0.1 \
   --pod-infra-container-image "$PAUSE_IMAGE" \
   --volume-plugin-dir "$K8S_STATE/kubelet/volume-plugins" \
