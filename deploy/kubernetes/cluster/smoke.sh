@@ -9,6 +9,7 @@
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 need_root
+set +e +o pipefail # every step is checked and reported below
 NODE=${NODE:-$(cd "$here/../../.." && pwd)/node_modules/node/bin/node}
 [ -x "$NODE" ] || NODE=$(command -v node)
 snap=$(mktemp -d /tmp/rlk8s-smoke.XXXXXX)
@@ -23,7 +24,7 @@ host_snapshot() { # dir: only what this cluster could change, so that other
   sysctl -a 2>/dev/null | grep -E '^net\.ipv[46]\.(conf|neigh)\.(all|default|lo|eth0)\.' >>"$d/sysctl"
   awk '{print $5}' /proc/self/mountinfo | grep -E 'registry-lab-k8s|/netns/cni-|kubelet|/var/log/pods|/run/containerd/runc/k8s.io' | sort >"$d/mounts"
   find /sys/fs/cgroup -maxdepth 3 -type d \( -name registry-lab-k8s -o -name 'kubepods*' \) | sort >"$d/cgroups"
-  { pgrep -x -a 'kube-apiserver|kube-controller|kube-scheduler|kubelet|etcd' || true
+  { for n in etcd kubelet kube-apiserver kube-controller kube-scheduler; do pgrep -x -a "$n"; done
     grep -lsa "registry-lab-k8[s]" /proc/[0-9]*/cmdline | cut -d/ -f3 | grep -vx "$$" || true; } | sort >"$d/procs"
   for t in filter nat mangle raw; do
     echo "$t $(iptables -t $t -S 2>/dev/null | grep -vE 'DOCKER|docker0|br-[0-9a-f]{12}' | wc -l)"
