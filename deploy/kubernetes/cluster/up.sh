@@ -46,8 +46,8 @@ start() { # name command...: runs detached, pid in pids/<name>.pid, log in logs/
 }
 wait_for() { # name seconds command...: fails at once if daemon <name> died
   local what=$1 secs=$2; shift 2
-  local i pidf=$K8S_STATE/pids/$what.pid
-  for ((i = 0; i < secs * 5; i++)); do
+  local pidf=$K8S_STATE/pids/$what.pid end=$((SECONDS + secs))
+  while [ "$SECONDS" -lt "$end" ]; do
     if "$@" >/dev/null 2>&1; then return 0; fi
     if [ -f "$pidf" ] && ! kill -0 "$(cat "$pidf")" 2>/dev/null; then die "$what exited (see $K8S_STATE/logs/$what.log)"; fi
     sleep 0.2
@@ -56,7 +56,7 @@ wait_for() { # name seconds command...: fails at once if daemon <name> died
 }
 P=$K8S_STATE/pki
 TOKEN=$(cat "$P/admin.token")
-api() { curl -sf --cacert "$P/ca.crt" -H "Authorization: Bearer $TOKEN" "https://127.0.0.1:$APISERVER_PORT$1"; }
+api() { curl -sf --max-time 10 --cacert "$P/ca.crt" -H "Authorization: Bearer $TOKEN" "https://127.0.0.1:$APISERVER_PORT$1"; }
 
 log "starting etcd on 127.0.0.1:$ETCD_CLIENT_PORT"
 mkdir -m 700 "$K8S_STATE/etcd" # etcd 3.4 refuses a data dir other than 0700
