@@ -6,7 +6,7 @@ import { createSandbox, refsFor, type SandboxRefs } from './sandbox.ts';
 import { openLoginShell } from './shell.ts';
 import { sandboxOps } from './ops.ts';
 import type { SandboxLimits, SandboxProvider } from './provider.ts';
-import type { SandboxOps } from '../../../checks/context.ts';
+import type { SandboxOps } from './contract.ts';
 
 export type { SandboxProvider, SandboxLimits, SandboxInfo, ShellHandle } from './provider.ts';
 
