@@ -45,8 +45,8 @@ function refineLab(lab: { id: string; criteria: Array<{ id: string }>; hints: Ar
 }
 
 export function labSchema<E extends z.ZodRawShape = {}>(opts: { extend?: E } = {}) {
-  const base = z.object(labFields);
-  return (opts.extend ? base.extend(opts.extend) : base).superRefine((lab, ctx) => refineLab(lab as unknown as z.infer<typeof base>, ctx));
+  const shape = { ...labFields, ...opts.extend } as typeof labFields & E;
+  return z.object(shape).superRefine((lab, ctx) => refineLab(lab as unknown as z.infer<z.ZodObject<typeof labFields>>, ctx));
 }
 
 export const labDefinitionSchema = labSchema();

@@ -57,7 +57,7 @@ describe('labs', { timeout: 60 * 60_000 }, () => {
     describe(lab.id, { timeout: 30 * 60_000 }, () => {
       let provider: SandboxProvider;
       let ctx: LabContext;
-      let fresh: string[] | null = null;
+      let fresh: CheckResult | null = null;
       before(async () => {
         provider = await createTestProvider(`labs-${lab.id}`);
         await provider.init();
@@ -73,7 +73,7 @@ describe('labs', { timeout: 60 * 60_000 }, () => {
         await startLab(lab, ctx);
         const r = await check(lab, ctx, 'fresh');
         assertSpecificFailures(r, 'fresh start');
-        fresh = failing(r);
+        fresh = r;
       });
 
       it('solve.sh: every criterion passes, optional ones too', async () => {
@@ -90,7 +90,7 @@ describe('labs', { timeout: 60 * 60_000 }, () => {
         await startLab(lab, ctx);
         const r = await check(lab, ctx, 'after reset');
         assertSpecificFailures(r, 'after solve + start');
-        assert.deepEqual(failing(r), fresh, `after a restart the same criteria must fail as on the fresh start\n${summarize(r)}`);
+        assert.deepEqual(failing(r), failing(fresh), `after a restart the same criteria must fail as on the fresh start\n${summarize(r)}`);
       });
 
       const wrong = filters.skipWrong ? [] : lab.wrongSolutions;
@@ -103,6 +103,8 @@ describe('labs', { timeout: 60 * 60_000 }, () => {
           const r = await check(lab, ctx, `wrong/${name}`);
           assertSpecificFailures(r, `wrong/${name}.sh`);
           assert.deepEqual(failing(r), [...expected.fail].sort(), `wrong/${name}.sh: failing criteria differ from "# expect-fail"\n${summarize(r)}`);
+          const unchanged = fresh && r.criteria.every((c, i) => c.passed === fresh!.criteria[i].passed && c.message === fresh!.criteria[i].message);
+          assert.ok(!unchanged, `wrong/${name}.sh changed nothing the check sees (same result as a fresh start): it must make its mistake, not nothing`);
           for (const { criterion, pattern } of expected.messages) {
             const c = r.criteria.find((x) => x.id === criterion)!;
             assert.match(c.message, pattern, `wrong/${name}.sh: "${criterion}" failed for another reason than "# expect-message"`);
