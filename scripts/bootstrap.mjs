@@ -11,6 +11,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const targets = {
   start: 'scripts/start.ts',
   test: 'scripts/test.ts',
+  mutants: 'scripts/mutants.ts',
   bench: 'bench/run.ts',
   images: 'images/build.ts',
   'build-site': 'scripts/build-site.ts',

@@ -65,6 +65,14 @@ export default defineLab({
         );
       }
       if (!(await loggedIn())) {
+        // Named for the registry already (docker tag done) means a push was refused for lack of a login.
+        const tagged = (await ctx.sandbox.exec(['docker', 'image', 'inspect', '--format', '{{.Id}}', REF], { timeoutMs: 10_000 })).exitCode === 0;
+        if (tagged) {
+          return fail(
+            `Образ уже называется ${REF}, но в реестре localhost:${PORT} его нет: без docker login реестр отклоняет push («no basic auth credentials»). ` +
+              `Войдите как ${USER} с паролем из ~/registry-password.txt (передайте его через stdin) и повторите docker push ${REF}.`,
+          );
+        }
         return fail(
           `В реестре localhost:${PORT} пока нет ${REPO}:${TAG}, и вход в него ещё не выполнен: без docker login push закончится ошибкой «no basic auth credentials». ` +
             `Войдите как ${USER} с паролем из ~/registry-password.txt (передайте его через stdin), затем отправьте образ как ${REF}.`,
