@@ -7,6 +7,7 @@
  *                      (dockerode exec into the same workstation): p50/p99 and the ratio
  *   output throughput  `head -c N /dev/zero | base64` through the runner and directly (MB/s)
  *   idle memory        provider.memoryUsage of an idle session, and the runner's RSS
+ *   check durations    p50/p95 per lab, fresh and solved (bench/check-durations.ts; BENCH_CHECKS=0 skips)
  *
  * Options (env): BENCH_N (ready samples each, default 5), BENCH_KEYS (default 200),
  * BENCH_MB (throughput input MiB, default 100), BENCH_TIMEOUT_S (default 600).
@@ -19,6 +20,7 @@ import Docker from 'dockerode';
 import { openLoginShell } from '../runner/src/docker/shell.ts';
 import { WebSocket } from 'ws';
 import { createRunner, type Runner } from '../runner/src/app.ts';
+import { checkDurations } from './check-durations.ts';
 
 const N = clampInt(process.env.BENCH_N, 5, 1, 20);
 const KEYS = clampInt(process.env.BENCH_KEYS, 200, 10, 2000);
@@ -255,6 +257,11 @@ async function main() {
     clearTimeout(guard);
   }
 
+  if (process.env.BENCH_CHECKS !== '0') {
+    const labs = process.env.BENCH_CHECK_LABS?.split(',').map((x) => x.trim()).filter(Boolean);
+    results.checkDurationsMs = await checkDurations({ n: clampInt(process.env.BENCH_CHECK_N, 3, 1, 20), labs });
+  }
+
   const out = join(here, 'results', 'latest.json');
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
@@ -270,6 +277,8 @@ async function main() {
     'output throughput (MB/s)': { p50: tp.runnerMBps, 'p95/p99': '', direct: tp.directMBps, ratio: tp.ratio },
     'idle session memory (MiB)': { p50: mem.total, 'p95/p99': '', direct: '', ratio: '' },
   });
+  const checks = (results.checkDurationsMs ?? []) as Array<{ lab: string; p50: number; p95: number; limitMs: number }>;
+  if (checks.length) console.table(Object.fromEntries(checks.map((c) => [`check ${c.lab} (ms)`, { p50: c.p50, p95: c.p95, limit: c.limitMs }])));
   console.log(`written to ${out}`);
 }
 
