@@ -14,7 +14,11 @@ export async function dockerObjects(): Promise<string[]> {
     ...c.map((x) => `container ${x.Names[0]} (${x.Image})`),
     ...n.filter((x) => !['bridge', 'host', 'none'].includes(x.Name)).map((x) => `network ${x.Name}`),
     ...(v.Volumes ?? []).map((x) => `volume ${x.Name}`),
-    ...i.map((x) => `image ${x.Id.slice(7, 19)} ${(x.RepoTags ?? []).filter((t) => t !== '<none>:<none>').join(',') || '<untagged>'}`),
+    // registry-lab/* are the project's own build products, kept on purpose as a cache
+    // (npm run images; the compose test's runner image); anything else new is a leak.
+    ...i
+      .filter((x) => !(x.RepoTags ?? []).some((t) => t.startsWith('registry-lab/')))
+      .map((x) => `image ${x.Id.slice(7, 19)} ${(x.RepoTags ?? []).filter((t) => t !== '<none>:<none>').join(',') || '<untagged>'}`),
   ];
 }
 
