@@ -5,7 +5,9 @@
  * a mutant is caught when the tests fail. Prints the count caught and exits 1 if any survived
  * or no longer applies.
  *
- *   npm run test:mutants [-- --full] [-- --lab=<id>]     MUTANTS_CONCURRENCY (default 2)
+ *   npm run test:mutants [-- --full] [-- --lab=<id>[,<id>]]     MUTANTS_CONCURRENCY (default 2)
+ * A mutant whose run failed only in a hook (sandbox creation) or by timeout is an "error",
+ * not a catch. The mutants assume the unmutated lab tests are green (run them first).
  */
 import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -15,11 +17,11 @@ import { MUTANTS, type Mutant } from './mutants/list.ts';
 
 const root = join(new URL('.', import.meta.url).pathname, '..');
 const full = process.argv.includes('--full');
-const onlyLab = process.argv.find((a) => a.startsWith('--lab='))?.slice('--lab='.length);
+const onlyLabs = process.argv.find((a) => a.startsWith('--lab='))?.slice('--lab='.length).split(',');
 const concurrency = Number(process.env.MUTANTS_CONCURRENCY ?? 2);
 const PER_MUTANT_TIMEOUT_MS = 30 * 60_000;
 
-type Verdict = { mutant: Mutant; result: 'caught' | 'survived' | 'stale'; detail: string; ms: number };
+type Verdict = { mutant: Mutant; result: 'caught' | 'survived' | 'stale' | 'error'; detail: string; ms: number };
 
 /** A scratch copy of what the lab tests need (node_modules linked, not copied). */
 function scratchCopy(): string {
@@ -63,6 +65,9 @@ async function tryMutant(mutant: Mutant): Promise<Verdict> {
     const { code, out } = await runLabTests(dir, mutant);
     const failed = out.split('\n').filter((l) => /^\s*not ok \d+ - /.test(l)).map((l) => l.trim().replace(/^not ok \d+ - /, ''));
     const ran = (/# pass (\d+)/.exec(out)?.[1] ?? '0') + (/# fail (\d+)/.exec(out)?.[1] ?? '0');
+    // A failing hook (sandbox creation) or a timeout proves nothing about the check.
+    const gradedFailure = /failureType: 'testCodeFailure'/.test(out);
+    if (code !== 0 && !gradedFailure) return { mutant, result: 'error', detail: `no test failed on its own (hook failure or timeout): ${/error: '([^']*)'/.exec(out)?.[1] ?? `exit ${code}`}`, ms: Date.now() - t0 };
     if (code !== 0) return { mutant, result: 'caught', detail: `failed: ${failed.filter((f) => f !== 'labs' && f !== mutant.lab).join('; ') || `exit ${code}`}`, ms: Date.now() - t0 };
     return { mutant, result: 'survived', detail: `the lab tests passed (${ran === '00' ? 'no test ran' : 'all green'})`, ms: Date.now() - t0 };
   } finally {
@@ -70,7 +75,7 @@ async function tryMutant(mutant: Mutant): Promise<Verdict> {
   }
 }
 
-const queue = MUTANTS.filter((m) => !onlyLab || m.lab === onlyLab);
+const queue = MUTANTS.filter((m) => !onlyLabs || onlyLabs.includes(m.lab));
 console.log(`[mutants] ${queue.length} mutants, ${concurrency} at a time, ${full ? 'whole lab test files' : 'narrowed to the test named per mutant'}`);
 const verdicts: Verdict[] = [];
 let next = 0;
