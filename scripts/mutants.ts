@@ -5,7 +5,8 @@
  * a mutant is caught when the tests fail. Prints the count caught and exits 1 if any survived
  * or no longer applies.
  *
- *   npm run test:mutants [-- --full] [-- --lab=<id>[,<id>]]     MUTANTS_CONCURRENCY (default 2)
+ *   npm run test:mutants [-- --full] [-- --lab=<id>[,<id>]] [-- --only=<part of a mutant name>[,...]]
+ *   MUTANTS_CONCURRENCY (default 2)
  * A mutant whose run failed only in a hook (sandbox creation) or by timeout is an "error",
  * not a catch. The mutants assume the unmutated lab tests are green (run them first).
  */
@@ -18,6 +19,7 @@ import { MUTANTS, type Mutant } from './mutants/list.ts';
 const root = join(new URL('.', import.meta.url).pathname, '..');
 const full = process.argv.includes('--full');
 const onlyLabs = process.argv.find((a) => a.startsWith('--lab='))?.slice('--lab='.length).split(',');
+const onlyNames = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
 const concurrency = Number(process.env.MUTANTS_CONCURRENCY ?? 2);
 const PER_MUTANT_TIMEOUT_MS = 30 * 60_000;
 
@@ -67,7 +69,7 @@ async function tryMutant(mutant: Mutant): Promise<Verdict> {
     const ran = (/# pass (\d+)/.exec(out)?.[1] ?? '0') + (/# fail (\d+)/.exec(out)?.[1] ?? '0');
     // A failing hook (sandbox creation) or a timeout proves nothing about the check.
     const gradedFailure = /failureType: 'testCodeFailure'/.test(out);
-    if (code !== 0 && !gradedFailure) return { mutant, result: 'error', detail: `no test failed on its own (hook failure or timeout): ${/error: '([^']*)'/.exec(out)?.[1] ?? `exit ${code}`}`, ms: Date.now() - t0 };
+    if (code !== 0 && !gradedFailure) return { mutant, result: 'error', detail: `no test failed on its own (hook failure or timeout): ${/failureType: 'hookFailed'\s+error: '([^']*)'/.exec(out)?.[1] ?? /error: '([^']*)'/.exec(out)?.[1] ?? `exit ${code}`}`, ms: Date.now() - t0 };
     if (code !== 0) return { mutant, result: 'caught', detail: `failed: ${failed.filter((f) => f !== 'labs' && f !== mutant.lab).join('; ') || `exit ${code}`}`, ms: Date.now() - t0 };
     return { mutant, result: 'survived', detail: `the lab tests passed (${ran === '00' ? 'no test ran' : 'all green'})`, ms: Date.now() - t0 };
   } finally {
@@ -75,7 +77,7 @@ async function tryMutant(mutant: Mutant): Promise<Verdict> {
   }
 }
 
-const queue = MUTANTS.filter((m) => !onlyLabs || onlyLabs.includes(m.lab));
+const queue = MUTANTS.filter((m) => (!onlyLabs || onlyLabs.includes(m.lab)) && (!onlyNames || onlyNames.some((n) => m.name.includes(n))));
 console.log(`[mutants] ${queue.length} mutants, ${concurrency} at a time, ${full ? 'whole lab test files' : 'narrowed to the test named per mutant'}`);
 const verdicts: Verdict[] = [];
 let next = 0;
