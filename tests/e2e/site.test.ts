@@ -196,13 +196,14 @@ describe('site (static deployment)', { timeout: 300_000 }, () => {
     const measure = async (path: string, scroll: boolean) => {
       const p = await context.newPage();
       const sizes = new Map<string, number>();
+      const unread: string[] = [];
       p.on('response', async (r) => {
         const type = r.request().resourceType();
         if (type !== 'script') return;
         try {
           sizes.set(new URL(r.url()).pathname, (await r.body()).length);
-        } catch {
-          /* aborted */
+        } catch (e) {
+          unread.push(`${r.url()}: ${(e as Error).message.split('\n')[0]}`);
         }
       });
       await gotoRobust(p, server.url + path);
@@ -213,6 +214,8 @@ describe('site (static deployment)', { timeout: 300_000 }, () => {
       }
       await p.waitForTimeout(300);
       await p.close();
+      // A script whose size could not be read would make the weights below too small.
+      assert.deepEqual(unread, [], `${path}: scripts not measured`);
       let total = 0;
       let search = 0;
       for (const [k, v] of sizes) {
