@@ -28,7 +28,8 @@ function mtime(p) {
 }
 
 const installed = mtime('node_modules/.package-lock.json');
-if (!installed || installed < mtime('package.json') || installed < mtime('package-lock.json')) {
+// BOOTSTRAP_NO_INSTALL=1 skips this (tests/scripts runs bootstrap without touching node_modules).
+if (!process.env.BOOTSTRAP_NO_INSTALL && (!installed || installed < mtime('package.json') || installed < mtime('package-lock.json'))) {
   console.log('[bootstrap] installing dependencies (npm install)…');
   const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: root, stdio: 'inherit' });
   if (r.error) console.error(`[bootstrap] could not run npm: ${r.error.message}`);

@@ -21,7 +21,7 @@ describe('scripts/bootstrap.mjs', () => {
       const notRunnable = join(dir, 'node');
       writeFileSync(notRunnable, 'not a program');
       chmodSync(notRunnable, 0o644);
-      const r = run('scripts/bootstrap.mjs', ['bench'], { BOOTSTRAP_NODE: notRunnable });
+      const r = run('scripts/bootstrap.mjs', ['bench'], { BOOTSTRAP_NODE: notRunnable, BOOTSTRAP_NO_INSTALL: '1' });
       assert.equal(r.status, 1, r.stderr);
       assert.match(r.stderr, /could not start .*EACCES/);
     } finally {
@@ -30,7 +30,7 @@ describe('scripts/bootstrap.mjs', () => {
   });
 
   it('exits 2 with the usage for an unknown target', () => {
-    const r = run('scripts/bootstrap.mjs', ['nope'], {});
+    const r = run('scripts/bootstrap.mjs', ['nope'], { BOOTSTRAP_NO_INSTALL: '1' });
     assert.equal(r.status, 2);
     assert.match(r.stderr, /usage: bootstrap\.mjs/);
   });
