@@ -8,6 +8,7 @@
  *   output throughput  `head -c N /dev/zero | base64` through the runner and directly (MB/s)
  *   idle memory        provider.memoryUsage of an idle session, and the runner's RSS
  *   terminal           Ctrl+C in a flood, reopen after 1012, hang-up of a closed terminal (bench/terminal.ts)
+ *   check durations    p50/p95 per lab, fresh and solved (bench/check-durations.ts; BENCH_CHECKS=0 skips)
  *
  * Options (env): BENCH_N (ready samples each, default 5), BENCH_KEYS (default 200),
  * BENCH_MB (throughput input MiB, default 100), BENCH_TIMEOUT_S (default 600).
@@ -23,6 +24,7 @@ import { createRunner, type Runner } from '../runner/src/app.ts';
 import { registryIo } from './registry-io.ts';
 import { terminalFigures } from './terminal.ts';
 import { benchDurable } from './durable.ts';
+import { checkDurations } from './check-durations.ts';
 
 const N = clampInt(process.env.BENCH_N, 5, 1, 20);
 const KEYS = clampInt(process.env.BENCH_KEYS, 200, 10, 2000);
@@ -267,6 +269,11 @@ async function main() {
   }
 
   results.durable = await benchDurable();
+  if (process.env.BENCH_CHECKS !== '0') {
+    const labs = process.env.BENCH_CHECK_LABS?.split(',').map((x) => x.trim()).filter(Boolean);
+    results.checkDurationsMs = await checkDurations({ n: clampInt(process.env.BENCH_CHECK_N, 3, 1, 20), labs });
+  }
+
   const out = join(here, 'results', 'latest.json');
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
@@ -285,6 +292,8 @@ async function main() {
       Object.entries(results.terminalMs as Record<string, { p50: number; p95: number }>).map(([k, v]) => [`terminal ${k} (ms)`, { p50: v.p50, 'p95/p99': v.p95, direct: '', ratio: '' }]),
     ),
   });
+  const checks = (results.checkDurationsMs ?? []) as Array<{ lab: string; p50: number; p95: number; limitMs: number }>;
+  if (checks.length) console.table(Object.fromEntries(checks.map((c) => [`check ${c.lab} (ms)`, { p50: c.p50, p95: c.p95, limit: c.limitMs }])));
   console.log(`written to ${out}`);
 }
 

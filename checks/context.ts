@@ -1,82 +1,11 @@
 /**
- * What a lab's setup and check may do to a session's sandbox. The runner implements it
- * (runner/src/docker is the only code that talks to Docker); labs and the grading engine
- * only see this interface.
+ * What a lab's code sees: the sandbox (the runner's SandboxOps, contract in
+ * runner/src/docker/contract.ts), the per-session memory of what the start recorded, and the
+ * outcome a criterion returns. The lab declaration itself is define-lab.ts.
  */
+import type { SandboxOps } from '../runner/src/docker/contract.ts';
 
-export interface ExecOptions {
-  /** `learner` (default) or `root`. */
-  user?: 'learner' | 'root';
-  env?: Record<string, string>;
-  /** Working directory; defaults to the learner's home. */
-  cwd?: string;
-  stdin?: string | Buffer;
-  /** Kills the command after this long and reports exit code 124 (default 60 s). */
-  timeoutMs?: number;
-}
-
-export interface ExecResult {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-}
-
-export interface FileToCopy {
-  /** Relative to the destination directory. */
-  path: string;
-  content: string | Buffer;
-  /** Octal mode, default 0o644 (0o755 for directories). */
-  mode?: number;
-}
-
-export interface HttpProbeResult {
-  ok: boolean;
-  status?: number;
-  body?: string;
-  /** What went wrong, in plain words (image not found, exited with code N, no answer in 10 s...). */
-  error?: string;
-  /** `User` from the image config, as run. */
-  user?: string;
-}
-
-export interface SandboxOps {
-  readonly sessionId: string;
-  /** Home of the learner inside the workstation: `/home/learner`. */
-  readonly home: string;
-  /**
-   * Runs a command in the learner's workstation, with the learner's tools. A string runs
-   * under `bash -lc`. What it reports is only as trustworthy as the learner's environment.
-   */
-  exec(cmd: string | string[], opts?: ExecOptions): Promise<ExecResult>;
-  /**
-   * Runs a command in a grader container the learner cannot touch. It shares the
-   * workstation's network namespace (so `localhost:5000` is the session's registry) and
-   * has cosign, skopeo, oras, curl, jq and git. Its filesystem is its own.
-   */
-  graderExec(cmd: string | string[], opts?: Omit<ExecOptions, 'user' | 'cwd'> & { files?: FileToCopy[] }): Promise<ExecResult>;
-  /** Reads a file from the workstation's filesystem (not through the learner's tools); null if absent or not a regular file. */
-  readFile(path: string, maxBytes?: number): Promise<Buffer | null>;
-  /** Writes files under `destDir` in the workstation, owned by the learner (created if missing). */
-  copyIn(destDir: string, files: FileToCopy[]): Promise<void>;
-  /**
-   * Base URL (no trailing slash) at which the runner reaches the registry listening on
-   * `localhost:<port>` inside the workstation, e.g. `http://10.213.4.2:5000`.
-   */
-  registryUrl(port?: number): string;
-  /**
-   * (Re)starts an extra `registry:2` for this session on `localhost:<port>` in the
-   * workstation, with htpasswd auth when given (bcrypt lines, `user:$2y$...`). Idempotent:
-   * starting again replaces it with an empty one.
-   */
-  startRegistry(opts: { port: number; htpasswd?: string }): Promise<void>;
-  /**
-   * Copies an image from the session's registry (a reference as seen inside the
-   * workstation, e.g. `localhost:5000/shop/api:slim`) into the runner's engine, starts it
-   * in an isolated container with no network but the runner's, and probes
-   * `GET http://<container>:<port><path>` until `timeoutMs`. Everything it made is removed.
-   */
-  probeImage(ref: string, opts: { port: number; path: string; timeoutMs: number }): Promise<HttpProbeResult>;
-}
+export type { ExecOptions, ExecResult, FileToCopy, HttpProbeResult, SandboxOps } from '../runner/src/docker/contract.ts';
 
 /** Per-session, per-lab memory of what setup made (digests, passwords) for the check to compare against. */
 export interface LabState {
@@ -96,18 +25,4 @@ export interface CriterionOutcome {
   passed: boolean;
   /** In Russian, for the learner: what was found, what was expected, what to do next. */
   message: string;
-}
-
-/** `labs/<id>/lab.ts`: the code half of a lab. */
-export interface LabLogic {
-  /** Runner-side setup, after `files/` are copied in and before `setup.sh` runs. */
-  setup?(ctx: LabContext): Promise<void>;
-  /** Runner-side setup after `setup.sh`, e.g. to record digests in `ctx.state`. */
-  afterSetup?(ctx: LabContext): Promise<void>;
-  /** Grades; must return an outcome for every criterion id of lab.json. */
-  check(ctx: LabContext): Promise<Record<string, CriterionOutcome>>;
-}
-
-export function defineLab(logic: LabLogic): LabLogic {
-  return logic;
 }

@@ -1,7 +1,7 @@
 /**
- * Small helpers for labs' lab.ts: per-criterion evaluation that turns a crash into a
- * readable failed criterion, setup-time exec that fails loudly, state access with a
- * learner-facing message when the state is gone, short digests for messages.
+ * The named common steps of labs' lab.ts: outcomes (pass/fail), the checker-problem message,
+ * state access with a learner-facing message when the state is gone, recording an image id,
+ * reading a state file setup.sh left, dropping this lab's tags safely, short digests.
  */
 import type { CriterionOutcome, ExecOptions, ExecResult, LabContext } from './context.ts';
 import { RegistryClient, RegistryError, type RegistryAuth } from './registry-client.ts';
@@ -30,25 +30,6 @@ export function checkerProblemMessage(err: unknown): string {
   }
   const detail = err instanceof Error ? err.message : String(err);
   return `У проверяющего кода возникла проблема, и этот пункт не удалось проверить (${detail.slice(0, 300)}). Это не ваша ошибка: попробуйте проверить ещё раз; если повторяется — перезапустите лабу кнопкой «Начать заново».`;
-}
-
-/**
- * Evaluates criteria independently (in parallel): a criterion whose function throws becomes a
- * failed criterion with a message saying the checker had a problem (LearnerError messages are
- * shown as is), so one crash never hides the other results.
- */
-export async function evaluate<K extends string>(fns: Record<K, () => Promise<CriterionOutcome> | CriterionOutcome>): Promise<Record<K, CriterionOutcome>> {
-  const keys = Object.keys(fns) as K[];
-  const results = await Promise.all(
-    keys.map(async (k) => {
-      try {
-        return await fns[k]();
-      } catch (err) {
-        return fail(checkerProblemMessage(err));
-      }
-    }),
-  );
-  return Object.fromEntries(keys.map((k, i) => [k, results[i]])) as Record<K, CriterionOutcome>;
 }
 
 /** Reads a value setup recorded; a LearnerError telling to restart the lab when it is gone. */
@@ -146,4 +127,45 @@ export function refsList(repo: string, tags: string[], max = 5): string {
 export function once<T>(fn: () => Promise<T>): () => Promise<T> {
   let p: Promise<T> | undefined;
   return () => (p ??= fn());
+}
+
+/** record: the image id of `ref` in the workstation's engine, kept as state `key`; throws if setup.sh made no such image. */
+export async function recordImageId(ctx: LabContext, key: string, ref: string): Promise<string> {
+  const id = await localImageId(ctx, ref);
+  if (!id) throw new Error(`setup.sh did not produce ${ref}`);
+  ctx.state.set(key, id);
+  return id;
+}
+
+/**
+ * record: a JSON file setup.sh wrote for the runner (e.g. digests only the script knows),
+ * parsed and then removed from the workstation. Throws when it is missing or not JSON.
+ */
+export async function readStateFile<T>(ctx: LabContext, path: string): Promise<T> {
+  const raw = await ctx.sandbox.readFile(path, 64 * 1024);
+  if (!raw) throw new Error(`setup.sh left no ${path}`);
+  await ctx.sandbox.exec(['rm', '-f', path], { user: 'root', timeoutMs: 5_000 });
+  try {
+    return JSON.parse(raw.toString('utf8')) as T;
+  } catch (err) {
+    throw new Error(`${path} is not JSON: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * reset: deletes from `repo` the manifests this lab's tags point at (`isLabTag`), except
+ * those a tag of another lab also names (registry:2 deletes a manifest with all its tags,
+ * and labs share repositories such as shop/api). Returns the deleted digests.
+ */
+export async function dropLabTags(registry: RegistryClient, repo: string, isLabTag: (tag: string) => boolean): Promise<string[]> {
+  const digests = new Map<string, string>();
+  for (const t of await registry.listTags(repo)) {
+    const d = await registry.headManifest(repo, t);
+    if (d) digests.set(t, d);
+  }
+  const keep = new Set([...digests].filter(([t]) => !isLabTag(t)).map(([, d]) => d));
+  const drop = new Set([...digests].filter(([t, d]) => isLabTag(t) && !keep.has(d)).map(([, d]) => d));
+  const deleted: string[] = [];
+  for (const d of drop) if (await registry.deleteManifest(repo, d)) deleted.push(d);
+  return deleted;
 }

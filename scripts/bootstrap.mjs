@@ -11,6 +11,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const targets = {
   start: 'scripts/start.ts',
   test: 'scripts/test.ts',
+  mutants: 'scripts/mutants.ts',
   bench: 'bench/run.ts',
   images: 'images/build.ts',
   'build-site': 'scripts/build-site.ts',
@@ -28,15 +29,18 @@ function mtime(p) {
 }
 
 const installed = mtime('node_modules/.package-lock.json');
-if (!installed || installed < mtime('package.json') || installed < mtime('package-lock.json')) {
+// BOOTSTRAP_NO_INSTALL=1 skips this (tests/scripts runs bootstrap without touching node_modules).
+if (!process.env.BOOTSTRAP_NO_INSTALL && (!installed || installed < mtime('package.json') || installed < mtime('package-lock.json'))) {
   console.log('[bootstrap] installing dependencies (npm install)…');
   const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) process.exit(r.status ?? 1);
+  if (r.error) console.error(`[bootstrap] could not run npm: ${r.error.message}`);
+  if (r.status !== 0) process.exit(r.status || 1);
 }
 
 const [major, minor] = process.versions.node.split('.').map(Number);
 const modern = major > 22 || (major === 22 && minor >= 12);
-const node = modern ? process.execPath : join(root, 'node_modules/node/bin/node');
+// BOOTSTRAP_NODE picks another Node binary (used by tests/scripts to prove a failed spawn fails).
+const node = process.env.BOOTSTRAP_NODE || (modern ? process.execPath : join(root, 'node_modules/node/bin/node'));
 if (!existsSync(node)) {
   console.error('[bootstrap] Node 22.12+ is needed and node_modules/node/bin/node is missing; run npm install');
   process.exit(1);
@@ -46,4 +50,9 @@ const r = spawnSync(node, [join(root, targets[target]), ...rest], {
   stdio: 'inherit',
   env: { ...process.env, PATH: `${dirname(node)}:${join(root, 'node_modules/.bin')}:${process.env.PATH}` },
 });
-process.exit(r.status ?? (r.signal ? 1 : 0));
+if (r.error) {
+  console.error(`[bootstrap] could not start ${node}: ${r.error.message}`);
+  process.exit(1);
+}
+// A child killed by a signal has no status: that is a failure too.
+process.exit(r.status ?? 1);

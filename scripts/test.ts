@@ -1,14 +1,19 @@
 /**
  * `npm test`: every test, on a real Docker engine. Makes the images and the site first
  * (reused when unchanged), typechecks, runs all suites in one `node --test` run, then
- * verifies that nothing the tests made is left in Docker.
+ * verifies that nothing the tests made is left: Docker containers, networks, volumes and
+ * images, files in the run's TMPDIR, and processes the tests started.
  *
- *   TEST_CONCURRENCY (default 2)   TEST_FILTER=<substring of a test file path>
+ *   TEST_CONCURRENCY (default 2)
+ *   TEST_FILTER=<substring of a test file path>   narrows the run; refused under CI=true
+ *   COMPOSE_TEST=1                                 includes tests/deploy/compose.test.ts (left out otherwise)
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import Docker from 'dockerode';
+import { randomBytes } from 'node:crypto';
+import { dockerObjects, markedProcesses, tempLeftovers } from './test/leftovers.ts';
 
 const root = join(new URL('.', import.meta.url).pathname, '..');
 const node = process.execPath;
@@ -30,37 +35,55 @@ function testFiles(dir: string): string[] {
   });
 }
 
-/** Every container, custom network and volume: labelled or not, so an unlabelled leak shows too. */
-async function leftovers(): Promise<string[]> {
-  const docker = new Docker();
-  const [c, n, v] = await Promise.all([docker.listContainers({ all: true }), docker.listNetworks(), docker.listVolumes()]);
-  return [
-    ...c.map((x) => `container ${x.Names[0]} (${x.Image})`),
-    ...n.filter((x) => !['bridge', 'host', 'none'].includes(x.Name)).map((x) => `network ${x.Name}`),
-    ...(v.Volumes ?? []).map((x) => `volume ${x.Name}`),
-  ];
+// Narrowing: printed when active, refused in CI (a green CI run must mean every test ran).
+const narrowing = ['TEST_FILTER', 'LAB', 'LAB_SKIP_WRONG'].filter((k) => process.env[k]?.trim());
+if (narrowing.length) {
+  const shown = narrowing.map((k) => `${k}=${process.env[k]}`).join(' ');
+  if (process.env.CI === 'true') {
+    console.error(`[test] ${shown} narrows the suite and is refused under CI=true`);
+    process.exit(1);
+  }
+  console.log(`[test] filter active: ${shown} (not every test runs)`);
 }
-
-const before = await leftovers();
-if (before.length) console.log(`[test] note: ${before.length} Docker objects exist before the tests; they are not counted`);
+const filter = process.env.TEST_FILTER?.trim();
+// The compose deployment test builds the runner image (npm ci + site build in Docker): it is
+// left out unless COMPOSE_TEST=1, and said so (README, "Deployment with docker-compose").
+const LEFT_OUT = process.env.COMPOSE_TEST === '1' ? [] : ['tests/deploy/compose.test.ts'];
+const files = testFiles(join(root, 'tests'))
+  .filter((f) => !LEFT_OUT.includes(f))
+  .filter((f) => !filter || f.includes(filter))
+  .sort();
+if (LEFT_OUT.length) console.log(`[test] left out: ${LEFT_OUT.join(', ')} (COMPOSE_TEST=1 includes it)`);
+if (files.length === 0) {
+  // node --test with no files would pick up every test file and this script itself.
+  console.error(`[test] TEST_FILTER=${filter} matches no test file under tests/`);
+  process.exit(1);
+}
 
 step('images', node, ['images/build.ts']);
 step('typecheck', join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json', '--noEmit']);
 step('site build', node, ['scripts/build-site.ts']);
 
-const filter = process.env.TEST_FILTER;
-const files = testFiles(join(root, 'tests')).filter((f) => !filter || f.includes(filter)).sort();
+const before = await dockerObjects();
+if (before.length) console.log(`[test] note: ${before.length} Docker objects exist before the tests; they are not counted`);
+const runTmp = mkdtempSync(join(tmpdir(), 'rl-test-run-'));
+const marker = `RL_TEST_RUN=${randomBytes(6).toString('hex')}`;
+const [markerName, markerValue] = marker.split('=');
+
 console.log(`\n[test] ${files.length} test files`);
 const run = spawnSync(node, ['--test', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? '2'}`, ...files], {
   cwd: root,
   stdio: 'inherit',
-  env: process.env,
+  env: { ...process.env, TMPDIR: runTmp, [markerName]: markerValue },
 });
 
-const after = (await leftovers()).filter((o) => !before.includes(o));
-if (after.length) {
-  console.error(`[test] the tests left ${after.length} Docker objects behind:\n  ${after.join('\n  ')}`);
+// Give stopping children a moment before counting them.
+await new Promise((r) => setTimeout(r, 2_000));
+const left = [...(await dockerObjects()).filter((o) => !before.includes(o)), ...tempLeftovers(runTmp), ...markedProcesses(marker)];
+rmSync(runTmp, { recursive: true, force: true });
+if (left.length) {
+  console.error(`[test] the tests left ${left.length} things behind:\n  ${left.join('\n  ')}`);
   process.exit(1);
 }
-console.log('[test] no Docker objects left behind');
+console.log('[test] nothing left behind (Docker objects, temporary files, processes)');
 process.exit(run.status ?? 1);

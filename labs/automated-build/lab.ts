@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { defineLab, type CriterionOutcome, type LabContext } from '../../checks/context.ts';
+import type { LabContext } from '../../checks/context.ts';
+import { defineLab } from '../../checks/define-lab.ts';
+import { fail, pass, sessionRegistry, shortDigest } from '../../checks/lab-helpers.ts';
 import { RegistryClient } from '../../checks/registry-client.ts';
 
 const REPO = 'shop/auto';
@@ -9,10 +11,6 @@ const LABEL = 'org.opencontainers.image.revision';
 const WAIT_MS = 120_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function short(digest: string | null): string {
-  return digest ? digest.slice(0, 19) + '…' : '—';
-}
 
 /**
  * Pushes a new commit to main of ~/git/app.git as the learner, from a throwaway clone.
@@ -51,135 +49,145 @@ interface TagState {
   sha: string | null;
 }
 
+/** What the check's own push produced; `early` when it could not push at all. */
+type Pushed =
+  | { early: string }
+  | {
+      early?: undefined;
+      newRev: string;
+      state: TagState;
+      mainFresh: boolean;
+      mainRev: string | null | undefined;
+      shaRev: string | null | undefined;
+      pushFailed: boolean;
+      pushTail: string;
+      pushOutput: string;
+      hookNote: string;
+      waitedS: number;
+    };
+
+const SKIPPED = 'Проверка не выполнялась: см. первый пункт.';
+
+/** Pushes a commit to main as the learner, waits for the images, then puts main back. */
+async function pushAndWait(ctx: LabContext): Promise<Pushed> {
+  const client = new RegistryClient(ctx.sandbox.registryUrl());
+  const hook = (await ctx.sandbox.exec(HOOK_STATE, { timeoutMs: 5_000 })).stdout.trim();
+  if (hook === 'NOREPO') return { early: 'Репозитория ~/git/app.git нет. Перезапустите лабораторную, чтобы создать его заново.' };
+
+  const mainBefore = await client.headManifest(REPO, 'main');
+  const nonce = randomBytes(8).toString('hex');
+  const pushStart = Date.now();
+  const push = await ctx.sandbox.exec(pushScript(nonce), { timeoutMs: WAIT_MS });
+  const pushEnd = Date.now();
+  const oldRev = /^OLD=([0-9a-f]{40})$/m.exec(push.stdout)?.[1];
+  const newRev = /^NEW=([0-9a-f]{40})$/m.exec(push.stdout)?.[1];
+  if (push.exitCode === 124) {
+    return { early: `Проверочный push в main не завершился за ${WAIT_MS / 1000} с: хук post-receive, похоже, завис (git push ждёт, пока хук закончит работу). Запустите git push из ~/autobuild сами и посмотрите, на чём он останавливается.` };
+  }
+  if (push.stdout.includes('CLONE_FAILED') || !newRev) {
+    return { early: `Не удалось склонировать ветку main из ~/git/app.git: ${(push.stdout + push.stderr).split('\n').slice(-3).join(' ').trim().slice(0, 300)}. Перезапустите лабораторную, если репозиторий испорчен.` };
+  }
+  const pushFailed = push.stdout.includes('PUSH_FAILED');
+  const shaTag = `sha-${newRev.slice(0, 7)}`;
+
+  let state: TagState = { main: null, sha: null };
+  const read = async (): Promise<TagState> => {
+    const [main, sha] = await Promise.all([client.headManifest(REPO, 'main').catch(() => null), client.headManifest(REPO, shaTag).catch(() => null)]);
+    return { main, sha };
+  };
+  let lastChange = pushEnd;
+  let idlePolls = 0;
+  if (!pushFailed) {
+    for (;;) {
+      const now = await read();
+      if (now.main !== state.main || now.sha !== state.sha) lastChange = Date.now();
+      state = now;
+      if (state.sha && state.main === state.sha) break; // done
+      if (Date.now() - pushStart > WAIT_MS) break;
+      if (!hook.startsWith('OK')) break; // no runnable hook: git ran nothing, nothing will come
+      // Stop early once nothing is building any more and the registry stayed still.
+      const activity = (await ctx.sandbox.exec(ACTIVITY, { timeoutMs: 5_000 })).stdout.trim();
+      idlePolls = activity === 'idle' ? idlePolls + 1 : 0;
+      if (idlePolls >= 2 && Date.now() - pushEnd >= 3_000 && Date.now() - lastChange >= 3_000) break;
+      await sleep(1_000);
+    }
+  }
+  const waitedS = Math.round((Date.now() - pushStart) / 1000);
+
+  // Put main back where the learner left it, so their clone stays in step.
+  if (oldRev && !pushFailed) {
+    await ctx.sandbox.exec(['git', '-C', `${ctx.sandbox.home}/git/app.git`, 'update-ref', 'refs/heads/main', oldRev, newRev], { timeoutMs: 5_000 }).catch(() => undefined);
+  }
+
+  const labelOf = async (ref: string | null): Promise<string | undefined | null> => {
+    if (!ref) return null;
+    const c = await client.getConfig(REPO, ref).catch(() => null);
+    return c?.config?.config?.Labels?.[LABEL];
+  };
+  const [mainRev, shaRev] = await Promise.all([labelOf(state.main), labelOf(state.sha)]);
+  const mainFresh = !!state.main && (state.main === state.sha || mainRev === newRev || (state.main !== mainBefore && !!state.sha));
+  const hookPath = hook.slice(hook.indexOf(' ') + 1).replace(ctx.sandbox.home, '~');
+  const hookNote = hook.startsWith('MISSING')
+    ? ` Хука ${hookPath} нет: после push git запускает исполняемый файл post-receive из каталога hooks/ голого репозитория.`
+    : hook.startsWith('NOTEXEC')
+      ? ` Хук ${hookPath} не исполняемый, и git его молча пропускает: chmod +x ${hookPath}.`
+      : ` Хук ${hookPath} должен собрать пришедший коммит и отправить оба тега; попробуйте сами: коммит в ~/autobuild и git push, вывод хука будет в строках «remote:».`;
+  const pushOutput = push.stdout + push.stderr;
+  const pushTail = pushOutput
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('remote:') && l.length > 8)
+    .slice(-2)
+    .join(' ')
+    .slice(0, 300);
+  return { newRev, state, mainFresh, mainRev, shaRev, pushFailed, pushTail, pushOutput, hookNote, waitedS };
+}
+
 export default defineLab({
-  async setup(ctx: LabContext) {
-    const client = new RegistryClient(ctx.sandbox.registryUrl());
-    await client.deleteRepository(REPO);
-    ctx.state.clear();
+  async reset(ctx) {
+    await sessionRegistry(ctx).deleteRepository(REPO);
   },
 
-  async check(ctx: LabContext) {
-    const client = new RegistryClient(ctx.sandbox.registryUrl());
-    const fail = (message: string): Record<string, CriterionOutcome> => {
-      const skip = { passed: false, message: 'Проверка не выполнялась: см. первый пункт.' };
-      return { 'builds-on-push': { passed: false, message }, 'same-digest': skip, 'revision-label': skip };
-    };
+  prepare: pushAndWait,
 
-    const hook = (await ctx.sandbox.exec(HOOK_STATE, { timeoutMs: 5_000 })).stdout.trim();
-    if (hook === 'NOREPO') return fail('Репозитория ~/git/app.git нет. Перезапустите лабораторную, чтобы создать его заново.');
-
-    const mainBefore = await client.headManifest(REPO, 'main');
-    const nonce = randomBytes(8).toString('hex');
-    const pushStart = Date.now();
-    const push = await ctx.sandbox.exec(pushScript(nonce), { timeoutMs: WAIT_MS });
-    const pushEnd = Date.now();
-    const oldRev = /^OLD=([0-9a-f]{40})$/m.exec(push.stdout)?.[1];
-    const newRev = /^NEW=([0-9a-f]{40})$/m.exec(push.stdout)?.[1];
-    if (push.exitCode === 124) {
-      return fail(`Проверочный push в main не завершился за ${WAIT_MS / 1000} с: хук post-receive, похоже, завис (git push ждёт, пока хук закончит работу). Запустите git push из ~/autobuild сами и посмотрите, на чём он останавливается.`);
-    }
-    if (push.stdout.includes('CLONE_FAILED') || !newRev) {
-      return fail(`Не удалось склонировать ветку main из ~/git/app.git: ${(push.stdout + push.stderr).split('\n').slice(-3).join(' ').trim().slice(0, 300)}. Перезапустите лабораторную, если репозиторий испорчен.`);
-    }
-    const pushFailed = push.stdout.includes('PUSH_FAILED');
-    const shaTag = `sha-${newRev.slice(0, 7)}`;
-
-    let state: TagState = { main: null, sha: null };
-    const read = async (): Promise<TagState> => {
-      const [main, sha] = await Promise.all([client.headManifest(REPO, 'main').catch(() => null), client.headManifest(REPO, shaTag).catch(() => null)]);
-      return { main, sha };
-    };
-    let lastChange = pushEnd;
-    let idlePolls = 0;
-    if (!pushFailed) {
-      for (;;) {
-        const now = await read();
-        if (now.main !== state.main || now.sha !== state.sha) lastChange = Date.now();
-        state = now;
-        if (state.sha && state.main === state.sha) break; // done
-        if (Date.now() - pushStart > WAIT_MS) break;
-        if (!hook.startsWith('OK')) break; // no runnable hook: git ran nothing, nothing will come
-        // Stop early once nothing is building any more and the registry stayed still.
-        const activity = (await ctx.sandbox.exec(ACTIVITY, { timeoutMs: 5_000 })).stdout.trim();
-        idlePolls = activity === 'idle' ? idlePolls + 1 : 0;
-        if (idlePolls >= 2 && Date.now() - pushEnd >= 3_000 && Date.now() - lastChange >= 3_000) break;
-        await sleep(1_000);
+  criteria: {
+    'builds-on-push'(_ctx, p) {
+      if (p.early !== undefined) return fail(p.early);
+      const newShort = p.newRev.slice(0, 7);
+      const shaTag = `sha-${newShort}`;
+      if (p.pushFailed) {
+        return fail(
+          `Проверочный push в main отклонён: ${p.pushTail || p.pushOutput.split('\n').slice(-2).join(' ').slice(0, 300)}. Хук post-receive не может отклонить push — проверьте, нет ли в ~/git/app.git хука pre-receive или update.`,
+        );
       }
-    }
-    const waitedS = Math.round((Date.now() - pushStart) / 1000);
+      if (p.state.sha && p.mainFresh) return pass(`Проверка отправила коммит ${newShort} в main, и через ${p.waitedS} с в реестре появились ${IMAGE}:main и ${IMAGE}:${shaTag}.`);
+      const missing = [!p.state.sha && `${IMAGE}:${shaTag}`, !p.mainFresh && `обновлённого ${IMAGE}:main`].filter(Boolean).join(' и ');
+      return fail(`Проверка отправила коммит ${newShort} в main и ждала ${p.waitedS} с, но не дождалась ${missing}.${p.hookNote}${p.pushTail ? ` Последний вывод хука: ${p.pushTail}` : ''}`);
+    },
 
-    // Put main back where the learner left it, so their clone stays in step.
-    if (oldRev && !pushFailed) {
-      await ctx.sandbox.exec(['git', '-C', `${ctx.sandbox.home}/git/app.git`, 'update-ref', 'refs/heads/main', oldRev, newRev], { timeoutMs: 5_000 }).catch(() => undefined);
-    }
+    'same-digest'(_ctx, p) {
+      if (p.early !== undefined) return fail(SKIPPED);
+      const { main, sha } = p.state;
+      const shaTag = `sha-${p.newRev.slice(0, 7)}`;
+      if (sha && main && sha === main) return pass(`Теги main и ${shaTag} указывают на один манифест ${shortDigest(sha)}.`);
+      if (sha && main) {
+        return fail(`Теги указывают на разные манифесты: main → ${shortDigest(main)}, ${shaTag} → ${shortDigest(sha)}. Соберите образ один раз с двумя тегами (-t ...:main -t ...:${shaTag}) и отправьте оба.`);
+      }
+      return fail(`Сравнивать нечего: ${!sha ? `тега ${shaTag}` : 'тега main'} для коммита ${p.newRev.slice(0, 7)} в реестре нет.`);
+    },
 
-    const labelOf = async (ref: string | null): Promise<string | undefined | null> => {
-      if (!ref) return null;
-      const c = await client.getConfig(REPO, ref).catch(() => null);
-      return c?.config?.config?.Labels?.[LABEL];
-    };
-    const [mainRev, shaRev] = await Promise.all([labelOf(state.main), labelOf(state.sha)]);
-
-    const out: Record<string, CriterionOutcome> = {};
-    const newShort = newRev.slice(0, 7);
-    const mainFresh = !!state.main && (state.main === state.sha || mainRev === newRev || (state.main !== mainBefore && !!state.sha));
-    const hookPath = hook.slice(hook.indexOf(' ') + 1).replace(ctx.sandbox.home, '~');
-    const hookNote = hook.startsWith('MISSING')
-      ? ` Хука ${hookPath} нет: после push git запускает исполняемый файл post-receive из каталога hooks/ голого репозитория.`
-      : hook.startsWith('NOTEXEC')
-        ? ` Хук ${hookPath} не исполняемый, и git его молча пропускает: chmod +x ${hookPath}.`
-        : ` Хук ${hookPath} должен собрать пришедший коммит и отправить оба тега; попробуйте сами: коммит в ~/autobuild и git push, вывод хука будет в строках «remote:».`;
-    const pushTail = (push.stdout + push.stderr)
-      .split('\n')
-      .map((l) => l.trim())
-      .filter((l) => l.startsWith('remote:') && l.length > 8)
-      .slice(-2)
-      .join(' ')
-      .slice(0, 300);
-
-    if (pushFailed) {
-      out['builds-on-push'] = {
-        passed: false,
-        message: `Проверочный push в main отклонён: ${pushTail || (push.stdout + push.stderr).split('\n').slice(-2).join(' ').slice(0, 300)}. Хук post-receive не может отклонить push — проверьте, нет ли в ~/git/app.git хука pre-receive или update.`,
-      };
-    } else if (state.sha && mainFresh) {
-      out['builds-on-push'] = { passed: true, message: `Проверка отправила коммит ${newShort} в main, и через ${waitedS} с в реестре появились ${IMAGE}:main и ${IMAGE}:${shaTag}.` };
-    } else {
-      const missing = [!state.sha && `${IMAGE}:${shaTag}`, !mainFresh && `обновлённого ${IMAGE}:main`].filter(Boolean).join(' и ');
-      out['builds-on-push'] = {
-        passed: false,
-        message: `Проверка отправила коммит ${newShort} в main и ждала ${waitedS} с, но не дождалась ${missing}.${hookNote}${pushTail ? ` Последний вывод хука: ${pushTail}` : ''}`,
-      };
-    }
-
-    if (state.sha && state.main && state.sha === state.main) {
-      out['same-digest'] = { passed: true, message: `Теги main и ${shaTag} указывают на один манифест ${short(state.sha)}.` };
-    } else if (state.sha && state.main) {
-      out['same-digest'] = {
-        passed: false,
-        message: `Теги указывают на разные манифесты: main → ${short(state.main)}, ${shaTag} → ${short(state.sha)}. Соберите образ один раз с двумя тегами (-t ...:main -t ...:${shaTag}) и отправьте оба.`,
-      };
-    } else {
-      out['same-digest'] = {
-        passed: false,
-        message: `Сравнивать нечего: ${!state.sha ? `тега ${shaTag}` : 'тега main'} для коммита ${newShort} в реестре нет.`,
-      };
-    }
-
-    const rev = state.sha ? shaRev : mainRev;
-    const which = state.sha ? `${IMAGE}:${shaTag}` : `${IMAGE}:main`;
-    if (!state.sha && !state.main) {
-      out['revision-label'] = { passed: false, message: `Проверять нечего: после push в реестре нет ни ${IMAGE}:main, ни ${IMAGE}:${shaTag}.` };
-    } else if (rev === newRev) {
-      out['revision-label'] = { passed: true, message: `Метка ${LABEL} образа ${which} равна отправленному коммиту ${newRev}.` };
-    } else if (!rev) {
-      out['revision-label'] = { passed: false, message: `У образа ${which} нет метки ${LABEL}. Добавьте при сборке --label ${LABEL}=<полный хеш пришедшего коммита>.` };
-    } else {
-      out['revision-label'] = {
-        passed: false,
-        message: `Метка ${LABEL} образа ${which} равна «${String(rev).slice(0, 60)}», а отправлен был коммит ${newRev}. Берите хеш из строки, которую хук читает на stdin (второе поле), а не из рабочего клона.`,
-      };
-    }
-    return out;
+    'revision-label'(_ctx, p) {
+      if (p.early !== undefined) return fail(SKIPPED);
+      const { main, sha } = p.state;
+      const shaTag = `sha-${p.newRev.slice(0, 7)}`;
+      const rev = sha ? p.shaRev : p.mainRev;
+      const which = sha ? `${IMAGE}:${shaTag}` : `${IMAGE}:main`;
+      if (!sha && !main) return fail(`Проверять нечего: после push в реестре нет ни ${IMAGE}:main, ни ${IMAGE}:${shaTag}.`);
+      if (rev === p.newRev) return pass(`Метка ${LABEL} образа ${which} равна отправленному коммиту ${p.newRev}.`);
+      if (!rev) return fail(`У образа ${which} нет метки ${LABEL}. Добавьте при сборке --label ${LABEL}=<полный хеш пришедшего коммита>.`);
+      return fail(
+        `Метка ${LABEL} образа ${which} равна «${String(rev).slice(0, 60)}», а отправлен был коммит ${p.newRev}. Берите хеш из строки, которую хук читает на stdin (второе поле), а не из рабочего клона.`,
+      );
+    },
   },
 });

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Лаба automated-build: голый репозиторий ~/git/app.git (ветка main: Dockerfile на busybox и
-# маленькая страница) и его клон ~/autobuild. Репозиторий shop/auto в реестре очищает lab.ts.
+# маленькая страница) и его клон ~/autobuild.
 # От root, идемпотентно: всё пересоздаётся с нуля (в том числе хуки).
 set -euo pipefail
 H=/home/learner

@@ -4,7 +4,8 @@
 #  2. «коллега» собирает другой образ, отвечающий «broken», и публикует его под тем же тегом;
 #  3. в Docker Engine учащегося тег 1.0 остаётся на исходном образе (он был скачан раньше);
 #  4. удаляет ~/deploy и контейнер web.
-# Оба дайджеста записываются в /run/registry-lab/digest-pull.json для lab.ts (afterSetup).
+# Оба дайджеста знает только этот скрипт: он оставляет их в /run/registry-lab/digest-pull.json
+# (файл недоступен учащемуся; record в lab.ts читает и удаляет его).
 set -euo pipefail
 H=/home/learner
 REPO=localhost:5000/shop/web

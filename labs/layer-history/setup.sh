@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Лаба layer-history (от root, идемпотентно): собирает my-app:latest из Dockerfile, которого
 # учащийся не видит (контекст во временном каталоге, удаляется), и очищает ~/answers/fat-layer.txt.
-# Одна инструкция добавляет ~300 МБ. Команду самого большого слоя записывает lab.ts (afterSetup).
+# Одна инструкция добавляет ~300 МБ.
 set -euo pipefail
 . "$REGISTRY_LAB_LIB/common.sh"
 

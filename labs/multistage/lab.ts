@@ -1,4 +1,6 @@
-import { defineLab, type CriterionOutcome, type HttpProbeResult, type LabContext } from '../../checks/context.ts';
+import type { LabContext } from '../../checks/context.ts';
+import { defineLab } from '../../checks/define-lab.ts';
+import { dropLabTags, fail, pass, sessionRegistry, shortDigest } from '../../checks/lab-helpers.ts';
 import { RegistryClient, type ManifestResult } from '../../checks/registry-client.ts';
 import { scanLayers, type LayerEntry } from '../../checks/layers.ts';
 
@@ -48,109 +50,91 @@ function isRootUser(user: string | undefined): boolean {
   return name === '' || name === 'root' || name === '0';
 }
 
+type Pushed = { client: RegistryClient; manifest: ManifestResult | null; unreadable?: string };
+
+function notPushed(p: Pushed) {
+  return p.manifest ? null : fail(`Проверка не выполнялась: сначала опубликуйте ${REF}.`);
+}
+
 export default defineLab({
-  async setup(ctx: LabContext) {
-    // Reset: remove shop/api:slim from the registry, but never a manifest another tag
-    // of shop/api (used by other labs) still names.
-    const client = new RegistryClient(ctx.sandbox.registryUrl());
-    const digest = await client.headManifest(REPO, TAG);
-    if (digest) {
-      const others = (await client.listTags(REPO)).filter((t) => t !== TAG);
-      let shared = false;
-      for (const t of others) {
-        if ((await client.headManifest(REPO, t)) === digest) {
-          shared = true;
-          break;
-        }
-      }
-      if (!shared) await client.deleteManifest(REPO, digest);
-    }
-    ctx.state.clear();
+  async reset(ctx) {
+    // Only :slim is this lab's; a manifest another tag of shop/api names stays.
+    await dropLabTags(sessionRegistry(ctx), REPO, (t) => t === TAG);
   },
 
-  async check(ctx: LabContext) {
-    const client = new RegistryClient(ctx.sandbox.registryUrl());
-    const out: Record<string, CriterionOutcome> = {};
-    let manifest: ManifestResult | null = null;
+  async prepare(ctx: LabContext): Promise<Pushed> {
+    const client = new RegistryClient(ctx.sandbox.registryUrl()); // default blob timeout: layers can be large
     try {
-      manifest = await client.resolveImageManifest(REPO, TAG);
+      return { client, manifest: await client.resolveImageManifest(REPO, TAG) };
     } catch (err) {
-      out.pushed = { passed: false, message: `Тег ${REF} есть, но его манифест не читается: ${(err as Error).message}. Соберите образ заново и повторите docker push.` };
+      return { client, manifest: null, unreadable: (err as Error).message };
     }
-    if (!manifest) {
-      out.pushed ??= {
-        passed: false,
-        message: `В реестре нет образа ${REF}. Соберите многоэтапный образ с этим тегом (docker build -t ${REF} ...) и отправьте его: docker push ${REF}.`,
-      };
-      const skip = { passed: false, message: `Проверка не выполнялась: сначала опубликуйте ${REF}.` };
-      return { ...out, small: skip, 'no-toolchain': skip, runs: skip, 'non-root': skip };
-    }
-    const digest = manifest.digest;
-    out.pushed = { passed: true, message: `Образ ${REF} найден в реестре (${digest.slice(0, 19)}…).` };
+  },
 
-    // Run the image while the layers are read: the probe takes the longest.
-    const probing = ctx.sandbox
-      .probeImage(REF, { port: 8080, path: '/healthz', timeoutMs: 10_000 })
-      .catch((err: Error): HttpProbeResult => ({ ok: false, error: err.message }));
+  criteria: {
+    pushed(_ctx, p) {
+      if (p.unreadable) return fail(`Тег ${REF} есть, но его манифест не читается: ${p.unreadable}. Соберите образ заново и повторите docker push.`);
+      if (!p.manifest) {
+        return fail(`В реестре нет образа ${REF}. Соберите многоэтапный образ с этим тегом (docker build -t ${REF} ...) и отправьте его: docker push ${REF}.`);
+      }
+      return pass(`Образ ${REF} найден в реестре (${shortDigest(p.manifest.digest)}).`);
+    },
 
-    const size = client.layersSize(manifest);
-    const layers = Array.isArray(manifest.json?.layers) ? manifest.json.layers.length : 0;
-    out.small =
-      size <= MAX_BYTES
-        ? { passed: true, message: `Сжатые слои занимают ${mb(size)} (${layers} сл.) — не больше 20 МБ.` }
-        : {
-            passed: false,
-            message: `Сжатые слои занимают ${mb(size)} (${layers} сл.), а нужно не больше 20 МБ. Итоговый этап, похоже, всё ещё строится на тяжёлом базовом образе: начните его с маленького образа и скопируйте туда только бинарник (COPY --from=...).`,
-          };
+    small(_ctx, p) {
+      if (!p.manifest) return notPushed(p)!;
+      const size = p.client.layersSize(p.manifest);
+      const layers = Array.isArray(p.manifest.json?.layers) ? p.manifest.json.layers.length : 0;
+      if (size <= MAX_BYTES) return pass(`Сжатые слои занимают ${mb(size)} (${layers} сл.) — не больше 20 МБ.`);
+      return fail(
+        `Сжатые слои занимают ${mb(size)} (${layers} сл.), а нужно не больше 20 МБ. Итоговый этап, похоже, всё ещё строится на тяжёлом базовом образе: начните его с маленького образа и скопируйте туда только бинарник (COPY --from=...).`,
+      );
+    },
 
-    // Layers are content-addressed: cache verdicts by layer digest across checks.
-    const cache = ctx.state.get<Record<string, LayerVerdict>>('layerVerdicts') ?? {};
-    try {
-      const verdicts = await scanLayers(client, REPO, manifest.json, inspectLayer, cache);
+    async 'no-toolchain'(ctx, p) {
+      if (!p.manifest) return notPushed(p)!;
+      // Layers are content-addressed: cache verdicts by layer digest across checks.
+      const cache = ctx.state.get<Record<string, LayerVerdict>>('layerVerdicts') ?? {};
+      let verdicts;
+      try {
+        verdicts = await scanLayers(p.client, REPO, p.manifest.json, inspectLayer, cache);
+      } catch (err) {
+        return fail(`Не удалось прочитать слои образа из реестра: ${(err as Error).message}. Попробуйте отправить образ ещё раз (docker push ${REF}).`);
+      }
       ctx.state.set('layerVerdicts', cache);
       const toolchain = verdicts.flatMap((v) => v.result.toolchain).slice(0, 3);
       const sources = verdicts.flatMap((v) => v.result.sources).slice(0, 3);
-      if (toolchain.length === 0 && sources.length === 0) {
-        out['no-toolchain'] = { passed: true, message: `Просмотрено слоёв: ${verdicts.length}. Ни компилятора Go, ни файлов *.go в них нет.` };
-      } else {
-        const parts: string[] = [];
-        if (toolchain.length) parts.push(`компилятор Go (${toolchain.join(', ')})`);
-        if (sources.length) parts.push(`исходники (${sources.join(', ')})`);
-        out['no-toolchain'] = {
-          passed: false,
-          message: `В слоях образа нашлись ${parts.join(' и ')}. В итоговый этап должен попасть только скомпилированный бинарник: проверьте, с какого образа начинается последний FROM и что копирует COPY.`,
-        };
+      if (toolchain.length === 0 && sources.length === 0) return pass(`Просмотрено слоёв: ${verdicts.length}. Ни компилятора Go, ни файлов *.go в них нет.`);
+      const parts: string[] = [];
+      if (toolchain.length) parts.push(`компилятор Go (${toolchain.join(', ')})`);
+      if (sources.length) parts.push(`исходники (${sources.join(', ')})`);
+      return fail(`В слоях образа нашлись ${parts.join(' и ')}. В итоговый этап должен попасть только скомпилированный бинарник: проверьте, с какого образа начинается последний FROM и что копирует COPY.`);
+    },
+
+    async runs(ctx, p) {
+      if (!p.manifest) return notPushed(p)!;
+      const probe = await ctx.sandbox.probeImage(REF, { port: 8080, path: '/healthz', timeoutMs: 10_000 });
+      if (probe.ok && probe.status === 200) {
+        const body = (probe.body ?? '').trim();
+        return pass(`Контейнер запустился и ответил на GET /healthz: 200${body ? ` «${body.slice(0, 40)}»` : ''}.`);
       }
-    } catch (err) {
-      out['no-toolchain'] = { passed: false, message: `Не удалось прочитать слои образа из реестра: ${(err as Error).message}. Попробуйте отправить образ ещё раз (docker push ${REF}).` };
-    }
+      if (probe.status !== undefined) {
+        return fail(`Контейнер ответил на GET /healthz кодом ${probe.status}, а ожидался 200. Проверьте, что запускается именно сервис из main.go и он слушает порт 8080.`);
+      }
+      return fail(
+        `Контейнер из ${REF} не ответил на GET /healthz по порту 8080${probe.error ? `: ${probe.error.trim()}` : ' за 10 с'}. Запустите его у себя: docker run --rm -p 8080:8080 ${REF}, посмотрите docker logs. Частые причины: CMD в форме оболочки в образе без /bin/sh, неверный путь к бинарнику.`,
+      );
+    },
 
-    const config = await client.getConfig(REPO, digest).catch(() => null);
-    const user: string = config?.config?.config?.User ?? '';
-    out['non-root'] = isRootUser(user)
-      ? {
-          passed: false,
-          message: user
-            ? `В образе указан пользователь «${user}» — это root. Задайте непривилегированного пользователя инструкцией USER (например, USER 65532:65532). Этот пункт не обязателен.`
-            : 'В образе не задан пользователь, процесс запустится от root. Добавьте в итоговый этап инструкцию USER (например, USER 65532:65532). Этот пункт не обязателен.',
-        }
-      : { passed: true, message: `Процесс запускается от пользователя «${user}», не от root.` };
-
-    const probe = await probing;
-    if (probe.ok && probe.status === 200) {
-      const body = (probe.body ?? '').trim();
-      out.runs = { passed: true, message: `Контейнер запустился и ответил на GET /healthz: 200${body ? ` «${body.slice(0, 40)}»` : ''}.` };
-    } else if (probe.status !== undefined) {
-      out.runs = {
-        passed: false,
-        message: `Контейнер ответил на GET /healthz кодом ${probe.status}, а ожидался 200. Проверьте, что запускается именно сервис из main.go и он слушает порт 8080.`,
-      };
-    } else {
-      out.runs = {
-        passed: false,
-        message: `Контейнер из ${REF} не ответил на GET /healthz по порту 8080${probe.error ? `: ${probe.error.trim()}` : ' за 10 с'}. Запустите его у себя: docker run --rm -p 8080:8080 ${REF}, посмотрите docker logs. Частые причины: CMD в форме оболочки в образе без /bin/sh, неверный путь к бинарнику.`,
-      };
-    }
-    return out;
+    async 'non-root'(_ctx, p) {
+      if (!p.manifest) return notPushed(p)!;
+      const config = await p.client.getConfig(REPO, p.manifest.digest);
+      const user: string = config?.config?.config?.User ?? '';
+      if (!isRootUser(user)) return pass(`Процесс запускается от пользователя «${user}», не от root.`);
+      return fail(
+        user
+          ? `В образе указан пользователь «${user}» — это root. Задайте непривилегированного пользователя инструкцией USER (например, USER 65532:65532). Этот пункт не обязателен.`
+          : 'В образе не задан пользователь, процесс запустится от root. Добавьте в итоговый этап инструкцию USER (например, USER 65532:65532). Этот пункт не обязателен.',
+      );
+    },
   },
 });

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Лаба multistage: возвращает ~/multistage к исходному виду (files/ уже скопированы заново,
 # здесь удаляется всё, что добавил учащийся) и снимает локальный тег :slim.
-# Образ в реестре удаляет lab.ts (setup). Запускается от root, идемпотентно.
+# Запускается от root, идемпотентно.
 set -euo pipefail
 H=/home/learner
 D="$H/multistage"

@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Лаба push-private (от root, идемпотентно): собирает локальный образ my-api:v1 и убирает
-# локальные имена localhost:5000/my-api:*. Реестр очищает lab.ts (setup), ID образа
-# записывает lab.ts (afterSetup).
+# локальные имена localhost:5000/my-api:*.
 set -euo pipefail
 . "$REGISTRY_LAB_LIB/common.sh"
 

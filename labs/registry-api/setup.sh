@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Лаба registry-api (от root, идемпотентно): публикует в реестре сессии два разных образа,
+# Лаба registry-api (идемпотентно): публикует в реестре сессии два разных образа,
 # localhost:5000/shop/api:1.4.2 и localhost:5000/shop/api:old, убирает их локальные имена
 # (работать предстоит только с реестром) и очищает ~/answers. Репозитории shop/api и
-# shop/archive в реестре очищает lab.ts (setup), дайджесты записывает lab.ts (afterSetup).
+# shop/archive в реестре очищает lab.ts (reset), дайджесты записывает lab.ts (record).
 set -euo pipefail
 . "$REGISTRY_LAB_LIB/common.sh"
 

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import bcrypt from 'bcryptjs';
-import { defineLab, type LabContext } from '../../checks/context.ts';
-import { evaluate, fail, localImageId, once, pass, refsList, requireState, sessionRegistry, shortDigest } from '../../checks/lab-helpers.ts';
+import type { LabContext } from '../../checks/context.ts';
+import { defineLab } from '../../checks/define-lab.ts';
+import { fail, once, pass, recordImageId, refsList, requireState, sessionRegistry, shortDigest } from '../../checks/lab-helpers.ts';
 
 const PORT = 5001;
 const USER = 'student';
@@ -16,7 +17,7 @@ export function htpasswdLine(user: string, password: string): string {
 }
 
 export default defineLab({
-  async setup(ctx: LabContext) {
+  async reset(ctx) {
     // A new password and an empty registry on every start (= reset).
     const password = randomBytes(18).toString('base64url');
     await ctx.sandbox.startRegistry({ port: PORT, htpasswd: htpasswdLine(USER, password) });
@@ -26,13 +27,11 @@ export default defineLab({
     await sessionRegistry(ctx).deleteRepository(REPO);
   },
 
-  async afterSetup(ctx: LabContext) {
-    const id = await localImageId(ctx, 'shop/api:dev');
-    if (!id) throw new Error('setup.sh did not produce shop/api:dev');
-    ctx.state.set('configDigest', id);
+  async record(ctx) {
+    await recordImageId(ctx, 'configDigest', 'shop/api:dev');
   },
 
-  async check(ctx: LabContext) {
+  prepare(ctx: LabContext) {
     const password = requireState<string>(ctx, 'password');
     const registry = sessionRegistry(ctx, PORT, { username: USER, password });
     const tags = once(() => registry.listTags(REPO));
@@ -50,39 +49,49 @@ export default defineLab({
       }
     };
 
-    return evaluate({
-      async pushed() {
-        const have = await tags();
-        if (have.includes(TAG)) return pass(`Образ ${REF} есть в реестре с паролем.`);
-        if (have.length) return fail(`В репозитории ${REPO} реестра localhost:${PORT} есть ${refsList(REPO, have.sort())}, но нет тега ${TAG}. Отправьте образ именно как ${REF}.`);
-        const open = await sessionRegistry(ctx).listTags(REPO);
-        if (open.length) {
-          return fail(
-            `Образ ${refsList(REPO, open.sort(), 2)} оказался в реестре localhost:5000 — он без пароля. Нужен реестр на порту ${PORT}: ` +
-              `адрес реестра — начало имени образа, поэтому имя должно начинаться с localhost:${PORT}/.`,
-          );
-        }
-        if (!(await loggedIn())) {
-          return fail(
-            `В реестре localhost:${PORT} пока нет ${REPO}:${TAG}, и вход в него ещё не выполнен: без docker login push закончится ошибкой «no basic auth credentials». ` +
-              `Войдите как ${USER} с паролем из ~/registry-password.txt (передайте его через stdin), затем отправьте образ как ${REF}.`,
-          );
-        }
-        const repos = (await registry.catalog()).filter((r) => r !== REPO);
-        const elsewhere = repos.length ? ` Сейчас в реестре есть: ${repos.slice(0, 5).join(', ')}.` : '';
-        return fail(`Вход в localhost:${PORT} выполнен, но образа ${REPO}:${TAG} в реестре нет.${elsewhere} Дайте образу shop/api:dev имя ${REF} (docker tag) и отправьте его (docker push).`);
-      },
+    return { registry, loggedIn, tags, config };
+  },
 
-      async 'same-image'() {
-        const expected = requireState<string>(ctx, 'configDigest');
-        const got = await config();
-        if (!got) return fail(`Сравнивать пока не с чем: в реестре localhost:${PORT} нет ${REPO}:${TAG} (см. пункт выше).`);
-        if (got.digest === expected) return pass(`Под ${REPO}:${TAG} лежит shop/api:dev: ID ${shortDigest(expected)} совпадает.`);
+  criteria: {
+    async pushed(ctx, { registry, loggedIn, tags }) {
+      const have = await tags();
+      if (have.includes(TAG)) return pass(`Образ ${REF} есть в реестре с паролем.`);
+      if (have.length) return fail(`В репозитории ${REPO} реестра localhost:${PORT} есть ${refsList(REPO, have.sort())}, но нет тега ${TAG}. Отправьте образ именно как ${REF}.`);
+      const open = await sessionRegistry(ctx).listTags(REPO);
+      if (open.length) {
         return fail(
-          `Под ${REPO}:${TAG} в реестре лежит другой образ: ID ${shortDigest(got.digest)}, а у shop/api:dev — ${shortDigest(expected)}. ` +
-            `Дайте новое имя именно образу shop/api:dev (сравните IMAGE ID в docker images) и повторите push.`,
+          `Образ ${refsList(REPO, open.sort(), 2)} оказался в реестре localhost:5000 — он без пароля. Нужен реестр на порту ${PORT}: ` +
+            `адрес реестра — начало имени образа, поэтому имя должно начинаться с localhost:${PORT}/.`,
         );
-      },
-    });
+      }
+      if (!(await loggedIn())) {
+        // Named for the registry already (docker tag done) means a push was refused for lack of a login.
+        const tagged = (await ctx.sandbox.exec(['docker', 'image', 'inspect', '--format', '{{.Id}}', REF], { timeoutMs: 10_000 })).exitCode === 0;
+        if (tagged) {
+          return fail(
+            `Образ уже называется ${REF}, но в реестре localhost:${PORT} его нет: без docker login реестр отклоняет push («no basic auth credentials»). ` +
+              `Войдите как ${USER} с паролем из ~/registry-password.txt (передайте его через stdin) и повторите docker push ${REF}.`,
+          );
+        }
+        return fail(
+          `В реестре localhost:${PORT} пока нет ${REPO}:${TAG}, и вход в него ещё не выполнен: без docker login push закончится ошибкой «no basic auth credentials». ` +
+            `Войдите как ${USER} с паролем из ~/registry-password.txt (передайте его через stdin), затем отправьте образ как ${REF}.`,
+        );
+      }
+      const repos = (await registry.catalog()).filter((r) => r !== REPO);
+      const elsewhere = repos.length ? ` Сейчас в реестре есть: ${repos.slice(0, 5).join(', ')}.` : '';
+      return fail(`Вход в localhost:${PORT} выполнен, но образа ${REPO}:${TAG} в реестре нет.${elsewhere} Дайте образу shop/api:dev имя ${REF} (docker tag) и отправьте его (docker push).`);
+    },
+
+    async 'same-image'(ctx, { config }) {
+      const expected = requireState<string>(ctx, 'configDigest');
+      const got = await config();
+      if (!got) return fail(`Сравнивать пока не с чем: в реестре localhost:${PORT} нет ${REPO}:${TAG} (см. пункт выше).`);
+      if (got.digest === expected) return pass(`Под ${REPO}:${TAG} лежит shop/api:dev: ID ${shortDigest(expected)} совпадает.`);
+      return fail(
+        `Под ${REPO}:${TAG} в реестре лежит другой образ: ID ${shortDigest(got.digest)}, а у shop/api:dev — ${shortDigest(expected)}. ` +
+          `Дайте новое имя именно образу shop/api:dev (сравните IMAGE ID в docker images) и повторите push.`,
+      );
+    },
   },
 });

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Лаба registry-auth (от root, идемпотентно). Реестр с паролем на localhost:5001 и файл
-# ~/registry-password.txt создаёт lab.ts (setup). Здесь: выход из реестров (сохранённый пароль
-# от прошлого запуска больше не подходит), снятие локальных имён team/api, образ shop/api:dev.
+# Лаба registry-auth (от root, идемпотентно): выход из реестров (сохранённый пароль от прошлого
+# запуска больше не подходит), снятие локальных имён team/api, образ shop/api:dev.
+# (Пароль рождается вместе с реестром на localhost:5001, поэтому их и ~/registry-password.txt
+# создаёт reset в lab.ts.)
 set -euo pipefail
 . "$REGISTRY_LAB_LIB/common.sh"
 . "$REGISTRY_LAB_LIB/shop.sh"

@@ -1,5 +1,6 @@
-import { defineLab, type LabContext } from '../../checks/context.ts';
-import { evaluate, fail, localImageId, once, pass, requireState, shortDigest } from '../../checks/lab-helpers.ts';
+import type { LabContext } from '../../checks/context.ts';
+import { defineLab } from '../../checks/define-lab.ts';
+import { fail, once, pass, recordImageId, requireState, shortDigest } from '../../checks/lab-helpers.ts';
 import { ImageArchiveError, parseImageArchive, type ImageArchive } from '../../checks/image-archive.ts';
 
 const FILE = 'transfer/shop-api.tar';
@@ -55,42 +56,41 @@ async function readArchive(ctx: LabContext): Promise<Read> {
 }
 
 export default defineLab({
-  async afterSetup(ctx: LabContext) {
-    const id = await localImageId(ctx, IMAGE);
-    if (!id) throw new Error('setup.sh did not produce shop/api:dev');
-    ctx.state.set('configDigest', id);
+  async record(ctx) {
+    await recordImageId(ctx, 'configDigest', IMAGE);
   },
 
-  async check(ctx: LabContext) {
-    const read = once(() => readArchive(ctx));
-    return evaluate({
-      async archive() {
-        const r = await read();
-        if (!r.ok) return fail(r.message);
-        const fmt = [r.archive.hasManifestJson ? 'manifest.json' : '', r.archive.hasIndexJson ? 'index.json (OCI)' : ''].filter(Boolean).join(' и ');
-        return pass(`~/${FILE} — архив образа${r.archive.compressed ? ', сжатый gzip' : ''} (${mb(r.bytes)}, ${fmt}).`);
-      },
+  prepare(ctx: LabContext) {
+    return { read: once(() => readArchive(ctx)) };
+  },
 
-      async 'contains-image'() {
-        const expected = requireState<string>(ctx, 'configDigest');
-        const r = await read();
-        if (!r.ok) return fail(`Проверить содержимое нельзя, пока ~/${FILE} не архив образа (см. пункт выше).`);
-        const img = r.archive.images.find((i) => i.configDigest === expected);
-        if (img?.tags.includes(IMAGE)) {
-          return pass(`В архиве образ ${IMAGE} (ID ${shortDigest(expected)}) с его именем: после docker load он появится под тем же именем.`);
-        }
-        if (img && img.tags.length === 0) {
-          return fail(`Нужный образ в архиве есть (ID ${shortDigest(expected)}), но без имени: похоже, его сохраняли по IMAGE ID. После docker load он появится как <none>:<none>. Сохраните образ по имени ${IMAGE}.`);
-        }
-        if (img) {
-          return fail(`Нужный образ в архиве есть, но под именем ${img.tags.join(', ')}, а не ${IMAGE}. Сохраните его именно как ${IMAGE}, чтобы после загрузки имя совпало.`);
-        }
-        const found = r.archive.images.map((i) => `${i.tags.length ? i.tags.join(', ') : '<без имени>'} (ID ${shortDigest(i.configDigest)})`);
-        return fail(
-          `В архиве ${found.length ? `образ${found.length > 1 ? 'ы' : ''} ${found.join('; ')}` : 'нет ни одного образа'}, а нужен ${IMAGE} (ID ${shortDigest(expected)}). ` +
-            `Сохраните в файл именно ${IMAGE}.`,
-        );
-      },
-    });
+  criteria: {
+    async archive(_ctx, { read }) {
+      const r = await read();
+      if (!r.ok) return fail(r.message);
+      const fmt = [r.archive.hasManifestJson ? 'manifest.json' : '', r.archive.hasIndexJson ? 'index.json (OCI)' : ''].filter(Boolean).join(' и ');
+      return pass(`~/${FILE} — архив образа${r.archive.compressed ? ', сжатый gzip' : ''} (${mb(r.bytes)}, ${fmt}).`);
+    },
+
+    async 'contains-image'(ctx, { read }) {
+      const expected = requireState<string>(ctx, 'configDigest');
+      const r = await read();
+      if (!r.ok) return fail(`Проверить содержимое нельзя, пока ~/${FILE} не архив образа (см. пункт выше).`);
+      const img = r.archive.images.find((i) => i.configDigest === expected);
+      if (img?.tags.includes(IMAGE)) {
+        return pass(`В архиве образ ${IMAGE} (ID ${shortDigest(expected)}) с его именем: после docker load он появится под тем же именем.`);
+      }
+      if (img && img.tags.length === 0) {
+        return fail(`Нужный образ в архиве есть (ID ${shortDigest(expected)}), но без имени: похоже, его сохраняли по IMAGE ID. После docker load он появится как <none>:<none>. Сохраните образ по имени ${IMAGE}.`);
+      }
+      if (img) {
+        return fail(`Нужный образ в архиве есть, но под именем ${img.tags.join(', ')}, а не ${IMAGE}. Сохраните его именно как ${IMAGE}, чтобы после загрузки имя совпало.`);
+      }
+      const found = r.archive.images.map((i) => `${i.tags.length ? i.tags.join(', ') : '<без имени>'} (ID ${shortDigest(i.configDigest)})`);
+      return fail(
+        `В архиве ${found.length ? `образ${found.length > 1 ? 'ы' : ''} ${found.join('; ')}` : 'нет ни одного образа'}, а нужен ${IMAGE} (ID ${shortDigest(expected)}). ` +
+          `Сохраните в файл именно ${IMAGE}.`,
+      );
+    },
   },
 });

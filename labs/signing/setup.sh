@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Лаба signing: публикует localhost:5000/shop/api:1.4.2 (образ shop/api:dev, как в лабе tagging) и
-# удаляет ~/keys. Подписи в реестре удаляет lab.ts (afterSetup). От root, идемпотентно:
+# удаляет ~/keys. От root, идемпотентно:
 # повторный запуск возвращает тег 1.4.2 к исходному образу.
 set -euo pipefail
 . "$REGISTRY_LAB_LIB/common.sh"

@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Лаба tagging (от root, идемпотентно): заново создаёт git-репозиторий ~/shop с одним коммитом,
 # собирает из него shop/api:dev с меткой org.opencontainers.image.revision=<коммит> и снимает
-# локальные теги релиза. Теги релиза в реестре удаляет lab.ts (setup), ID образа и коммит
-# записывает lab.ts (afterSetup).
+# локальные теги релиза.
 set -euo pipefail
 . "$REGISTRY_LAB_LIB/common.sh"
 . "$REGISTRY_LAB_LIB/shop.sh"

@@ -5,7 +5,7 @@ import { docsLoader } from '@astrojs/starlight/loaders';
 import { docsSchema } from '@astrojs/starlight/schema';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { labDefinitionSchema } from '../../checks/lab-schema.ts';
+import { labSchema, readLabJson } from '../../checks/lab-schema.ts';
 import { quizFileSchema } from './lib/quiz-schema.ts';
 
 /* ---------- quizzes: src/data/quizzes/<section>.yaml (schema: lib/quiz-schema.ts) ---------- */
@@ -19,6 +19,9 @@ const quizzes = defineCollection({
 
 const labsDir = resolve(process.env.RL_LABS_DIR ?? new URL('../../labs', import.meta.url).pathname);
 
+/** lab.json through the engine's own schema, extended with what the site derives from the folder. */
+const siteLabSchema = labSchema({ extend: { solution: z.string().nullable(), hasPage: z.boolean() } });
+
 function labsLoader(): Loader {
   return {
     name: 'registry-lab-labs',
@@ -29,25 +32,14 @@ function labsLoader(): Loader {
         return;
       }
       for (const name of readdirSync(labsDir).sort()) {
-        const file = join(labsDir, name, 'lab.json');
-        if (!existsSync(file)) continue;
-        let json: unknown;
-        try {
-          json = JSON.parse(readFileSync(file, 'utf8'));
-        } catch (e) {
-          throw new Error(`labs/${name}/lab.json is not valid JSON: ${(e as Error).message}`);
-        }
-        const parsed = labDefinitionSchema.safeParse(json);
-        if (!parsed.success) {
-          const issues = parsed.error.issues.map((i) => `  - ${i.path.join('.') || '(root)'}: ${i.message}`).join('\n');
-          throw new Error(`labs/${name}/lab.json does not match checks/lab-schema.ts:\n${issues}`);
-        }
-        if (parsed.data.id !== name) throw new Error(`labs/${name}/lab.json: id "${parsed.data.id}" must equal the folder name "${name}"`);
+        if (!existsSync(join(labsDir, name, 'lab.json'))) continue;
+        const read = await readLabJson(join(labsDir, name), name);
+        if (!read.ok) throw new Error(`labs/${name}: ${read.error} (schema: checks/lab-schema.ts)`);
         const solvePath = join(labsDir, name, 'solve.sh');
         const data = await parseData({
           id: name,
           data: {
-            ...parsed.data,
+            ...(read.raw as Record<string, unknown>),
             solution: existsSync(solvePath) ? readFileSync(solvePath, 'utf8') : null,
             hasPage: existsSync(join(labsDir, name, 'page.mdx')),
           },
@@ -58,21 +50,7 @@ function labsLoader(): Loader {
   };
 }
 
-const labs = defineCollection({
-  loader: labsLoader(),
-  schema: z.object({
-    id: z.string(),
-    title: z.string(),
-    order: z.number(),
-    section: z.string(),
-    summary: z.string(),
-    criteria: z.array(z.object({ id: z.string(), title: z.string(), required: z.boolean() })),
-    hints: z.array(z.object({ criterion: z.string().optional(), text: z.string() })),
-    checkTimeoutMs: z.number(),
-    solution: z.string().nullable(),
-    hasPage: z.boolean(),
-  }),
-});
+const labs = defineCollection({ loader: labsLoader(), schema: siteLabSchema });
 
 /** The task text of each lab: labs/<id>/page.mdx (may be missing while a lab is being written). */
 const labPages = defineCollection({

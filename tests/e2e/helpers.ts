@@ -157,7 +157,8 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * page.goto that survives Chromium's net::ERR_NETWORK_CHANGED: on this host Docker adds and
  * removes network interfaces all the time (other suites' sandboxes), and Chromium then aborts
  * requests in flight — sometimes a page's module script, which leaves the page without its
- * components. Such a load is retried (a learner's browser does not sit on the Docker host).
+ * components. Such a load is retried (a learner's browser does not sit on the Docker host);
+ * when every try lost requests, it throws instead of handing back a half-loaded page.
  */
 export async function gotoRobust(page: Page, url: string, tries = 4): Promise<void> {
   for (let attempt = 1; ; attempt++) {
@@ -174,7 +175,8 @@ export async function gotoRobust(page: Page, url: string, tries = 4): Promise<vo
     } finally {
       page.off('requestfailed', onFail);
     }
-    if (failed.length === 0 || attempt >= tries) return;
+    if (failed.length === 0) return;
+    if (attempt >= tries) throw new Error(`${url}: still losing requests to ERR_NETWORK_CHANGED after ${tries} loads: ${failed.slice(0, 3).join(', ')}`);
     await sleep(300);
   }
 }

@@ -82,7 +82,8 @@ describe('site (static deployment)', { timeout: 300_000 }, () => {
     assert.ok(await single.locator('.rl-explanation').isVisible(), 'explanation after a right answer');
 
     const multiple = page.locator('li.rl-q[data-type="multiple"]').first();
-    if (await multiple.count()) {
+    assert.ok(await multiple.count(), 'the docker-hub quiz has a "multiple" question (this test grades one of each type)');
+    {
       const ok: number[] = JSON.parse((await multiple.getAttribute('data-correct')) ?? '[]');
       await multiple.locator('.rl-option input').nth(ok[0]!).check();
       if (ok.length === 1) {
@@ -99,7 +100,8 @@ describe('site (static deployment)', { timeout: 300_000 }, () => {
     }
 
     const text = page.locator('li.rl-q[data-type="text"]').first();
-    if (await text.count()) {
+    assert.ok(await text.count(), 'the docker-hub quiz has a "text" question (this test grades one of each type)');
+    {
       const answers: string[] = JSON.parse((await text.getAttribute('data-answers')) ?? '[]');
       await text.locator('input').fill('совершенно не то');
       await text.getByRole('button').click();
@@ -110,7 +112,8 @@ describe('site (static deployment)', { timeout: 300_000 }, () => {
     }
 
     const command = page.locator('li.rl-q[data-type="command"]').first();
-    if (await command.count()) {
+    assert.ok(await command.count(), 'the docker-hub quiz has a "command" question (this test grades one of each type)');
+    {
       const answers: string[] = JSON.parse((await command.getAttribute('data-answers')) ?? '[]');
       await command.locator('input').fill('docker version');
       await command.getByRole('button').click();
@@ -122,11 +125,11 @@ describe('site (static deployment)', { timeout: 300_000 }, () => {
     }
 
     // an empty answer is not graded
-    const last = page.locator('li.rl-q').last();
-    if (!(await last.locator('.rl-feedback').textContent())) {
-      await last.getByRole('button').click();
-      await last.locator('.rl-feedback.is-empty').waitFor();
-    }
+    const unanswered = page.locator('li.rl-q[data-type="text"]').nth(1);
+    assert.ok(await unanswered.count(), 'a second "text" question to submit empty');
+    assert.equal(((await unanswered.locator('.rl-feedback').textContent()) ?? '').trim(), '', 'not graded yet');
+    await unanswered.getByRole('button').click();
+    await unanswered.locator('.rl-feedback.is-empty').waitFor();
   });
 
   test('progress survives a reload and the reset control clears it', async () => {
@@ -186,20 +189,21 @@ describe('site (static deployment)', { timeout: 300_000 }, () => {
     await page.waitForTimeout(500);
     page.off('request', listener);
     assert.ok(!requests.some((u) => u.includes('terminal-client')), 'xterm is not loaded on a page without a terminal');
-    assert.ok(await page.locator('.rl-run').first().isHidden().catch(() => true), 'no "run in terminal" buttons without a terminal');
+    assert.equal(await page.locator('.rl-run:visible').count(), 0, 'no "run in terminal" buttons without a terminal');
   });
 
   test('page weights: JavaScript on a text-only page vs a terminal page', async (t) => {
     const measure = async (path: string, scroll: boolean) => {
       const p = await context.newPage();
       const sizes = new Map<string, number>();
+      const unread: string[] = [];
       p.on('response', async (r) => {
         const type = r.request().resourceType();
         if (type !== 'script') return;
         try {
           sizes.set(new URL(r.url()).pathname, (await r.body()).length);
-        } catch {
-          /* aborted */
+        } catch (e) {
+          unread.push(`${r.url()}: ${(e as Error).message.split('\n')[0]}`);
         }
       });
       await gotoRobust(p, server.url + path);
@@ -210,6 +214,8 @@ describe('site (static deployment)', { timeout: 300_000 }, () => {
       }
       await p.waitForTimeout(300);
       await p.close();
+      // A script whose size could not be read would make the weights below too small.
+      assert.deepEqual(unread, [], `${path}: scripts not measured`);
       let total = 0;
       let search = 0;
       for (const [k, v] of sizes) {

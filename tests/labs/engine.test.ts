@@ -1,6 +1,7 @@
 /**
- * Engine and helper tests that need no Docker: lab loading errors, check fallbacks
- * (missing criterion, crash, timeout), start order with a fake sandbox, history
+ * Engine and helper tests that need no Docker: lab loading errors (criteria keys against
+ * lab.json), check isolation (crash, prepare failure, timeout), start order with a fake
+ * sandbox, wrong-solution headers, message rules, history
  * normalisation, image-archive parsing (Docker, OCI, gzip, not-an-image).
  */
 import { after, before, describe, it } from 'node:test';
@@ -10,21 +11,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
-import { loadLabs, loadLab, startLab, checkLab, createLabState, expectedFailures, listWrongSolutions, type LoadedLab } from '../../checks/engine.ts';
+import { loadLabs, loadLab, startLab, checkLab, createLabState, wrongExpectation, listWrongSolutions, type LoadedLab } from '../../checks/engine.ts';
+import { parseWrongHeader } from '../../checks/wrong-header.ts';
 import type { ExecOptions, ExecResult, FileToCopy, LabContext, SandboxOps } from '../../checks/context.ts';
 import { normalizeHistoryCommand, sameHistoryCommand } from '../../checks/history.ts';
 import { parseImageArchive, normalizeImageRef, ImageArchiveError } from '../../checks/image-archive.ts';
 import { sha256Digest } from '../../checks/registry-client.ts';
-import { evaluate, LearnerError, plural, requireState } from '../../checks/lab-helpers.ts';
+import { checkerProblemMessage, LearnerError, plural } from '../../checks/lab-helpers.ts';
+import { RegistryError } from '../../checks/registry-client.ts';
 import { messageProblem } from './harness.ts';
 import type { LabEngine } from '../../runner/src/labs/service.ts';
 import * as engineModule from '../../checks/engine.ts';
 
 // Compile-time: the engine has exactly the signatures the runner's HTTP layer relies on.
-const _runnerSeesEngine: LabEngine<LoadedLab> = engineModule;
+const _runnerSeesEngine: LabEngine = engineModule;
 void _runnerSeesEngine;
 
-const CONTEXT_TS = new URL('../../checks/context.ts', import.meta.url).pathname;
+const DEFINE_LAB_TS = new URL('../../checks/define-lab.ts', import.meta.url).pathname;
+const HELPERS_TS = new URL('../../checks/lab-helpers.ts', import.meta.url).pathname;
 
 function writeLab(root: string, id: string, opts: { json?: object | string; ts?: string; solve?: boolean; setup?: string; wrong?: Record<string, string>; files?: Record<string, string> } = {}) {
   const dir = join(root, id);
@@ -44,7 +48,7 @@ function writeLab(root: string, id: string, opts: { json?: object | string; ts?:
   writeFileSync(join(dir, 'lab.json'), typeof json === 'string' ? json : JSON.stringify(json));
   writeFileSync(
     join(dir, 'lab.ts'),
-    opts.ts ?? `import { defineLab } from '${CONTEXT_TS}';\nexport default defineLab({ async check() { return { one: { passed: true, message: 'хорошо' }, two: { passed: false, message: 'не сделано, но не обязательно' } }; } });\n`,
+    opts.ts ?? `import { defineLab } from '${DEFINE_LAB_TS}';\nexport default defineLab({ criteria: { one: () => ({ passed: true, message: 'хорошо' }), two: () => ({ passed: false, message: 'не сделано, но не обязательно' }) } });\n`,
   );
   if (opts.solve !== false) writeFileSync(join(dir, 'solve.sh'), '#!/bin/bash\necho solve\n');
   if (opts.setup) writeFileSync(join(dir, 'setup.sh'), opts.setup);
@@ -97,9 +101,11 @@ describe('engine: loading labs', () => {
   });
   after(() => rmSync(root, { recursive: true, force: true }));
 
-  it('loads valid labs sorted by order, with wrong solutions and expect-fail headers', async () => {
+  it('loads valid labs sorted by order, with wrong solutions and their headers', async () => {
     const labs = join(root, 'ok');
-    writeLab(labs, 'beta', { json: { id: 'beta', title: 'Бета', order: 2, section: 's', summary: 'Вторая', criteria: [{ id: 'c', title: 'Пункт' }] }, wrong: { b: '#!/bin/bash\n# expect-fail: c\n', a: '#!/bin/bash\n# expect-fail: c, d\n' } });
+    const beta = { id: 'beta', title: 'Бета', order: 2, section: 's', summary: 'Вторая', criteria: [{ id: 'c', title: 'Пункт' }, { id: 'd', title: 'Другой' }] };
+    const betaTs = `import { defineLab } from '${DEFINE_LAB_TS}';\nexport default defineLab({ criteria: { c: () => ({ passed: true, message: 'да' }), d: () => ({ passed: true, message: 'да' }) } });\n`;
+    writeLab(labs, 'beta', { json: beta, ts: betaTs, wrong: { b: '#!/bin/bash\n# expect-fail: c\n# expect-message: c: нет\n', a: '#!/bin/bash\n# expect-fail: c, d\n# expect-message: d: не\\s+тот\n' } });
     writeLab(labs, 'alpha');
     mkdirSync(join(labs, 'shared-notes')); // a folder without lab.json is not a lab
     const loaded = await loadLabs(labs);
@@ -108,7 +114,9 @@ describe('engine: loading labs', () => {
     assert.equal(loaded[0].definition.criteria[0].required, true);
     assert.deepEqual(loaded[1].wrongSolutions, ['a', 'b']);
     assert.deepEqual(await listWrongSolutions(loaded[1]), ['a', 'b']);
-    assert.deepEqual(await expectedFailures(loaded[1], 'a'), ['c', 'd']);
+    const a = await wrongExpectation(loaded[1], 'a');
+    assert.deepEqual(a.fail, ['c', 'd']);
+    assert.deepEqual(a.messages.map((m) => [m.criterion, m.pattern.test('это не  тот образ')]), [['d', true]]);
     assert.equal(loaded[0].setupScript, null);
   });
 
@@ -123,11 +131,29 @@ describe('engine: loading labs', () => {
     await assert.rejects(loadLab(d4), /lab "folder": lab\.json: field "id" is "other" but the folder is "folder"/);
     const d5 = writeLab(join(root, 'bad5'), 'no-solve', { solve: false });
     await assert.rejects(loadLab(d5), /lab "no-solve": solve\.sh .* is missing/);
-    const d6 = writeLab(join(root, 'bad6'), 'no-check', { ts: 'export default {};\n' });
-    await assert.rejects(loadLab(d6), /lab "no-check": lab\.ts must default-export defineLab\(\{ check \}\)/);
+    const d6 = writeLab(join(root, 'bad6'), 'no-criteria-fn', { ts: 'export default {};\n' });
+    await assert.rejects(loadLab(d6), /lab "no-criteria-fn": lab\.ts: defineLab needs "criteria"/);
+    const d6b = writeLab(join(root, 'bad6b'), 'no-export', { ts: 'export const x = 1;\n' });
+    await assert.rejects(loadLab(d6b), /lab "no-export": lab\.ts must default-export defineLab/);
+    const d6c = writeLab(join(root, 'bad6c'), 'old-shape', { ts: 'export default { async check() { return {}; } };\n' });
+    await assert.rejects(loadLab(d6c), /lab "old-shape": lab\.ts uses the old shape/);
     const d7 = writeLab(join(root, 'bad7'), 'hint-ref', { json: { id: 'hint-ref', title: 'Лаба', order: 1, section: 's', summary: 'x y z', criteria: [{ id: 'a', title: 'Пункт' }], hints: [{ criterion: 'zzz', text: 'подсказка' }] } });
     await assert.rejects(loadLab(d7), /lab "hint-ref".*unknown criterion "zzz"/);
     await assert.rejects(loadLabs(join(root, 'bad1')), /bad-field/);
+  });
+
+  it('refuses a lab whose criteria keys differ from lab.json (a typo fails at load, not in front of a learner)', async () => {
+    const typo = `import { defineLab } from '${DEFINE_LAB_TS}';\nexport default defineLab({ criteria: { one: () => ({ passed: true, message: 'да' }), tow: () => ({ passed: true, message: 'да' }) } });\n`;
+    const d = writeLab(join(root, 'typo'), 'typo', { ts: typo });
+    await assert.rejects(loadLab(d), /lab "typo": lab\.ts: no function for criterion "two" of lab\.json; criteria "tow" are not in lab\.json/);
+    const notFn = `import { defineLab } from '${DEFINE_LAB_TS}';\nexport default defineLab({ criteria: { one: () => ({ passed: true, message: 'да' }), two: 'x' as any } });\n`;
+    await assert.rejects(loadLab(writeLab(join(root, 'notfn'), 'notfn', { ts: notFn })), /criterion "two" must be a function/);
+  });
+
+  it('every lab of the course loads (criteria keys equal lab.json ids)', async () => {
+    const labs = await loadLabs(new URL('../../labs', import.meta.url).pathname);
+    assert.ok(labs.length >= 9, `only ${labs.length} labs`);
+    for (const lab of labs) assert.deepEqual(Object.keys(lab.spec.criteria).sort(), lab.definition.criteria.map((c) => c.id).sort(), lab.id);
   });
 });
 
@@ -140,12 +166,12 @@ describe('engine: start and check', () => {
 
   const ctxFor = (lab: LoadedLab, ops: SandboxOps): LabContext => ({ sandbox: ops, state: createLabState(), labDir: lab.dir });
 
-  it('starts in order: files, state cleared, setup, setup.sh as root in home, afterSetup', async () => {
-    const ts = `import { defineLab } from '${CONTEXT_TS}';
+  it('starts in order: files, state cleared, reset, setup.sh as root in home, record', async () => {
+    const ts = `import { defineLab } from '${DEFINE_LAB_TS}';
 export default defineLab({
-  async setup(ctx) { ctx.state.set('order', [...(ctx.state.get('order') ?? []), 'setup']); },
-  async afterSetup(ctx) { ctx.state.set('order', [...(ctx.state.get('order') ?? []), 'afterSetup']); },
-  async check() { return {}; },
+  async reset(ctx) { ctx.state.set('order', [...(ctx.state.get('order') ?? []), 'reset']); },
+  async record(ctx) { ctx.state.set('order', [...(ctx.state.get('order') ?? []), 'record']); },
+  criteria: { one: () => ({ passed: true, message: 'да' }), two: () => ({ passed: true, message: 'да' }) },
 });\n`;
     const lab = await loadLab(writeLab(root, 'order', { ts, setup: '#!/bin/bash\ntrue\n', files: { 'notes/a.txt': 'a', 'run.sh': '#!/bin/sh\n' } }));
     const { ops, log } = fakeSandbox();
@@ -153,7 +179,7 @@ export default defineLab({
     ctx.state.set('stale', true);
     await startLab(lab, ctx);
     assert.equal(ctx.state.get('stale'), undefined, 'state cleared');
-    assert.deepEqual(ctx.state.get('order'), ['setup', 'afterSetup']);
+    assert.deepEqual(ctx.state.get('order'), ['reset', 'record']);
     assert.match(log[0], /^copyIn \/home\/learner notes\/a\.txt:644,run\.sh:644$/);
     assert.match(log[1], /^copyIn \/opt\/registry-lab .*labs\/order\/setup\.sh:755/);
     assert.match(log[1], /lib\/common\.sh/);
@@ -170,46 +196,84 @@ export default defineLab({
     const lab = await loadLab(writeLab(root, 'pass'));
     const r = await checkLab(lab, ctxFor(lab, fakeSandbox().ops));
     assert.equal(r.passed, true);
-    assert.deepEqual(r.criteria.map((c) => [c.id, c.title, c.passed, c.required]), [
-      ['one', 'Первый пункт', true, true],
-      ['two', 'Второй пункт', false, false],
+    assert.deepEqual(r.criteria.map((c) => [c.id, c.title, c.passed, c.required, c.message]), [
+      ['one', 'Первый пункт', true, true, 'хорошо'],
+      ['two', 'Второй пункт', false, false, 'не сделано, но не обязательно'],
     ]);
-    assert.ok(r.durationMs >= 0);
   });
 
-  it('turns a missing criterion, a crash and a timeout into failed criteria with a reason', async () => {
-    const missing = await loadLab(writeLab(root, 'missing', { ts: `export default { async check() { return { two: { passed: true, message: 'ок' } }; } };\n` }));
-    let r = await checkLab(missing, ctxFor(missing, fakeSandbox().ops));
-    assert.equal(r.passed, false);
-    assert.match(r.criteria[0].message, /не вернул результат по пункту «Первый пункт»/);
-    assert.equal(r.criteria[1].passed, true);
-
-    const crash = await loadLab(writeLab(root, 'crash', { ts: `export default { async check() { throw new Error('boom 42'); } };\n` }));
-    r = await checkLab(crash, ctxFor(crash, fakeSandbox().ops));
-    assert.equal(r.passed, false);
-    for (const c of r.criteria) assert.match(c.message, /проблема.*boom 42/);
-
-    const slow = await loadLab(writeLab(root, 'slow', { ts: `export default { check: () => new Promise(() => {}) };\n` }));
-    r = await checkLab(slow, ctxFor(slow, fakeSandbox().ops));
-    assert.equal(r.passed, false);
-    assert.ok(r.durationMs >= 290 && r.durationMs < 2000, String(r.durationMs));
-    for (const c of r.criteria) assert.match(c.message, /не уложилась в 0,3 с/);
+  it('times each criterion on its own', async () => {
+    const ts = `import { defineLab } from '${DEFINE_LAB_TS}';
+export default defineLab({ criteria: {
+  one: () => new Promise((r) => setTimeout(() => r({ passed: true, message: 'да' }), 120)),
+  two: () => ({ passed: true, message: 'да' }),
+} });\n`;
+    const lab = await loadLab(writeLab(root, 'timed', { ts }));
+    const r = await checkLab(lab, ctxFor(lab, fakeSandbox().ops));
+    const [one, two] = r.criteria;
+    assert.ok(one.durationMs >= 100, `slow criterion timed ${one.durationMs} ms`);
+    assert.ok(two.durationMs < one.durationMs, `fast ${two.durationMs} ms, slow ${one.durationMs} ms`);
+    assert.ok(r.durationMs >= one.durationMs);
   });
 
-  it('evaluate(): one crashing criterion does not hide the others; LearnerError is shown as is', async () => {
-    const ctx = { sandbox: fakeSandbox().ops, state: createLabState(), labDir: '/x' };
-    const r = await evaluate({
-      a: async () => ({ passed: true, message: 'ok' }),
-      b: async () => {
-        throw new TypeError('x is undefined');
-      },
-      c: async () => requireState(ctx, 'nothing'),
-    });
-    assert.equal(r.a.passed, true);
-    assert.equal(r.b.passed, false);
-    assert.match(r.b.message, /не удалось проверить \(x is undefined\)/);
-    assert.match(r.c.message, /Начать заново/);
+  it('a criterion that throws fails alone, saying the check itself broke; LearnerError is shown as is', async () => {
+    const ts = `import { defineLab } from '${DEFINE_LAB_TS}';
+import { requireState } from '${HELPERS_TS}';
+export default defineLab({ criteria: {
+  one: () => { throw new TypeError('x is undefined'); },
+  two: (ctx) => requireState(ctx, 'nothing'),
+} });\n`;
+    const lab = await loadLab(writeLab(root, 'crash-one', { ts }));
+    const r = await checkLab(lab, ctxFor(lab, fakeSandbox().ops));
+    assert.match(r.criteria[0].message, /У проверяющего кода возникла проблема.*не удалось проверить \(x is undefined\)/);
+    assert.match(r.criteria[1].message, /данные подготовки лабы потеряны.*Начать заново/);
     assert.ok(new LearnerError('x') instanceof Error);
+
+    const other = `import { defineLab } from '${DEFINE_LAB_TS}';
+export default defineLab({ criteria: { one: () => { throw new Error('boom 42'); }, two: () => ({ passed: true, message: 'второй в порядке' }) } });\n`;
+    const lab2 = await loadLab(writeLab(root, 'crash-alone', { ts: other }));
+    const r2 = await checkLab(lab2, ctxFor(lab2, fakeSandbox().ops));
+    assert.deepEqual(r2.criteria.map((c) => c.passed), [false, true]);
+    assert.match(r2.criteria[0].message, /проблема.*boom 42/);
+    assert.equal(r2.criteria[1].message, 'второй в порядке');
+  });
+
+  it('prepare runs once and feeds every criterion; when it throws, every criterion says the check broke', async () => {
+    const ts = `import { defineLab } from '${DEFINE_LAB_TS}';
+let n = 0;
+export default defineLab({
+  prepare: () => ({ n: ++n }),
+  criteria: { one: (_c, p) => ({ passed: p.n === 1, message: 'prepare n=' + p.n }), two: (_c, p) => ({ passed: p.n === 1, message: 'prepare n=' + p.n }) },
+});\n`;
+    const lab = await loadLab(writeLab(root, 'prepared', { ts }));
+    const r = await checkLab(lab, ctxFor(lab, fakeSandbox().ops));
+    assert.deepEqual(r.criteria.map((c) => c.message), ['prepare n=1', 'prepare n=1']);
+
+    const broken = `import { defineLab } from '${DEFINE_LAB_TS}';
+export default defineLab({ prepare: () => { throw new Error('registry gone'); }, criteria: { one: () => ({ passed: true, message: 'да' }), two: () => ({ passed: true, message: 'да' }) } });\n`;
+    const lab2 = await loadLab(writeLab(root, 'prepare-broken', { ts: broken }));
+    const r2 = await checkLab(lab2, ctxFor(lab2, fakeSandbox().ops));
+    assert.equal(r2.passed, false);
+    for (const c of r2.criteria) assert.match(c.message, /проблема.*registry gone/);
+  });
+
+  it('a criterion still running at checkTimeoutMs fails with the timeout message; finished ones keep their result', async () => {
+    const ts = `import { defineLab } from '${DEFINE_LAB_TS}';
+export default defineLab({ criteria: { one: () => new Promise(() => {}), two: () => ({ passed: true, message: 'второй готов' }) } });\n`;
+    const lab = await loadLab(writeLab(root, 'slow', { ts }));
+    const r = await checkLab(lab, ctxFor(lab, fakeSandbox().ops));
+    assert.equal(r.passed, false);
+    assert.match(r.criteria[0].message, /не уложилась в 0,3 с/);
+    assert.deepEqual([r.criteria[1].passed, r.criteria[1].message], [true, 'второй готов']);
+  });
+
+  it('an outcome that is not { passed, message } fails with "the lab is broken"; an empty failing message gets the fallback', async () => {
+    const ts = `import { defineLab } from '${DEFINE_LAB_TS}';
+export default defineLab({ criteria: { one: () => ({ ok: true }) as any, two: () => ({ passed: false, message: '' }) } });\n`;
+    const lab = await loadLab(writeLab(root, 'bad-outcome', { ts }));
+    const r = await checkLab(lab, ctxFor(lab, fakeSandbox().ops));
+    assert.match(r.criteria[0].message, /не вернул результат по пункту «Первый пункт»/);
+    assert.equal(r.criteria[1].message, 'Пункт «Второй пункт» пока не выполнен.');
   });
 
   it('createLabState stores and clears', () => {
@@ -316,8 +380,8 @@ describe('image archives', () => {
 });
 
 describe('harness: message quality rules', () => {
+  const t = 'Пункт';
   it('rejects bare, short, non-Russian and crash messages', () => {
-    const t = 'Пункт';
     assert.equal(messageProblem({ id: 'a', title: t, message: 'В реестре нет образа my-api:v1: отправьте его.' }), null);
     assert.match(messageProblem({ id: 'a', title: t, message: 'failed' })!, /bare/);
     assert.match(messageProblem({ id: 'a', title: t, message: 'Пункт' })!, /repeats|short/);
@@ -325,5 +389,33 @@ describe('harness: message quality rules', () => {
     assert.match(messageProblem({ id: 'a', title: t, message: 'У проверяющего кода возникла проблема (x)' })!, /crashed/);
     assert.equal(plural(21, 'тег', 'тега', 'тегов'), 'тег');
     assert.equal(plural(12, 'тег', 'тега', 'тегов'), 'тегов');
+  });
+
+  it('rejects what the engine and helpers say when they could not grade: registry unreachable, lost state, the fallback, a timeout', () => {
+    const unreachable = checkerProblemMessage(new RegistryError('connect ECONNREFUSED', { url: 'http://127.0.0.1:5000/v2/' }));
+    assert.match(messageProblem({ id: 'a', title: t, message: unreachable })!, /could not grade/);
+    const lost = checkerProblemMessage(new LearnerError('Проверка не знает, с чем сравнивать: данные подготовки лабы потеряны (например, сервер перезапускался). Нажмите «Начать заново».'));
+    assert.match(messageProblem({ id: 'a', title: t, message: lost })!, /could not grade/);
+    assert.match(messageProblem({ id: 'a', title: 'Образ отправлен', message: 'Пункт «Образ отправлен» пока не выполнен.' })!, /fallback|could not grade/);
+    assert.match(messageProblem({ id: 'a', title: t, message: 'Проверка не уложилась в 10 с, поэтому этот пункт не проверен. Подождите.' })!, /could not grade/);
+  });
+});
+
+describe('wrong-solution headers', () => {
+  const ids = ['a', 'b', 'c'];
+  it('reads expect-fail and expect-message', () => {
+    const h = parseWrongHeader('#!/bin/bash\n# expect-fail: a, b\n# expect-message: a: тег\\s+latest\n# expect-message: b: ID\n', ids);
+    assert.deepEqual(h.fail, ['a', 'b']);
+    assert.deepEqual(h.messages.map((m) => m.criterion), ['a', 'b']);
+    assert.ok(h.messages[0].pattern.test('есть тег  latest'));
+  });
+  it('refuses an empty or incomplete header', () => {
+    assert.throws(() => parseWrongHeader('#!/bin/bash\nexit 1\n', ids), /no "# expect-fail/);
+    assert.throws(() => parseWrongHeader('# expect-fail:\n# expect-message: a: x\n', ids), /no "# expect-fail/);
+    assert.throws(() => parseWrongHeader('# expect-fail: a\n', ids), /no "# expect-message/);
+    assert.throws(() => parseWrongHeader('# expect-fail: z\n# expect-message: z: x\n', ids), /unknown criterion "z"/);
+    assert.throws(() => parseWrongHeader('# expect-fail: a\n# expect-message: b: x\n', ids), /"b", which expect-fail does not list/);
+    assert.throws(() => parseWrongHeader('# expect-fail: a\n# expect-message: a: (\n', ids), /not a valid regex/);
+    assert.throws(() => parseWrongHeader('# expect-fail: a\n# expect-message: a\n', ids), /malformed/);
   });
 });

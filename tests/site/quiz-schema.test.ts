@@ -14,7 +14,9 @@ function problems(data: unknown): string[] {
 }
 
 test('every quiz file of the course is valid', () => {
-  for (const name of readdirSync(dir).filter((n) => /\.ya?ml$/.test(n))) {
+  const files = readdirSync(dir).filter((n) => /\.ya?ml$/.test(n));
+  assert.ok(files.length >= 5, `only ${files.length} quiz files in ${dir}: the course has a quiz per chapter`);
+  for (const name of files) {
     const data = parse(readFileSync(join(dir, name), 'utf8'));
     assert.deepEqual(problems(data), [], name);
     assert.equal(data.section, name.replace(/\.ya?ml$/, ''), `${name}: "section" should equal the file name`);

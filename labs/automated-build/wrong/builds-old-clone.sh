@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# expect-fail: builds-on-push, revision-label
+# expect-fail: builds-on-push, same-digest, revision-label
+# expect-message: builds-on-push: не дождалась localhost:5000/shop/auto:sha-[0-9a-f]{7}
+# expect-message: revision-label: а отправлен был коммит [0-9a-f]{40}
 # Хук собирает ~/autobuild и берёт коммит оттуда (HEAD старого клона), а не пришедший в push.
 set -euo pipefail
 cat > ~/git/app.git/hooks/post-receive <<'HOOK'

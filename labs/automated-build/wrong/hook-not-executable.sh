@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # expect-fail: builds-on-push, same-digest, revision-label
+# expect-message: builds-on-push: не исполняемый, и git его молча пропускает
 # Хук правильный, но без chmod +x: git его молча пропускает.
 set -euo pipefail
 cat > ~/git/app.git/hooks/post-receive <<'HOOK'

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # expect-fail: builds-on-push, same-digest
+# expect-message: builds-on-push: не дождалась localhost:5000/shop/auto:sha-[0-9a-f]{7}\.
+# expect-message: same-digest: Сравнивать нечего: тега sha-[0-9a-f]{7}
 # Хук собирает и публикует только :main — тега sha-<коммит> нет.
 set -euo pipefail
 cat > ~/git/app.git/hooks/post-receive <<'HOOK'

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # expect-fail: original, running
+# expect-message: original: дайджест перезалитого \(сломанного\) образа
+# expect-message: running: запущен из перезалитого \(сломанного\) образа
 # Сначала docker pull по тегу (локальный образ заменён сломанным), потом закреплён его дайджест.
 set -euo pipefail
 docker pull localhost:5000/shop/web:1.0

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # expect-fail: pinned-ref, original, resolvable, running
+# expect-message: pinned-ref: это ссылка по тегу
+# expect-message: running: а не по дайджесту
 # В файл записан тег, а не дайджест.
 set -euo pipefail
 mkdir -p ~/deploy

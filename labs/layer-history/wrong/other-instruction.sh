@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # expect-fail: found
+# expect-message: found: Это команда другого слоя
 # Записана команда соседнего (маленького) слоя.
 set -euo pipefail
 mkdir -p ~/answers

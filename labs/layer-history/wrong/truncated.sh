@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # expect-fail: found
+# expect-message: found: обрезана \(кончается многоточием\)
 # Команда скопирована из вывода docker history без --no-trunc — она обрезана.
 set -euo pipefail
 mkdir -p ~/answers

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # expect-fail: found
+# expect-message: found: строк, и нужная команда среди них есть
 # В файл записана вся история целиком, а не одна команда.
 set -euo pipefail
 mkdir -p ~/answers

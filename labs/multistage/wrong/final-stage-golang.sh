@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# expect-fail: small, no-toolchain
+# expect-fail: small, no-toolchain, non-root
+# expect-message: small: а нужно не больше 20 МБ
+# expect-message: no-toolchain: компилятор Go \(/usr/(local|lib|share)/go
+# expect-message: non-root: не задан пользователь
 # Два этапа, но итоговый снова начинается с golang:1.24: компилятор остаётся в образе.
 set -euo pipefail
 cd ~/multistage

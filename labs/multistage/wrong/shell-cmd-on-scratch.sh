@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # expect-fail: runs
+# expect-message: runs: не ответил на GET /healthz
 # Образ маленький и чистый, но CMD записан в форме оболочки: в scratch нет /bin/sh,
 # контейнер не запускается.
 set -euo pipefail

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # expect-fail: no-toolchain
+# expect-message: no-toolchain: ^В слоях образа нашлись исходники \(/app/main\.go
 # Итоговый этап на busybox, но в него скопирован весь каталог сборки вместе с main.go.
 set -euo pipefail
 cd ~/multistage

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # expect-fail: same-image
+# expect-message: same-image: лежит (похожий, но )?другой образ
 # Вместо того чтобы дать имя готовому образу, собрали «похожий» заново.
 set -euo pipefail
 mkdir -p ~/rebuild && cd ~/rebuild

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # expect-fail: archive, contains-image
+# expect-message: archive: Так сохраняет docker export
 # docker export сохраняет файловую систему контейнера, а не образ.
 set -euo pipefail
 mkdir -p ~/transfer

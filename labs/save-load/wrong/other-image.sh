@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # expect-fail: contains-image
+# expect-message: contains-image: В архиве образ busybox:latest .*а нужен shop/api:dev
 # Сохранён не тот образ.
 set -euo pipefail
 mkdir -p ~/transfer

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # expect-fail: archive, contains-image
+# expect-message: archive: обычный tar .*в нём нет manifest\.json
 # Упакован каталог с исходниками, а не образ.
 set -euo pipefail
 mkdir -p ~/transfer ~/shop-src

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # expect-fail: key-pair
+# expect-message: key-pair: открывается пустым паролем
 # Всё подписано и проверяется, но закрытый ключ создан с пустым паролем.
 set -euo pipefail
 mkdir -p ~/keys && cd ~/keys

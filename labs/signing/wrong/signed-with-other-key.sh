@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # expect-fail: verifies
+# expect-message: verifies: ключ ~/keys/cosign\.pub её не подтверждает
 # В ~/keys лежит одна пара, а подписано ключом из другой пары (созданной «для пробы»).
 set -euo pipefail
 export COSIGN_PASSWORD='correct-horse-battery-staple'

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # expect-fail: signed, verifies
+# expect-message: signed: Подписан исходный образ .*Тег перезаписали после подписи
+# expect-message: verifies: у localhost:5000/shop/api@sha256:[0-9a-f]{12}… её нет
 # Подписан исходный дайджест, но потом тег 1.4.2 перезаписан новой сборкой:
 # теперь тег указывает на неподписанный образ.
 set -euo pipefail

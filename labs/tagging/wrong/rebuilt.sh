@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # expect-fail: same-digest, same-image
+# expect-message: same-digest: Теги указывают на разные манифесты
+# expect-message: same-image: Не тот образ у 1 \(ID
 # Между push образ пересобрали с правкой: часть тегов указывает на другой образ.
 set -euo pipefail
 cd ~/shop

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # expect-fail: no-latest
+# expect-message: no-latest: есть тег latest
 # Всё верно, но «на всякий случай» отправлен и latest.
 set -euo pipefail
 SHA=$(git -C ~/shop rev-parse --short=7 HEAD)

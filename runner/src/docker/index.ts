@@ -8,7 +8,7 @@ import { createSandbox, refsFor, type SandboxRefs } from './sandbox.ts';
 import { openLoginShell } from './shell.ts';
 import { sandboxOps } from './ops.ts';
 import type { SandboxLimits, SandboxProvider } from './provider.ts';
-import type { SandboxOps } from '../../../checks/context.ts';
+import type { SandboxOps } from './contract.ts';
 import { loadConfig, sandboxLimits } from '../config.ts';
 import { ownAddresses, type EgressSettings } from './egress.ts';
 import { DiskQuota } from './quota.ts';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
-import type { ExecOptions, ExecResult, FileToCopy, HttpProbeResult, SandboxOps } from '../../../checks/context.ts';
+import type { ExecOptions, ExecResult, FileToCopy, HttpProbeResult, SandboxOps } from './contract.ts';
 import { firstFileOf, tarOf, withFirstFile } from './archive.ts';
 import { ignoreMissing, isNotFound, removeContainer } from './client.ts';
 import { execCapture, shellCommand } from './exec.ts';
@@ -24,7 +24,7 @@ export interface OpsDeps {
   leave(network: string): Promise<void>;
 }
 
-/** SandboxOps (checks/context.ts) for one sandbox. */
+/** SandboxOps (./contract.ts) for one sandbox. */
 export function sandboxOps(deps: OpsDeps): SandboxOps {
   const { docker, runnerId, refs } = deps;
   const ws = docker.getContainer(refs.workstation);

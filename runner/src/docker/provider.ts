@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import type { SandboxOps } from '../../../checks/context.ts';
+import type { SandboxOps } from './contract.ts';
 
 /** Resource limits for one sandbox; defaults come from runner/src/config.ts. */
 export interface SandboxLimits {
@@ -60,7 +60,7 @@ export interface SandboxProvider {
   isRunning(id: string): Promise<boolean>;
   /** An interactive login shell (bash -l) as the learner in their home, with a TTY. */
   openShell(id: string, size: { cols: number; rows: number }): Promise<ShellHandle>;
-  /** Operations labs and checks use (see checks/context.ts). */
+  /** Operations labs and checks use (contract: ./contract.ts). */
   ops(id: string): SandboxOps;
   /** Destroys every sandbox and the mirror of this runner. */
   shutdown(): Promise<void>;

@@ -4,38 +4,32 @@
  * start/check calls of one session and lab.
  */
 import type { LabContext, LabState } from '../../../checks/context.ts';
-import type { LabDefinition } from '../../../checks/lab-schema.ts';
+import type * as Engine from '../../../checks/engine.ts';
 import type { SandboxProvider } from '../docker/provider.ts';
 import { checkFailed, labStartFailed, learnerAddresses, looksLikeSandboxDown, sandboxUnavailable } from '../core/sandbox-errors.ts';
 import { ApiError } from '../core/errors.ts';
 import { errMessage, type Logger } from '../core/log.ts';
 import type { Session, SessionService } from '../core/sessions.ts';
 
-export interface LoadedLabLike {
-  definition: LabDefinition;
-  dir?: string;
-}
+/** What the runner reads of a loaded lab (the engine's LoadedLab; test doubles give only this much). */
+export type LabLike = Pick<Engine.LoadedLab, 'definition'> & Partial<Pick<Engine.LoadedLab, 'dir'>>;
 
-export interface CheckOutcome {
-  passed: boolean;
-  criteria: { id: string; title: string; passed: boolean; message: string; required: boolean }[];
-  durationMs: number;
-}
+/** The engine's check result; per-criterion timings are the engine's own (test doubles may omit them). */
+export type CheckOutcome = Omit<Engine.CheckResult, 'criteria'> & {
+  criteria: Array<Omit<Engine.CriterionResult, 'durationMs'> & Partial<Pick<Engine.CriterionResult, 'durationMs'>>>;
+};
 
-/** The signatures of checks/engine.ts the runner relies on. */
-export interface LabEngine<L extends LoadedLabLike = LoadedLabLike> {
-  loadLabs(labsDir: string): Promise<L[]>;
-  startLab(lab: L, ctx: LabContext): Promise<void>;
-  checkLab(lab: L, ctx: LabContext): Promise<CheckOutcome>;
+/** The part of checks/engine.ts the runner calls (methods, so the engine's LoadedLab fits LabLike). */
+export interface LabEngine {
+  loadLabs(labsDir: string): Promise<LabLike[]>;
+  startLab(lab: LabLike, ctx: LabContext): Promise<void>;
+  checkLab(lab: LabLike, ctx: LabContext): Promise<CheckOutcome>;
   createLabState(): LabState;
 }
 
 /** Loads checks/engine.ts lazily (a broken lab module then fails GET /api/labs with 503, not the runner). */
 export async function loadEngine(): Promise<LabEngine> {
-  const engine = await import('../../../checks/engine.ts');
-  // Compile-time proof that the engine matches the signatures the runner relies on.
-  const typed: LabEngine<import('../../../checks/engine.ts').LoadedLab> = engine;
-  return typed as unknown as LabEngine;
+  return import('../../../checks/engine.ts');
 }
 
 export class LabService {
@@ -44,7 +38,7 @@ export class LabService {
   private readonly log: Logger;
   private readonly provider: SandboxProvider;
   private readonly sessions: SessionService;
-  private loaded: Promise<{ engine: LabEngine; labs: Map<string, LoadedLabLike> }> | null = null;
+  private loaded: Promise<{ engine: LabEngine; labs: Map<string, LabLike> }> | null = null;
   /** Per session and lab: the operation in progress (start or check), so they never overlap. */
   private readonly queues = new WeakMap<Session, Map<string, Promise<unknown>>>();
 
@@ -135,7 +129,7 @@ export class LabService {
     return next;
   }
 
-  private context(session: Session, lab: LoadedLabLike, state: LabState): LabContext {
+  private context(session: Session, lab: LabLike, state: LabState): LabContext {
     return {
       sandbox: this.provider.ops(session.id),
       state,

@@ -1,0 +1,102 @@
+/** Loading labs: labs/<id>/lab.json (schema) + lab.ts (declaration) + scripts, checked together. */
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { specProblem, type AnyLabSpec } from './define-lab.ts';
+import { formatIssues, readLabJson, type LabDefinition } from './lab-schema.ts';
+
+export interface LoadedLab {
+  /** = definition.id = folder name. */
+  id: string;
+  /** Absolute path of labs/<id>. */
+  dir: string;
+  definition: LabDefinition;
+  spec: AnyLabSpec;
+  /** Absolute paths; setup.sh is optional. */
+  setupScript: string | null;
+  solveScript: string;
+  /** Names of wrong/*.sh without extension, sorted. */
+  wrongSolutions: string[];
+}
+
+export class LabLoadError extends Error {
+  readonly labId: string;
+  constructor(labId: string, message: string) {
+    super(`lab "${labId}": ${message}`);
+    this.name = 'LabLoadError';
+    this.labId = labId;
+  }
+}
+
+/** Loads one lab folder; throws LabLoadError naming the lab and what is wrong. */
+export async function loadLab(dir: string): Promise<LoadedLab> {
+  const abs = resolve(dir);
+  const folder = abs.split(sep).pop()!;
+  const read = await readLabJson(abs, folder);
+  if (!read.ok) throw new LabLoadError(folder, read.error);
+  const definition = read.definition;
+
+  const tsPath = join(abs, 'lab.ts');
+  if (!existsSync(tsPath)) throw new LabLoadError(folder, 'lab.ts is missing (default export defineLab({ criteria }))');
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(pathToFileURL(tsPath).href)) as { default?: unknown };
+  } catch (err) {
+    throw new LabLoadError(folder, `lab.ts could not be imported: ${(err as Error).message}`);
+  }
+  const problem = specProblem(mod.default, definition.criteria.map((c) => c.id));
+  if (problem) throw new LabLoadError(folder, problem);
+
+  const setupPath = join(abs, 'setup.sh');
+  const solvePath = join(abs, 'solve.sh');
+  if (!existsSync(solvePath)) throw new LabLoadError(folder, 'solve.sh (the reference solution) is missing');
+  const filesDir = join(abs, 'files');
+  if (existsSync(filesDir) && !(await stat(filesDir)).isDirectory()) throw new LabLoadError(folder, 'files must be a directory');
+
+  return {
+    id: definition.id,
+    dir: abs,
+    definition,
+    spec: mod.default as AnyLabSpec,
+    setupScript: existsSync(setupPath) ? setupPath : null,
+    solveScript: solvePath,
+    wrongSolutions: await readWrongNames(abs),
+  };
+}
+
+/** Every labs/<id>/ with a lab.json, validated and imported, sorted by order then id. */
+export async function loadLabs(labsDir: string): Promise<LoadedLab[]> {
+  const root = resolve(labsDir);
+  let entries;
+  try {
+    entries = await readdir(root, { withFileTypes: true });
+  } catch (err) {
+    throw new Error(`labs folder ${root} cannot be read: ${(err as Error).message}`);
+  }
+  const dirs = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.') && !e.name.startsWith('_')).map((e) => join(root, e.name));
+  const labs: LoadedLab[] = [];
+  for (const d of dirs.sort()) {
+    if (!existsSync(join(d, 'lab.json'))) continue; // e.g. a shared helpers folder
+    labs.push(await loadLab(d));
+  }
+  return labs.sort((a, b) => a.definition.order - b.definition.order || a.id.localeCompare(b.id));
+}
+
+async function readWrongNames(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(join(dir, 'wrong')))
+      .filter((f) => f.endsWith('.sh'))
+      .map((f) => f.slice(0, -3))
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+/** Names of the lab's wrong/*.sh (without `.sh`), read from disk now. */
+export async function listWrongSolutions(lab: LoadedLab): Promise<string[]> {
+  return readWrongNames(lab.dir);
+}
+
+export { formatIssues };

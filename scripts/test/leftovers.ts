@@ -1,0 +1,51 @@
+/**
+ * What a test run may leave behind, compared before/after: Docker containers, networks,
+ * volumes and images (e.g. the rl-probe/* images the multistage probe loads), files in the
+ * run's own TMPDIR, and processes that carry the run's marker in their environment.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import Docker from 'dockerode';
+
+/** Every container, custom network, volume and image: labelled or not, so an unlabelled leak shows too. */
+export async function dockerObjects(): Promise<string[]> {
+  const docker = new Docker();
+  const [c, n, v, i] = await Promise.all([docker.listContainers({ all: true }), docker.listNetworks(), docker.listVolumes(), docker.listImages({ all: false })]);
+  return [
+    ...c.map((x) => `container ${x.Names[0]} (${x.Image})`),
+    ...n.filter((x) => !['bridge', 'host', 'none'].includes(x.Name)).map((x) => `network ${x.Name}`),
+    ...(v.Volumes ?? []).map((x) => `volume ${x.Name}`),
+    // registry-lab/* are the project's own build products, kept on purpose as a cache
+    // (npm run images; the compose test's runner image); anything else new is a leak.
+    ...i
+      .filter((x) => !(x.RepoTags ?? []).some((t) => t.startsWith('registry-lab/')))
+      .map((x) => `image ${x.Id.slice(7, 19)} ${(x.RepoTags ?? []).filter((t) => t !== '<none>:<none>').join(',') || '<untagged>'}`),
+  ];
+}
+
+/** Entries left in a directory (the run's TMPDIR), one level deep. */
+export function tempLeftovers(dir: string): string[] {
+  try {
+    return readdirSync(dir).map((name) => `temp ${dir}/${name}`);
+  } catch {
+    return [];
+  }
+}
+
+/** Live processes (other than this one) whose environment holds `marker` (NAME=value). */
+export function markedProcesses(marker: string): string[] {
+  const out: string[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    if (Number(pid) === process.pid) continue;
+    try {
+      const env = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0');
+      if (!env.includes(marker)) continue;
+      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+      if (/\) Z /.test(stat)) continue; // a zombie is already gone, its parent has not reaped it yet
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').join(' ').trim();
+      out.push(`process ${pid} ${cmd.slice(0, 160)}`);
+    } catch {
+      // exited meanwhile, or not ours to read
+    }
+  }
+  return out;
+}
