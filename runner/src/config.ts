@@ -11,56 +11,8 @@ import { z } from 'zod';
 /** Repository root (runner/src/config.ts -> ../..). Relative paths in the config resolve against it. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export interface ConfigVariable {
-  /** Environment variable name. */
-  name: string;
-  /** Default, as written in the environment. '' means "empty / computed" (see meaning). */
-  default: string;
-  meaning: string;
-}
-
-export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
-  { name: 'PORT', default: '4321', meaning: 'TCP port of the runner (site, API, terminals). 0 picks a free port.' },
-  { name: 'HOST', default: '127.0.0.1', meaning: 'Address the runner listens on.' },
-  { name: 'RUNNER_ID', default: 'registry-lab', meaning: 'Label value on every Docker object of this runner; objects left by a previous run with the same id are reaped at start.' },
-  { name: 'SITE_DIR', default: 'site/dist', meaning: 'Built course site served on the same origin (relative to the repository root).' },
-  { name: 'DATA_DIR', default: '.data', meaning: 'Folder of the runner\'s database (<RUNNER_ID>.sqlite: sessions, checks, quiz answers), relative to the repository root; sessions survive a restart through it. `npm run reset` deletes this runner\'s file.' },
-  { name: 'LABS_DIR', default: 'labs', meaning: 'Folder of labs (relative to the repository root).' },
-  { name: 'SESSION_TTL_MS', default: '7200000', meaning: 'Lifetime of a new session, and what one extend adds (2 h). Accepts ms or a unit: 90s, 30m, 2h.' },
-  { name: 'SESSION_IDLE_MS', default: '1800000', meaning: 'A session with no terminal connected for this long ends (30 min).' },
-  { name: 'SESSION_MAX_TTL_MS', default: '14400000', meaning: 'Cap on a session lifetime counted from its creation; extending beyond it answers 409 (4 h).' },
-  { name: 'SESSION_WARN_BEFORE_MS', default: '300000', meaning: 'Terminals get {"type":"expiring"} this long before the session ends (5 min).' },
-  { name: 'SESSION_STOPPED_KEEP_MS', default: '600000', meaning: 'How long an ended session still answers GET with state "stopped" before it becomes 404 (10 min).' },
-  { name: 'SESSION_PROBE_MS', default: '5000', meaning: 'How often the runner checks that every ready sandbox still runs; a dead workstation stops its session with reason "died" (0: never).' },
-  { name: 'SESSION_START_TIMEOUT_MS', default: '180000', meaning: 'Upper bound for a sandbox to become ready (3 min).' },
-  { name: 'WARM_POOL_SIZE', default: '2', meaning: 'Ready sandboxes kept in advance; a new session claims one and is ready at once.' },
-  { name: 'MAX_SESSIONS', default: '20', meaning: 'Sessions at once; beyond it POST /api/sessions answers 503 with Retry-After.' },
-  { name: 'MAX_SESSIONS_PER_CLIENT', default: '3', meaning: 'Sessions at once per client address; beyond it 429.' },
-  { name: 'MAX_SESSION_CREATES_PER_MINUTE', default: '20', meaning: 'Sessions one client address may create per minute (a create/delete loop costs a sandbox each time); beyond it 429 with Retry-After.' },
-  { name: 'MAX_TERMINALS_PER_SESSION', default: '8', meaning: 'Terminals open at once on one session; beyond it the upgrade answers 429.' },
-  { name: 'WORKSTATION_MEMORY', default: '2g', meaning: 'Memory limit of a workstation container (b, k, m, g).' },
-  { name: 'WORKSTATION_CPUS', default: '1', meaning: 'CPU limit of a workstation container (may be fractional).' },
-  { name: 'WORKSTATION_PIDS', default: '2048', meaning: 'Process limit of a workstation container.' },
-  { name: 'REGISTRY_MEMORY', default: '256m', meaning: 'Memory limit of a session registry container.' },
-  { name: 'REGISTRY_PIDS', default: '256', meaning: 'Process limit of a session registry container.' },
-  { name: 'LOG_MAX_SIZE', default: '1m', meaning: 'json-file log size per container.' },
-  { name: 'ALLOWED_ORIGINS', default: '', meaning: 'Comma-separated browser origins allowed to open terminals and to call state-changing API routes (requests without Origin are allowed). Empty: the origin of the request Host, http://127.0.0.1:PORT and http://localhost:PORT.' },
-  { name: 'ALLOWED_HOSTS', default: '', meaning: 'Comma-separated host names the runner answers to (the Host header, port ignored; refuses DNS rebinding). Empty: localhost, any IP address (an address cannot be rebound), the HOST address and the hosts of ALLOWED_ORIGINS. * answers any host.' },
-  { name: 'TRUSTED_PROXIES', default: '', meaning: 'Comma-separated addresses or CIDR ranges of reverse proxies: for a connection from one of them the client address (per-client limits) is read from X-Forwarded-For. Empty: the connection address is the client.' },
-  { name: 'REQUEST_TIMEOUT_MS', default: '60000', meaning: 'Time a client has to send a whole request (headers and body); a slower one gets 408 (1 min).' },
-  { name: 'RUNNER_CONTAINER', default: '', meaning: 'Name of the runner\'s own container when it runs inside Docker (docker-compose.yml): it then joins each session network to reach session registries and probed images. Empty when the runner runs on the host.' },
-  { name: 'WORKSTATION_IMAGE', default: 'registry-lab/workstation:2', meaning: 'Image of the learner workstation (its own rootless Docker engine, docs/security.md).' },
-  { name: 'WORKSTATION_RUNTIME', default: '', meaning: 'OCI runtime of workstations, e.g. sysbox-runc or runsc where the host has it (docs/security.md). Empty: the engine\'s default (runc).' },
-  { name: 'EGRESS', default: 'open', meaning: 'What a sandbox may reach beyond its registry, the mirror and DNS: open (the internet), allowlist (EGRESS_ALLOW only) or none. Private, link-local and the host\'s own addresses are never reachable.' },
-  { name: 'EGRESS_ALLOW', default: '', meaning: 'With EGRESS=allowlist: comma-separated IPv4 addresses, CIDRs or host names (resolved when a sandbox starts).' },
-  { name: 'SESSION_DISK_QUOTA', default: '10g', meaning: 'Disk a session may fill (home and inner engine storage), an ext4 file system of its own on a loop device; needs the runner to be root on the Docker host, otherwise no quota. 0: none.' },
-  { name: 'QUOTA_DIR', default: '/var/lib/registry-lab/quota', meaning: 'Where the sparse files of the session disk quotas live.' },
-  { name: 'REGISTRY_IMAGE', default: 'registry-lab/registry:2', meaning: 'Image of the per-session registry.' },
-  { name: 'MIRROR_IMAGE', default: 'registry-lab/mirror:latest', meaning: 'Image of the read-only mirror shared by the sessions of a runner.' },
-  { name: 'BODY_LIMIT', default: '65536', meaning: 'Largest accepted request body in bytes; larger answers 413.' },
-  { name: 'TERMINAL_MAX_FRAME', default: '1048576', meaning: 'Largest accepted WebSocket frame from a client in bytes; larger closes with 1009.' },
-  { name: 'LOG_LEVEL', default: 'info', meaning: 'fatal, error, warn, info, debug, trace or silent.' },
-];
+import { CONFIG_VARIABLES } from './config-variables.ts';
+export { CONFIG_VARIABLES, type ConfigVariable } from './config-variables.ts';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000 };
 

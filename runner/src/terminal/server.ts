@@ -16,32 +16,12 @@ import type { Session, SessionService } from '../core/sessions.ts';
 import { CLOSE } from '../../../protocol/terminal.ts';
 import { bridge, type CloseTerminal, type TerminalTuning } from './bridge.ts';
 import { HOST_MISSING, HOST_REFUSED, hostRule } from '../http/hosts.ts';
+import { writeRawError } from '../http/client-errors.ts';
 
 const PATH = /^\/api\/sessions\/([^/]+)\/terminal\/?$/;
 
-const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  409: 'Conflict',
-  429: 'Too Many Requests',
-  503: 'Service Unavailable',
-};
-
-function reject(socket: Duplex, status: number, code: string, message: string) {
-  const body = JSON.stringify({ error: { code, message } });
-  if (socket.writable) {
-    socket.end(
-      `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n` +
-        'Content-Type: application/json; charset=utf-8\r\n' +
-        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-        'Connection: close\r\n\r\n' +
-        body,
-    );
-  }
-  setTimeout(() => socket.destroy(), 1000).unref();
-}
+/** A refusal before the upgrade: a plain HTTP answer in the API's error shape. */
+const reject = (socket: Duplex, status: number, code: string, message: string) => writeRawError(socket, status, code, message);
 
 /** Allowed origins: ALLOWED_ORIGINS, or the request Host's own origin plus 127.0.0.1/localhost on the runner's port. */
 export function originAllowed(origin: string | undefined, req: Pick<IncomingMessage, 'headers'>, config: Config, port: number): boolean {
