@@ -318,7 +318,7 @@ describe('terminal and labs with the runner (fake sandboxes)', { timeout: 240_00
 
   test('lab page: start, check with ✗ and hints, check again with ✓, progress recorded', async (t) => {
     const lab = labs[0];
-    if (!lab) return t.skip('no lab in labs/');
+    assert.ok(lab, 'no lab in labs/: this test needs one (a missing precondition is a failure, not a skip)');
     await gotoRobust(page, `${runner.url}/labs/${lab.id}/`);
     assert.equal((await page.textContent('h1'))?.trim(), lab.title);
     const sectionBuilt = builtPages(site.dir).includes(`/${lab.section}/`);
@@ -355,7 +355,7 @@ describe('terminal and labs with the runner (fake sandboxes)', { timeout: 240_00
 
   test('lab page: general hints one by one, solution behind a confirmation', async (t) => {
     const lab = labs.find((l) => l.hints.some((h) => !h.criterion)) ?? labs[0];
-    if (!lab) return t.skip('no lab in labs/');
+    assert.ok(lab, 'no lab in labs/: this test needs one (a missing precondition is a failure, not a skip)');
     await gotoRobust(page, `${runner.url}/labs/${lab.id}/`);
     const general = lab.hints.filter((h) => !h.criterion);
     if (general.length) {
@@ -378,7 +378,7 @@ describe('terminal and labs with the runner (fake sandboxes)', { timeout: 240_00
 
   test('background re-check after typing turns the criteria green', async (t) => {
     const lab = labs[1] ?? labs[0];
-    if (!lab) return t.skip('no lab in labs/');
+    assert.ok(lab, 'no lab in labs/: this test needs one (a missing precondition is a failure, not a skip)');
     await gotoRobust(page, `${runner.url}/labs/${lab.id}/`);
     const panel = page.locator('rl-lab');
     await panel.evaluate((el) => void ((el as HTMLElement).dataset.autocheckMs = '300'));
@@ -411,20 +411,20 @@ describe('terminal and labs with the runner (fake sandboxes)', { timeout: 240_00
   });
 });
 
-function dockerImagesPresent(): boolean {
+function assertImagesPresent(): void {
   const r = spawnSync('docker', ['image', 'inspect', 'registry-lab/workstation:2', 'registry-lab/registry:2', 'registry-lab/mirror:latest'], {
     stdio: 'ignore',
-    timeout: 20_000,
   });
-  return r.status === 0;
+  assert.equal(r.status, 0, 'registry-lab images missing: run npm run images (npm test builds them first)');
 }
 
-describe('terminal with real Docker sandboxes', { timeout: 420_000, skip: !dockerImagesPresent() && 'registry-lab images missing (npm run images)' }, () => {
+describe('terminal with real Docker sandboxes', { timeout: 420_000 }, () => {
   let runner: Runner;
   let browser: Browser;
   let site: ReturnType<typeof snapshotSite>;
 
   before(async () => {
+    assertImagesPresent();
     site = snapshotSite();
     runner = await createRunner({ port: 0, runnerId: uniqueRunnerId('e2e'), warmPoolSize: 0, logLevel: 'warn', siteDir: site.dir });
     browser = await launchBrowser();
