@@ -13,7 +13,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { dockerObjects, markedProcesses, tempLeftovers } from './test/leftovers.ts';
+import { dockerObjects, markedProcesses, quotaLeftovers, tempLeftovers } from './test/leftovers.ts';
 
 const root = join(new URL('.', import.meta.url).pathname, '..');
 const node = process.execPath;
@@ -64,7 +64,7 @@ step('images', node, ['images/build.ts']);
 step('typecheck', join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json', '--noEmit']);
 step('site build', node, ['scripts/build-site.ts']);
 
-const before = await dockerObjects();
+const before = [...(await dockerObjects()), ...quotaLeftovers()];
 if (before.length) console.log(`[test] note: ${before.length} Docker objects exist before the tests; they are not counted`);
 const runTmp = mkdtempSync(join(tmpdir(), 'rl-test-run-'));
 const marker = `RL_TEST_RUN=${randomBytes(6).toString('hex')}`;
@@ -79,7 +79,7 @@ const run = spawnSync(node, ['--test', `--test-concurrency=${process.env.TEST_CO
 
 // Give stopping children a moment before counting them.
 await new Promise((r) => setTimeout(r, 2_000));
-const left = [...(await dockerObjects()).filter((o) => !before.includes(o)), ...tempLeftovers(runTmp), ...markedProcesses(marker)];
+const left = [...[...(await dockerObjects()), ...quotaLeftovers()].filter((o) => !before.includes(o)), ...tempLeftovers(runTmp), ...markedProcesses(marker)];
 rmSync(runTmp, { recursive: true, force: true });
 if (left.length) {
   console.error(`[test] the tests left ${left.length} things behind:\n  ${left.join('\n  ')}`);

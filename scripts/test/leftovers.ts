@@ -49,3 +49,25 @@ export function markedProcesses(marker: string): string[] {
   }
   return out;
 }
+
+/** Session disk quotas: sparse files in QUOTA_DIR and the loop devices behind them (runner/src/docker/quota.ts). */
+export function quotaLeftovers(dir = process.env.QUOTA_DIR || '/var/lib/registry-lab/quota'): string[] {
+  const files = tempLeftovers(dir).map((f) => f.replace(/^temp /, 'quota file '));
+  let loops: string[] = [];
+  try {
+    // /sys/block/loopN/loop/backing_file names what each attached loop device serves.
+    loops = readdirSync('/sys/block')
+      .filter((d) => d.startsWith('loop'))
+      .flatMap((d) => {
+        try {
+          const backing = readFileSync(`/sys/block/${d}/loop/backing_file`, 'utf8').trim();
+          return backing.startsWith(dir) ? [`loop device /dev/${d} (${backing})`] : [];
+        } catch {
+          return [];
+        }
+      });
+  } catch {
+    // no /sys/block: no loop devices to leak
+  }
+  return [...files, ...loops];
+}

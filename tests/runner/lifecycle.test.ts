@@ -6,7 +6,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -162,6 +162,9 @@ test('SIGTERM keeps every sandbox and exits 0; npm run reset removes everything 
     assert.match(reset.stdout, new RegExp(`RUNNER_ID=${runnerId}`));
     assert.deepEqual(dockerObjects(runnerLabel(runnerId)), []);
     assert.ok(!existsSync(join(dataDir, `${runnerId}.sqlite`)));
+    const quotaDir = process.env.QUOTA_DIR || '/var/lib/registry-lab/quota';
+    const quotaFiles = existsSync(quotaDir) ? readdirSync(quotaDir).filter((f) => f.startsWith(`${runnerId}--`)) : [];
+    assert.deepEqual(quotaFiles, [], 'reset releases the session disk quotas (files and loop devices)');
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }

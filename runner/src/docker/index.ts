@@ -11,7 +11,7 @@ import type { SandboxLimits, SandboxProvider } from './provider.ts';
 import type { SandboxOps } from './contract.ts';
 import { loadConfig, sandboxLimits } from '../config.ts';
 import { ownAddresses, type EgressSettings } from './egress.ts';
-import { DiskQuota } from './quota.ts';
+import { DEFAULT_QUOTA_DIR, DiskQuota } from './quota.ts';
 
 export type { SandboxProvider, SandboxLimits, SandboxInfo, ShellHandle } from './provider.ts';
 
@@ -72,7 +72,7 @@ export function createDockerProvider(config: DockerConfig): SandboxProvider {
     async init() {
       // Sandboxes survive restarts: the core decides which to adopt and which to remove.
       if (quotaBytes > 0 && (await DiskQuota.usable())) {
-        quota = new DiskQuota(config.runnerId, quotaBytes, config.quotaDir ?? '/var/lib/registry-lab/quota');
+        quota = new DiskQuota(config.runnerId, quotaBytes, config.quotaDir ?? DEFAULT_QUOTA_DIR);
         // Quota files of sandboxes that are gone (a crash between removal and release).
         await quota.releaseExcept([...(await listSandboxes(docker, config.runnerId)).keys()]);
       }
@@ -152,7 +152,9 @@ export function createDockerProvider(config: DockerConfig): SandboxProvider {
       sandboxes.clear();
       opsCache.clear();
       await removeLabelled(docker, config.runnerId);
-      await quota?.releaseAll();
+      // `npm run reset` calls this on a provider that never ran init(): its quota files still go.
+      const q = quota ?? (quotaBytes > 0 && (await DiskQuota.usable()) ? new DiskQuota(config.runnerId, quotaBytes, config.quotaDir ?? DEFAULT_QUOTA_DIR) : undefined);
+      await q?.releaseAll();
       await mirror.stop();
     },
 

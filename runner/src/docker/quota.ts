@@ -7,6 +7,8 @@ import { labelsFor, objectName } from './labels.ts';
 
 const run = promisify(execFile);
 const LEARNER = '1000:1000';
+/** QUOTA_DIR's default (runner/src/config-variables.ts). */
+export const DEFAULT_QUOTA_DIR = '/var/lib/registry-lab/quota';
 
 /**
  * Per-session disk quota: the learner's home (which holds the inner engine's storage in
