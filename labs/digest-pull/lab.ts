@@ -4,7 +4,7 @@ import { fail, pass, readStateFile, requireState, sessionRegistry, shortDigest }
 
 const REPO = 'shop/web';
 const NAME = `localhost:5000/${REPO}`;
-const STATE_FILE = '/run/registry-lab/digest-pull.json';
+const STATE_FILE = '/opt/registry-lab/state/digest-pull.json';
 const REF_FILE = 'deploy/web.ref';
 const PINNED_RE = /^localhost:5000\/shop\/web(?::[\w][\w.-]{0,127})?@(sha256:[a-f0-9]{64})$/;
 

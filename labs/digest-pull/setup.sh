@@ -4,7 +4,7 @@
 #  2. «коллега» собирает другой образ, отвечающий «broken», и публикует его под тем же тегом;
 #  3. в Docker Engine учащегося тег 1.0 остаётся на исходном образе (он был скачан раньше);
 #  4. удаляет ~/deploy и контейнер web.
-# Оба дайджеста знает только этот скрипт: он оставляет их в /run/registry-lab/digest-pull.json
+# Оба дайджеста знает только этот скрипт: он оставляет их в /opt/registry-lab/state/digest-pull.json
 # (файл недоступен учащемуся; record в lab.ts читает и удаляет его).
 set -euo pipefail
 H=/home/learner
@@ -49,6 +49,6 @@ docker tag "$v1_id" "$REPO:$TAG"
 docker image rm "$v2_id" >/dev/null 2>&1 || true
 
 [ -n "$v1_digest" ] && [ -n "$v2_digest" ] && [ "$v1_digest" != "$v2_digest" ] || { echo "digest-pull setup: bad digests '$v1_digest' '$v2_digest'" >&2; exit 1; }
-install -d -m 700 /run/registry-lab
+install -d -m 700 /opt/registry-lab/state
 umask 077
-printf '{"original":"%s","repushed":"%s"}\n' "$v1_digest" "$v2_digest" > /run/registry-lab/digest-pull.json
+printf '{"original":"%s","repushed":"%s"}\n' "$v1_digest" "$v2_digest" > /opt/registry-lab/state/digest-pull.json

@@ -22,7 +22,9 @@ function workstation(sessionId: string): string {
 describe('item 6: a workstation whose Docker engine died (real engine)', () => {
   let runner: Runner;
   before(async () => {
-    runner = await startRealRunner();
+    // The liveness probe would stop the session first (tested in tests/runner/restart*.test.ts):
+    // this test is about the answers while the runner has not noticed yet.
+    runner = await startRealRunner({ sessionProbeMs: 0 });
   });
   after(async () => {
     await runner.close();
