@@ -30,7 +30,7 @@ describe('a lab whose setup.sh fails (real sandbox)', { timeout: 600_000 }, () =
     rmSync(labsDir, { recursive: true, force: true });
   });
 
-  it('start answers 500 lab_start_failed with the failing command; a lab at creation ends "failed"; the session keeps working', async () => {
+  it('start answers 500 lab_start_failed naming the lab (the command goes to the log); a lab at creation ends "failed"; the session keeps working', async () => {
     const c = await api(runner.url, 'POST', '/api/sessions', { body: { lab: 'hello' } });
     assert.equal(c.status, 201, c.text);
     const { id, token } = c.json;
