@@ -18,23 +18,10 @@ import { QuizBank } from '../../runner/src/core/quiz.ts';
 import { QUIZ_DIR } from '../../runner/src/app.ts';
 import { openSqliteStore } from '../../runner/src/store/sqlite.ts';
 import { gradeAnswer } from '../../site/src/lib/quiz-grade.ts';
-import { createFakeProvider } from './fake-provider.ts';
+import { createFakeProvider, testSessionSettings } from './fake-provider.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const settings = (over: Partial<SessionSettings> = {}): SessionSettings => ({
-  sessionTtlMs: 60_000,
-  sessionIdleMs: 60_000,
-  sessionMaxTtlMs: 120_000,
-  sessionWarnBeforeMs: 5_000,
-  sessionStoppedKeepMs: 60_000,
-  sessionStartTimeoutMs: 5_000,
-  sessionProbeMs: 0,
-  warmPoolSize: 0,
-  maxSessions: 5,
-  maxSessionsPerClient: 5,
-  maxSessionCreatesPerMinute: 100,
-  ...over,
-});
+const settings = (over: Partial<SessionSettings> = {}) => testSessionSettings({ sessionProbeMs: 0, maxSessionsPerClient: 5, ...over });
 
 test('restart: live sessions are re-adopted with token, expiry and lab state; vanished, died, expired and unknown are handled', async () => {
   const { store } = openSqliteStore(':memory:');

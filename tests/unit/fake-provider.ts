@@ -8,6 +8,7 @@
 import { Duplex } from 'node:stream';
 import type { SandboxInfo, SandboxProvider, ShellHandle } from '../../runner/src/docker/provider.ts';
 import type { SandboxOps } from '../../checks/context.ts';
+import type { SessionSettings } from '../../runner/src/core/session.ts';
 
 export interface FakeProvider extends SandboxProvider {
   live: Set<string>;
@@ -182,4 +183,21 @@ export function createFakeProvider(opts: { createDelayMs?: number } = {}): FakeP
     },
   };
   return p;
+}
+
+/** Session settings for the core's unit tests: roomy lifetimes, no warm pool, small limits. */
+export function testSessionSettings(over: Partial<SessionSettings> = {}): SessionSettings {
+  return {
+    sessionTtlMs: 60_000,
+    sessionIdleMs: 60_000,
+    sessionMaxTtlMs: 120_000,
+    sessionWarnBeforeMs: 5_000,
+    sessionStoppedKeepMs: 60_000,
+    sessionStartTimeoutMs: 5_000,
+    warmPoolSize: 0,
+    maxSessions: 5,
+    maxSessionsPerClient: 3,
+    maxSessionCreatesPerMinute: 100,
+    ...over,
+  };
 }

@@ -2,30 +2,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CONFIG_VARIABLES, loadConfig, parseBytes, parseDuration } from '../../runner/src/config.ts';
-import { SessionService, type SessionSettings } from '../../runner/src/core/sessions.ts';
+import { SessionService } from '../../runner/src/core/sessions.ts';
 import { SlidingWindowLimit } from '../../runner/src/core/rate-limit.ts';
 import { silentLogger } from '../../runner/src/core/log.ts';
 import { ApiError } from '../../runner/src/core/errors.ts';
-import { createFakeProvider } from './fake-provider.ts';
+import { createFakeProvider, testSessionSettings } from './fake-provider.ts';
 import { readFileSync } from 'node:fs';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function settings(over: Partial<SessionSettings> = {}): SessionSettings {
-  return {
-    sessionTtlMs: 60_000,
-    sessionIdleMs: 60_000,
-    sessionMaxTtlMs: 120_000,
-    sessionWarnBeforeMs: 5_000,
-    sessionStoppedKeepMs: 60_000,
-    sessionStartTimeoutMs: 5_000,
-    warmPoolSize: 0,
-    maxSessions: 5,
-    maxSessionsPerClient: 3,
-    maxSessionCreatesPerMinute: 100,
-    ...over,
-  };
-}
+const settings = testSessionSettings;
 
 async function until(cond: () => boolean, ms = 3000) {
   const end = Date.now() + ms;
