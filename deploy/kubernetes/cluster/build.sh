@@ -9,7 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 need_root
 
 SRC_LIST=/etc/apt/sources.list.d/registry-lab-src.sources
-RECIPE=1
+RECIPE=2
 BINS=(kube-apiserver kube-controller-manager kube-scheduler kubelet)
 
 ensure_deb_src() {
@@ -57,7 +57,9 @@ fetch_source() {
 }
 
 main() {
-  ensure_packages golang-go dpkg-dev gcc libc6-dev
+  # reflect2 1.0.2 replaces the vendored 1.0.1, whose map iteration corrupts
+  # memory under Go >= 1.18 (kube-apiserver died in runtime.aeshashbody).
+  ensure_packages golang-go dpkg-dev gcc libc6-dev golang-github-modern-go-reflect2-dev
   local dsc hash out
   dsc=$(fetch_source)
   # Key: the source package (the .dsc lists every tarball's checksum), the Go
@@ -82,6 +84,8 @@ main() {
     mkdir -p "$gopath/src/k8s.io"
     ln -s "$tree" "$gopath/src/k8s.io/kubernetes"
     cd "$gopath/src/k8s.io/kubernetes"
+    rm -rf vendor/github.com/modern-go/reflect2
+    cp -r /usr/share/gocode/src/github.com/modern-go/reflect2 vendor/github.com/modern-go/reflect2
 
     log "generating pkg/generated/openapi with the vendored openapi-gen"
     nice -n 19 go build -o "$work/openapi-gen" ./vendor/k8s.io/kube-openapi/cmd/openapi-gen
