@@ -23,6 +23,7 @@ import { openSqliteStore } from './store/sqlite.ts';
 import type { Store } from './store/types.ts';
 import { attachTerminalServer, type TerminalServer } from './terminal/server.ts';
 import type { TerminalTuning } from './terminal/bridge.ts';
+import type { AuthorizeShadow } from './terminal/shadow.ts';
 
 export interface Runner {
   url: string;
@@ -53,6 +54,8 @@ export interface RunnerDeps {
   /** Replaces checks/engine.ts (tests). */
   labEngine?: () => Promise<LabEngine>;
   terminalTuning?: Partial<TerminalTuning>;
+  /** Who may watch a learner's terminals (tests; the workshops wire their own). */
+  authorizeShadow?: AuthorizeShadow;
   /** Replaces the SQLite file in DATA_DIR (tests: openSqliteStore(':memory:').store). */
   store?: Store;
   /** How long a stop waits for running starts and checks (default 30 s). */
@@ -133,7 +136,7 @@ export async function createRunner(overrides: Partial<Config> = {}, deps: Runner
     if (s.lab) labs.startInBackground(s, s.lab);
   });
 
-  const terminals = attachTerminalServer({ server: app.server, config, sessions, provider, log, port: () => port, tuning: deps.terminalTuning });
+  const terminals = attachTerminalServer({ server: app.server, config, sessions, provider, log, port: () => port, tuning: deps.terminalTuning, authorizeShadow: deps.authorizeShadow });
 
   try {
     await app.listen({ port: config.port, host: config.host });
