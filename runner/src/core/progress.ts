@@ -18,7 +18,12 @@ export class ProgressService {
   }
 
   view(session: Session) {
-    const p = this.store.progress(session.id);
+    return this.viewOf(session.id);
+  }
+
+  /** The progress of a session by id (also of one that ended: workshop results). */
+  viewOf(sessionId: string) {
+    const p = this.store.progress(sessionId);
     const labs = Object.fromEntries(
       Object.entries(p.labs).map(([lab, l]) => [
         lab,
