@@ -19,9 +19,10 @@ const createBody = z.object({
   endsAt: z.string().max(64).nullish(),
 });
 const broadcastBody = z.object({ message: z.string().trim().min(1).max(500) });
-const idParams = z.object({ id: z.string().max(64) });
-const learnerParams = z.object({ id: z.string().max(64), session: z.string().max(64) });
-const labParams = z.object({ id: z.string().max(64), session: z.string().max(64), lab: labId });
+// Ids are looked up only after the token was checked (an unknown id is 404 after auth).
+const idParams = z.object({ id: z.string() });
+const learnerParams = z.object({ id: z.string(), session: z.string() });
+const labParams = z.object({ id: z.string(), session: z.string(), lab: labId });
 const checksQuery = z.object({ lab: labId.optional(), token: z.string().optional() });
 
 type Req = FastifyRequest<{ Params: { id: string; session?: string; lab?: string }; Querystring: { token?: string; lab?: string } }>;
