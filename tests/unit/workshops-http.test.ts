@@ -94,3 +94,22 @@ test('an endsAt that passed while the runner was down ends the workshop at start
   assert.equal((await api(runner.url, 'POST', '/api/sessions', { body: { workshop: w.code, name: 'Late' } })).json.error.code, 'unknown_workshop');
   assert.equal(readFileSync(operatorTokenPath(runner.config), 'utf8').trim(), operator, 'the same operator token after a restart');
 });
+
+test('broadcast: 1..500 characters without control characters; kept for pages that reload', async () => {
+  const w = (await api(runner.url, 'POST', '/api/workshops', { token: operator, body: { title: 'Say' } })).json;
+  const s = (await api(runner.url, 'POST', '/api/sessions', { body: { workshop: w.code, name: 'Ann' } })).json;
+  const esc = await api(runner.url, 'POST', `/api/workshops/${w.id}/broadcast`, { token: w.instructorKey, body: { message: 'hi \u001b[2J' } });
+  assert.equal(esc.status, 400);
+  assert.match(esc.json.error.message, /body\.message/);
+  assert.equal((await api(runner.url, 'POST', `/api/workshops/${w.id}/broadcast`, { token: w.instructorKey, body: { message: 'x'.repeat(501) } })).status, 400);
+  const ok = await api(runner.url, 'POST', `/api/workshops/${w.id}/broadcast`, { token: w.instructorKey, body: { message: 'Перерыв\nдо 12:10' } });
+  assert.equal(ok.status, 200, ok.text);
+  assert.equal(ok.json.terminals, 0);
+  const g = await api(runner.url, 'GET', `/api/sessions/${s.id}`, { token: s.token });
+  assert.equal(g.json.workshop.broadcast.message, 'Перерыв\nдо 12:10');
+  assert.equal(g.json.name, 'Ann');
+  const plain = (await api(runner.url, 'POST', '/api/sessions', { body: {} })).json;
+  const pg = await api(runner.url, 'GET', `/api/sessions/${plain.id}`, { token: plain.token });
+  assert.equal(pg.json.workshop, null);
+  assert.equal((await api(runner.url, 'POST', `/api/workshops/${w.id}/broadcast`, { token: plain.token, body: { message: 'x' } })).status, 401);
+});

@@ -18,7 +18,15 @@ const createBody = z.object({
   reserve: z.number().int().min(0).max(100).nullish(),
   endsAt: z.string().max(64).nullish(),
 });
-const broadcastBody = z.object({ message: z.string().trim().min(1).max(500) });
+// Shown in learners' terminals: no escape sequences or other control characters (line breaks are fine).
+const broadcastBody = z.object({
+  message: z
+    .string()
+    .trim()
+    .min(1)
+    .max(500)
+    .refine((m) => !/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/.test(m), 'must not contain control characters (line breaks are fine)'),
+});
 // Ids are looked up only after the token was checked (an unknown id is 404 after auth).
 const idParams = z.object({ id: z.string() });
 const learnerParams = z.object({ id: z.string(), session: z.string() });

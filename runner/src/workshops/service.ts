@@ -286,7 +286,12 @@ export class WorkshopService {
         this.deps.log.error({ session: session.id, err: errMessage(err) }, 'could not save the last check');
       }
     }
-    if (a.kind === 'created' || a.kind === 'ended') this.deps.sessions.pool.fill();
+    if (a.kind === 'created' || a.kind === 'ended') {
+      this.deps.sessions.pool.fill();
+      // The learner count (and the reserve in use) changed.
+      const w = this.deps.store.workshops.get(workshop);
+      if (w) this.streams.send(workshop, 'workshop', this.view(w));
+    }
     this.streams.learner(workshop, session.id, () => this.row(session.id));
   }
 }
