@@ -205,6 +205,7 @@ async function classroom(runner: Runner, operatorToken: string, n: number) {
 }
 
 async function main() {
+  const loadAtStart = Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
   const operatorToken = randomBytes(24).toString('base64url');
   process.env.INSTRUCTOR_TOKEN = operatorToken;
   const steps = args['find-max'] ? STEPS.filter((s) => s <= MAX) : [LEARNERS];
@@ -241,7 +242,7 @@ async function main() {
   const largestOk = args['find-max'] ? (rows.filter((r) => r.ok).at(-1)?.learners ?? 0) : undefined;
   const result = {
     at: new Date().toISOString(),
-    host: { cpus: (await import('node:os')).cpus().length, memGiB: Math.round((await import('node:os')).totalmem() / 2 ** 30), loadAtStart: rows[0]?.host },
+    host: { cpus: (await import('node:os')).cpus().length, memGiB: Math.round((await import('node:os')).totalmem() / 2 ** 30), loadAtStart },
     labs: LABS,
     keyGapMs: KEY_GAP,
     steps: rows,
