@@ -79,6 +79,8 @@ class Terminal {
   readonly events: ServerEvent[] = [];
   private unacked = 0;
   readonly ws: WebSocket;
+  /** How the socket closed (for the error report). */
+  closedWith = '';
   constructor(url: string) {
     this.ws = new WebSocket(url);
     this.ws.on('message', (d, bin) => {
@@ -96,7 +98,9 @@ class Terminal {
       }
       for (const w of [...this.waiters]) w();
     });
-    this.ws.on('close', () => {
+    this.ws.on('close', (code, reason) => {
+      const err = this.events.filter((e) => e.type === 'error' || e.type === 'ended').at(-1);
+      this.closedWith = `close ${code}${reason.length ? ` ${reason.toString()}` : ''}${err ? ` after ${JSON.stringify(err)}` : ''}`;
       for (const w of [...this.waiters]) w();
     });
     this.ws.on('error', () => {});
@@ -119,7 +123,7 @@ class Terminal {
         } else if (this.ws.readyState === WebSocket.CLOSED) {
           clearTimeout(timer);
           this.waiters.delete(check);
-          reject(new Error(`terminal closed while waiting for ${what}`));
+          reject(new Error(`terminal closed while waiting for ${what} (${this.closedWith})`));
         }
       };
       const timer = setTimeout(() => {

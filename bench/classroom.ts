@@ -26,7 +26,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const LABS = ['push-private', 'tagging'];
 const JOIN_WINDOW_MS = 10_000;
 const CHECK_P95_LIMIT_MS = 2000;
-const STEPS = [5, 10, 15, 20, 30, 40, 50, 60, 80, 100];
+const STEPS = [2, 5, 10, 15, 20, 30, 40, 50, 60, 80, 100];
 
 const { values: args } = parseArgs({
   options: {
