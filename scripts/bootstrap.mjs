@@ -13,6 +13,7 @@ const targets = {
   test: 'scripts/test.ts',
   mutants: 'scripts/mutants.ts',
   bench: 'bench/run.ts',
+  'bench-classroom': 'bench/classroom.ts',
   images: 'images/build.ts',
   'build-site': 'scripts/build-site.ts',
   reset: 'scripts/reset.ts',
