@@ -92,6 +92,8 @@ test('an endsAt that passed while the runner was down ends the workshop at start
   const g = await api(runner.url, 'GET', `/api/workshops/${w.id}`, { token: operator });
   assert.equal(g.json.state, 'ended');
   assert.equal((await api(runner.url, 'POST', '/api/sessions', { body: { workshop: w.code, name: 'Late' } })).json.error.code, 'unknown_workshop');
+  // EventSource stops reconnecting on 204.
+  assert.equal((await api(runner.url, 'GET', `/api/workshops/${w.id}/events?token=${operator}`)).status, 204);
   assert.equal(readFileSync(operatorTokenPath(runner.config), 'utf8').trim(), operator, 'the same operator token after a restart');
 });
 

@@ -89,9 +89,10 @@ export function workshopRoutes(deps: { workshops: WorkshopService }) {
     );
     app.get('/api/workshops/:id/events', byId, async (req: Req, reply: FastifyReply) => {
       const w = open(req, true);
+      // 204 tells EventSource to stop reconnecting: nothing more will happen in an ended workshop.
+      if (!workshops.isOpen(w)) return reply.code(204).send();
       reply.hijack();
       workshops.streams.open(w.id, reply.raw);
-      if (!workshops.isOpen(w)) workshops.streams.end(w.id, { event: 'workshop', data: workshops.view(w) });
     });
   };
 }
