@@ -115,3 +115,38 @@ test('broadcast: 1..500 characters without control characters; kept for pages th
   assert.equal(pg.json.workshop, null);
   assert.equal((await api(runner.url, 'POST', `/api/workshops/${w.id}/broadcast`, { token: plain.token, body: { message: 'x' } })).status, 401);
 });
+
+test('every workshop call is refused without the right secret', async () => {
+  const a = (await api(runner.url, 'POST', '/api/workshops', { token: operator, body: { title: 'A' } })).json;
+  const b = (await api(runner.url, 'POST', '/api/workshops', { token: operator, body: { title: 'B' } })).json;
+  const learner = (await api(runner.url, 'POST', '/api/sessions', { body: { workshop: a.code, name: 'L' } })).json;
+  const calls: [string, string, object?][] = [
+    ['GET', `/api/workshops/${a.id}`],
+    ['DELETE', `/api/workshops/${a.id}`],
+    ['GET', `/api/workshops/${a.id}/progress`],
+    ['GET', `/api/workshops/${a.id}/events`],
+    ['GET', `/api/workshops/${a.id}/results.csv`],
+    ['GET', `/api/workshops/${a.id}/results.json`],
+    ['POST', `/api/workshops/${a.id}/broadcast`, { message: 'hi' }],
+    ['POST', `/api/workshops/${a.id}/extend`],
+    ['POST', `/api/workshops/${a.id}/learners/${learner.id}/labs/tagging/start`],
+    ['GET', `/api/workshops/${a.id}/learners/${learner.id}/checks`],
+  ];
+  for (const [method, path, body] of calls) {
+    const none = await api(runner.url, method, path, { body });
+    assert.equal(none.status, 401, `${method} ${path} without a token: ${none.text}`);
+    assert.equal(none.json.error.code, 'missing_token');
+    assert.equal((await api(runner.url, method, path, { body, token: learner.token })).status, 401, `${method} ${path} with a learner's token`);
+    assert.equal((await api(runner.url, method, path, { body, token: b.instructorKey })).status, 403, `${method} ${path} with another workshop's key`);
+    assert.equal((await api(runner.url, method, path, { body, token: `${a.instructorKey}x` })).status, 401, `${method} ${path} with a wrong key`);
+  }
+  for (const [method, path, body] of [['POST', '/api/workshops', { title: 'x' }], ['GET', '/api/workshops']] as const) {
+    assert.equal((await api(runner.url, method, path, { body })).status, 401);
+    assert.equal((await api(runner.url, method, path, { body, token: a.instructorKey })).status, 403, 'an instructor key cannot create or list');
+    assert.equal((await api(runner.url, method, path, { body, token: learner.token })).status, 401);
+  }
+  // The workshop is still there and its learner still live: nothing above changed anything.
+  const p = await api(runner.url, 'GET', `/api/workshops/${a.id}/progress`, { token: a.instructorKey });
+  assert.equal(p.json.workshop.state, 'open');
+  assert.equal(p.json.learners[0].state === 'stopped', false);
+});
