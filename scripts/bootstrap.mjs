@@ -17,6 +17,7 @@ const targets = {
   images: 'images/build.ts',
   'build-site': 'scripts/build-site.ts',
   reset: 'scripts/reset.ts',
+  workshop: 'scripts/workshop.ts',
 };
 
 const [target, ...rest] = process.argv.slice(2);
