@@ -16,6 +16,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -242,7 +243,7 @@ async function main() {
   const largestOk = args['find-max'] ? (rows.filter((r) => r.ok).at(-1)?.learners ?? 0) : undefined;
   const result = {
     at: new Date().toISOString(),
-    host: { cpus: (await import('node:os')).cpus().length, memGiB: Math.round((await import('node:os')).totalmem() / 2 ** 30), loadAtStart },
+    host: { cpus: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30), loadAtStart },
     labs: LABS,
     keyGapMs: KEY_GAP,
     steps: rows,
