@@ -274,8 +274,10 @@ describe('runner HTTP + terminal (fake provider)', () => {
     const { id, token } = c.json;
     // A client that stops reading: the TCP socket is paused after the prompt.
     const ws = new WebSocket(wsUrl(base, id, token));
+    // Listen before 'open': the first output may come in the same read as the upgrade answer.
+    const firstOutput = new Promise<void>((r) => ws.on('message', (_d, bin) => bin && r()));
     await new Promise((r) => ws.once('open', r));
-    await new Promise<void>((r) => ws.on('message', (_d, bin) => bin && r()));
+    await firstOutput;
     const rss0 = process.memoryUsage().rss;
     ws.send(Buffer.from('yes\r'));
     await sleep(300);
