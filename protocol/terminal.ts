@@ -22,6 +22,8 @@ export const CLOSE = {
   shellFailed: 1011,
   /** The runner is restarting: reconnect to the same session once it answers again. */
   restart: 1012,
+  /** A shadow (instructor's read-only view) fell too far behind the learner's output and was dropped: reopen it. */
+  shadowTooSlow: 1013,
 } as const;
 export type CloseCode = (typeof CLOSE)[keyof typeof CLOSE];
 
@@ -121,6 +123,14 @@ export interface WatchedEvent {
   type: 'watched';
   watching: boolean;
 }
+/**
+ * To a shadow only (GET /api/workshops/:id/learners/:session/terminal): how many terminals the
+ * learner has open, sent when the shadow opens and whenever that number changes (0: nothing to show).
+ */
+export interface ShadowEvent {
+  type: 'shadow';
+  terminals: number;
+}
 export type ServerEvent =
   | StatusEvent
   | ReadyEvent
@@ -131,7 +141,8 @@ export type ServerEvent =
   | ErrorEvent
   | PongEvent
   | BroadcastEvent
-  | WatchedEvent;
+  | WatchedEvent
+  | ShadowEvent;
 
 export type ServerEventType = ServerEvent['type'];
 
@@ -206,6 +217,8 @@ export function parseServerEvent(text: string): ServerEvent | null {
       return str(m.message) ? { type: 'broadcast', message: m.message, at: str(m.at) ? m.at : new Date().toISOString() } : null;
     case 'watched':
       return typeof m.watching === 'boolean' ? { type: 'watched', watching: m.watching } : null;
+    case 'shadow':
+      return typeof m.terminals === 'number' && Number.isInteger(m.terminals) && m.terminals >= 0 ? { type: 'shadow', terminals: m.terminals } : null;
     default:
       return null;
   }

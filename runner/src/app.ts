@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { checkConfig, loadConfig, REPO_ROOT, sandboxLimits, type Config } from './config.ts';
 import { acceptOnlyOn, currentAddresses } from './http/own-interfaces.ts';
 import type { SandboxProvider } from './docker/provider.ts';
+import { ActivityBus, forwardSessionEvents } from './core/activity.ts';
 import { engineHooks } from './core/engine-hooks.ts';
 import { ApiError } from './core/errors.ts';
 import { errMessage, silentLogger, type Logger } from './core/log.ts';
@@ -23,6 +24,9 @@ import { openSqliteStore } from './store/sqlite.ts';
 import type { Store } from './store/types.ts';
 import { attachTerminalServer, type TerminalServer } from './terminal/server.ts';
 import type { TerminalTuning } from './terminal/bridge.ts';
+import type { AuthorizeShadow } from './terminal/shadow.ts';
+import { removeOperatorToken } from './workshops/secrets.ts';
+import { WorkshopService } from './workshops/service.ts';
 
 export interface Runner {
   url: string;
@@ -32,6 +36,7 @@ export interface Runner {
   sessions: SessionService;
   labs: LabService;
   progress: ProgressService;
+  workshops: WorkshopService;
   store: Store;
   app: FastifyInstance;
   terminals: TerminalServer;
@@ -53,6 +58,8 @@ export interface RunnerDeps {
   /** Replaces checks/engine.ts (tests). */
   labEngine?: () => Promise<LabEngine>;
   terminalTuning?: Partial<TerminalTuning>;
+  /** Who may watch a learner's terminals (tests; the workshops wire their own). */
+  authorizeShadow?: AuthorizeShadow;
   /** Replaces the SQLite file in DATA_DIR (tests: openSqliteStore(':memory:').store). */
   store?: Store;
   /** How long a stop waits for running starts and checks (default 30 s). */
@@ -95,7 +102,10 @@ export async function createRunner(overrides: Partial<Config> = {}, deps: Runner
   };
   const hooks = engineHooks(store, lateLog);
   const sessions = new SessionService({ provider, settings: config, log: lateLog, store });
-  const labs = new LabService({ labsDir: config.labsDir, provider, sessions, log: lateLog, engine: hooks.wrap(deps.labEngine ?? loadEngine) });
+  // What learners do, in one place (the workshop dashboard listens).
+  const activity = new ActivityBus();
+  forwardSessionEvents(sessions, activity);
+  const labs = new LabService({ labsDir: config.labsDir, provider, sessions, log: lateLog, engine: hooks.wrap(deps.labEngine ?? loadEngine), activity });
   let bank: Promise<QuizBank> | null = null;
   const quizBank = () => {
     bank ??= QuizBank.load(QUIZ_DIR).catch((err: unknown) => {
@@ -104,7 +114,8 @@ export async function createRunner(overrides: Partial<Config> = {}, deps: Runner
     });
     return bank;
   };
-  const progress = new ProgressService(store, quizBank);
+  const progress = new ProgressService(store, quizBank, activity);
+  const workshops = new WorkshopService({ store, sessions, labs, progress, bus: activity, config, log: lateLog });
 
   let app: FastifyInstance;
   let recovery: RecoveryReport;
@@ -113,7 +124,7 @@ export async function createRunner(overrides: Partial<Config> = {}, deps: Runner
     // Taken before any session network is joined by this run.
     const ownAddresses = config.runnerContainer ? currentAddresses() : null;
     recovery = await sessions.recover();
-    app = await buildHttpApp({ config, sessions, labs, port: () => port });
+    app = await buildHttpApp({ config, sessions, labs, workshops, port: () => port });
     await app.register(durableRoutes({ sessions, progress }));
     if (ownAddresses) acceptOnlyOn(app.server, ownAddresses);
   } catch (err) {
@@ -126,6 +137,9 @@ export async function createRunner(overrides: Partial<Config> = {}, deps: Runner
   for (const [level, o, m] of early.splice(0)) log[level](o, m);
   if (opened.problem) log.error({ database: store.location }, opened.problem);
   else if (opened.created && !deps.store) log.info({ database: store.location }, 'no database yet: starting with no sessions');
+  // Where the operator token is, never the token itself.
+  if (workshops.operator.source === 'environment') log.info({}, 'workshops: the operator token is INSTRUCTOR_TOKEN');
+  else log.info({ file: workshops.operator.source }, `workshops: the operator token is in ${workshops.operator.source}${workshops.operator.created ? ' (made now)' : ''}`);
   log.info({ ...recovery, runnerId: config.runnerId }, `start: took over ${recovery.adopted} sessions, stopped ${recovery.stopped}, removed ${recovery.reaped} sandboxes`);
 
   // A lab named at session creation is set up once the sandbox is ready.
@@ -133,7 +147,10 @@ export async function createRunner(overrides: Partial<Config> = {}, deps: Runner
     if (s.lab) labs.startInBackground(s, s.lab);
   });
 
-  const terminals = attachTerminalServer({ server: app.server, config, sessions, provider, log, port: () => port, tuning: deps.terminalTuning });
+  const terminals = attachTerminalServer({ server: app.server, config, sessions, provider, log, port: () => port, tuning: deps.terminalTuning,
+    authorizeShadow: deps.authorizeShadow ?? ((w, s, t) => workshops.authorizeShadow(w, s, t)),
+  });
+  workshops.setHub(terminals.hub);
 
   try {
     await app.listen({ port: config.port, host: config.host });
@@ -149,6 +166,7 @@ export async function createRunner(overrides: Partial<Config> = {}, deps: Runner
   const url = `http://${hostForUrl}:${port}`;
 
   sessions.start();
+  workshops.start();
   void labs.preload().then((n) => log.info({ labs: n }, 'labs loaded'));
 
   const runSteps = async (steps: [string, () => Promise<unknown>][]) => {
@@ -165,6 +183,8 @@ export async function createRunner(overrides: Partial<Config> = {}, deps: Runner
     stopping ??= (async () => {
       // Synchronously first: no new session, no new API call (503), no new terminal.
       const sessionsStopped = sessions.stop();
+      // Event streams end now (EventSource reconnects to the next run); end timers stop.
+      workshops.stop();
       await runSteps([
         ['terminals', () => terminals.close()],
         ['checks', () => hooks.idle(deps.stopGraceMs ?? 30_000)],
@@ -179,6 +199,7 @@ export async function createRunner(overrides: Partial<Config> = {}, deps: Runner
   let closing: Promise<void> | null = null;
   const close = () => {
     closing ??= (async () => {
+      workshops.stop();
       await runSteps([
         ['terminals', () => terminals.close()],
         ['sessions', () => sessions.shutdown()],
@@ -186,11 +207,12 @@ export async function createRunner(overrides: Partial<Config> = {}, deps: Runner
         // Before http: app.close() may wait long for a client that does not read.
         ['store', async () => store.close()],
         ['database', async () => (deps.store ? undefined : removeDatabase(config))],
+        ['operator token', async () => (config.instructorToken ? undefined : removeOperatorToken(config))],
         ['http', () => app.close()],
       ]);
     })();
     return closing;
   };
 
-  return { url, port, config, provider, sessions, labs, progress, store, app, terminals, reaped: recovery.reaped, recovery, stop, close };
+  return { url, port, config, provider, sessions, labs, progress, workshops, store, app, terminals, reaped: recovery.reaped, recovery, stop, close };
 }

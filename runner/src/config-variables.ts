@@ -50,5 +50,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'MIRROR_IMAGE', default: 'registry-lab/mirror:latest', meaning: 'Image of the read-only mirror shared by the sessions of a runner.' },
   { name: 'BODY_LIMIT', default: '65536', meaning: 'Largest accepted request body in bytes; larger answers 413.' },
   { name: 'TERMINAL_MAX_FRAME', default: '1048576', meaning: 'Largest accepted WebSocket frame from a client in bytes; larger closes with 1009.' },
+  { name: 'INSTRUCTOR_TOKEN', default: '', meaning: 'Operator token of workshops (creates and lists them; at least 16 characters). Empty: made at the first start and kept in DATA_DIR/<RUNNER_ID>.operator-token (mode 0600); the log says where, never the token.' },
+  { name: 'WORKSHOP_WRONG_CODES_PER_MINUTE', default: '10', meaning: 'Wrong workshop join codes one client address may send per minute; beyond it every join of that client answers 429 until the minute has passed.' },
   { name: 'LOG_LEVEL', default: 'info', meaning: 'fatal, error, warn, info, debug, trace or silent.' },
 ];

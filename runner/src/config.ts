@@ -111,6 +111,8 @@ const envSchema = z.object({
   MIRROR_IMAGE: z.string().min(1),
   BODY_LIMIT: int(1024, 100 * 1024 * 1024),
   TERMINAL_MAX_FRAME: int(1024, 64 * 1024 * 1024),
+  INSTRUCTOR_TOKEN: z.string().refine((v) => v === '' || v.trim().length >= 16, 'INSTRUCTOR_TOKEN: at least 16 characters').transform((v) => v.trim()),
+  WORKSHOP_WRONG_CODES_PER_MINUTE: int(1, 10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
 });
 
@@ -164,6 +166,9 @@ export interface Config {
   mirrorImage: string;
   bodyLimit: number;
   terminalMaxFrame: number;
+  /** '' = made at first start and kept in DATA_DIR (workshops/secrets.ts). */
+  instructorToken: string;
+  workshopWrongCodesPerMinute: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -220,6 +225,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mirrorImage: e.MIRROR_IMAGE,
     bodyLimit: e.BODY_LIMIT,
     terminalMaxFrame: e.TERMINAL_MAX_FRAME,
+    instructorToken: e.INSTRUCTOR_TOKEN,
+    workshopWrongCodesPerMinute: e.WORKSHOP_WRONG_CODES_PER_MINUTE,
     logLevel: e.LOG_LEVEL,
   };
   checkConfig(config);

@@ -55,8 +55,12 @@ export class Admission {
     };
   }
 
-  /** Throws the ApiError that refuses the creation, or records it against the rate limit. */
-  admit(client: string, o: Occupancy): void {
+  /**
+   * Throws the ApiError that refuses the creation, or records it against the rate limit. With
+   * `seats` (a workshop join) `o.ofClient` counts the workshop's sessions and the seats replace
+   * the per-client limits (a class behind one NAT is one address).
+   */
+  admit(client: string, o: Occupancy, seats?: number): void {
     const { maxSessions, maxSessionsPerClient } = this.settings;
     if (!o.pooledReady && o.sandboxes >= maxSessions) {
       throw new ApiError(
@@ -65,6 +69,12 @@ export class Admission {
         `All ${maxSessions} sandboxes are in use; capacity is full. Try again in a few minutes.`,
         { 'retry-after': String(RETRY_AFTER_S) },
       );
+    }
+    if (seats !== undefined) {
+      if (o.ofClient >= seats) {
+        throw new ApiError(409, 'workshop_full', `Every seat of this workshop is taken (${seats}). Ask the instructor for a seat.`);
+      }
+      return;
     }
     if (o.ofClient >= maxSessionsPerClient) {
       throw new ApiError(

@@ -1,5 +1,6 @@
 /** Progress on the server (API.md "Progress"): checks and quiz answers of a session, from the store. */
 import type { Store } from '../store/types.ts';
+import type { ActivityBus } from './activity.ts';
 import type { QuizBank, QuizVerdict } from './quiz.ts';
 import type { Session } from './session.ts';
 
@@ -8,14 +9,21 @@ const iso = (ms: number | null) => (ms == null ? undefined : new Date(ms).toISOS
 export class ProgressService {
   private readonly store: Store;
   private readonly bank: () => Promise<QuizBank>;
+  private readonly activity: ActivityBus | undefined;
 
-  constructor(store: Store, bank: () => Promise<QuizBank>) {
+  constructor(store: Store, bank: () => Promise<QuizBank>, activity?: ActivityBus) {
     this.store = store;
     this.bank = bank;
+    this.activity = activity;
   }
 
   view(session: Session) {
-    const p = this.store.progress(session.id);
+    return this.viewOf(session.id);
+  }
+
+  /** The progress of a session by id (also of one that ended: workshop results). */
+  viewOf(sessionId: string) {
+    const p = this.store.progress(sessionId);
     const labs = Object.fromEntries(
       Object.entries(p.labs).map(([lab, l]) => [
         lab,
@@ -36,6 +44,7 @@ export class ProgressService {
   async answer(session: Session, question: string, answer: string | string[]): Promise<QuizVerdict> {
     const verdict = (await this.bank()).grade(question, answer);
     this.store.recordQuiz(session.id, { question, answer, correct: verdict.correct, at: Date.now() });
+    this.activity?.emit({ kind: 'quiz', session });
     return verdict;
   }
 }

@@ -23,6 +23,13 @@ export class SessionRegistry {
     return [...this.records.values()];
   }
 
+  /** Live sessions (starting or ready) of a workshop. */
+  ofWorkshop(workshop: string): number {
+    let n = 0;
+    for (const { session } of this.records.values()) if (session.workshop === workshop && session.state !== 'stopped') n++;
+    return n;
+  }
+
   counts(client?: string) {
     return countRecords(this.records.values(), client);
   }

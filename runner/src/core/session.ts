@@ -56,4 +56,9 @@ export interface CreateSessionInput {
   workshop?: string | null;
   name?: string | null;
   clientAddress: string;
+  /**
+   * Seats of the workshop joined (with `workshop`, its id): the session counts against them
+   * (409 workshop_full) instead of the per-client limits.
+   */
+  seats?: number | null;
 }

@@ -3,6 +3,7 @@
  * provider is a dependency) and no SQL (the store is). Admission, timers, lab states, the
  * restart recovery and the HTTP views live in their own modules. Events:
  *
+ *   'created'  (session)                  a new session was admitted (before its sandbox is ready)
  *   'ready'    (session)                  the sandbox answers; lab setup may start (not on re-adoption)
  *   'expiring' (session)                  SESSION_WARN_BEFORE_MS before the end
  *   'extended' (session)                  expiresAt moved
@@ -43,6 +44,8 @@ export class SessionService extends EventEmitter {
   private shuttingDown = false;
   private shutdownPromise: Promise<void> | null = null;
   private probeTimer: NodeJS.Timeout | null = null;
+  /** Warm sandboxes held for open workshops (claimed by their joiners first); set by the workshops. */
+  reservedForWorkshops: () => number = () => 0;
 
   constructor(opts: { provider: SandboxProvider; settings: SessionSettings; log: Logger; store?: Store }) {
     super();
@@ -50,7 +53,8 @@ export class SessionService extends EventEmitter {
     ({ provider: this.provider, settings: this.settings, log: this.log } = opts);
     this.store = opts.store ?? openSqliteStore(':memory:').store;
     this.admission = new Admission(this.settings);
-    const target = () => Math.max(0, Math.min(this.settings.warmPoolSize, this.settings.maxSessions - this.occupiedBySessions()));
+    const target = () =>
+      Math.max(0, Math.min(this.settings.warmPoolSize + this.reservedForWorkshops(), this.settings.maxSessions - this.occupiedBySessions()));
     this.pool = new WarmPool({ provider: this.provider, log: this.log, target });
   }
 
@@ -96,10 +100,16 @@ export class SessionService extends EventEmitter {
   async create(input: CreateSessionInput): Promise<{ session: Session; token: string }> {
     if (this.shuttingDown) throw shuttingDownError();
     const client = input.clientAddress;
-    const ofClient = this.registry.counts(client).ofClient + this.admission.reservedOf(client);
-    this.admission.admit(client, { sandboxes: this.stats().sandboxes, pooledReady: this.pool.stats().ready > 0, ofClient });
-    const release = this.admission.reserve(client);
-    const pooled = await this.pool.claim().catch(() => null).finally(release);
+    // A workshop join counts against the workshop's seats (key "workshop:<id>"), others against the client.
+    const seated = input.workshop && input.seats != null ? input.workshop : null;
+    const key = seated ? `workshop:${seated}` : client;
+    const ofKey = (seated ? this.registry.ofWorkshop(seated) : this.registry.counts(client).ofClient) + this.admission.reservedOf(key);
+    // Sandboxes warmed for workshops go to their joiners first.
+    const ready = this.pool.stats().ready;
+    const mayClaim = seated ? ready > 0 : ready > this.reservedForWorkshops();
+    this.admission.admit(client, { sandboxes: this.stats().sandboxes, pooledReady: mayClaim, ofClient: ofKey }, seated ? input.seats! : undefined);
+    const release = this.admission.reserve(key);
+    const pooled = await (mayClaim ? this.pool.claim() : Promise.resolve(null)).catch(() => null).finally(release);
     if (this.shuttingDown) {
       if (pooled) await this.provider.destroy(pooled.id).catch(() => {});
       throw shuttingDownError();
@@ -112,7 +122,8 @@ export class SessionService extends EventEmitter {
     if (pooled) this.markReady(rec);
     else this.startSandbox(rec);
     this.pool.fill();
-    this.log.info({ session: stored.id, fromPool: stored.fromPool, lab: stored.lab, client }, 'session created');
+    this.log.info({ session: stored.id, fromPool: stored.fromPool, lab: stored.lab, workshop: stored.workshop, client }, 'session created');
+    this.emit('created', rec.session);
     return { session: rec.session, token };
   }
 

@@ -18,6 +18,8 @@ import { labRoutes } from './labs.ts';
 import { zodValidatorCompiler } from './schemas.ts';
 import { sessionRoutes } from './sessions.ts';
 import { siteRoutes } from './site.ts';
+import { workshopRoutes } from './workshops.ts';
+import type { WorkshopService } from '../workshops/service.ts';
 
 export { errorBody } from './errors.ts';
 export { createSessionBody, describeZodError } from './schemas.ts';
@@ -28,12 +30,32 @@ export interface HttpDeps {
   labs: LabService;
   /** The actual port once listening (PORT may be 0). */
   port: () => number;
+  workshops?: WorkshopService;
+}
+
+/** A URL as logged: secrets in the query string (?token=) are replaced. */
+export function redactUrl(url: string): string {
+  return url.replace(/([?&](?:token|key)=)[^&#]*/gi, '$1[redacted]');
 }
 
 export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   const { config } = deps;
   const app = Fastify({
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    logger:
+      config.logLevel === 'silent'
+        ? false
+        : {
+            level: config.logLevel,
+            // Never a token in the log: event streams and terminals carry it as ?token=.
+            serializers: {
+              req: (req) => ({
+                method: req.method,
+                url: redactUrl(req.url),
+                hostname: req.host,
+                remoteAddress: req.ip,
+              }),
+            },
+          },
     bodyLimit: config.bodyLimit,
     routerOptions: { maxParamLength: 200 },
     http: {
@@ -78,6 +100,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(sessionRoutes(deps));
   await app.register(labRoutes(deps));
   await app.register(healthRoutes(deps));
+  if (deps.workshops) await app.register(workshopRoutes({ workshops: deps.workshops }));
   await siteRoutes(app, config);
   return app;
 }

@@ -49,8 +49,3 @@ export function clientAddressRule(trustedProxies: string[]): ClientAddressRule {
     return client;
   };
 }
-
-// Workshops (issue 10) are not built yet. When they are, a session that joins a workshop
-// should count against the workshop's seats instead of the per-client limit (a class behind
-// one NAT is one address): the admission in core/sessions.ts create() is where that rule goes,
-// keyed by the workshop given in the body rather than by this address.

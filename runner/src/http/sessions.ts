@@ -4,6 +4,7 @@ import { ApiError } from '../core/errors.ts';
 import { errMessage } from '../core/log.ts';
 import { sessionView, type Session, type SessionService } from '../core/sessions.ts';
 import type { LabService } from '../labs/service.ts';
+import type { WorkshopService } from '../workshops/service.ts';
 import { createSessionBody, sessionParams, type CreateSessionBody } from './schemas.ts';
 import { requireSession, sessionOf } from './session-auth.ts';
 
@@ -43,8 +44,8 @@ function watchDelivery(req: FastifyRequest, reply: FastifyReply, onLost: () => v
   });
 }
 
-export function sessionRoutes(deps: { sessions: SessionService; labs: LabService }) {
-  const { sessions, labs } = deps;
+export function sessionRoutes(deps: { sessions: SessionService; labs: LabService; workshops?: WorkshopService }) {
+  const { sessions, labs, workshops } = deps;
   return async (app: FastifyInstance) => {
     app.post('/api/sessions', { schema: { body: createSessionBody } }, async (req, reply) => {
       const body = req.body as CreateSessionBody;
@@ -56,15 +57,18 @@ export function sessionRoutes(deps: { sessions: SessionService; labs: LabService
       await new Promise((r) => setImmediate(r));
       await new Promise((r) => setImmediate(r));
       if (creatorGone(req)) throw new ApiError(400, 'client_gone', 'The connection closed before the session could be created.');
-      // Admission counts this client address (MAX_SESSIONS_PER_CLIENT). Hook for workshops
-      // (issue 10): a session joining a workshop should count against its seats instead; see
-      // the note at the end of client-address.ts.
-      const { session, token } = await sessions.create({
-        lab: body.lab ?? null,
-        workshop: body.workshop ?? null,
-        name: body.name ?? null,
-        clientAddress: req.clientAddress,
-      });
+      // Admission counts this client address (MAX_SESSIONS_PER_CLIENT); a workshop join counts
+      // against the workshop's seats instead (workshops/join.ts, core/admission.ts).
+      if (body.workshop && !workshops) throw new ApiError(404, 'unknown_workshop', 'This runner has no workshops.');
+      const joined = body.workshop && workshops ? await workshops.join(body.workshop, body.name, req.clientAddress) : null;
+      const { session, token } =
+        joined ??
+        (await sessions.create({
+          lab: body.lab ?? null,
+          workshop: null,
+          name: body.name ?? null,
+          clientAddress: req.clientAddress,
+        }));
       const lost = () => {
         req.log.warn({ session: session.id, client: req.clientAddress }, 'session token never reached its creator; removing the sandbox');
         sessions.delete(session).catch((err: unknown) => req.log.error({ session: session.id, err: errMessage(err) }, 'removing an unclaimed session failed'));
@@ -80,6 +84,7 @@ export function sessionRoutes(deps: { sessions: SessionService; labs: LabService
         expiresAt: new Date(session.expiresAt).toISOString(),
         lab: session.lab,
         state: session.state,
+        ...(joined ? { workshop: joined.workshop } : {}),
       });
     });
 
@@ -87,7 +92,10 @@ export function sessionRoutes(deps: { sessions: SessionService; labs: LabService
     await app.register(async (scope) => {
       requireSession(scope, sessions);
       const opts = { schema: { params: sessionParams } };
-      scope.get('/api/sessions/:id', opts, async (req) => sessionView(sessionOf(req)));
+      scope.get('/api/sessions/:id', opts, async (req) => {
+        const s = sessionOf(req);
+        return { ...sessionView(s), ...(workshops ? workshops.sessionExtras(s) : { name: s.name, workshop: null }) };
+      });
       scope.post('/api/sessions/:id/extend', opts, async (req) => {
         const s: Session = sessions.extend(sessionOf(req));
         return { expiresAt: new Date(s.expiresAt).toISOString() };

@@ -10,6 +10,7 @@ import { checkFailed, labStartFailed, learnerAddresses, looksLikeSandboxDown, sa
 import { ApiError } from '../core/errors.ts';
 import { errMessage, type Logger } from '../core/log.ts';
 import type { Session, SessionService } from '../core/sessions.ts';
+import type { ActivityBus } from '../core/activity.ts';
 
 /** What the runner reads of a loaded lab (the engine's LoadedLab; test doubles give only this much). */
 export type LabLike = Pick<Engine.LoadedLab, 'definition'> & Partial<Pick<Engine.LoadedLab, 'dir'>>;
@@ -38,6 +39,7 @@ export class LabService {
   private readonly log: Logger;
   private readonly provider: SandboxProvider;
   private readonly sessions: SessionService;
+  private readonly activity: ActivityBus | undefined;
   private loaded: Promise<{ engine: LabEngine; labs: Map<string, LabLike> }> | null = null;
   /** Per session and lab: the operation in progress (start or check), so they never overlap. */
   private readonly queues = new WeakMap<Session, Map<string, Promise<unknown>>>();
@@ -48,7 +50,9 @@ export class LabService {
     sessions: SessionService;
     log: Logger;
     engine?: () => Promise<LabEngine>;
+    activity?: ActivityBus;
   }) {
+    this.activity = opts.activity;
     this.labsDir = opts.labsDir;
     this.log = opts.log;
     this.provider = opts.provider;
@@ -168,6 +172,7 @@ export class LabService {
         throw (await this.sandboxDown(session, err)) ? sandboxUnavailable() : labStartFailed(labId);
       }
       this.log.info({ session: session.id, lab: labId, ms: Date.now() - t0 }, 'lab started');
+      this.activity?.emit({ kind: 'lab-start', session, lab: labId });
       return { lab: labId, ready: true as const };
     });
   }
@@ -195,12 +200,14 @@ export class LabService {
         throw sandboxUnavailable();
       }
       const registry = this.registryBase(session);
-      return {
+      const answer = {
         lab: labId,
         passed: outcome.passed,
         criteria: outcome.criteria.map((c) => ({ id: c.id, title: c.title, passed: c.passed, message: learnerAddresses(c.message, registry), required: c.required })),
         durationMs: outcome.durationMs,
       };
+      this.activity?.emit({ kind: 'check', session, answer, at: Date.now() });
+      return answer;
     });
   }
 

@@ -50,4 +50,31 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX quiz_session ON quiz_answers (session_id, question, at);
   `,
+  // 2: workshops (issue 10): the room, its join code and the hash of its instructor key; the
+  // latest check of each lab with its messages (the dashboard's "last check").
+  `
+  CREATE TABLE workshops (
+    id TEXT PRIMARY KEY,
+    code TEXT NOT NULL,
+    title TEXT NOT NULL,
+    labs TEXT NOT NULL,
+    seats INTEGER NOT NULL,
+    reserve INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    ends_at INTEGER,
+    ended_at INTEGER,
+    key_hash BLOB NOT NULL,
+    broadcast TEXT,
+    broadcast_at INTEGER
+  ) STRICT;
+  CREATE UNIQUE INDEX workshops_open_code ON workshops (code) WHERE ended_at IS NULL;
+  CREATE INDEX workshops_key ON workshops (key_hash);
+  CREATE TABLE last_checks (
+    session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    lab TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    result TEXT NOT NULL,
+    PRIMARY KEY (session_id, lab)
+  ) STRICT;
+  `,
 ];

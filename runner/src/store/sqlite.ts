@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { MIGRATIONS } from './migrations.ts';
 import type { CheckRecord, QuizRecord, SessionPatch, SessionProgress, Store, StoredSession } from './types.ts';
+import { workshopStore, type WorkshopStore } from './workshops.ts';
 
 type Row = Record<string, unknown>;
 
@@ -111,11 +112,13 @@ export function openSqliteStore(path: string): OpenedStore {
 
 class SqliteStore implements Store {
   readonly location: string;
+  readonly workshops: WorkshopStore;
   private readonly db: DatabaseSync;
 
   constructor(db: DatabaseSync, location: string) {
     this.db = db;
     this.location = location;
+    this.workshops = workshopStore(db, toSession);
   }
 
   private tx<T>(fn: () => T): T {

@@ -2,6 +2,8 @@
  * The runner's durable state, behind an interface: the core never sees SQL. `openSqliteStore`
  * (sqlite.ts) implements it on a file or on `:memory:` (unit tests).
  */
+import type { WorkshopStore } from './workshops.ts';
+
 export type StoredState = 'starting' | 'ready' | 'stopped';
 
 export interface StoredSession {
@@ -61,6 +63,8 @@ export interface SessionProgress {
 export interface Store {
   /** Where the data lives (a file path, or ":memory:"). */
   readonly location: string;
+  /** Workshops and the last check of each lab with its messages (store/workshops.ts). */
+  readonly workshops: WorkshopStore;
   insertSession(s: StoredSession): void;
   updateSession(id: string, patch: SessionPatch): void;
   getSession(id: string): StoredSession | undefined;

@@ -18,6 +18,8 @@ import type { Session, SessionService } from '../core/sessions.ts';
 import { DEFAULT_FLOW_LIMITS, FlowControl } from './flow-control.ts';
 import { ShellInput } from './input.ts';
 import { followSession } from './session-events.ts';
+import { DEFAULT_HUB_TUNING } from './hub.ts';
+import { DEFAULT_MAX_SHADOWS_PER_SESSION } from './shadow.ts';
 
 export interface TerminalTuning {
   /** Unsent bytes on the socket above which output pauses (until it drains). */
@@ -27,6 +29,10 @@ export interface TerminalTuning {
   /** ... and below which it resumes. */
   ackLowBytes: number;
   pingIntervalMs: number;
+  /** A shadow (hub.ts) holding more unsent bytes than this is dropped. */
+  shadowMaxBufferedBytes: number;
+  /** Shadows that may watch one session at once. */
+  maxShadowsPerSession: number;
 }
 
 export const DEFAULT_TUNING: TerminalTuning = {
@@ -34,6 +40,8 @@ export const DEFAULT_TUNING: TerminalTuning = {
   ackHighBytes: DEFAULT_FLOW_LIMITS.highBytes,
   ackLowBytes: DEFAULT_FLOW_LIMITS.lowBytes,
   pingIntervalMs: 30_000,
+  shadowMaxBufferedBytes: DEFAULT_HUB_TUNING.shadowMaxBufferedBytes,
+  maxShadowsPerSession: DEFAULT_MAX_SHADOWS_PER_SESSION,
 };
 
 const END_TEXT: Record<EndReason, string> = {
@@ -58,6 +66,8 @@ export function bridge(opts: {
   log: Logger;
   initialSize: { cols: unknown; rows: unknown };
   tuning?: Partial<TerminalTuning>;
+  /** Sees every output chunk after it was sent to this terminal (the hub copies it to shadows). */
+  tap?: (chunk: Buffer) => void;
   onClose: () => void;
 }): CloseTerminal {
   const { ws, socket, session, sessions, provider, log } = opts;
@@ -77,6 +87,7 @@ export function bridge(opts: {
   const onOutput = (chunk: Buffer) => {
     if (ws.readyState !== WebSocket.OPEN) return;
     ws.send(chunk, { binary: true });
+    opts.tap?.(chunk);
     if (flow.account(chunk.length, ws.bufferedAmount)) shell?.stream.pause();
   };
   const onDrain = () => resumeIf(flow.drained(ws.bufferedAmount));

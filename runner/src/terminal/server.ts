@@ -13,8 +13,10 @@ import type { SandboxProvider } from '../docker/provider.ts';
 import { ApiError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { Session, SessionService } from '../core/sessions.ts';
-import { CLOSE } from '../../../protocol/terminal.ts';
-import { bridge, type CloseTerminal, type TerminalTuning } from './bridge.ts';
+import { CLOSE, encodeMessage } from '../../../protocol/terminal.ts';
+import { bridge, DEFAULT_TUNING, type CloseTerminal, type TerminalTuning } from './bridge.ts';
+import { createTerminalHub, type TerminalHub } from './hub.ts';
+import { SHADOW_PATH, shadowUpgrades, type AuthorizeShadow } from './shadow.ts';
 import { HOST_MISSING, HOST_REFUSED, hostRule } from '../http/hosts.ts';
 import { writeRawError } from '../http/client-errors.ts';
 
@@ -46,8 +48,10 @@ export interface TerminalServer {
    * reconnects to the same session once the runner answers again). Keeps accepting.
    */
   closeAll(code?: number, reason?: string): void;
-  /** Stops accepting (new upgrades get 503), closes every terminal with 1012, waits for the sockets. */
+  /** Stops accepting (new upgrades get 503), closes every terminal and shadow with 1012, waits for the sockets. */
   close(): Promise<void>;
+  /** Presence, broadcasts and shadows (hub.ts). */
+  hub: TerminalHub;
 }
 
 export function attachTerminalServer(opts: {
@@ -58,13 +62,27 @@ export function attachTerminalServer(opts: {
   log: Logger;
   port: () => number;
   tuning?: Partial<TerminalTuning>;
+  /** Who may watch a learner's terminals (the workshops); without it shadows get 503. */
+  authorizeShadow?: AuthorizeShadow;
 }): TerminalServer {
   const { server, config, sessions, provider, log } = opts;
+  const tuning: TerminalTuning = { ...DEFAULT_TUNING, ...opts.tuning };
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.terminalMaxFrame, perMessageDeflate: false, clientTracking: true });
   let closing = false;
   const closers = new Set<CloseTerminal>();
 
   const hostAllowed = hostRule(config);
+  const hub = createTerminalHub({ shadowMaxBufferedBytes: tuning.shadowMaxBufferedBytes });
+  const shadow = shadowUpgrades({
+    wss,
+    hub,
+    sessions,
+    log,
+    authorize: opts.authorizeShadow,
+    maxPerSession: tuning.maxShadowsPerSession,
+    originAllowed: (req) => originAllowed(req.headers.origin, req, config, opts.port()),
+    pingIntervalMs: tuning.pingIntervalMs,
+  });
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
@@ -78,11 +96,14 @@ export function attachTerminalServer(opts: {
       return reject(socket, 400, 'bad_url', 'The URL is malformed.');
     }
     const m = PATH.exec(url.pathname);
-    if (!m) return reject(socket, 404, 'not_found', 'No WebSocket endpoint here; terminals are at /api/sessions/:id/terminal.');
+    const sm = m ? null : SHADOW_PATH.exec(url.pathname);
+    if (!m && !sm) return reject(socket, 404, 'not_found', 'No WebSocket endpoint here; terminals are at /api/sessions/:id/terminal.');
     if (closing) return reject(socket, 503, 'shutting_down', 'The runner is shutting down.');
     if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
       return reject(socket, 400, 'bad_upgrade', 'Only WebSocket upgrades are supported.');
     }
+    if (sm) return void shadow(req, socket, head, url, sm);
+    if (!m) return;
     let session: Session;
     try {
       let id = m[1]!;
@@ -118,6 +139,11 @@ export function attachTerminalServer(opts: {
     });
     wss.handleUpgrade(req, socket, head, (ws) => {
       bridged = true;
+      const leave = hub.addLearner(session.id, {
+        event: (e) => {
+          if (ws.readyState === ws.OPEN) ws.send(encodeMessage(e));
+        },
+      });
       const close = bridge({
         ws,
         socket,
@@ -126,8 +152,10 @@ export function attachTerminalServer(opts: {
         provider,
         log,
         initialSize: { cols, rows },
-        tuning: opts.tuning,
+        tuning,
+        tap: (chunk) => hub.output(session.id, chunk),
         onClose: () => {
+          leave();
           detach();
           closers.delete(close);
         },
@@ -140,10 +168,12 @@ export function attachTerminalServer(opts: {
 
   const closeAll = (code: number = CLOSE.restart, reason = 'service restart') => {
     for (const c of [...closers]) c(code, reason);
+    hub.closeShadows(code, reason);
   };
 
   return {
     count: () => closers.size,
+    hub,
     closeAll,
     async close() {
       closing = true;

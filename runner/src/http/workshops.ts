@@ -1,0 +1,88 @@
+/**
+ * Workshop routes (API.md "Workshops", docs/api-extensions.md). Every call carries the
+ * operator token or the workshop's instructor key (workshops/access.ts); the event stream
+ * also takes it as ?token= (EventSource cannot set headers). Joining is POST /api/sessions
+ * (sessions.ts).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { StoredWorkshop } from '../store/workshops.ts';
+import type { WorkshopService } from '../workshops/service.ts';
+import { labId } from './schemas.ts';
+import { bearer } from './session-auth.ts';
+
+const createBody = z.object({
+  title: z.string().trim().min(1).max(120),
+  labs: z.array(labId).max(100).nullish(),
+  seats: z.number().int().min(1).max(500).nullish(),
+  reserve: z.number().int().min(0).max(100).nullish(),
+  endsAt: z.string().max(64).nullish(),
+});
+const broadcastBody = z.object({ message: z.string().trim().min(1).max(500) });
+const idParams = z.object({ id: z.string().max(64) });
+const learnerParams = z.object({ id: z.string().max(64), session: z.string().max(64) });
+const labParams = z.object({ id: z.string().max(64), session: z.string().max(64), lab: labId });
+const checksQuery = z.object({ lab: labId.optional(), token: z.string().optional() });
+
+type Req = FastifyRequest<{ Params: { id: string; session?: string; lab?: string }; Querystring: { token?: string; lab?: string } }>;
+
+/** The origin the caller used (for the join and dashboard links). */
+function originOf(req: FastifyRequest): string {
+  return `${req.protocol}://${req.headers.host ?? 'localhost'}`;
+}
+
+export function workshopRoutes(deps: { workshops: WorkshopService }) {
+  const { workshops } = deps;
+  const open = (req: Req, allowQuery = false): StoredWorkshop => {
+    const token = bearer(req) ?? (allowQuery ? req.query.token : undefined);
+    return workshops.authorize(token, req.params.id)!;
+  };
+  return async (app: FastifyInstance) => {
+    app.post('/api/workshops', { schema: { body: createBody } }, async (req, reply) => {
+      workshops.authorize(bearer(req), null);
+      const created = await workshops.create(req.body as z.infer<typeof createBody>, originOf(req));
+      return reply.code(201).send(created);
+    });
+    app.get('/api/workshops', async (req) => {
+      workshops.authorize(bearer(req), null);
+      return workshops.list();
+    });
+
+    const byId = { schema: { params: idParams } };
+    app.get('/api/workshops/:id', byId, async (req: Req) => {
+      const w = open(req);
+      return { ...workshops.view(w), ...workshops.urls(w, originOf(req)) };
+    });
+    app.delete('/api/workshops/:id', byId, async (req: Req, reply: FastifyReply) => {
+      await workshops.end(open(req));
+      return reply.code(204).send();
+    });
+    app.get('/api/workshops/:id/progress', byId, async (req: Req) => workshops.progress(open(req)));
+    app.get('/api/workshops/:id/results.json', byId, async (req: Req) => workshops.results(open(req)));
+    app.get('/api/workshops/:id/results.csv', byId, async (req: Req, reply: FastifyReply) => {
+      const w = open(req);
+      const r = await workshops.results(w);
+      const { resultsCsv } = await import('../workshops/results.ts');
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="workshop-${w.code}.csv"`)
+        .send(resultsCsv(r.labs, r.learners));
+    });
+    app.post('/api/workshops/:id/broadcast', { schema: { params: idParams, body: broadcastBody } }, async (req: Req) =>
+      workshops.broadcast(open(req), (req.body as z.infer<typeof broadcastBody>).message),
+    );
+    app.post('/api/workshops/:id/extend', byId, async (req: Req) => workshops.extendAll(open(req)));
+    app.post('/api/workshops/:id/learners/:session/labs/:lab/start', { schema: { params: labParams } }, async (req: Req) =>
+      workshops.resetLab(open(req), req.params.session!, req.params.lab!),
+    );
+    app.get('/api/workshops/:id/learners/:session/checks', { schema: { params: learnerParams, querystring: checksQuery } }, async (req: Req) =>
+      workshops.lastChecks(open(req), req.params.session!, req.query.lab),
+    );
+    app.get('/api/workshops/:id/events', byId, async (req: Req, reply: FastifyReply) => {
+      const w = open(req, true);
+      reply.hijack();
+      workshops.streams.open(w.id, reply.raw);
+      if (!workshops.isOpen(w)) workshops.streams.end(w.id, { event: 'workshop', data: workshops.view(w) });
+    });
+  };
+}
