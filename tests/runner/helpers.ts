@@ -94,7 +94,12 @@ export function wsUrl(base: string, id: string, token: string, extra = ''): stri
 }
 
 export function openTerminal(base: string, id: string, token: string, opts: { origin?: string; extra?: string; maxPayload?: number } = {}): Promise<Term> {
-  const ws = new WebSocket(wsUrl(base, id, token, opts.extra ?? ''), { origin: opts.origin, maxPayload: opts.maxPayload ?? 256 * 1024 * 1024 });
+  return openSocket(wsUrl(base, id, token, opts.extra ?? ''), opts);
+}
+
+/** Any of the runner's terminal-like WebSockets (a learner terminal, an instructor's shadow) at this ws:// URL. */
+export function openSocket(url: string, opts: { origin?: string; maxPayload?: number } = {}): Promise<Term> {
+  const ws = new WebSocket(url, { origin: opts.origin, maxPayload: opts.maxPayload ?? 256 * 1024 * 1024 });
   let out = '';
   let nbytes = 0;
   const events: any[] = [];

@@ -41,24 +41,25 @@ test('server events round-trip through encode/parse; unknown or malformed ones a
     { type: 'pong', t: 'x' },
     { type: 'broadcast', message: 'Перерыв 5 минут', at: '2026-01-01T00:00:00.000Z' },
     { type: 'watched', watching: true },
+    { type: 'shadow', terminals: 2 },
   ];
   for (const e of events) assert.deepEqual(parseServerEvent(encodeMessage(e)), e);
-  for (const bad of ['{"type":"ended","reason":"bored"}', '{"type":"ready"}', '{"type":"watched","watching":"yes"}', '{"type":"future"}', 'x']) {
+  for (const bad of ['{"type":"ended","reason":"bored"}', '{"type":"ready"}', '{"type":"watched","watching":"yes"}', '{"type":"shadow","terminals":-1}', '{"type":"future"}', 'x']) {
     assert.equal(parseServerEvent(bad), null, bad);
   }
 });
 
 test('close codes are the ones the runner and the client use, and nothing else', () => {
-  assert.deepEqual(Object.values(CLOSE).sort(), [1000, 1008, 1009, 1011, 1012]);
+  assert.deepEqual(Object.values(CLOSE).sort(), [1000, 1008, 1009, 1011, 1012, 1013]);
   // Neither side spells a close code or an event type by hand: both go through the protocol module.
-  const runner = ['bridge.ts', 'session-events.ts'].map((f) => readFileSync(new URL(`../../runner/src/terminal/${f}`, import.meta.url), 'utf8')).join('\n');
+  const runner = ['bridge.ts', 'session-events.ts', 'hub.ts', 'shadow.ts'].map((f) => readFileSync(new URL(`../../runner/src/terminal/${f}`, import.meta.url), 'utf8')).join('\n');
   const client = readFileSync(new URL('../../site/src/lib/terminal-client.ts', import.meta.url), 'utf8');
   for (const [name, src] of [
     ['runner', runner],
     ['client', client],
   ] as const) {
     assert.match(src, /protocol\/terminal\.ts/, `${name} imports the protocol`);
-    assert.doesNotMatch(src, /\b(1001|1006|1008|1011|1012|4401|4404)\b/, `${name} has no literal close code`);
+    assert.doesNotMatch(src, /\b(1001|1006|1008|1011|1012|1013|4401|4404)\b/, `${name} has no literal close code`);
     assert.doesNotMatch(src, /JSON\.parse|JSON\.stringify/, `${name} (de)serialises frames only through the protocol`);
   }
 });
