@@ -33,6 +33,10 @@ describe('workshop in the browser: instructor page, dashboard, two learners', { 
   let site: ReturnType<typeof snapshotSite>;
   const contexts: BrowserContext[] = [];
   let workshopId = '';
+  const runnerId = uniqueRunnerId('e2e-ws');
+  // A fixed port (this suite's own) so the pages keep their origin across the runner restart.
+  const port = Number(process.env.RL_E2E_WORKSHOP_PORT ?? 4433);
+  const runnerConfig = () => ({ port, host: '127.0.0.1', runnerId, warmPoolSize: 0, logLevel: 'silent' as const, siteDir: site.dir, instructorToken: TOKEN });
 
   const newPage = async (): Promise<Page> => {
     const ctx = await browser.newContext({ locale: 'ru-RU', viewport: { width: 1366, height: 900 } });
@@ -44,15 +48,7 @@ describe('workshop in the browser: instructor page, dashboard, two learners', { 
   before(async () => {
     site = snapshotSite();
     assert.ok(existsSync(join(site.dir, 'instructor', 'workshop', 'index.html')), 'the site has no /instructor/workshop/ page (npm run build:site)');
-    runner = await createRunner({
-      port: 0,
-      host: '127.0.0.1',
-      runnerId: uniqueRunnerId('e2e-ws'),
-      warmPoolSize: 0,
-      logLevel: 'silent',
-      siteDir: site.dir,
-      instructorToken: TOKEN,
-    });
+    runner = await createRunner(runnerConfig());
     browser = await launchBrowser();
   });
   after(async () => {
@@ -104,6 +100,8 @@ describe('workshop in the browser: instructor page, dashboard, two learners', { 
     await anna.getByLabel('Ваше имя').fill('Анна');
     await anna.getByRole('button', { name: 'Присоединиться' }).click();
     await anna.waitForURL(`${runner.url}/`, { timeout: 120_000 });
+    // Loaded again through gotoRobust: Docker's interface churn on this host can abort a module script of the first load.
+    await gotoRobust(anna, `${runner.url}/`);
     await anna.locator('.rl-wsb-title').filter({ hasText: 'Группа 7' }).waitFor();
 
     const boris = await newPage();
@@ -180,5 +178,61 @@ describe('workshop in the browser: instructor page, dashboard, two learners', { 
       await p.locator('rl-terminal .rl-term-toast').filter({ hasText: 'Перерыв 5 минут' }).waitFor({ state: 'visible' });
       assert.doesNotMatch(await screenText(p, 'rl-terminal'), /Перерыв/, 'the broadcast is not written into the terminal');
     }
+
+    /* ---- last check, reset, extend ---- */
+    await annaRow.getByRole('button', { name: 'Последняя проверка: Анна' }).click();
+    const checkDlg = ins.locator('dialog.rl-dash-check');
+    await checkDlg.waitFor();
+    assert.match(await checkDlg.innerText(), /Первый push в приватный реестр.*пройдена/s);
+    assert.match(await checkDlg.innerText(), /✓ В реестре localhost:5000 есть образ my-api с тегом v1/);
+    await ins.keyboard.press('Escape');
+    await checkDlg.waitFor({ state: 'hidden' });
+
+    await annaRow.getByRole('button', { name: 'Сбросить лабораторную: Анна' }).click();
+    const resetDlg = ins.locator('dialog.rl-dash-reset');
+    await resetDlg.getByLabel('Лабораторная').selectOption(LAB);
+    await resetDlg.getByRole('button', { name: 'Сбросить' }).click();
+    await ins.locator('.rl-dash-room-status').filter({ hasText: 'сброшена у участника Анна' }).waitFor({ timeout: 300_000 });
+
+    await ins.getByRole('button', { name: 'Продлить все сессии' }).click();
+    await ins.locator('.rl-dash-room-status').filter({ hasText: /Продлено сессий: \d+/ }).waitFor();
+
+    /* ---- results: fetched with the header, saved as a file; no secret in any URL ---- */
+    const urls: string[] = [];
+    ins.on('request', (r) => urls.push(r.url()));
+    const [download] = await Promise.all([ins.waitForEvent('download'), ins.getByRole('button', { name: 'Результаты CSV' }).click()]);
+    assert.match(download.suggestedFilename(), /^results-Группа-7.*\.csv$/);
+    const csv = readFileSync((await download.path())!, 'utf8');
+    assert.match(csv, /Анна,[^,]+,push-private,[^,]+,true/);
+    assert.ok(urls.some((u) => u.endsWith('/results.csv')), 'the CSV was fetched');
+    assert.ok(!urls.some((u) => u.includes('/results.') && /token=|key=/.test(u)), 'no key in the results URL');
+
+    /* ---- a co-instructor opens the link with the key in the fragment ---- */
+    const key = (await ins.evaluate((id) => JSON.parse(localStorage.getItem('registry-lab:workshop-keys:v1') ?? '{}')[id], workshopId)) as string;
+    const co = await newPage();
+    await gotoRobust(co, `${runner.url}/instructor/workshop/?id=${workshopId}#key=${encodeURIComponent(key)}`);
+    assert.equal(new URL(co.url()).hash, '', 'the key left the address bar');
+    await co.locator('.rl-dash-conn[data-state="live"]').waitFor();
+    await co.waitForFunction(() => document.querySelectorAll('.rl-dash-grid tbody tr').length === 2);
+    assert.equal(await co.evaluate(() => localStorage.getItem('registry-lab:operator-token:v1')), null, 'the co-instructor has no operator token');
+
+    /* ---- the runner restarts: the dashboard says so, comes back, keeps both rows ---- */
+    // stop() is the runner going away with its sessions kept (close() would remove everything).
+    await runner.stop();
+    await ins.locator('.rl-dash-conn[data-state="reconnecting"]').waitFor({ timeout: 30_000 });
+    runner = await createRunner(runnerConfig());
+    await ins.locator('.rl-dash-conn[data-state="live"]').waitFor({ timeout: 60_000 });
+    assert.equal(await ins.locator('.rl-dash-grid tbody tr').count(), 2);
+    await ins.locator(`tr[data-session="${annaSession}"] button.rl-cell[data-lab="${LAB}"][data-kind="passed"]`).waitFor();
+
+    /* ---- end: the grid stays readable, live-only actions are off ---- */
+    ins.once('dialog', (d) => void d.accept());
+    await ins.getByRole('button', { name: 'Завершить занятие…' }).click();
+    await ins.locator('.rl-dash-ended').waitFor({ state: 'visible', timeout: 120_000 });
+    assert.equal(await ins.locator('.rl-dash-grid tbody tr').count(), 2);
+    assert.ok(await ins.getByRole('button', { name: 'Отправить всем' }).isDisabled());
+    assert.ok(await ins.getByRole('button', { name: 'Результаты JSON' }).isEnabled(), 'results stay downloadable');
+    await gotoRobust(ins, `${runner.url}/instructor/`);
+    await ins.locator('.rl-ins-table tbody tr').filter({ hasText: 'завершено' }).waitFor();
   });
 });

@@ -146,6 +146,14 @@ export function mountDashboard(root: HTMLElement, ui: Record<string, string>) {
     renderHead();
   }
 
+  let attempt = 0;
+  /** A new stream after a pause that grows to 15 s; the browser's own retries stop on a non-stream answer. */
+  function retry() {
+    source?.close();
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(connect, Math.min(2000 * 2 ** attempt++, 15_000));
+  }
+
   function connect() {
     source?.close();
     clearTimeout(retryTimer);
@@ -159,19 +167,29 @@ export function mountDashboard(root: HTMLElement, ui: Record<string, string>) {
       buffer ??= [];
       try {
         await loadProgress();
-        setConn('live');
       } catch {
-        setConn('reconnecting');
+        if (source === es) retry();
+        return;
       }
+      if (source !== es) return;
+      attempt = 0;
+      setConn('live');
       const pending = buffer ?? [];
       buffer = null;
       pending.forEach(apply);
     };
     es.onerror = () => {
+      if (source !== es) return;
       setConn('reconnecting');
       buffer = [];
-      // EventSource retries by itself unless the answer was not an event stream (closed for good).
-      if (es.readyState === EventSource.CLOSED) retryTimer = setTimeout(connect, 3000);
+      // While the runner is away the browser retries by itself; a closed stream needs a new one.
+      if (es.readyState === EventSource.CLOSED) retry();
+      else {
+        clearTimeout(retryTimer);
+        retryTimer = setTimeout(() => {
+          if (source === es && es.readyState !== EventSource.OPEN) retry();
+        }, 10_000);
+      }
     };
   }
 

@@ -2,7 +2,7 @@
  * /instructor/: operator token, workshop list, create form, and the "created" panel
  * (code for the projector, join link + QR, dashboard link, instructor key with copy buttons).
  */
-import { describeError } from './session.ts';
+import { ApiError, describeError } from './session.ts';
 import { fmt } from './fmt.ts';
 import { createWorkshop, listWorkshops, type CreatedWorkshop, type Workshop } from './workshop-api.ts';
 import { formatCode, joinLink } from './workshop-code.ts';
@@ -33,6 +33,11 @@ export function mountInstructor(root: HTMLElement, ui: Record<string, string>) {
       return true;
     } catch (e) {
       say(describeError(e, ui));
+      // A token the runner no longer accepts (changed INSTRUCTOR_TOKEN): ask for it again.
+      if (e instanceof ApiError && [401, 403].includes(e.status)) {
+        setOperatorToken(null);
+        showSignedIn(false);
+      }
       return false;
     }
   }
@@ -116,6 +121,10 @@ export function mountInstructor(root: HTMLElement, ui: Record<string, string>) {
     if (labs.length === 0) {
       error.textContent = ui['ins.f.noLabs'] ?? '';
       return boxes()[0]?.focus();
+    }
+    if (ends && !(new Date(ends).getTime() > Date.now())) {
+      error.textContent = ui['ins.f.badEnds'] ?? '';
+      return (form.elements.namedItem('endsAt') as HTMLInputElement).focus();
     }
     const all = labs.length === boxes().length;
     const submit = form.querySelector<HTMLButtonElement>('button[type="submit"]')!;
