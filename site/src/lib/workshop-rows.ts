@@ -74,30 +74,65 @@ export function createRow(session: string, ctx: RowContext): HTMLTableRowElement
 const setText = (e: Element, text: string) => {
   if (e.textContent !== text) e.textContent = text;
 };
+const setAttr = (e: Element, name: string, value: string) => {
+  if (e.getAttribute(name) !== value) e.setAttribute(name, value);
+};
+
+/** The parts of a row that updates write, found once per row. */
+interface RowParts {
+  dot: HTMLElement;
+  conn: HTMLElement;
+  name: HTMLElement;
+  stuck: HTMLElement;
+  cells: Map<string, HTMLButtonElement>;
+  quiz: HTMLElement;
+  activity: HTMLElement;
+  left: HTMLElement;
+  actions: HTMLButtonElement[];
+}
+const parts = new WeakMap<HTMLTableRowElement, RowParts>();
+function partsOf(tr: HTMLTableRowElement): RowParts {
+  let p = parts.get(tr);
+  if (!p) {
+    const q = (s: string) => tr.querySelector<HTMLElement>(s)!;
+    p = {
+      dot: q('.rl-dash-dot'),
+      conn: q('.rl-dash-conn-text'),
+      name: q('.rl-dash-name'),
+      stuck: q('.rl-dash-stuck'),
+      cells: new Map([...tr.querySelectorAll<HTMLButtonElement>('button.rl-cell')].map((b) => [b.dataset.lab!, b])),
+      quiz: q('.rl-dash-quiz'),
+      activity: q('.rl-dash-activity'),
+      left: q('.rl-dash-left'),
+      actions: [...tr.querySelectorAll<HTMLButtonElement>('.rl-dash-actions button')],
+    };
+    parts.set(tr, p);
+  }
+  return p;
+}
 
 /** Writes one learner's state into their row (only what changed touches the DOM). */
 export function updateRow(tr: HTMLTableRowElement, row: LearnerRow, ctx: RowContext) {
   const { ui, now } = ctx;
-  const q = (s: string) => tr.querySelector<HTMLElement>(s)!;
+  const p = partsOf(tr);
   const online = !!row.connected && row.state !== 'stopped';
-  q('.rl-dash-dot').dataset.on = String(online);
-  setText(q('.rl-dash-conn-text'), `${ui[online ? 'dash.online' : 'dash.offline']} `);
-  setText(q('.rl-dash-name'), row.name);
+  setAttr(p.dot, 'data-on', String(online));
+  setText(p.conn, `${ui[online ? 'dash.online' : 'dash.offline']} `);
+  setText(p.name, row.name);
   const stuck = stuckOn(row, ctx.stuckMinutes, now);
-  const stuckEl = q('.rl-dash-stuck');
-  tr.dataset.stuck = String(!!stuck);
+  setAttr(tr, 'data-stuck', String(!!stuck));
   if (stuck) {
     const lab = ctx.labs.find((l) => l.id === stuck.lab);
     const crit = lab?.criteria.find((c) => c.id === stuck.criterion)?.title ?? stuck.criterion;
-    setText(stuckEl, `⚠ ${fmt(ui, 'dash.stuck', { lab: lab?.title ?? stuck.lab, criterion: crit, time: ago(stuck.since, now, ui) })}`);
-  } else setText(stuckEl, '');
+    setText(p.stuck, `⚠ ${fmt(ui, 'dash.stuck', { lab: lab?.title ?? stuck.lab, criterion: crit, time: ago(stuck.since, now, ui) })}`);
+  } else setText(p.stuck, '');
 
   for (const lab of ctx.labs) {
-    const b = tr.querySelector<HTMLButtonElement>(`button.rl-cell[data-lab="${CSS.escape(lab.id)}"]`);
+    const b = p.cells.get(lab.id);
     if (!b) continue;
     const cell = cellOf(row.labs?.[lab.id], lab.criteria.length);
-    b.dataset.kind = cell.kind;
-    b.dataset.stuck = String(stuck?.lab === lab.id);
+    setAttr(b, 'data-kind', cell.kind);
+    setAttr(b, 'data-stuck', String(stuck?.lab === lab.id));
     const mark = cell.kind === 'passed' ? '✓' : cell.kind === 'progress' ? fmt(ui, 'dash.cell.progress', { k: cell.done, n: cell.total }) : '—';
     setText(b, stuck?.lab === lab.id ? `⚠ ${mark}` : mark);
     const state =
@@ -106,16 +141,17 @@ export function updateRow(tr: HTMLTableRowElement, row: LearnerRow, ctx: RowCont
         : cell.kind === 'progress'
           ? fmt(ui, 'dash.cell.progressLong', { k: cell.done, n: cell.total })
           : ui['dash.cell.none'];
-    b.setAttribute('aria-label', fmt(ui, 'dash.cell.aria', { lab: lab.title, state: state ?? '' }));
+    setAttr(b, 'aria-label', fmt(ui, 'dash.cell.aria', { lab: lab.title, state: state ?? '' }));
   }
-  setText(q('.rl-dash-quiz'), fmt(ui, 'dash.quiz', { c: row.quiz?.correct ?? 0, a: row.quiz?.answered ?? 0 }));
-  setText(q('.rl-dash-activity'), ago(row.lastActivityAt, now, ui));
+  setText(p.quiz, fmt(ui, 'dash.quiz', { c: row.quiz?.correct ?? 0, a: row.quiz?.answered ?? 0 }));
+  setText(p.activity, ago(row.lastActivityAt, now, ui));
   const left = timeLeft(row.expiresAt, now);
-  setText(q('.rl-dash-left'), !left ? '—' : left.minutes === 0 || row.state === 'stopped' ? ui['dash.over'] ?? '' : fmt(ui, 'dash.min', { n: left.minutes }));
-  for (const b of tr.querySelectorAll<HTMLButtonElement>('.rl-dash-actions button')) {
+  setText(p.left, !left ? '—' : left.minutes === 0 || row.state === 'stopped' ? ui['dash.over'] ?? '' : fmt(ui, 'dash.min', { n: left.minutes }));
+  for (const b of p.actions) {
     const action = b.dataset.action!;
-    b.setAttribute('aria-label', fmt(ui, `dash.${action}.aria`, { name: row.name }));
-    b.disabled = action !== 'check' && (ctx.ended || row.state === 'stopped');
+    setAttr(b, 'aria-label', fmt(ui, `dash.${action}.aria`, { name: row.name }));
+    const disabled = action !== 'check' && (ctx.ended || row.state === 'stopped');
+    if (b.disabled !== disabled) b.disabled = disabled;
   }
 }
 
