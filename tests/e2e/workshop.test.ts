@@ -17,6 +17,10 @@ import { REPO, formatViolations, gotoRobust, launchBrowser, runAxe, snapshotSite
 
 const TOKEN = `op-${Math.random().toString(36).slice(2)}-e2e-workshop-token`;
 const LAB = 'push-private';
+/** RL_E2E_SHOTS=<dir> saves screenshots of the pages along the way (for looking at them, not compared). */
+const shot = async (page: Page, name: string) => {
+  if (process.env.RL_E2E_SHOTS) await page.screenshot({ path: join(process.env.RL_E2E_SHOTS, `${name}.png`), fullPage: true });
+};
 const screenText = (page: Page, scope: string) => page.locator(`${scope} .xterm-rows`).first().innerText();
 
 /** The solve.sh commands a learner would type (comments, the shebang and `set` left out). */
@@ -81,6 +85,7 @@ describe('workshop in the browser: instructor page, dashboard, two learners', { 
     const joinHref = await ins.locator('.rl-ins-join-link').getAttribute('href');
     assert.equal(joinHref, `${runner.url}/join/?code=${code}`);
     assert.ok(((await ins.locator('.rl-ins-key').innerText()) ?? '').length >= 16, 'instructor key shown');
+    await shot(ins, 'instructor-created');
     const dashHref = (await ins.locator('.rl-ins-dashboard').getAttribute('href'))!;
     workshopId = new URL(dashHref).searchParams.get('id')!;
     assert.doesNotMatch(dashHref, /key=|token=/, 'the dashboard link carries no secret');
@@ -105,6 +110,14 @@ describe('workshop in the browser: instructor page, dashboard, two learners', { 
     await anna.locator('.rl-wsb-title').filter({ hasText: 'Группа 7' }).waitFor();
 
     const boris = await newPage();
+    // A wrong code first: a plain sentence, the field marked, nothing joined.
+    await gotoRobust(boris, `${runner.url}/join/`);
+    await boris.getByLabel('Код занятия').fill('ZZZ-ZZZ');
+    await boris.getByLabel('Ваше имя').fill('Борис');
+    await boris.getByRole('button', { name: 'Присоединиться' }).click();
+    await boris.locator('.rl-join-error').filter({ hasText: 'Занятия с таким кодом нет' }).waitFor();
+    assert.equal(await boris.getByLabel('Код занятия').getAttribute('aria-invalid'), 'true');
+    assert.equal(await boris.evaluate(() => localStorage.getItem('registry-lab:session:v1')), null);
     await gotoRobust(boris, joinHref!);
     assert.equal(await boris.getByLabel('Код занятия').inputValue(), code, 'the join link pre-fills the code');
     await boris.getByLabel('Ваше имя').fill('Борис');
@@ -145,6 +158,7 @@ describe('workshop in the browser: instructor page, dashboard, two learners', { 
       timeout: 60_000,
     });
     assert.match(await screenText(ins, '.rl-dash-shadow-screen'), /echo shadow-sees-\$\(\(6\*7\)\)/, 'the shadow shows what she typed');
+    await shot(ins, 'dashboard-shadow');
     await ins.keyboard.press('Escape');
     await shadow.waitFor({ state: 'hidden' });
     await anna.locator('.rl-wsb-watched').waitFor({ state: 'hidden' });
@@ -165,6 +179,7 @@ describe('workshop in the browser: instructor page, dashboard, two learners', { 
     assert.match((await cell.getAttribute('aria-label')) ?? '', /выполнена/);
     await cell.focus();
     await ins.locator('#rl-dash-tip').waitFor({ state: 'visible' });
+    await shot(ins, 'dashboard-green');
     assert.match(await ins.locator('#rl-dash-tip').innerText(), /✓/, 'criteria on keyboard focus');
 
     /* ---- broadcast reaches both learner pages ---- */
@@ -178,6 +193,7 @@ describe('workshop in the browser: instructor page, dashboard, two learners', { 
       await p.locator('rl-terminal .rl-term-toast').filter({ hasText: 'Перерыв 5 минут' }).waitFor({ state: 'visible' });
       assert.doesNotMatch(await screenText(p, 'rl-terminal'), /Перерыв/, 'the broadcast is not written into the terminal');
     }
+    await shot(anna, 'learner-broadcast');
 
     /* ---- last check, reset, extend ---- */
     await annaRow.getByRole('button', { name: 'Последняя проверка: Анна' }).click();
