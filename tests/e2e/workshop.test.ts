@@ -133,6 +133,7 @@ describe('workshop in the browser: instructor page, dashboard, two learners', { 
     const rows = ins.locator('.rl-dash-grid tbody tr');
     await ins.waitForFunction(() => document.querySelectorAll('.rl-dash-grid tbody tr').length === 2);
     assert.deepEqual(await rows.locator('.rl-dash-name').allInnerTexts(), ['Анна', 'Борис'], 'sorted by name');
+    await ins.locator('.rl-dash-seats').filter({ hasText: 'Участников: 2 из 5' }).waitFor();
     const dashViolations = await runAxe(ins);
     assert.equal(dashViolations.length, 0, formatViolations('dashboard', dashViolations));
 

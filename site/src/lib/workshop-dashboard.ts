@@ -31,6 +31,7 @@ export function mountDashboard(root: HTMLElement, ui: Record<string, string>) {
   const trs = new Map<string, HTMLTableRowElement>();
   const dirty = new Set<string>();
   let reorder = true;
+  let headCount = 0;
   let frame = 0;
   let source: EventSource | null = null;
   let buffer: MessageEvent[] | null = null;
@@ -80,6 +81,10 @@ export function mountDashboard(root: HTMLElement, ui: Record<string, string>) {
     }
     dirty.clear();
     if (reorder) applyOrder();
+    if (rows.size !== headCount) {
+      headCount = rows.size;
+      renderHead();
+    }
     tip.refresh();
     // Visible in the browser's performance timeline (and read by the 100-learner test).
     performance.measure('rl-dash-flush', { start: t0 });
@@ -119,7 +124,8 @@ export function mountDashboard(root: HTMLElement, ui: Record<string, string>) {
     const w = workshop;
     q('.rl-dash-wtitle').textContent = w.title;
     q('.rl-dash-code').textContent = fmt(ui, 'dash.code', { code: formatCode(w.code) });
-    q('.rl-dash-seats').textContent = fmt(ui, 'dash.seats', { n: w.learners ?? rows.size, seats: w.seats });
+    // Every learner has a row; the workshop object's count may be older than the last join.
+    q('.rl-dash-seats').textContent = fmt(ui, 'dash.seats', { n: Math.max(w.learners ?? 0, rows.size), seats: w.seats });
     const left = timeLeft(w.endsAt, Date.now());
     q('.rl-dash-ends').textContent = left ? fmt(ui, 'dash.ends', { t: left.minutes ? fmt(ui, 'dash.min', { n: left.minutes }) : ui['dash.over'] ?? '' }) : '';
     q('.rl-dash-reserve').textContent = w.reserve ? fmt(ui, 'dash.reserve', { ready: w.ready ?? 0, reserve: w.reserve }) : '';
