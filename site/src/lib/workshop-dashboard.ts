@@ -6,6 +6,7 @@
  */
 import { ApiError, describeError } from './session.ts';
 import { attachRowActions } from './workshop-row-actions.ts';
+import { openStream } from './workshop-stream.ts';
 import { fmt } from './fmt.ts';
 import { eventsUrl, getLabs, getProgress, getWorkshop, type Workshop } from './workshop-api.ts';
 import { formatCode } from './workshop-code.ts';
@@ -33,9 +34,7 @@ export function mountDashboard(root: HTMLElement, ui: Record<string, string>) {
   let reorder = true;
   let headCount = 0;
   let frame = 0;
-  let source: EventSource | null = null;
-  let buffer: MessageEvent[] | null = null;
-  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  let stream: { close(): void } | null = null;
 
   const tbody = q<HTMLTableSectionElement>('.rl-dash-grid tbody');
   const sortSel = q<HTMLSelectElement>('#rl-dash-sort');
@@ -155,51 +154,15 @@ export function mountDashboard(root: HTMLElement, ui: Record<string, string>) {
     renderHead();
   }
 
-  let attempt = 0;
-  /** A new stream after a pause that grows to 15 s; the browser's own retries stop on a non-stream answer. */
-  function retry() {
-    source?.close();
-    clearTimeout(retryTimer);
-    retryTimer = setTimeout(connect, Math.min(2000 * 2 ** attempt++, 15_000));
-  }
-
   function connect() {
-    source?.close();
-    clearTimeout(retryTimer);
-    buffer = [];
-    const es = new EventSource(eventsUrl(id, key));
-    source = es;
-    const onEvent = (ev: MessageEvent) => (buffer ? buffer.push(ev) : apply(ev));
-    es.addEventListener('learner', onEvent);
-    es.addEventListener('workshop', onEvent);
-    es.onopen = async () => {
-      buffer ??= [];
-      try {
-        await loadProgress();
-      } catch {
-        if (source === es) retry();
-        return;
-      }
-      if (source !== es) return;
-      attempt = 0;
-      setConn('live');
-      const pending = buffer ?? [];
-      buffer = null;
-      pending.forEach(apply);
-    };
-    es.onerror = () => {
-      if (source !== es) return;
-      setConn('reconnecting');
-      buffer = [];
-      // While the runner is away the browser retries by itself; a closed stream needs a new one.
-      if (es.readyState === EventSource.CLOSED) retry();
-      else {
-        clearTimeout(retryTimer);
-        retryTimer = setTimeout(() => {
-          if (source === es && es.readyState !== EventSource.OPEN) retry();
-        }, 10_000);
-      }
-    };
+    stream?.close();
+    stream = openStream({
+      url: eventsUrl(id, key),
+      events: ['learner', 'workshop'],
+      catchUp: loadProgress,
+      onEvent: apply,
+      onState: setConn,
+    });
   }
 
   function apply(ev: MessageEvent) {
@@ -258,7 +221,7 @@ export function mountDashboard(root: HTMLElement, ui: Record<string, string>) {
   });
   q('.rl-dash-forget').addEventListener('click', () => {
     setSessionKey(id, null);
-    source?.close();
+    stream?.close();
     location.reload();
   });
 
