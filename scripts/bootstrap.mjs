@@ -13,9 +13,11 @@ const targets = {
   test: 'scripts/test.ts',
   mutants: 'scripts/mutants.ts',
   bench: 'bench/run.ts',
+  'bench-classroom': 'bench/classroom.ts',
   images: 'images/build.ts',
   'build-site': 'scripts/build-site.ts',
   reset: 'scripts/reset.ts',
+  workshop: 'scripts/workshop.ts',
 };
 
 const [target, ...rest] = process.argv.slice(2);

@@ -1,18 +1,21 @@
 /** Fixture for runner integration tests against the real Docker engine. */
 import { execFileSync } from 'node:child_process';
-import { createRunner, type Runner } from '../../runner/src/app.ts';
+import { createRunner, type Runner, type RunnerDeps } from '../../runner/src/app.ts';
 import type { Config } from '../../runner/src/config.ts';
 import { api, openTerminal, uniqueRunnerId, type Term } from './helpers.ts';
 
-export async function startRealRunner(over: Partial<Config> = {}): Promise<Runner> {
-  return createRunner({
+export async function startRealRunner(over: Partial<Config> = {}, deps: RunnerDeps = {}): Promise<Runner> {
+  return createRunner(
+    {
     port: 0,
     runnerId: uniqueRunnerId('rt'),
     warmPoolSize: 0,
     logLevel: 'error',
     siteDir: '/nonexistent-site',
     ...over,
-  });
+    },
+    deps,
+  );
 }
 
 /** Names of Docker objects (containers, networks, volumes) carrying a label. */

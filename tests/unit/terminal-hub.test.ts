@@ -6,7 +6,11 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createRunner, type Runner } from '../../runner/src/app.ts';
+import { silentLogger } from '../../runner/src/core/log.ts';
+import { attachTerminalServer } from '../../runner/src/terminal/server.ts';
 import type { AuthorizeShadow } from '../../runner/src/terminal/shadow.ts';
 import { CLOSE } from '../../protocol/terminal.ts';
 import { createFakeProvider } from './fake-provider.ts';
@@ -173,13 +177,19 @@ describe('terminal hub (fake provider)', () => {
   });
 });
 
-test('a runner without a shadow authorizer answers 503 to shadows', async () => {
+test('a terminal server without a shadow authorizer answers 503 to shadows', async () => {
   const runner = await start();
+  const server = createServer((_q, res) => res.end());
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  const terminals = attachTerminalServer({ server, config: runner.config, sessions: runner.sessions, provider: runner.provider, log: silentLogger, port: () => port });
   try {
-    const r = await rawUpgrade(runner.url, shadowPath('whatever'));
+    const r = await rawUpgrade(`http://127.0.0.1:${port}`, shadowPath('whatever'));
     assert.equal(r.status, 503);
     assert.equal(r.body.error.code, 'shadow_unavailable');
   } finally {
+    await terminals.close();
+    await new Promise((r) => server.close(r));
     await runner.close();
   }
 });
@@ -191,4 +201,37 @@ test('runner close() closes open shadows', async () => {
   await sh.waitEvent('shadow', 5000);
   await runner.close();
   assert.equal((await sh.closed).code, CLOSE.restart);
+});
+
+test('hub alone: a shadow over its bound is closed with 1013 and the learners are told they are no longer watched; others keep receiving', async () => {
+  const { createTerminalHub } = await import('../../runner/src/terminal/hub.ts');
+  const hub = createTerminalHub({ shadowMaxBufferedBytes: 100 });
+  const learnerEvents: unknown[] = [];
+  const leave = hub.addLearner('s', { event: (e) => learnerEvents.push(e) });
+  const sink = (backlog: () => number) => {
+    const got = { bytes: 0, events: [] as unknown[], closed: null as null | [number, string] };
+    return { got, s: { output: (c: Buffer) => ((got.bytes += c.length), backlog()), event: (e: unknown) => got.events.push(e), close: (code: number, reason: string) => (got.closed = [code, reason]) } };
+  };
+  let slowBacklog = 0;
+  const slow = sink(() => slowBacklog);
+  const fast = sink(() => 0);
+  hub.addShadow('s', slow.s);
+  hub.addShadow('s', fast.s);
+  assert.deepEqual(learnerEvents, [{ type: 'watched', watching: true }], 'told once, for the first shadow');
+  hub.output('s', Buffer.alloc(50));
+  slowBacklog = 101;
+  hub.output('s', Buffer.alloc(50));
+  assert.deepEqual(slow.got.closed, [CLOSE.shadowTooSlow, 'shadow too slow']);
+  assert.equal(hub.shadowCount('s'), 1);
+  hub.output('s', Buffer.alloc(50));
+  assert.equal(slow.got.bytes, 100);
+  assert.equal(fast.got.bytes, 150);
+  hub.closeShadows(CLOSE.restart, 'service restart');
+  assert.deepEqual(fast.got.closed, [CLOSE.restart, 'service restart']);
+  assert.deepEqual(learnerEvents.at(-1), { type: 'watched', watching: false });
+  assert.equal(learnerEvents.length, 2);
+  leave();
+  leave();
+  assert.equal(hub.connected('s'), false);
+  assert.equal(hub.broadcast(['s'], 'x', new Date()), 0);
 });

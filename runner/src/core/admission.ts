@@ -4,7 +4,7 @@
  */
 import { ApiError } from './errors.ts';
 import { SlidingWindowLimit } from './rate-limit.ts';
-import type { SessionSettings } from './session.ts';
+import type { CreateSessionInput, SessionSettings } from './session.ts';
 
 /** Retry-After (seconds) when capacity is full. */
 export const RETRY_AFTER_S = 30;
@@ -53,6 +53,25 @@ export class Admission {
       if (left > 0) this.reserved.set(client, left);
       else this.reserved.delete(client);
     };
+  }
+
+  /**
+   * Admits a new session or throws: a workshop join counts against the workshop's seats (slot
+   * key "workshop:<id>"), any other creation against its client address. Sandboxes warmed for
+   * workshops go to their joiners first (`mayClaim`). Synchronous up to the returned slot, so
+   * two creations for the last seat cannot both pass. Call `release` once the session is registered.
+   */
+  admitCreation(
+    input: CreateSessionInput,
+    now: { registry: { ofWorkshop(id: string): number; counts(client: string): { ofClient: number } }; sandboxes: number; poolReady: number; reservedForWorkshops: number },
+  ): { release: () => void; mayClaim: boolean } {
+    const client = input.clientAddress;
+    const seated = input.workshop && input.seats != null ? input.workshop : null;
+    const key = seated ? `workshop:${seated}` : client;
+    const taken = (seated ? now.registry.ofWorkshop(seated) : now.registry.counts(client).ofClient) + this.reservedOf(key);
+    const mayClaim = seated ? now.poolReady > 0 : now.poolReady > now.reservedForWorkshops;
+    this.admit(client, { sandboxes: now.sandboxes, pooledReady: mayClaim, ofClient: taken }, seated ? input.seats! : undefined);
+    return { release: this.reserve(key), mayClaim };
   }
 
   /**

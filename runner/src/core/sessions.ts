@@ -44,8 +44,8 @@ export class SessionService extends EventEmitter {
   private shuttingDown = false;
   private shutdownPromise: Promise<void> | null = null;
   private probeTimer: NodeJS.Timeout | null = null;
-  /** Warm sandboxes held for open workshops (claimed by their joiners first); set by the workshops. */
-  reservedForWorkshops: () => number = () => 0;
+  /** Warm sandboxes held for open workshops (their joiners claim them first); set by workshops/service.ts. */
+  reservedForWorkshops = (): number => 0;
 
   constructor(opts: { provider: SandboxProvider; settings: SessionSettings; log: Logger; store?: Store }) {
     super();
@@ -53,8 +53,7 @@ export class SessionService extends EventEmitter {
     ({ provider: this.provider, settings: this.settings, log: this.log } = opts);
     this.store = opts.store ?? openSqliteStore(':memory:').store;
     this.admission = new Admission(this.settings);
-    const target = () =>
-      Math.max(0, Math.min(this.settings.warmPoolSize + this.reservedForWorkshops(), this.settings.maxSessions - this.occupiedBySessions()));
+    const target = () => Math.max(0, Math.min(this.settings.warmPoolSize + this.reservedForWorkshops(), this.settings.maxSessions - this.occupiedBySessions()));
     this.pool = new WarmPool({ provider: this.provider, log: this.log, target });
   }
 
@@ -100,15 +99,7 @@ export class SessionService extends EventEmitter {
   async create(input: CreateSessionInput): Promise<{ session: Session; token: string }> {
     if (this.shuttingDown) throw shuttingDownError();
     const client = input.clientAddress;
-    // A workshop join counts against the workshop's seats (key "workshop:<id>"), others against the client.
-    const seated = input.workshop && input.seats != null ? input.workshop : null;
-    const key = seated ? `workshop:${seated}` : client;
-    const ofKey = (seated ? this.registry.ofWorkshop(seated) : this.registry.counts(client).ofClient) + this.admission.reservedOf(key);
-    // Sandboxes warmed for workshops go to their joiners first.
-    const ready = this.pool.stats().ready;
-    const mayClaim = seated ? ready > 0 : ready > this.reservedForWorkshops();
-    this.admission.admit(client, { sandboxes: this.stats().sandboxes, pooledReady: mayClaim, ofClient: ofKey }, seated ? input.seats! : undefined);
-    const release = this.admission.reserve(key);
+    const { release, mayClaim } = this.admission.admitCreation(input, { registry: this.registry, sandboxes: this.stats().sandboxes, poolReady: this.pool.stats().ready, reservedForWorkshops: this.reservedForWorkshops() });
     const pooled = await (mayClaim ? this.pool.claim() : Promise.resolve(null)).catch(() => null).finally(release);
     if (this.shuttingDown) {
       if (pooled) await this.provider.destroy(pooled.id).catch(() => {});
@@ -142,7 +133,6 @@ export class SessionService extends EventEmitter {
     return rec;
   }
 
-
   private persist(id: string, patch: SessionPatch): void {
     saveQuietly(this.store, this.log, id, patch);
   }
@@ -164,7 +154,6 @@ export class SessionService extends EventEmitter {
       rec.abort = null;
     });
   }
-
 
   private markReady(rec: SessionRecord): void {
     rec.session.state = 'ready';

@@ -60,7 +60,7 @@ export function sessionRoutes(deps: { sessions: SessionService; labs: LabService
       // Admission counts this client address (MAX_SESSIONS_PER_CLIENT); a workshop join counts
       // against the workshop's seats instead (workshops/join.ts, core/admission.ts).
       if (body.workshop && !workshops) throw new ApiError(404, 'unknown_workshop', 'This runner has no workshops.');
-      const joined = body.workshop && workshops ? await workshops.join(body.workshop, body.name, req.clientAddress) : null;
+      const joined = body.workshop && workshops ? await workshops.join(body.workshop, body.name, req.clientAddress, body.lab ?? null) : null;
       const { session, token } =
         joined ??
         (await sessions.create({

@@ -18,10 +18,19 @@ const createBody = z.object({
   reserve: z.number().int().min(0).max(100).nullish(),
   endsAt: z.string().max(64).nullish(),
 });
-const broadcastBody = z.object({ message: z.string().trim().min(1).max(500) });
-const idParams = z.object({ id: z.string().max(64) });
-const learnerParams = z.object({ id: z.string().max(64), session: z.string().max(64) });
-const labParams = z.object({ id: z.string().max(64), session: z.string().max(64), lab: labId });
+// Shown in learners' terminals: no escape sequences or other control characters (line breaks are fine).
+const broadcastBody = z.object({
+  message: z
+    .string()
+    .trim()
+    .min(1)
+    .max(500)
+    .refine((m) => !/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/.test(m), 'must not contain control characters (line breaks are fine)'),
+});
+// Ids are looked up only after the token was checked (an unknown id is 404 after auth).
+const idParams = z.object({ id: z.string() });
+const learnerParams = z.object({ id: z.string(), session: z.string() });
+const labParams = z.object({ id: z.string(), session: z.string(), lab: labId });
 const checksQuery = z.object({ lab: labId.optional(), token: z.string().optional() });
 
 type Req = FastifyRequest<{ Params: { id: string; session?: string; lab?: string }; Querystring: { token?: string; lab?: string } }>;
@@ -80,9 +89,10 @@ export function workshopRoutes(deps: { workshops: WorkshopService }) {
     );
     app.get('/api/workshops/:id/events', byId, async (req: Req, reply: FastifyReply) => {
       const w = open(req, true);
+      // 204 tells EventSource to stop reconnecting: nothing more will happen in an ended workshop.
+      if (!workshops.isOpen(w)) return reply.code(204).send();
       reply.hijack();
       workshops.streams.open(w.id, reply.raw);
-      if (!workshops.isOpen(w)) workshops.streams.end(w.id, { event: 'workshop', data: workshops.view(w) });
     });
   };
 }

@@ -74,10 +74,10 @@ export function shadowUpgrades(opts: {
     if (hub.shadowCount(session.id) >= opts.maxPerSession) {
       return reject(socket, 429, 'too_many_shadows', `At most ${opts.maxPerSession} views may watch one learner at once.`);
     }
-    wss.handleUpgrade(req, socket, head, (ws) => watch(ws, socket, session));
+    wss.handleUpgrade(req, socket, head, (ws) => watch(ws, session));
   };
 
-  function watch(ws: WebSocket, socket: Duplex, session: Session) {
+  function watch(ws: WebSocket, session: Session) {
     let closed = false;
     const send = (data: Buffer | string, binary: boolean) => {
       if (ws.readyState === WebSocket.OPEN) ws.send(data, { binary });
@@ -134,7 +134,6 @@ export function shadowUpgrades(opts: {
         setTimeout(() => ws.terminate(), code === CLOSE.shadowTooSlow ? 200 : 2000).unref();
       }
       if (code === CLOSE.shadowTooSlow) log.warn({ session: session.id }, 'shadow dropped: too slow');
-      socket.on('error', () => {});
     }
   }
 }

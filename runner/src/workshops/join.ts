@@ -17,6 +17,7 @@ export async function joinWorkshop(
   codeInput: string,
   nameInput: string | null | undefined,
   clientAddress: string,
+  lab: string | null = null,
 ) {
   const name = (nameInput ?? '').trim();
   if (name.length < 1 || name.length > 60) throw new ApiError(400, 'invalid_body', 'body.name: the display name must have 1 to 60 characters');
@@ -32,6 +33,6 @@ export async function joinWorkshop(
     deps.wrongCodes.fail(clientAddress);
     throw new ApiError(404, 'unknown_workshop', 'No open workshop has this code. Check the code on the board, or ask the instructor.');
   }
-  const created = await deps.sessions.create({ workshop: w.id, seats: w.seats, name, lab: null, clientAddress });
+  const created = await deps.sessions.create({ workshop: w.id, seats: w.seats, name, lab, clientAddress });
   return { ...created, workshop: { id: w.id, title: w.title, code: formatCode(w.code) } };
 }

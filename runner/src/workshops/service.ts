@@ -15,7 +15,8 @@ import type { Store } from '../store/types.ts';
 import type { StoredWorkshop } from '../store/workshops.ts';
 import type { TerminalHub } from '../terminal/hub.ts';
 import { WrongCodeLimit } from './attempts.ts';
-import { formatCode, newCode } from './codes.ts';
+import { newCode } from './codes.ts';
+import { iso, isOpen, workshopUrls, workshopView } from './views.ts';
 import { joinWorkshop } from './join.ts';
 import type { LabInfo } from './results.ts';
 import { learnerRow, type RowContext } from './rows.ts';
@@ -42,7 +43,6 @@ export interface WorkshopDeps {
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
-const iso = (ms: number | null) => (ms == null ? null : new Date(ms).toISOString());
 
 export class WorkshopService {
   readonly streams = new WorkshopStreams();
@@ -136,14 +136,11 @@ export class WorkshopService {
   }
 
   urls(w: StoredWorkshop, origin: string) {
-    return {
-      joinUrl: `${origin}/join/?code=${encodeURIComponent(formatCode(w.code))}`,
-      dashboardUrl: `${origin}/instructor/workshop/?id=${encodeURIComponent(w.id)}`,
-    };
+    return workshopUrls(w, origin);
   }
 
   isOpen(w: StoredWorkshop): boolean {
-    return w.endedAt == null && (w.endsAt == null || w.endsAt > Date.now());
+    return isOpen(w);
   }
 
   private live(w: StoredWorkshop): Session[] {
@@ -151,23 +148,8 @@ export class WorkshopService {
   }
 
   view(w: StoredWorkshop) {
-    const open = this.isOpen(w);
-    const ready = open ? Math.min(w.reserve, this.deps.sessions.pool.stats().ready) : 0;
-    return {
-      id: w.id,
-      code: formatCode(w.code),
-      title: w.title,
-      state: open ? ('open' as const) : ('ended' as const),
-      labs: w.labs,
-      learners: this.deps.store.workshops.sessions(w.id).length,
-      seats: w.seats,
-      reserve: w.reserve,
-      ready,
-      createdAt: iso(w.createdAt),
-      endsAt: iso(w.endsAt),
-      endedAt: iso(w.endedAt ?? (open ? null : w.endsAt)),
-      broadcast: w.broadcast ? { message: w.broadcast.message, at: iso(w.broadcast.at) } : null,
-    };
+    const ready = isOpen(w) ? Math.min(w.reserve, this.deps.sessions.pool.stats().ready) : 0;
+    return workshopView(w, ready, this.deps.store.workshops.sessions(w.id).length);
   }
 
   list() {
@@ -220,8 +202,8 @@ export class WorkshopService {
   // --- learners --------------------------------------------------------------------------
 
   /** POST /api/sessions {"workshop", "name"}: a new learner of the open workshop with this code (join.ts). */
-  join(code: string, name: string | null | undefined, clientAddress: string) {
-    return joinWorkshop({ store: this.deps.store, sessions: this.deps.sessions, wrongCodes: this.wrongCodes, isOpen: (w) => this.isOpen(w) }, code, name, clientAddress);
+  join(code: string, name: string | null | undefined, clientAddress: string, lab: string | null = null) {
+    return joinWorkshop({ store: this.deps.store, sessions: this.deps.sessions, wrongCodes: this.wrongCodes, isOpen }, code, name, clientAddress, lab);
   }
 
   /** What GET /api/sessions/:id adds for a workshop session. */
@@ -304,7 +286,12 @@ export class WorkshopService {
         this.deps.log.error({ session: session.id, err: errMessage(err) }, 'could not save the last check');
       }
     }
-    if (a.kind === 'created' || a.kind === 'ended') this.deps.sessions.pool.fill();
+    if (a.kind === 'created' || a.kind === 'ended') {
+      this.deps.sessions.pool.fill();
+      // The learner count (and the reserve in use) changed.
+      const w = this.deps.store.workshops.get(workshop);
+      if (w) this.streams.send(workshop, 'workshop', this.view(w));
+    }
     this.streams.learner(workshop, session.id, () => this.row(session.id));
   }
 }

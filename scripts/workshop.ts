@@ -1,0 +1,119 @@
+/**
+ * `npm run workshop -- <command>`: workshops from the command line, through a running runner's
+ * HTTP API (RUNNER_URL, default http://127.0.0.1:4321) with the operator token
+ * (INSTRUCTOR_TOKEN, else the file the runner keeps in DATA_DIR).
+ *
+ *   create "<title>" [--seats 30] [--labs a,b] [--reserve 3] [--ends-at <ISO 8601>]
+ *   list
+ *   end <id>
+ *   results <id> [--csv]
+ */
+import { loadConfig } from '../runner/src/config.ts';
+import { operatorTokenPath, readOperatorToken } from '../runner/src/workshops/secrets.ts';
+
+const USAGE = `usage: npm run workshop -- create "<title>" [--seats N] [--labs a,b] [--reserve N] [--ends-at ISO]
+       npm run workshop -- list
+       npm run workshop -- end <id>
+       npm run workshop -- results <id> [--csv]`;
+
+function fail(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
+
+function parse(args: string[]): { positional: string[]; flags: Map<string, string | true> } {
+  const positional: string[] = [];
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (!a.startsWith('--')) positional.push(a);
+    else if (a === '--csv') flags.set('csv', true);
+    else {
+      const value = args[++i];
+      if (value === undefined) fail(`${a} needs a value\n${USAGE}`);
+      flags.set(a.slice(2), value);
+    }
+  }
+  return { positional, flags };
+}
+
+const int = (name: string, v: string | true | undefined): number | undefined => {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !/^\d+$/.test(v)) fail(`--${name} must be a whole number`);
+  return Number(v);
+};
+
+async function main(): Promise<void> {
+  const { positional, flags } = parse(process.argv.slice(2));
+  const [command, arg] = positional;
+  const base = (process.env.RUNNER_URL ?? 'http://127.0.0.1:4321').replace(/\/+$/, '');
+  const config = loadConfig(process.env);
+  const token = readOperatorToken(config) ?? fail(`No operator token: set INSTRUCTOR_TOKEN, or start the runner once (it writes ${operatorTokenPath(config)}).`);
+
+  const call = async (method: string, path: string, body?: unknown) => {
+    let res: Response;
+    try {
+      res = await fetch(base + path, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+    } catch (err) {
+      fail(`The runner at ${base} does not answer (${(err as Error).message}). Start it (npm start) or set RUNNER_URL.`);
+    }
+    const text = await res.text();
+    if (!res.ok) {
+      let message = text;
+      try {
+        const e = JSON.parse(text).error;
+        message = `${e.code}: ${e.message}`;
+      } catch {
+        /* not JSON */
+      }
+      fail(`${method} ${path}: ${res.status} ${message}`);
+    }
+    return text;
+  };
+
+  switch (command) {
+    case 'create': {
+      if (!arg) fail(`create needs a title\n${USAGE}`);
+      const labs = flags.get('labs');
+      const body = {
+        title: arg,
+        seats: int('seats', flags.get('seats')),
+        reserve: int('reserve', flags.get('reserve')),
+        labs: typeof labs === 'string' ? labs.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
+        endsAt: flags.get('ends-at') as string | undefined,
+      };
+      const w = JSON.parse(await call('POST', '/api/workshops', body));
+      console.log(`Workshop "${w.title}" (${w.id})`);
+      console.log(`  join code:      ${w.code}`);
+      console.log(`  join link:      ${w.joinUrl}`);
+      console.log(`  dashboard:      ${w.dashboardUrl}`);
+      console.log(`  instructor key: ${w.instructorKey}   (opens this workshop only; shown once)`);
+      console.log(`  seats ${w.seats}, reserve ${w.reserve}, labs ${w.labs.join(', ')}${w.endsAt ? `, ends ${w.endsAt}` : ''}`);
+      break;
+    }
+    case 'list': {
+      const list = JSON.parse(await call('GET', '/api/workshops')) as any[];
+      if (!list.length) console.log('No workshops.');
+      for (const w of list) console.log(`${w.id}  ${w.code}  ${w.state.padEnd(6)}  ${String(w.learners).padStart(3)}/${w.seats}  ${w.createdAt}  ${w.title}`);
+      break;
+    }
+    case 'end':
+      if (!arg) fail(`end needs a workshop id\n${USAGE}`);
+      await call('DELETE', `/api/workshops/${encodeURIComponent(arg)}`);
+      console.log(`Workshop ${arg} ended: its sandboxes are removed, its results stay readable.`);
+      break;
+    case 'results':
+      if (!arg) fail(`results needs a workshop id\n${USAGE}`);
+      process.stdout.write(await call('GET', `/api/workshops/${encodeURIComponent(arg)}/results.${flags.get('csv') ? 'csv' : 'json'}`));
+      if (!flags.get('csv')) process.stdout.write('\n');
+      break;
+    default:
+      fail(USAGE);
+  }
+}
+
+await main();
