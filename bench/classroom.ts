@@ -195,6 +195,7 @@ async function classroom(runner: Runner, operatorToken: string, n: number) {
     errors: errors.length,
     errorSamples: errors.slice(0, 10),
     host: hostStats,
+    perLearner: results.map((r) => ({ name: r.name, joinToReadyMs: r.joinToReadyMs === undefined ? null : ms(r.joinToReadyMs), checksMs: r.checks.map((c) => ms(c.ms)), errors: r.errors.length })),
   };
   const ok = row.errors === 0 && (row.checkMs.p95 ?? Infinity) < CHECK_P95_LIMIT_MS;
   console.log(
