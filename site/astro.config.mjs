@@ -57,6 +57,7 @@ export default defineConfig({
       customCss: ['./src/styles/custom.css'],
       components: {
         Footer: './src/components/overrides/Footer.astro',
+        Banner: './src/components/overrides/Banner.astro',
       },
       sidebar: [
         { label: 'Глава 7. Распространение образов', translations: { en: 'Chapter 7. Image distribution' }, link: '/' },

@@ -6,10 +6,20 @@
  */
 export const SESSION_KEY = 'registry-lab:session:v1';
 
+export interface WorkshopRef {
+  id: string;
+  title: string;
+  /** the join code as the runner formats it (ABC-DEF) */
+  code?: string;
+}
 export interface SessionRef {
   id: string;
   token: string;
   expiresAt?: string;
+  /** set when the session was made by joining a workshop (site/src/lib/workshop-join.ts) */
+  workshop?: WorkshopRef;
+  /** the learner's display name in that workshop */
+  name?: string;
 }
 export interface SessionInfo extends SessionRef {
   state: 'starting' | 'ready' | 'stopped';
@@ -57,7 +67,7 @@ export function storedSession(): SessionRef | null {
   }
 }
 
-function storeSession(s: SessionRef | null) {
+export function storeSession(s: SessionRef | null) {
   try {
     if (s) localStorage.setItem(SESSION_KEY, JSON.stringify(s));
     else localStorage.removeItem(SESSION_KEY);
@@ -112,12 +122,12 @@ async function resumeOrCreate(): Promise<SessionInfo> {
   const stored = storedSession();
   if (stored) {
     try {
-      const s = await api<{ id: string; state: SessionInfo['state']; expiresAt: string; stopReason?: string }>(
+      const s = await api<{ id: string; state: SessionInfo['state']; expiresAt: string; stopReason?: string; workshop?: WorkshopRef | null }>(
         `/api/sessions/${encodeURIComponent(stored.id)}`,
         { token: stored.token },
       );
       if (s.state !== 'stopped') {
-        storeSession({ ...stored, expiresAt: s.expiresAt });
+        storeSession({ ...stored, expiresAt: s.expiresAt, ...(s.workshop ? { workshop: { ...stored.workshop, ...s.workshop } } : {}) });
         return { ...stored, state: s.state, expiresAt: s.expiresAt, renewed: false };
       }
       // The sandbox died or vanished (docs/api-extensions.md): a fresh one for the same session keeps
@@ -142,6 +152,11 @@ async function resumeOrCreate(): Promise<SessionInfo> {
     return createSession(true);
   }
   return createSession(false);
+}
+
+/** Forget the shared in-flight answer (after joining a workshop stored a new session). */
+export function dropPendingSession() {
+  pending = null;
 }
 
 /** The current session, created when needed. Concurrent callers share one request. */

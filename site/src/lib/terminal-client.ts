@@ -295,11 +295,12 @@ export class TerminalClient {
       case 'error':
         this.lastError = e;
         return;
+      // Workshop events go to the page (WorkshopBanner, the toast over the terminal), never into xterm's buffer.
       case 'broadcast':
-        this.host.setNote(fmt(ui, 'term.broadcast', { msg: e.message }));
+        this.host.el.dispatchEvent(new CustomEvent('rl-broadcast', { bubbles: true, detail: { message: e.message, at: e.at } }));
         return;
       case 'watched':
-        this.host.setNote(e.watching ? ui['term.watched']! : '');
+        this.host.el.dispatchEvent(new CustomEvent('rl-watched', { bubbles: true, detail: { watching: e.watching } }));
         return;
       case 'pong':
         return;

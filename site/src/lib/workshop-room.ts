@@ -1,0 +1,66 @@
+/** Room actions of the dashboard: broadcast, extend everyone, end the workshop, results downloads. */
+import { describeError } from './session.ts';
+import { fmt } from './fmt.ts';
+import { broadcast, downloadResults, endWorkshop, extendAll } from './workshop-api.ts';
+import { downloadName } from './workshop-grid.ts';
+
+export interface RoomHost {
+  root: HTMLElement;
+  ui: Record<string, string>;
+  id: string;
+  key: () => string;
+  title: () => string;
+  onEnded: () => void;
+}
+
+export function attachRoom(h: RoomHost) {
+  const q = <T extends HTMLElement>(s: string) => h.root.querySelector<T>(s)!;
+  const status = q('.rl-dash-room-status');
+  const say = (msg: string) => (status.textContent = msg);
+  const busy = async (button: HTMLButtonElement, work: () => Promise<string | void>) => {
+    button.disabled = true;
+    say(h.ui['dash.busy'] ?? '');
+    try {
+      say((await work()) ?? '');
+    } catch (e) {
+      say(describeError(e, h.ui));
+    } finally {
+      button.disabled = h.root.dataset.ended === 'true' && button.classList.contains('rl-dash-live-only');
+    }
+  };
+
+  const form = q<HTMLFormElement>('.rl-dash-broadcast');
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const area = q<HTMLTextAreaElement>('#rl-dash-msg');
+    const message = area.value.trim();
+    if (!message || message.length > 500) {
+      say(h.ui['dash.broadcast.bad'] ?? '');
+      area.focus();
+      return;
+    }
+    void busy(form.querySelector('button')!, async () => {
+      await broadcast(h.key(), h.id, message);
+      area.value = '';
+      return h.ui['dash.broadcast.sent'];
+    });
+  });
+  q<HTMLButtonElement>('.rl-dash-extend').addEventListener('click', (ev) =>
+    busy(ev.currentTarget as HTMLButtonElement, async () => fmt(h.ui, 'dash.extended', { n: (await extendAll(h.key(), h.id)).extended })),
+  );
+  q<HTMLButtonElement>('.rl-dash-end').addEventListener('click', (ev) => {
+    if (!confirm(fmt(h.ui, 'dash.end.confirm', { title: h.title() }))) return;
+    void busy(ev.currentTarget as HTMLButtonElement, async () => {
+      await endWorkshop(h.key(), h.id);
+      h.onEnded();
+      return h.ui['dash.ended.done'];
+    });
+  });
+  for (const ext of ['csv', 'json'] as const) {
+    q<HTMLButtonElement>(`.rl-dash-${ext}`).addEventListener('click', (ev) =>
+      busy(ev.currentTarget as HTMLButtonElement, async () => {
+        await downloadResults(h.key(), h.id, ext, downloadName(h.title(), ext));
+      }),
+    );
+  }
+}
