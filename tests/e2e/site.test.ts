@@ -17,7 +17,7 @@ import {
   gotoRobust,
 } from './helpers.ts';
 
-describe('site (static deployment)', { timeout: 300_000 }, () => {
+describe('site (static deployment)', { timeout: 600_000 }, () => {
   let server: StaticServer;
   let browser: Browser;
   let context: BrowserContext;
