@@ -22,6 +22,46 @@ json.dump(s, sys.stdout, indent=1)
 '
 }
 
+# The workstation's seccomp profile (runner/src/docker/seccomp/rootless-engine.json,
+# Docker's format) in the OCI form that containerd's CRI reads for a Localhost
+# profile. containerd unmarshals the file as an OCI LinuxSeccomp, which would
+# drop Docker's `includes`/`excludes` and apply every conditional rule at once
+# (ALLOW and ERRNO for the same call); so the conditions are resolved here the
+# way Docker resolves them for the workstation: amd64, and the default
+# capability set (the same in containerd and Docker).
+SANDBOX_SECCOMP_SRC=${SANDBOX_SECCOMP_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)/runner/src/docker/seccomp/rootless-engine.json}
+sandbox_seccomp_profile() {
+  python3 - "$SANDBOX_SECCOMP_SRC" <<'PY'
+import json, platform, sys
+src = json.load(open(sys.argv[1]))
+arch = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
+native = {"amd64": "SCMP_ARCH_X86_64", "arm64": "SCMP_ARCH_AARCH64"}[arch]
+caps = {"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW",
+        "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE",
+        "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE"}
+kernel = tuple(int(x) for x in platform.release().split("-")[0].split(".")[:2])
+def applies(rule):
+    inc, exc = rule.get("includes") or {}, rule.get("excludes") or {}
+    if inc.get("arches") and arch not in inc["arches"]: return False
+    if inc.get("caps") and not set(inc["caps"]) <= caps: return False
+    if inc.get("minKernel") and kernel < tuple(int(x) for x in inc["minKernel"].split(".")[:2]): return False
+    if exc.get("arches") and arch in exc["arches"]: return False
+    if exc.get("caps") and set(exc["caps"]) & caps: return False
+    return True
+out = {"defaultAction": src["defaultAction"], "architectures": [], "syscalls": []}
+if "defaultErrnoRet" in src: out["defaultErrnoRet"] = src["defaultErrnoRet"]
+for m in src.get("archMap") or []:
+    if m["architecture"] == native: out["architectures"] = [m["architecture"], *m.get("subArchitectures", [])]
+for r in src["syscalls"]:
+    if not applies(r): continue
+    o = {"names": r["names"], "action": r["action"]}
+    if r.get("args"): o["args"] = r["args"]
+    if r.get("errnoRet") is not None: o["errnoRet"] = r["errnoRet"]
+    out["syscalls"].append(o)
+json.dump(out, sys.stdout, indent=1)
+PY
+}
+
 write_node_config() {
   local c=$K8S_STATE/containerd
   mkdir -p "$CTRD_ROOT" "$CTRD_STATE" "$c/opt" "$c/runc"
@@ -98,11 +138,10 @@ JSON
     fi
   done
 
-  # Localhost seccomp profile for sandbox pods: allow what rootless Docker
-  # needs (user namespaces, mount, pivot_root, keyctl) and refuse what touches
-  # the host kernel as a whole.
+  # Localhost seccomp profile for sandbox pods: the Docker backend's own
+  # profile, in the OCI form containerd reads (see sandbox_seccomp_profile).
   mkdir -p "$K8S_STATE/kubelet/seccomp/registry-lab"
-  cp "$here/sandbox-seccomp.json" "$K8S_STATE/kubelet/seccomp/registry-lab/sandbox.json"
+  sandbox_seccomp_profile >"$K8S_STATE/kubelet/seccomp/registry-lab/rootless-engine.json"
 
   local P=$K8S_STATE/pki
   cat >"$K8S_STATE/kubelet/config.yaml" <<YAML

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checks, without Kubernetes, what the node gives a sandbox container: runs
 # busybox with plain runc on the node's base runtime spec (containerd's default
-# plus /dev/net/tun) and sandbox-seccomp.json, once with /proc unmasked and
+# plus /dev/net/tun) and the sandbox seccomp profile, once with /proc unmasked and
 # once masked, and tries what rootless Docker does first (a user namespace that
 # mounts its own /proc). Expected: unmasked works, masked is refused.
 here=$(cd "$(dirname "$0")" && pwd)
@@ -18,7 +18,8 @@ for l in $(python3 -c 'import json,sys; print(" ".join(json.load(open(sys.argv[1
 done
 fail=0
 for masked in no yes; do
-  base_runtime_spec | MASKED=$masked SECCOMP="$here/sandbox-seccomp.json" python3 -c '
+  sandbox_seccomp_profile >"$b/seccomp.json"
+  base_runtime_spec | MASKED=$masked SECCOMP="$b/seccomp.json" python3 -c '
 import json, os, sys
 s = json.load(sys.stdin)
 s["linux"]["seccomp"] = json.load(open(os.environ["SECCOMP"]))

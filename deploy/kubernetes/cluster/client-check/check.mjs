@@ -54,7 +54,7 @@ async function main() {
     spec: {
       automountServiceAccountToken: false,
       terminationGracePeriodSeconds: 1,
-      securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: 'registry-lab/sandbox.json' } },
+      securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: 'registry-lab/rootless-engine.json' } },
       containers: [{
         name: 'box', image, imagePullPolicy: 'Never',
         command: ['sh', '-c', 'echo hello-from-box; exec sleep 3600'],
