@@ -220,11 +220,30 @@ PY
   rm -rf "$dir"
 }
 
-# Copies an image from the local Docker engine (read only: docker save).
-# Pods use it with imagePullPolicy: Never.
+# The images sandbox Pods use, copied from the local Docker engine (IMAGES
+# overrides the list). Pods use them with imagePullPolicy: Never.
+DEFAULT_IMAGES="registry-lab/workstation:2 registry-lab/registry:2 registry-lab/busybox:latest registry-lab/mirror:latest"
+
+# The config digest (= Docker's image id) of an image already in the node, or nothing.
+imported_image_id() {
+  local ref=$1 manifest
+  [[ $ref == */*/* || $ref == *.*/* ]] || ref=docker.io/$ref
+  manifest=$(ctr --address "$CTRD_SOCK" -n k8s.io images ls "name==$ref" 2>/dev/null | awk 'NR == 2 {print $3}')
+  [ -n "$manifest" ] || return 0
+  ctr --address "$CTRD_SOCK" -n k8s.io content get "$manifest" 2>/dev/null \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["config"]["digest"])' 2>/dev/null || true
+}
+
+# Copies an image from the local Docker engine (read only: docker save), unless
+# the node already has that very image (same id).
 import_docker_image() {
-  local img=$1
-  docker image inspect "$img" >/dev/null 2>&1 || { log "skipping $img: not in Docker"; return 0; }
-  log "importing $img from Docker"
+  local img=$1 id t=$SECONDS
+  id=$(docker image inspect -f '{{.Id}}' "$img" 2>/dev/null) || { log "skipping $img: not in Docker"; return 0; }
+  if [ "$(imported_image_id "$img")" = "$id" ]; then
+    log "$img already in the node (${id:7:12})"; return 0
+  fi
+  log "importing $img (${id:7:12}) from Docker"
   docker save "$img" | ctr --address "$CTRD_SOCK" -n k8s.io image import - >&2
+  [ "$(imported_image_id "$img")" = "$id" ] || die "$img: imported, but the node does not show image ${id:7:12}"
+  log "$img imported in $((SECONDS - t)) s"
 }

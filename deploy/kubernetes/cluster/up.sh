@@ -4,7 +4,8 @@
 # node (kubelet + a second containerd + the CNI bridge). Builds or reuses the
 # binaries first. All state under $K8S_STATE; ./down.sh undoes everything.
 # Prints the admin kubeconfig path on stdout when the node is Ready.
-# Images to import: IMAGES="registry-lab/busybox:latest ..." (Docker names).
+# Images to import: IMAGES="registry-lab/busybox:latest ..." (Docker names;
+# default: node-config.sh DEFAULT_IMAGES). images.sh adds more to a running cluster.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 need_root
@@ -104,7 +105,7 @@ log "starting containerd (socket $CTRD_SOCK)"
 start containerd /usr/bin/containerd --config "$K8S_STATE/containerd/config.toml"
 wait_for containerd 30 ctr --address "$CTRD_SOCK" version
 import_pause "$BIN/pause"
-for img in ${IMAGES:-registry-lab/busybox:latest}; do import_docker_image "$img"; done
+for img in ${IMAGES:-$DEFAULT_IMAGES}; do import_docker_image "$img"; done
 
 log "starting kubelet (node localhost)"
 # --containerd (deprecated, cAdvisor's): stats from our containerd, never
