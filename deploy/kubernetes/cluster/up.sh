@@ -14,12 +14,8 @@ need_root
 t0=$SECONDS
 # K8S_BIN: a folder with the four binaries and pause, instead of building.
 BIN=${K8S_BIN:-$("$here/build.sh")}
-ensure() {
-  local missing=()
-  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-  [ ${#missing[@]} -eq 0 ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
-}
-ensure etcd-server containernetworking-plugins containerd openssl iptables iproute2 python3
+# shellcheck disable=SC2086
+ensure_packages $NODE_PACKAGES
 t_start=$SECONDS
 
 mkdir -p "$K8S_STATE"/{pki,logs,pids,host,kubelet,cni/net.d,cni/ipam,containerd}
