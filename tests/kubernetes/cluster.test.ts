@@ -84,8 +84,8 @@ async function waitReady(name: string): Promise<void> {
     if (terminated) break;
     await sleep(1000);
   }
-  const logs = (await k.request('GET', `/api/v1/namespaces/${ns}/pods/${name}/log?container=workstation&tailLines=30`)).body;
-  assert.fail(`pod ${name} not Ready: ${JSON.stringify(pod?.status)}\n${logs}`);
+  const logs = (await k.request('GET', `/api/v1/namespaces/${ns}/pods/${name}/log?container=workstation&tailLines=60`)).body;
+  assert.fail(`pod ${name} not Ready: ${JSON.stringify(pod?.status)}\n${typeof logs === "string" ? logs : JSON.stringify(logs)}`);
 }
 
 function busyboxPod(name: string, securityContext: object) {
@@ -123,7 +123,9 @@ function workstationPod(name: string) {
           },
           readinessProbe: { exec: { command: ['test', '-e', '/run/user/1000/sandbox-ready'] }, periodSeconds: 2, failureThreshold: 600 },
           resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '2Gi' } },
-          volumeMounts: [{ name: 'docker', mountPath: '/home/learner/.local/share/docker' }],
+          // The engine's storage (overlay on the container's own overlay fails). One level up: the
+          // emptyDir's root is root's, and dockerd must own (chmod) its data directory.
+          volumeMounts: [{ name: 'docker', mountPath: '/home/learner/.local/share' }],
         },
         {
           name: 'registry',

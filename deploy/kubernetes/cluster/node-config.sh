@@ -52,9 +52,17 @@ out = {"defaultAction": src["defaultAction"], "architectures": [], "syscalls": [
 if "defaultErrnoRet" in src: out["defaultErrnoRet"] = src["defaultErrnoRet"]
 for m in src.get("archMap") or []:
     if m["architecture"] == native: out["architectures"] = [m["architecture"], *m.get("subArchitectures", [])]
-for r in src["syscalls"]:
-    if not applies(r): continue
-    o = {"names": r["names"], "action": r["action"]}
+rules = [r for r in src["syscalls"] if applies(r)]
+# A call both refused (ERRNO, e.g. "without CAP_SYS_ADMIN") and allowed outright
+# by a later rule (the profile allows sethostname, setdomainname and setns on
+# purpose): libseccomp keeps the refusal, while Docker 20.10 drops the ERRNO
+# rules altogether (it ignores defaultErrnoRet, so they equal the default action
+# and runc skips them). The outright allowance is the profile's intent.
+allowed = {n for r in rules if r["action"] == "SCMP_ACT_ALLOW" and not r.get("args") for n in r["names"]}
+for r in rules:
+    names = r["names"] if r["action"] == "SCMP_ACT_ALLOW" else [n for n in r["names"] if n not in allowed]
+    if not names: continue
+    o = {"names": names, "action": r["action"]}
     if r.get("args"): o["args"] = r["args"]
     if r.get("errnoRet") is not None: o["errnoRet"] = r["errnoRet"]
     out["syscalls"].append(o)
@@ -189,7 +197,7 @@ import_pause() {
   local bin=$1 dir
   dir=$(mktemp -d)
   python3 - "$bin" "$dir/pause.tar" "$PAUSE_IMAGE" <<'PY'
-import hashlib, io, json, sys, tarfile, time
+import hashlib, io, json, os, sys, tarfile, time
 binary, out, ref = sys.argv[1:4]
 def blob(tf, data, media):
     d = hashlib.sha256(data).hexdigest()
@@ -198,7 +206,7 @@ def blob(tf, data, media):
     return {"mediaType": media, "digest": "sha256:" + d, "size": len(data)}
 layer = io.BytesIO()
 with tarfile.open(fileobj=layer, mode="w") as lt:
-    info = lt.gettarinfo(binary, arcname="pause"); info.mtime = 0; info.uid = info.gid = 0
+    info = lt.gettarinfo(os.path.realpath(binary), arcname="pause"); info.mtime = 0; info.uid = info.gid = 0
     info.uname = info.gname = ""; info.mode = 0o755
     with open(binary, "rb") as f: lt.addfile(info, f)
 layer = layer.getvalue()

@@ -41,12 +41,14 @@ start() { # name command...: runs detached, pid in pids/<name>.pid, log in logs/
   setsid "$@" >"$K8S_STATE/logs/$name.log" 2>&1 </dev/null &
   echo $! >"$K8S_STATE/pids/$name.pid"
 }
-wait_for() { # name seconds command...: fails at once if daemon <name> died
+wait_for() { # name seconds command...: fails at once if any daemon started so far died
   local what=$1 secs=$2; shift 2
-  local pidf=$K8S_STATE/pids/$what.pid end=$((SECONDS + secs))
+  local end=$((SECONDS + secs)) pidf
   while [ "$SECONDS" -lt "$end" ]; do
     if "$@" >/dev/null 2>&1; then return 0; fi
-    if [ -f "$pidf" ] && ! kill -0 "$(cat "$pidf")" 2>/dev/null; then die "$what exited (see $K8S_STATE/logs/$what.log)"; fi
+    for pidf in "$K8S_STATE"/pids/*.pid; do
+      [ -f "$pidf" ] && ! kill -0 "$(cat "$pidf")" 2>/dev/null && die "$(basename "$pidf" .pid) exited (see $K8S_STATE/logs/$(basename "$pidf" .pid).log)"
+    done
     sleep 0.2
   done
   die "$what not ready after ${secs}s"
@@ -111,7 +113,7 @@ start kubelet "$BIN/kubelet" --config "$K8S_STATE/kubelet/config.yaml" \
   --container-runtime remote --container-runtime-endpoint "unix://$CTRD_SOCK" \
   --image-service-endpoint "unix://$CTRD_SOCK" --runtime-request-timeout 10m \
   --containerd "$CTRD_SOCK" \
-  --hostname-override localhost --node-ip 127.0.0.1 \
+  --hostname-override localhost \
   --pod-infra-container-image "$PAUSE_IMAGE" \
   --volume-plugin-dir "$K8S_STATE/kubelet/volume-plugins" \
   --seccomp-profile-root "$K8S_STATE/kubelet/seccomp" \
