@@ -48,8 +48,11 @@ spec:
     resources: {requests: {cpu: 10m, memory: 16Mi}, limits: {cpu: 200m, memory: 64Mi}}
 YAML
 check "busybox pod Ready" "k wait -n $ns --for=condition=Ready pod/box --timeout=120s >/dev/null"
-tty_out=$(script -qec "$KUBECTL --kubeconfig $KCFG exec -it -n $ns box -- sh -c 'tty; echo rows-cols \$(stty size)'" /dev/null </dev/null 2>&1 | tr -d '\r')
-check "exec with a TTY" "grep -q '^/dev/pts/' <<<\"\$tty_out\" && grep -q '^rows-cols [0-9]* [0-9]*' <<<\"\$tty_out\""
+# script gives kubectl a terminal (of a set size: it has none of its own here);
+# the resize reaches the Pod's terminal shortly after the start, hence the sleep.
+tty_out=$(script -qec "stty cols 120 rows 40; $KUBECTL --kubeconfig $KCFG exec -it -n $ns box -- sh -c 'sleep 2; tty; echo rows-cols \$(stty size)'" /dev/null </dev/null 2>&1 | tr -d '\r')
+check "exec with a TTY" "grep -q '^/dev/pts/' <<<\"\$tty_out\" && grep -q '^rows-cols 40 120' <<<\"\$tty_out\""
+grep -q '^rows-cols 40 120' <<<"$tty_out" || sed 's/^/     /' <<<"$tty_out"
 check "logs" "k logs -n $ns box | grep -qx smoke-log-line"
 check "pod deleted" "k delete -n $ns pod box --wait=true --timeout=60s >/dev/null && ! k get -n $ns pod box >/dev/null 2>&1"
 check "namespace deleted" "k delete namespace $ns --wait=true --timeout=60s >/dev/null"
