@@ -50,7 +50,7 @@ YAML
 check "busybox pod Ready" "k wait -n $ns --for=condition=Ready pod/box --timeout=120s >/dev/null"
 # script gives kubectl a terminal (of a set size: it has none of its own here);
 # the resize reaches the Pod's terminal shortly after the start, hence the sleep.
-tty_out=$(script -qec "stty cols 120 rows 40; $KUBECTL --kubeconfig $KCFG exec -it -n $ns box -- sh -c 'sleep 2; tty; echo rows-cols \$(stty size)'" /dev/null </dev/null 2>&1 | tr -d '\r')
+tty_out=$(script -qec "stty cols 120 rows 40; $KUBECTL --kubeconfig $KCFG exec -it -n $ns box -- sh -c 'sleep 2; tty; echo rows-cols \$(stty size)'" /dev/null </dev/null 2>&1 | tr -d '\r\000')
 check "exec with a TTY" "grep -q '^/dev/pts/' <<<\"\$tty_out\" && grep -q '^rows-cols 40 120' <<<\"\$tty_out\""
 grep -q '^rows-cols 40 120' <<<"$tty_out" || sed 's/^/     /' <<<"$tty_out"
 check "logs" "k logs -n $ns box | grep -qx smoke-log-line"
