@@ -105,6 +105,9 @@ wait_for containerd 30 ctr --address "$CTRD_SOCK" version
 import_pause "$BIN/pause"
 for img in ${IMAGES:-$DEFAULT_IMAGES}; do import_docker_image "$img"; done
 
+# shellcheck disable=SC2086
+iptables -C $POD_FORWARD_RULE 2>/dev/null || iptables -I $POD_FORWARD_RULE
+
 log "starting kubelet (node localhost)"
 # --containerd (deprecated, cAdvisor's): stats from our containerd, never
 # from Docker's default /run/containerd/containerd.sock.
