@@ -38,3 +38,10 @@ log "docker engine $(docker version --format '{{.Server.Version}}')"
 # The rootless inner engines need unprivileged user namespaces and /dev/net/tun.
 [ "$(cat /proc/sys/user/max_user_namespaces 2>/dev/null || echo 0)" -gt 0 ] || log "WARNING: user.max_user_namespaces is 0: workstations cannot start their engine"
 [ -c /dev/net/tun ] || { modprobe tun 2>/dev/null || log "WARNING: no /dev/net/tun: workstations cannot start their engine"; }
+
+# The Kubernetes test cluster (deploy/kubernetes/cluster/, started by `npm test` for tests/kubernetes):
+# Go and the build packages, etcd, a second containerd, the CNI plugins, a deb-src entry for bookworm
+# and the kubernetes source package. The binaries themselves are built by the test command's first run
+# (about 10 minutes on 2 idle cores) and reused from /var/cache/registry-lab/k8s afterwards.
+log "Kubernetes test cluster: packages and source"
+"$(dirname "$0")/../deploy/kubernetes/cluster/build.sh" --prepare

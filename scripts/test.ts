@@ -7,6 +7,8 @@
  *   TEST_CONCURRENCY (default 2)
  *   TEST_FILTER=<substring of a test file path>   narrows the run; refused under CI=true
  *   COMPOSE_TEST=1                                 includes tests/deploy/compose.test.ts (left out otherwise)
+ *   RL_TEST_KUBECONFIG=<path>                      runs tests/kubernetes on that cluster instead of starting
+ *                                                  the test cluster (scripts/test/cluster.ts)
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -14,15 +16,20 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { dockerObjects, markedProcesses, quotaLeftovers, tempLeftovers } from './test/leftovers.ts';
+import { needsCluster, startCluster, type Cluster } from './test/cluster.ts';
 
 const root = join(new URL('.', import.meta.url).pathname, '..');
 const node = process.execPath;
+const marker = `RL_TEST_RUN=${randomBytes(6).toString('hex')}`;
+const [markerName, markerValue] = marker.split('=');
+let cluster: Cluster | undefined;
 
 function step(title: string, cmd: string, args: string[]): void {
   console.log(`\n[test] ${title}`);
   const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: process.env });
   if (r.status !== 0) {
     console.error(`[test] ${title} failed`);
+    cluster?.abortSync();
     process.exit(r.status ?? 1);
   }
 }
@@ -61,29 +68,44 @@ if (files.length === 0) {
 }
 
 step('images', node, ['images/build.ts']);
+// The cluster imports the images just built; it starts while the typecheck and site build run.
+if (needsCluster(files)) {
+  cluster = startCluster({ ...process.env, [markerName]: markerValue });
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(sig, () => {
+      cluster?.abortSync();
+      process.exit(130);
+    });
+  }
+}
 step('typecheck', join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json', '--noEmit']);
 step('site build', node, ['scripts/build-site.ts']);
 
 const before = [...(await dockerObjects()), ...quotaLeftovers()];
 if (before.length) console.log(`[test] note: ${before.length} Docker objects exist before the tests; they are not counted`);
+const clusterEnv = (await cluster?.ready()) ?? {};
 const runTmp = mkdtempSync(join(tmpdir(), 'rl-test-run-'));
-const marker = `RL_TEST_RUN=${randomBytes(6).toString('hex')}`;
-const [markerName, markerValue] = marker.split('=');
 
 console.log(`\n[test] ${files.length} test files`);
 const run = spawnSync(node, ['--test', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? '2'}`, ...files], {
   cwd: root,
   stdio: 'inherit',
-  env: { ...process.env, TMPDIR: runTmp, [markerName]: markerValue },
+  env: { ...process.env, ...clusterEnv, TMPDIR: runTmp, [markerName]: markerValue },
 });
+const clusterLeft = (await cluster?.finish()) ?? [];
 
 // Give stopping children a moment before counting them.
 await new Promise((r) => setTimeout(r, 2_000));
-const left = [...[...(await dockerObjects()), ...quotaLeftovers()].filter((o) => !before.includes(o)), ...tempLeftovers(runTmp), ...markedProcesses(marker)];
+const left = [
+  ...[...(await dockerObjects()), ...quotaLeftovers()].filter((o) => !before.includes(o)),
+  ...tempLeftovers(runTmp),
+  ...markedProcesses(marker),
+  ...clusterLeft,
+];
 rmSync(runTmp, { recursive: true, force: true });
 if (left.length) {
   console.error(`[test] the tests left ${left.length} things behind:\n  ${left.join('\n  ')}`);
   process.exit(1);
 }
-console.log('[test] nothing left behind (Docker objects, temporary files, processes)');
+console.log(`[test] nothing left behind (Docker objects, temporary files, processes${cluster ? ', the test cluster and the host it ran on' : ''})`);
 process.exit(run.status ?? 1);

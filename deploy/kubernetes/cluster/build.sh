@@ -2,6 +2,8 @@
 # Builds (or reuses) kube-apiserver, kube-controller-manager, kube-scheduler,
 # kubelet and a static pause binary from Debian 12's kubernetes source package.
 # Prints the directory holding the binaries on stdout.
+#   build.sh --prepare: only installs the packages (build and node), adds the
+#   deb-src entry and downloads the source (for .ci/prepare-host.sh).
 #   Cache: $K8S_CACHE/<sha256 of the .dsc + toolchain>/bin
 # The build runs under nice -n 19 with GOMAXPROCS=2: the machine is shared.
 here=$(cd "$(dirname "$0")" && pwd)
@@ -32,15 +34,6 @@ SRC
   apt-get update -qq
 }
 
-ensure_packages() {
-  local missing=()
-  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-  if [ ${#missing[@]} -gt 0 ]; then
-    log "installing ${missing[*]}"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
-  fi
-}
-
 fetch_source() {
   local dl=$K8S_CACHE/src
   mkdir -p "$dl"
@@ -57,11 +50,20 @@ fetch_source() {
 }
 
 main() {
-  # reflect2 1.0.2 replaces the vendored 1.0.1, whose map iteration corrupts
-  # memory under Go >= 1.18 (kube-apiserver died in runtime.aeshashbody).
-  ensure_packages golang-go dpkg-dev gcc libc6-dev golang-github-modern-go-reflect2-dev
+  # golang-github-modern-go-reflect2-dev: reflect2 1.0.2 replaces the vendored
+  # 1.0.1, whose map iteration corrupts memory under Go >= 1.18 (kube-apiserver
+  # died in runtime.aeshashbody).
+  # shellcheck disable=SC2086
+  ensure_packages $BUILD_PACKAGES
   local dsc hash out
   dsc=$(fetch_source)
+  if [ "${1:-}" = --prepare ]; then
+    # For .ci/prepare-host.sh: packages, deb-src entry and source only.
+    # shellcheck disable=SC2086
+    ensure_packages $NODE_PACKAGES
+    log "prepared: $(basename "$dsc") and the build and node packages"
+    return
+  fi
   # Key: the source package (the .dsc lists every tarball's checksum), the Go
   # toolchain and RECIPE (bump it when the build steps or flags change).
   hash=$( { sha256sum "$dsc" | cut -d' ' -f1; go version; echo "recipe=$RECIPE"; } | sha256sum | cut -c1-16)

@@ -26,6 +26,10 @@ host_record() {
   done
 }
 
+# Docker sets the FORWARD policy to DROP, and with br_netfilter bridged frames
+# go through it: Pod-to-Pod traffic on the node's bridge needs this one rule.
+POD_FORWARD_RULE="FORWARD -i $CNI_BRIDGE -o $CNI_BRIDGE -m comment --comment registry-lab-k8s -j ACCEPT"
+
 _kill_pids() { # signal pid...
   local sig=$1; shift
   [ $# -gt 0 ] || return 0
@@ -62,6 +66,9 @@ host_restore() {
     find "$cg" -depth -type d -exec rmdir {} \; 2>/dev/null || true
     [ ! -d "$cg" ] || log "cgroup $cg still busy"
   done
+
+  # shellcheck disable=SC2086
+  while iptables -C $POD_FORWARD_RULE 2>/dev/null; do iptables -D $POD_FORWARD_RULE || break; done
 
   # KUBE-* iptables chains (none expected: makeIPTablesUtilChains is off).
   local t c

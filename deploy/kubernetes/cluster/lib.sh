@@ -29,6 +29,19 @@ CTRD_ROOT=$K8S_STATE/containerd/root
 CTRD_STATE=$K8S_STATE/containerd/state
 CTRD_SOCK=$K8S_STATE/containerd/containerd.sock
 
+# Debian packages: to build the binaries, and to run the cluster.
+BUILD_PACKAGES="golang-go dpkg-dev gcc libc6-dev golang-github-modern-go-reflect2-dev"
+NODE_PACKAGES="etcd-server containerd containernetworking-plugins openssl iptables iproute2 python3 curl"
+
 log() { printf '[k8s-cluster %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 need_root() { [ "$(id -u)" = 0 ] || die "run as root"; }
+ensure_packages() { # installs those of the named Debian packages that are missing
+  local missing=() p
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing ${missing[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 \
+      || { apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2; }
+  fi
+}

@@ -35,4 +35,4 @@ import_pause "$BIN/pause"
 import_docker_image registry-lab/busybox:latest
 cd "$here/client-check"
 "$NODE" cri-check.mjs "$CTRD_SOCK" "/$CGROUP_ROOT/node-check" \
-  "$K8S_STATE/kubelet/seccomp/registry-lab/sandbox.json" "$proto"
+  "$K8S_STATE/kubelet/seccomp/registry-lab/rootless-engine.json" "$proto"

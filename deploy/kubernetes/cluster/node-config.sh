@@ -22,6 +22,54 @@ json.dump(s, sys.stdout, indent=1)
 '
 }
 
+# The workstation's seccomp profile (runner/src/docker/seccomp/rootless-engine.json,
+# Docker's format) in the OCI form that containerd's CRI reads for a Localhost
+# profile. containerd unmarshals the file as an OCI LinuxSeccomp, which would
+# drop Docker's `includes`/`excludes` and apply every conditional rule at once
+# (ALLOW and ERRNO for the same call); so the conditions are resolved here the
+# way Docker resolves them for the workstation: amd64, and the default
+# capability set (the same in containerd and Docker).
+SANDBOX_SECCOMP_SRC=${SANDBOX_SECCOMP_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)/runner/src/docker/seccomp/rootless-engine.json}
+sandbox_seccomp_profile() {
+  python3 - "$SANDBOX_SECCOMP_SRC" <<'PY'
+import json, platform, sys
+src = json.load(open(sys.argv[1]))
+arch = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
+native = {"amd64": "SCMP_ARCH_X86_64", "arm64": "SCMP_ARCH_AARCH64"}[arch]
+caps = {"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW",
+        "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE",
+        "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE"}
+kernel = tuple(int(x) for x in platform.release().split("-")[0].split(".")[:2])
+def applies(rule):
+    inc, exc = rule.get("includes") or {}, rule.get("excludes") or {}
+    if inc.get("arches") and arch not in inc["arches"]: return False
+    if inc.get("caps") and not set(inc["caps"]) <= caps: return False
+    if inc.get("minKernel") and kernel < tuple(int(x) for x in inc["minKernel"].split(".")[:2]): return False
+    if exc.get("arches") and arch in exc["arches"]: return False
+    if exc.get("caps") and set(exc["caps"]) & caps: return False
+    return True
+out = {"defaultAction": src["defaultAction"], "architectures": [], "syscalls": []}
+if "defaultErrnoRet" in src: out["defaultErrnoRet"] = src["defaultErrnoRet"]
+for m in src.get("archMap") or []:
+    if m["architecture"] == native: out["architectures"] = [m["architecture"], *m.get("subArchitectures", [])]
+rules = [r for r in src["syscalls"] if applies(r)]
+# A call both refused (ERRNO, e.g. "without CAP_SYS_ADMIN") and allowed outright
+# by a later rule (the profile allows sethostname, setdomainname and setns on
+# purpose): libseccomp keeps the refusal, while Docker 20.10 drops the ERRNO
+# rules altogether (it ignores defaultErrnoRet, so they equal the default action
+# and runc skips them). The outright allowance is the profile's intent.
+allowed = {n for r in rules if r["action"] == "SCMP_ACT_ALLOW" and not r.get("args") for n in r["names"]}
+for r in rules:
+    names = r["names"] if r["action"] == "SCMP_ACT_ALLOW" else [n for n in r["names"] if n not in allowed]
+    if not names: continue
+    o = {"names": names, "action": r["action"]}
+    if r.get("args"): o["args"] = r["args"]
+    if r.get("errnoRet") is not None: o["errnoRet"] = r["errnoRet"]
+    out["syscalls"].append(o)
+json.dump(out, sys.stdout, indent=1)
+PY
+}
+
 write_node_config() {
   local c=$K8S_STATE/containerd
   mkdir -p "$CTRD_ROOT" "$CTRD_STATE" "$c/opt" "$c/runc"
@@ -98,11 +146,10 @@ JSON
     fi
   done
 
-  # Localhost seccomp profile for sandbox pods: allow what rootless Docker
-  # needs (user namespaces, mount, pivot_root, keyctl) and refuse what touches
-  # the host kernel as a whole.
+  # Localhost seccomp profile for sandbox pods: the Docker backend's own
+  # profile, in the OCI form containerd reads (see sandbox_seccomp_profile).
   mkdir -p "$K8S_STATE/kubelet/seccomp/registry-lab"
-  cp "$here/sandbox-seccomp.json" "$K8S_STATE/kubelet/seccomp/registry-lab/sandbox.json"
+  sandbox_seccomp_profile >"$K8S_STATE/kubelet/seccomp/registry-lab/rootless-engine.json"
 
   local P=$K8S_STATE/pki
   cat >"$K8S_STATE/kubelet/config.yaml" <<YAML
@@ -150,7 +197,7 @@ import_pause() {
   local bin=$1 dir
   dir=$(mktemp -d)
   python3 - "$bin" "$dir/pause.tar" "$PAUSE_IMAGE" <<'PY'
-import hashlib, io, json, sys, tarfile, time
+import hashlib, io, json, os, sys, tarfile, time
 binary, out, ref = sys.argv[1:4]
 def blob(tf, data, media):
     d = hashlib.sha256(data).hexdigest()
@@ -159,7 +206,7 @@ def blob(tf, data, media):
     return {"mediaType": media, "digest": "sha256:" + d, "size": len(data)}
 layer = io.BytesIO()
 with tarfile.open(fileobj=layer, mode="w") as lt:
-    info = lt.gettarinfo(binary, arcname="pause"); info.mtime = 0; info.uid = info.gid = 0
+    info = lt.gettarinfo(os.path.realpath(binary), arcname="pause"); info.mtime = 0; info.uid = info.gid = 0
     info.uname = info.gname = ""; info.mode = 0o755
     with open(binary, "rb") as f: lt.addfile(info, f)
 layer = layer.getvalue()
@@ -181,11 +228,30 @@ PY
   rm -rf "$dir"
 }
 
-# Copies an image from the local Docker engine (read only: docker save).
-# Pods use it with imagePullPolicy: Never.
+# The images sandbox Pods use, copied from the local Docker engine (IMAGES
+# overrides the list). Pods use them with imagePullPolicy: Never.
+DEFAULT_IMAGES="registry-lab/workstation:2 registry-lab/registry:2 registry-lab/busybox:latest registry-lab/mirror:latest"
+
+# The config digest (= Docker's image id) of an image already in the node, or nothing.
+imported_image_id() {
+  local ref=$1 manifest
+  [[ $ref == */*/* || $ref == *.*/* ]] || ref=docker.io/$ref
+  manifest=$(ctr --address "$CTRD_SOCK" -n k8s.io images ls "name==$ref" 2>/dev/null | awk 'NR == 2 {print $3}')
+  [ -n "$manifest" ] || return 0
+  ctr --address "$CTRD_SOCK" -n k8s.io content get "$manifest" 2>/dev/null \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["config"]["digest"])' 2>/dev/null || true
+}
+
+# Copies an image from the local Docker engine (read only: docker save), unless
+# the node already has that very image (same id).
 import_docker_image() {
-  local img=$1
-  docker image inspect "$img" >/dev/null 2>&1 || { log "skipping $img: not in Docker"; return 0; }
-  log "importing $img from Docker"
+  local img=$1 id t=$SECONDS
+  id=$(docker image inspect -f '{{.Id}}' "$img" 2>/dev/null) || { log "skipping $img: not in Docker"; return 0; }
+  if [ "$(imported_image_id "$img")" = "$id" ]; then
+    log "$img already in the node (${id:7:12})"; return 0
+  fi
+  log "importing $img (${id:7:12}) from Docker"
   docker save "$img" | ctr --address "$CTRD_SOCK" -n k8s.io image import - >&2
+  [ "$(imported_image_id "$img")" = "$id" ] || die "$img: imported, but the node does not show image ${id:7:12}"
+  log "$img imported in $((SECONDS - t)) s"
 }

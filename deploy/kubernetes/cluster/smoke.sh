@@ -16,26 +16,7 @@ snap=$(mktemp -d /tmp/rlk8s-smoke.XXXXXX)
 fail=0
 check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fail=1; fi; }
 
-host_snapshot() { # dir: only what this cluster could change, so that other
-  # people's Docker containers on the same machine do not show up as changes.
-  local d=$1; mkdir -p "$d"
-  sysctl -a 2>/dev/null | grep -vE '^(kernel\.random\.|fs\.(dentry|inode|file)-|kernel\.ns_last_pid|kernel\.pty\.nr|net\.netfilter\.nf_conntrack_count|fs\.quota\.|kernel\.sched_domain)' \
-    | grep -vE '^net\.ipv[46]\.(conf|neigh)\.' >"$d/sysctl"
-  sysctl -a 2>/dev/null | grep -E '^net\.ipv[46]\.(conf|neigh)\.(all|default|lo|eth0)\.' >>"$d/sysctl"
-  awk '{print $5}' /proc/self/mountinfo | grep -E 'registry-lab-k8s|/netns/cni-|kubelet|/var/log/pods|/run/containerd/runc/k8s.io' | sort >"$d/mounts"
-  find /sys/fs/cgroup -maxdepth 3 -type d \( -name registry-lab-k8s -o -name 'kubepods*' \) | sort >"$d/cgroups"
-  { for n in etcd kubelet kube-apiserver kube-controller kube-scheduler; do pgrep -x -a "$n"; done
-    grep -lsa "registry-lab-k8[s]" /proc/[0-9]*/cmdline | cut -d/ -f3 | grep -vx "$$" || true; } | sort >"$d/procs"
-  for t in filter nat mangle raw; do
-    echo "$t $(iptables -t $t -S 2>/dev/null | grep -vE 'DOCKER|docker0|br-[0-9a-f]{12}' | wc -l)"
-  done >"$d/iptables"
-  { ip -o link show | grep -E "$CNI_BRIDGE|master $CNI_BRIDGE" || true; } >"$d/links"
-  { ls -1 /var/run/netns 2>/dev/null | grep '^cni-' || true; } >"$d/netns"
-  for p in /var/log/pods /var/log/containers /var/lib/cni /var/lib/kubelet /etc/kubernetes /var/run/kubernetes \
-    /usr/libexec/kubernetes /etc/cni /opt/cni /opt/containerd "$K8S_STATE"; do [ -e "$p" ] && echo "$p"; done >"$d/paths"
-}
-
-host_snapshot "$snap/before"
+"$here/host-snapshot.sh" "$snap/before"
 trap '"$here/down.sh" >/dev/null 2>&1 || true; rm -rf "$snap"' EXIT
 
 t=$SECONDS
@@ -67,8 +48,11 @@ spec:
     resources: {requests: {cpu: 10m, memory: 16Mi}, limits: {cpu: 200m, memory: 64Mi}}
 YAML
 check "busybox pod Ready" "k wait -n $ns --for=condition=Ready pod/box --timeout=120s >/dev/null"
-tty_out=$(script -qec "$KUBECTL --kubeconfig $KCFG exec -it -n $ns box -- sh -c 'tty; echo rows-cols \$(stty size)'" /dev/null </dev/null 2>&1 | tr -d '\r')
-check "exec with a TTY" "grep -q '^/dev/pts/' <<<\"\$tty_out\" && grep -q '^rows-cols [0-9]* [0-9]*' <<<\"\$tty_out\""
+# script gives kubectl a terminal (of a set size: it has none of its own here);
+# the resize reaches the Pod's terminal shortly after the start, hence the sleep.
+tty_out=$(script -qec "stty cols 120 rows 40; $KUBECTL --kubeconfig $KCFG exec -it -n $ns box -- sh -c 'sleep 2; tty; echo rows-cols \$(stty size)'" /dev/null </dev/null 2>&1 | tr -d '\r\000')
+check "exec with a TTY" "grep -q '^/dev/pts/' <<<\"\$tty_out\" && grep -q '^rows-cols 40 120' <<<\"\$tty_out\""
+grep -q '^rows-cols 40 120' <<<"$tty_out" || sed 's/^/     /' <<<"$tty_out"
 check "logs" "k logs -n $ns box | grep -qx smoke-log-line"
 check "pod deleted" "k delete -n $ns pod box --wait=true --timeout=60s >/dev/null && ! k get -n $ns pod box >/dev/null 2>&1"
 check "namespace deleted" "k delete namespace $ns --wait=true --timeout=60s >/dev/null"
@@ -83,11 +67,7 @@ t=$SECONDS
 "$here/down.sh" 2>"$snap/down.log" || { tail -20 "$snap/down.log"; fail=1; }
 down_secs=$((SECONDS - t))
 sleep 1
-host_snapshot "$snap/after"
-for f in sysctl mounts cgroups procs iptables links netns paths; do
-  if diff -u "$snap/before/$f" "$snap/after/$f" >"$snap/$f.diff"; then echo "ok   host $f as before"
-  else echo "FAIL host $f changed:"; sed 's/^/     /' "$snap/$f.diff" | head -20; fail=1; fi
-done
+if "$here/host-snapshot.sh" --compare "$snap/before"; then echo "ok   host as before"; else fail=1; fi
 echo "--- figures"
 echo "build step: ${build_line#*] }"
 echo "cluster ready after the build step: ${ready} s (up.sh in all: ${up_secs} s)"

@@ -4,7 +4,8 @@
 # node (kubelet + a second containerd + the CNI bridge). Builds or reuses the
 # binaries first. All state under $K8S_STATE; ./down.sh undoes everything.
 # Prints the admin kubeconfig path on stdout when the node is Ready.
-# Images to import: IMAGES="registry-lab/busybox:latest ..." (Docker names).
+# Images to import: IMAGES="registry-lab/busybox:latest ..." (Docker names;
+# default: node-config.sh DEFAULT_IMAGES). images.sh adds more to a running cluster.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 need_root
@@ -13,12 +14,8 @@ need_root
 t0=$SECONDS
 # K8S_BIN: a folder with the four binaries and pause, instead of building.
 BIN=${K8S_BIN:-$("$here/build.sh")}
-ensure() {
-  local missing=()
-  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-  [ ${#missing[@]} -eq 0 ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
-}
-ensure etcd-server containernetworking-plugins containerd openssl iptables iproute2 python3
+# shellcheck disable=SC2086
+ensure_packages $NODE_PACKAGES
 t_start=$SECONDS
 
 mkdir -p "$K8S_STATE"/{pki,logs,pids,host,kubelet,cni/net.d,cni/ipam,containerd}
@@ -44,12 +41,14 @@ start() { # name command...: runs detached, pid in pids/<name>.pid, log in logs/
   setsid "$@" >"$K8S_STATE/logs/$name.log" 2>&1 </dev/null &
   echo $! >"$K8S_STATE/pids/$name.pid"
 }
-wait_for() { # name seconds command...: fails at once if daemon <name> died
+wait_for() { # name seconds command...: fails at once if any daemon started so far died
   local what=$1 secs=$2; shift 2
-  local pidf=$K8S_STATE/pids/$what.pid end=$((SECONDS + secs))
+  local end=$((SECONDS + secs)) pidf
   while [ "$SECONDS" -lt "$end" ]; do
     if "$@" >/dev/null 2>&1; then return 0; fi
-    if [ -f "$pidf" ] && ! kill -0 "$(cat "$pidf")" 2>/dev/null; then die "$what exited (see $K8S_STATE/logs/$what.log)"; fi
+    for pidf in "$K8S_STATE"/pids/*.pid; do
+      [ -f "$pidf" ] && ! kill -0 "$(cat "$pidf")" 2>/dev/null && die "$(basename "$pidf" .pid) exited (see $K8S_STATE/logs/$(basename "$pidf" .pid).log)"
+    done
     sleep 0.2
   done
   die "$what not ready after ${secs}s"
@@ -104,7 +103,10 @@ log "starting containerd (socket $CTRD_SOCK)"
 start containerd /usr/bin/containerd --config "$K8S_STATE/containerd/config.toml"
 wait_for containerd 30 ctr --address "$CTRD_SOCK" version
 import_pause "$BIN/pause"
-for img in ${IMAGES:-registry-lab/busybox:latest}; do import_docker_image "$img"; done
+for img in ${IMAGES:-$DEFAULT_IMAGES}; do import_docker_image "$img"; done
+
+# shellcheck disable=SC2086
+iptables -C $POD_FORWARD_RULE 2>/dev/null || iptables -I $POD_FORWARD_RULE
 
 log "starting kubelet (node localhost)"
 # --containerd (deprecated, cAdvisor's): stats from our containerd, never
@@ -114,7 +116,7 @@ start kubelet "$BIN/kubelet" --config "$K8S_STATE/kubelet/config.yaml" \
   --container-runtime remote --container-runtime-endpoint "unix://$CTRD_SOCK" \
   --image-service-endpoint "unix://$CTRD_SOCK" --runtime-request-timeout 10m \
   --containerd "$CTRD_SOCK" \
-  --hostname-override localhost --node-ip 127.0.0.1 \
+  --hostname-override localhost \
   --pod-infra-container-image "$PAUSE_IMAGE" \
   --volume-plugin-dir "$K8S_STATE/kubelet/volume-plugins" \
   --seccomp-profile-root "$K8S_STATE/kubelet/seccomp" \

@@ -46,7 +46,7 @@ async function execCollect(command, { tty = false } = {}) {
 }
 
 async function main() {
-  const version = await new k8s.VersionApi(kc).getCode();
+  const version = await kc.makeApiClient(k8s.VersionApi).getCode();
   ok('server version', version.gitVersion, version.gitVersion);
   await core.createNamespace({ body: { metadata: { name: ns } } });
   await core.createNamespacedPod({ namespace: ns, body: {
@@ -54,7 +54,7 @@ async function main() {
     spec: {
       automountServiceAccountToken: false,
       terminationGracePeriodSeconds: 1,
-      securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: 'registry-lab/sandbox.json' } },
+      securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: 'registry-lab/rootless-engine.json' } },
       containers: [{
         name: 'box', image, imagePullPolicy: 'Never',
         command: ['sh', '-c', 'echo hello-from-box; exec sleep 3600'],
