@@ -1,4 +1,4 @@
-import { Readable, Writable } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
 import type { ExecResult } from '../docker/contract.ts';
 import type { KubeClients } from './client.ts';
@@ -66,7 +66,10 @@ export async function execRaw(kube: KubeClients, pod: string, container: string,
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const stdout = new Collector(opts.maxOutputBytes ?? 64 * 1024 * 1024);
   const stderr = new Collector(opts.maxOutputBytes ?? 16 * 1024 * 1024);
-  const stdin = opts.stdin === undefined ? null : Readable.from([Buffer.from(opts.stdin)]);
+  // Never ended: before the v5 exec protocol (Kubernetes 1.29) client-node closes the whole
+  // WebSocket when stdin ends; `head -c` (wrapCommand) ends the command's input instead.
+  const stdin = opts.stdin === undefined ? null : new PassThrough();
+  stdin?.write(Buffer.from(opts.stdin!));
   let ws: { close(): void } | undefined;
   const code = await new Promise<number>((resolve, reject) => {
     let done = false;
@@ -92,6 +95,7 @@ export async function execRaw(kube: KubeClients, pod: string, container: string,
         reject(err);
       });
   });
+  stdin?.destroy();
   return { exitCode: code, stdout: stdout.text(), stderr: stderr.text() };
 }
 
