@@ -38,7 +38,7 @@ for l in $(jq -r '.layers[].digest' "$m"); do
   find rootfs -name '.wh.*' | while read -r w; do rm -rf "$(dirname "$w")/$(basename "$w" | sed 's/^\\.wh\\.//')" "$w"; done
 done
 jq '.config // {}' "$(blob "$(jq -r '.config.digest' "$m")")" > config.json
-mkdir -p rootfs/dev rootfs/tmp rootfs/proc
+mkdir -p rootfs/dev rootfs/tmp rootfs/proc && chmod 1777 rootfs/tmp
 rm -rf oci`;
 
 const SEAL = `set -e
@@ -52,9 +52,9 @@ wd=$(jq -r '.WorkingDir // "" | if . == "" then "/" else . end' $cfg)
 mapfile -t envs < <(jq -r '.Env // [] | .[]' $cfg)
 mapfile -t cmd < <(jq -r '((.Entrypoint // []) + (.Cmd // [])) | .[]' $cfg)
 [ \${#cmd[@]} -gt 0 ] || { echo "the image names no command (Entrypoint/Cmd)" >&2; exit 127; }
-exec env -i "\${envs[@]}" /usr/bin/unshare -Urm /bin/bash -c 'R=$1 WD=$2; shift 2
-mount --rbind /dev "$R/dev" 2>/dev/null; mount -t tmpfs -o size=16m,noexec,nosuid tmpfs "$R/tmp" 2>/dev/null
-exec /usr/bin/unshare --root="$R" --wd="$WD" -- "$@"' probe /work/rootfs "$wd" "\${cmd[@]}"`;
+# One process: unshare makes the user namespace, chroots and execs (an exec in between would
+# drop every capability: the bounding set is empty). No /dev or /proc inside: empty folders.
+exec env -i "\${envs[@]}" /usr/bin/unshare --user --map-root-user --root=/work/rootfs --wd="$wd" -- "\${cmd[@]}"`;
 
 /** The reference as the probe Pod sees it: the session's localhost is the session Pod's address. */
 export function refFromProbe(ref: string, podIp: string): string {
@@ -88,7 +88,7 @@ export function probePod(s: ProbeSettings, sessionId: string, name: string, ref:
           image: s.image,
           imagePullPolicy: 'IfNotPresent',
           command: ['bash', '-c', FETCH],
-          env: [{ name: 'REF', value: ref }, { name: 'HOME', value: '/work' }, { name: 'TMPDIR', value: '/work' }],
+          env: [{ name: 'REF', value: ref }, { name: 'HOME', value: '/work' }, { name: 'TMPDIR', value: '/work' }, { name: 'XDG_RUNTIME_DIR', value: '/work' }],
           securityContext: { ...nobody, seccompProfile: { type: 'RuntimeDefault' } },
           resources: { requests: res.requests, limits: { cpu: '500m', memory: '512Mi' } },
           volumeMounts: [{ name: 'work', mountPath: '/work' }],
