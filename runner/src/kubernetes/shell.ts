@@ -7,14 +7,25 @@ import type { KubeClients } from './client.ts';
 import { execCapture, exitCodeOf } from './exec.ts';
 import { CONTAINER, HOME } from './pod.ts';
 
-/** What client-node's Exec needs to send resizes: `columns`, `rows` and a `resize` event. */
+/**
+ * What client-node's Exec needs to send resizes (`columns`, `rows`, a `resize` event), and flow
+ * control: client-node ignores write()'s answer, so a full buffer pauses the exec's WebSocket
+ * (TCP back-pressure up to the API server and the shell) until the terminal bridge drains it.
+ */
 class TerminalOutput extends PassThrough {
   columns: number;
   rows: number;
+  socket: { pause(): void; resume(): void } | undefined;
   constructor(cols: number, rows: number) {
-    super();
+    super({ highWaterMark: 256 * 1024 });
     this.columns = cols;
     this.rows = rows;
+    this.on('drain', () => this.socket?.resume());
+  }
+  override write(chunk: unknown, encoding?: unknown, cb?: unknown): boolean {
+    const ok = super.write(chunk, encoding as BufferEncoding, cb as () => void);
+    if (!ok) this.socket?.pause();
+    return ok;
   }
   setSize(cols: number, rows: number) {
     this.columns = cols;
@@ -38,6 +49,7 @@ export async function openKubeShell(kube: KubeClients, pod: string, size: { cols
   const ws = await new k8s.Exec(kube.kc).exec(kube.namespace, pod, CONTAINER.workstation, ['env', '-C', HOME, ...env, 'bash', '-l'], output, null, input, true, (status) =>
     resolveExit(exitCodeOf(status)),
   );
+  output.socket = ws;
   ws.on('close', () => {
     setTimeout(() => resolveExit(-1), 200);
     output.end();
