@@ -73,14 +73,14 @@ export async function listSandboxes(kube: KubeClients, runnerId: string): Promis
 /** Deletes every Pod of the session (sandbox and probes) and waits until they are gone. Idempotent. */
 export async function removeSession(kube: KubeClients, runnerId: string, id?: string): Promise<void> {
   const { core, namespace } = kube;
-  const labelSelector = selector(id ? { [LABEL.runner]: runnerId, [LABEL.session]: sessionKey(id) } : { [LABEL.runner]: runnerId });
+  // Every Pod of the runner but the mirror's (its Deployment would only start another).
+  const labelSelector = id ? selector({ [LABEL.runner]: runnerId, [LABEL.session]: sessionKey(id) }) : `${selector({ [LABEL.runner]: runnerId })},${LABEL.role}!=mirror`;
   await core.deleteCollectionNamespacedPod({ namespace, labelSelector, gracePeriodSeconds: 1 });
   await until(
     `the Pods of ${id ?? runnerId} to go`,
     async () => {
       const left = await core.listNamespacedPod({ namespace, labelSelector });
-      // A mirror Pod is not a session's: stop() of the mirror waits for it.
-      return left.items.every((p) => p.metadata?.labels?.[LABEL.role] === 'mirror') ? true : undefined;
+      return left.items.length === 0 ? true : undefined;
     },
     180_000,
     500,
