@@ -104,7 +104,7 @@ describe('runner on Kubernetes', { timeout: 40 * 60_000 }, () => {
     const fromA = await run(ta, `curl -s -m 5 -o /dev/null -w '%{http_code}' http://${ipB}:5000/v2/; echo " rc=$?"`, 60_000);
     assert.doesNotMatch(fromA.out, /200 rc=0/, `A reached B's registry: ${fromA.out}`);
     // Its own registry and the mirror still answer.
-    const own = await run(ta, `curl -s -o /dev/null -w '%{http_code}' http://localhost:5000/v2/ && curl -s -o /dev/null -w ' %{http_code}' http://mirror:5000/v2/`, 60_000);
+    const own = await run(ta, `curl -s -m 10 -o /dev/null -w '%{http_code}' http://localhost:5000/v2/ && curl -s -m 10 -o /dev/null -w ' %{http_code}' http://mirror:5000/v2/`, 60_000);
     assert.match(own.out, /200 200/);
     ta.close();
   });
