@@ -83,12 +83,28 @@ export async function dockerProviderFor(config: Config): Promise<SandboxProvider
   });
 }
 
+/** The provider SANDBOX_BACKEND names: Docker (default) or Kubernetes (runner/src/kubernetes). */
+export async function providerFor(config: Config): Promise<SandboxProvider> {
+  if (config.sandboxBackend !== 'kubernetes') return dockerProviderFor(config);
+  const mod = await import('./kubernetes/index.ts');
+  return mod.createKubernetesProvider({
+    runnerId: config.runnerId,
+    namespace: config.kubeNamespace,
+    kubeconfig: config.kubeconfig || undefined,
+    images: { workstation: config.workstationImage, registry: config.registryImage, mirror: config.mirrorImage },
+    limits: sandboxLimits(config),
+    seccompProfile: config.kubeSeccompProfile,
+    egress: { policy: config.egress, allow: config.egressAllow },
+    diskBytes: config.sessionDiskQuota,
+  });
+}
+
 export async function createRunner(overrides: Partial<Config> = {}, deps: RunnerDeps = {}): Promise<Runner> {
   const config: Config = { ...loadConfig(process.env), ...overrides };
   checkConfig(config);
   const opened = deps.store ? { store: deps.store, problem: null, created: false } : openSqliteStore(databasePath(config));
   const store = opened.store;
-  const provider = deps.provider ?? (await dockerProviderFor(config));
+  const provider = deps.provider ?? (await providerFor(config));
 
   let port = config.port;
   let log: Logger = silentLogger;

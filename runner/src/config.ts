@@ -109,6 +109,10 @@ const envSchema = z.object({
   QUOTA_DIR: path,
   REGISTRY_IMAGE: z.string().min(1),
   MIRROR_IMAGE: z.string().min(1),
+  SANDBOX_BACKEND: z.enum(['docker', 'kubernetes']),
+  KUBE_NAMESPACE: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'KUBE_NAMESPACE: a Kubernetes namespace name'),
+  KUBECONFIG: z.string(),
+  KUBE_SECCOMP_PROFILE: z.string().regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, 'KUBE_SECCOMP_PROFILE: a relative path like registry-lab/rootless-engine.json'),
   BODY_LIMIT: int(1024, 100 * 1024 * 1024),
   TERMINAL_MAX_FRAME: int(1024, 64 * 1024 * 1024),
   INSTRUCTOR_TOKEN: z.string().refine((v) => v === '' || v.trim().length >= 16, 'INSTRUCTOR_TOKEN: at least 16 characters').transform((v) => v.trim()),
@@ -164,6 +168,11 @@ export interface Config {
   quotaDir: string;
   registryImage: string;
   mirrorImage: string;
+  sandboxBackend: 'docker' | 'kubernetes';
+  kubeNamespace: string;
+  /** '' = in-cluster (or ~/.kube/config). */
+  kubeconfig: string;
+  kubeSeccompProfile: string;
   bodyLimit: number;
   terminalMaxFrame: number;
   /** '' = made at first start and kept in DATA_DIR (workshops/secrets.ts). */
@@ -223,6 +232,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     quotaDir: e.QUOTA_DIR,
     registryImage: e.REGISTRY_IMAGE,
     mirrorImage: e.MIRROR_IMAGE,
+    sandboxBackend: e.SANDBOX_BACKEND,
+    kubeNamespace: e.KUBE_NAMESPACE,
+    kubeconfig: e.KUBECONFIG,
+    kubeSeccompProfile: e.KUBE_SECCOMP_PROFILE,
     bodyLimit: e.BODY_LIMIT,
     terminalMaxFrame: e.TERMINAL_MAX_FRAME,
     instructorToken: e.INSTRUCTOR_TOKEN,

@@ -65,7 +65,7 @@ export class WarmPool {
   private spawn(): void {
     const id = newSandboxId();
     const p = this.provider
-      .create(id)
+      .create(id, { pool: true })
       .then(
         (info) => {
           this.creating.delete(id);
@@ -102,6 +102,11 @@ export class WarmPool {
         running = await this.provider.isRunning(item.id);
       } catch {
         running = false;
+      }
+      if (running && this.provider.claim && !(await this.provider.claim(item.id).catch(() => false))) {
+        // Claimed elsewhere (another runner or request on a shared pool): it is not ours to hand out or remove.
+        this.log.warn({ sandbox: item.id }, 'warm pool: pooled sandbox was claimed elsewhere; trying the next');
+        continue;
       }
       if (running) {
         this.fill();

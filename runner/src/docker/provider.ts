@@ -47,11 +47,16 @@ export interface SandboxProvider {
    * Creates network, workstation, registry; resolves once the inner engine answers. Aborting
    * `signal` cancels the creation: it rejects soon and leaves nothing behind.
    */
-  create(id: string, opts?: { signal?: AbortSignal }): Promise<SandboxInfo>;
+  create(id: string, opts?: { signal?: AbortSignal; pool?: boolean }): Promise<SandboxInfo>;
   /** Every sandbox of this runner on the engine, by id (one list call: also the liveness probe). */
   sandboxes(): Promise<Map<string, FoundSandbox>>;
   /** Takes over a sandbox left by a previous run of this runner (after a restart). */
   adopt(id: string): Promise<SandboxInfo>;
+  /**
+   * Optional: takes a warm-pool sandbox for a session where other runners could claim it too
+   * (Kubernetes: relabelling with a resourceVersion precondition). False: someone else has it.
+   */
+  claim?(id: string): Promise<boolean>;
   /** Forgets every sandbox without removing anything (the runner stops; sessions survive). */
   release(): Promise<void>;
   /** Removes every container, network and volume of the sandbox. Idempotent. */

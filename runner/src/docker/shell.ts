@@ -9,7 +9,7 @@ const SHELL_USER = 'learner';
 /** Between the hang-up and the kill of what ignored it. */
 const HANGUP_GRACE_S = 2;
 /** Every process a terminal starts inherits this variable: how its shell is found again to end it. */
-const MARK = 'REGISTRY_LAB_TERMINAL';
+export const MARK = 'REGISTRY_LAB_TERMINAL';
 
 /**
  * Ends everything a closed terminal left: the sessions (setsid sense) of every process
@@ -17,7 +17,7 @@ const MARK = 'REGISTRY_LAB_TERMINAL';
  * gets SIGKILL. Run as the shell's own user, it can read and signal only that user's
  * processes. Inner containers (children of the sandbox's dockerd) are not touched.
  */
-const HANGUP_SCRIPT = `
+export const HANGUP_SCRIPT = `
 m="${MARK}=$1"
 pids=$(grep -lzxF "$m" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3 | paste -sd, -)
 [ -n "$pids" ] || exit 0

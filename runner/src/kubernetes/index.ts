@@ -1,0 +1,158 @@
+/**
+ * The Kubernetes backend (SANDBOX_BACKEND=kubernetes): one Pod per session in KUBE_NAMESPACE,
+ * the mirror as a Deployment and a Service. Same interface as runner/src/docker (provider.ts).
+ */
+import type { SandboxLimits, SandboxProvider } from '../docker/provider.ts';
+import type { SandboxOps } from '../docker/contract.ts';
+import { resolveAllowlist, type EgressSettings } from '../docker/egress.ts';
+import { ignoreMissing, kubeClients, type KubeClients } from './client.ts';
+import { KubeMirror } from './mirror.ts';
+import { checkRunnerIdForLabels, podName } from './names.ts';
+import { kubeOps } from './ops.ts';
+import { CONTAINER, sandboxPod, type PodSettings } from './pod.ts';
+import { claimPod, listSandboxes, removeSession, waitReady, workstationRunning } from './sandbox.ts';
+import { openKubeShell } from './shell.ts';
+import { execCapture } from './exec.ts';
+
+export interface KubernetesConfig {
+  runnerId: string;
+  namespace: string;
+  /** Path of a kubeconfig; empty: in-cluster service account (or ~/.kube/config). */
+  kubeconfig?: string;
+  images: { workstation: string; registry: string; mirror: string };
+  limits: SandboxLimits;
+  seccompProfile: string;
+  egress?: EgressSettings;
+  /** emptyDir size limit of a session's engine storage (0: none). */
+  diskBytes: number;
+  kube?: KubeClients;
+}
+
+interface Known {
+  pod: string;
+  podIp: string;
+}
+
+const abortError = () => Object.assign(new Error('sandbox creation cancelled'), { name: 'AbortError' });
+
+/** Memory in use by the container whose cgroup the command reads (cgroup v2 or v1), minus inactive file cache. */
+const MEMORY_SCRIPT = `if [ -f /sys/fs/cgroup/memory.current ]; then u=$(cat /sys/fs/cgroup/memory.current); f=$(awk '$1=="inactive_file"{print $2}' /sys/fs/cgroup/memory.stat)
+else u=$(cat /sys/fs/cgroup/memory/memory.usage_in_bytes); f=$(awk '$1=="total_inactive_file"{print $2}' /sys/fs/cgroup/memory/memory.stat); fi
+echo $((u - \${f:-0}))`;
+
+export function createKubernetesProvider(config: KubernetesConfig): SandboxProvider {
+  checkRunnerIdForLabels(config.runnerId);
+  const kube = config.kube ?? kubeClients(config.namespace, config.kubeconfig);
+  const { core, namespace } = kube;
+  const mirror = new KubeMirror(kube, config.runnerId, config.images.mirror);
+  const egress = config.egress ?? { policy: 'open' as const, allow: [] };
+  const known = new Map<string, Known>();
+  const opsCache = new Map<string, SandboxOps>();
+  const probe = { runnerId: config.runnerId, image: config.images.workstation, seccompProfile: config.seccompProfile };
+
+  const knownOf = (id: string): Known => {
+    const k = known.get(id);
+    if (!k) throw Object.assign(new Error(`unknown sandbox ${id}`), { code: 'unknown-sandbox' });
+    return k;
+  };
+
+  const settings = async (): Promise<PodSettings> => ({
+    runnerId: config.runnerId,
+    images: config.images,
+    limits: config.limits,
+    seccompProfile: config.seccompProfile,
+    diskBytes: config.diskBytes,
+    egress,
+    allow: egress.policy === 'allowlist' ? await resolveAllowlist(egress.allow) : [],
+  });
+
+  const provider: SandboxProvider = {
+    async init() {
+      await mirror.start();
+      return { reaped: 0 };
+    },
+
+    async create(id, opts = {}) {
+      const { signal } = opts;
+      if (signal?.aborted) throw abortError();
+      const name = podName(id);
+      try {
+        const body = sandboxPod(await settings(), id, await mirror.currentAddress(), { pool: opts.pool });
+        await core.createNamespacedPod({ namespace, body });
+        const pod = await waitReady(kube, name, signal);
+        if (signal?.aborted) throw abortError();
+        known.set(id, { pod: name, podIp: pod.status!.podIP! });
+        return { id, workstationIp: pod.status!.podIP!, createdAt: new Date() };
+      } catch (err) {
+        await removeSession(kube, config.runnerId, id).catch(() => undefined);
+        throw signal?.aborted ? abortError() : err;
+      }
+    },
+
+    sandboxes() {
+      return listSandboxes(kube, config.runnerId);
+    },
+
+    async adopt(id) {
+      const name = podName(id);
+      const pod = await ignoreMissing(core.readNamespacedPod({ name, namespace }));
+      if (!pod) throw new Error(`sandbox ${id}: its Pod is gone`);
+      if (!workstationRunning(pod)) throw new Error(`sandbox ${id}: its workstation is not running`);
+      if (!pod.status?.podIP) throw new Error(`sandbox ${id}: its Pod has no address`);
+      known.set(id, { pod: name, podIp: pod.status.podIP });
+      return { id, workstationIp: pod.status.podIP, createdAt: new Date() };
+    },
+
+    async claim(id) {
+      return claimPod(kube, id);
+    },
+
+    async release() {
+      known.clear();
+      opsCache.clear();
+    },
+
+    async destroy(id) {
+      known.delete(id);
+      opsCache.delete(id);
+      await removeSession(kube, config.runnerId, id);
+    },
+
+    async isRunning(id) {
+      const pod = await ignoreMissing(core.readNamespacedPod({ name: podName(id), namespace }));
+      return pod ? workstationRunning(pod) : false;
+    },
+
+    async openShell(id, size) {
+      return openKubeShell(kube, knownOf(id).pod, size);
+    },
+
+    ops(id) {
+      let ops = opsCache.get(id);
+      if (!ops) {
+        const k = knownOf(id);
+        ops = kubeOps({ kube, id, pod: k.pod, podIp: k.podIp, probe });
+        opsCache.set(id, ops);
+      }
+      return ops;
+    },
+
+    async shutdown() {
+      known.clear();
+      opsCache.clear();
+      await removeSession(kube, config.runnerId);
+      await mirror.stop();
+    },
+
+    async memoryUsage(id) {
+      // metrics.k8s.io may not be installed: the containers' own cgroups say the same.
+      const pod = knownOf(id).pod;
+      const read = async (container: string) => {
+        const r = await execCapture(kube, pod, container, ['sh', '-c', MEMORY_SCRIPT], { timeoutMs: 10_000 });
+        return r.exitCode === 0 ? Math.max(0, Number(r.stdout.trim()) || 0) : 0;
+      };
+      return { workstation: await read(CONTAINER.workstation), registry: await read(CONTAINER.registry) };
+    },
+  };
+  return provider;
+}

@@ -1,0 +1,54 @@
+/**
+ * Names and labels of everything the Kubernetes backend makes. Session ids are base64url (upper
+ * case, `-`, `_`), which Pod names (DNS-1123, lower case) and label values (must start and end
+ * with an alphanumeric) refuse: both carry the id in hex instead, which maps back losslessly.
+ */
+export const LABEL = {
+  managed: 'registry-lab/managed',
+  runner: 'registry-lab/runner',
+  session: 'registry-lab/session',
+  role: 'registry-lab/role',
+  /** `pool` while a warm-pool Pod waits, `claimed` once a session took it. */
+  state: 'registry-lab/state',
+} as const;
+
+export const SESSION_ID_ANNOTATION = 'registry-lab/session-id';
+
+export type Role = 'sandbox' | 'probe' | 'mirror';
+
+export function sessionKey(id: string): string {
+  return Buffer.from(id, 'utf8').toString('hex');
+}
+
+export function idFromKey(key: string): string {
+  return Buffer.from(key, 'hex').toString('utf8');
+}
+
+/** `rl-<hex of the id>`: 51 characters for the runner's 24-character ids. */
+export function podName(id: string): string {
+  return `rl-${sessionKey(id)}`;
+}
+
+/** A RUNNER_ID in a DNS-1123 name (lower case, `.` and `_` become `-`). */
+export function runnerSlug(runnerId: string): string {
+  return runnerId.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'runner';
+}
+
+export function labelsFor(runnerId: string, role: Role, sessionId?: string): Record<string, string> {
+  const labels: Record<string, string> = { [LABEL.managed]: 'true', [LABEL.runner]: runnerId, [LABEL.role]: role };
+  if (sessionId) labels[LABEL.session] = sessionKey(sessionId);
+  return labels;
+}
+
+export function selector(labels: Record<string, string>): string {
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}
+
+/** Label values must start and end with an alphanumeric (RUNNER_ID may end in `-` or `.`). */
+export function checkRunnerIdForLabels(runnerId: string): void {
+  if (!/^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/.test(runnerId)) {
+    throw new Error(`RUNNER_ID "${runnerId}" cannot be a Kubernetes label value: it must end with a letter or digit`);
+  }
+}

@@ -1,0 +1,123 @@
+import { randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { tarOf } from '../docker/archive.ts';
+import type { ExecOptions, ExecResult, FileToCopy, SandboxOps } from '../docker/contract.ts';
+import { shellCommand } from '../docker/exec.ts';
+import type { KubeClients } from './client.ts';
+import { execCapture, execRaw } from './exec.ts';
+import { CONTAINER, EXTRA_REGISTRY_DIR, HOME } from './pod.ts';
+import { probeImage, type ProbeSettings } from './probe.ts';
+
+export interface KubeOpsDeps {
+  kube: KubeClients;
+  id: string;
+  pod: string;
+  podIp: string;
+  probe: ProbeSettings;
+}
+
+async function bufferOf(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(Buffer.from(c as Buffer));
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Starts (or restarts, empty) an extra `registry serve` inside the session's registry container:
+ * a running Pod cannot get another container on Kubernetes 1.20, and the registry container
+ * already shares the workstation's loopback. Its data and config live under EXTRA_REGISTRY_DIR/<port>.
+ */
+export function extraRegistryScript(port: number, htpasswd?: string): string {
+  const dir = `${EXTRA_REGISTRY_DIR}/${port}`;
+  const env = [`REGISTRY_HTTP_ADDR=:${port}`, `REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY=${dir}/data`, 'REGISTRY_STORAGE_DELETE_ENABLED=true'];
+  if (htpasswd) env.push('REGISTRY_AUTH=htpasswd', 'REGISTRY_AUTH_HTPASSWD_REALM="Registry Lab"', `REGISTRY_AUTH_HTPASSWD_PATH=${dir}/htpasswd`);
+  return [
+    `if [ -f ${dir}/pid ]; then kill "$(cat ${dir}/pid)" 2>/dev/null; sleep 0.3; fi`,
+    `rm -rf ${dir} && mkdir -p ${dir}/data`,
+    htpasswd ? `cat > ${dir}/htpasswd` : ': ',
+    `env ${env.join(' ')} setsid nohup registry serve /etc/docker/registry/config.yml >${dir}/log 2>&1 </dev/null &`,
+    `echo $! > ${dir}/pid`,
+  ].join('\n');
+}
+
+/** SandboxOps (runner/src/docker/contract.ts) for one session Pod. */
+export function kubeOps(deps: KubeOpsDeps): SandboxOps {
+  const { kube, pod } = deps;
+  // Kubernetes exec runs as the container's user: in the workstation that is the learner, so a
+  // command asked for as root runs as the learner, as on Docker (there is no root in there).
+  const exec = (cmd: string | string[], opts: ExecOptions = {}): Promise<ExecResult> =>
+    execCapture(kube, pod, CONTAINER.workstation, shellCommand(cmd), {
+      cwd: opts.cwd ?? HOME,
+      env: { HOME, USER: 'learner', ...opts.env },
+      stdin: opts.stdin,
+      timeoutMs: opts.timeoutMs,
+    });
+
+  const untar = async (container: string, destDir: string, files: FileToCopy[], uid: number) => {
+    const tar = await bufferOf(tarOf(files, uid, uid));
+    const r = await execRaw(kube, pod, container, ['tar', '-x', '--no-same-owner', '-C', destDir], { stdin: tar, timeoutMs: 60_000 });
+    if (r.exitCode !== 0) throw new Error(`cannot write files to ${destDir}: ${r.stderr.toString('utf8').trim()}`);
+  };
+
+  return {
+    sessionId: deps.id,
+    home: HOME,
+    exec,
+
+    async graderExec(cmd, opts = {}) {
+      let cwd = '/root';
+      if (opts.files?.length) {
+        cwd = `/tmp/work-${randomBytes(6).toString('hex')}`;
+        await execCapture(kube, pod, CONTAINER.grader, ['mkdir', '-p', cwd], { timeoutMs: 10_000 });
+        await untar(CONTAINER.grader, cwd, opts.files, 0);
+      }
+      try {
+        return await execCapture(kube, pod, CONTAINER.grader, shellCommand(cmd), { cwd, env: opts.env, stdin: opts.stdin, timeoutMs: opts.timeoutMs });
+      } finally {
+        if (cwd !== '/root') await execCapture(kube, pod, CONTAINER.grader, ['rm', '-rf', cwd], { timeoutMs: 10_000 }).catch(() => undefined);
+      }
+    },
+
+    async readFile(path, maxBytes = 64 * 1024 * 1024) {
+      // Only a regular file, read by the system's own head (not the learner's PATH).
+      const r = await execRaw(kube, pod, CONTAINER.workstation, ['sh', '-c', 'test -f "$1" && test ! -L "$1" || exit 3; exec /usr/bin/head -c "$2" -- "$1"', 'read', path, String(maxBytes)], {
+        timeoutMs: 30_000,
+        maxOutputBytes: maxBytes,
+      });
+      if (r.exitCode === 3 || (r.exitCode !== 0 && /No such file|Permission denied/.test(r.stderr.toString()))) return null;
+      if (r.exitCode !== 0) throw new Error(`cannot read ${path}: ${r.stderr.toString('utf8').trim()}`);
+      return r.stdout;
+    },
+
+    async copyIn(destDir, files) {
+      // As the learner, and only where the path is what it says (no symlink redirects the write).
+      const r = await execCapture(kube, pod, CONTAINER.workstation, ['sh', '-c', 'install -d -- "$1" && test "$(realpath -e -- "$1")" = "$1"', 'copy-in', destDir], { timeoutMs: 10_000 });
+      if (r.exitCode !== 0) throw new Error(`cannot create ${destDir}: ${r.stderr.trim() || 'it leads elsewhere (symlink)'}`);
+      await untar(CONTAINER.workstation, destDir, files, 1000);
+    },
+
+    registryUrl(port = 5000) {
+      return `http://${deps.podIp}:${port}`;
+    },
+
+    async startRegistry({ port, htpasswd }) {
+      if (![5001, 5002, 5005].includes(port) && port < 1024) throw new Error(`port ${port} is not an extra registry port`);
+      const r = await execCapture(kube, pod, CONTAINER.registry, ['sh', '-c', extraRegistryScript(port, htpasswd)], {
+        stdin: htpasswd ? `${htpasswd.trim()}\n` : undefined,
+        timeoutMs: 15_000,
+      });
+      if (r.exitCode !== 0) throw new Error(`registry on localhost:${port} did not start: ${r.stderr.trim()}`);
+      const deadline = Date.now() + 15_000;
+      while (Date.now() < deadline) {
+        const c = await execCapture(kube, pod, CONTAINER.workstation, ['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', `http://localhost:${port}/v2/`], { timeoutMs: 3_000 });
+        if (c.stdout === '200' || c.stdout === '401') return;
+        await new Promise((res) => setTimeout(res, 200));
+      }
+      throw new Error(`registry on localhost:${port} did not start`);
+    },
+
+    probeImage(ref, opts) {
+      return probeImage(deps, ref, opts);
+    },
+  };
+}

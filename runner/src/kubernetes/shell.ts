@@ -1,0 +1,78 @@
+import { Duplex, PassThrough } from 'node:stream';
+import { randomBytes } from 'node:crypto';
+import * as k8s from '@kubernetes/client-node';
+import type { ShellHandle } from '../docker/provider.ts';
+import { HANGUP_SCRIPT, MARK } from '../docker/shell.ts';
+import type { KubeClients } from './client.ts';
+import { execCapture, exitCodeOf } from './exec.ts';
+import { CONTAINER, HOME } from './pod.ts';
+
+/**
+ * What client-node's Exec needs to send resizes (`columns`, `rows`, a `resize` event), and flow
+ * control: client-node ignores write()'s answer, so a full buffer pauses the exec's WebSocket
+ * (TCP back-pressure up to the API server and the shell) until the terminal bridge drains it.
+ */
+class TerminalOutput extends PassThrough {
+  columns: number;
+  rows: number;
+  socket: { pause(): void; resume(): void } | undefined;
+  constructor(cols: number, rows: number) {
+    super({ highWaterMark: 256 * 1024 });
+    this.columns = cols;
+    this.rows = rows;
+    this.on('drain', () => this.socket?.resume());
+  }
+  override write(chunk: unknown, encoding?: unknown, cb?: unknown): boolean {
+    const ok = super.write(chunk, encoding as BufferEncoding, cb as () => void);
+    if (!ok) this.socket?.pause();
+    return ok;
+  }
+  setSize(cols: number, rows: number) {
+    this.columns = cols;
+    this.rows = rows;
+    this.emit('resize');
+  }
+}
+
+/**
+ * A login shell as the learner (the workstation's user) with a TTY, through the API server.
+ * The stream is raw terminal bytes; close() hangs up everything the terminal started, as the
+ * Docker shell does (runner/src/docker/shell.ts).
+ */
+export async function openKubeShell(kube: KubeClients, pod: string, size: { cols: number; rows: number }): Promise<ShellHandle> {
+  const mark = randomBytes(12).toString('hex');
+  const input = new PassThrough();
+  const output = new TerminalOutput(size.cols, size.rows);
+  let resolveExit!: (code: number) => void;
+  const exited = new Promise<number>((r) => (resolveExit = r));
+  const env = ['TERM=xterm-256color', 'COLORTERM=truecolor', `HOME=${HOME}`, 'USER=learner', 'LANG=C.UTF-8', `${MARK}=${mark}`];
+  const ws = await new k8s.Exec(kube.kc).exec(kube.namespace, pod, CONTAINER.workstation, ['env', '-C', HOME, ...env, 'bash', '-l'], output, null, input, true, (status) =>
+    resolveExit(exitCodeOf(status)),
+  );
+  output.socket = ws;
+  ws.on('close', () => {
+    setTimeout(() => resolveExit(-1), 200);
+    output.end();
+  });
+  void exited.then(() => output.end());
+  const stream = Duplex.from({ readable: output, writable: input });
+  stream.on('close', () => ws.close());
+  let ended: Promise<void> | null = null;
+  const end = () =>
+    (ended ??= execCapture(kube, pod, CONTAINER.workstation, ['sh', '-c', HANGUP_SCRIPT, 'hangup', mark], { timeoutMs: 60_000 }).then(
+      () => undefined,
+      () => undefined, // the Pod is gone: so is the shell
+    ));
+  return {
+    stream,
+    async resize(cols, rows) {
+      output.setSize(cols, rows);
+    },
+    exited,
+    close: () => {
+      stream.destroy();
+      ws.close();
+      return end();
+    },
+  };
+}
