@@ -7,7 +7,9 @@ import type { LoadedLab } from './load.ts';
 import { installScripts, scriptDir, scriptEnv, tail } from './start.ts';
 import { parseWrongHeader, type WrongExpectation } from './wrong-header.ts';
 
-const SOLVE_TIMEOUT_MS = 5 * 60_000;
+// Reference solutions are judged by their outcome, not their speed: compiling Go in a 1-CPU
+// sandbox on a busy CI machine (Kubernetes run, multistage) took over 5 minutes.
+const SOLVE_TIMEOUT_MS = 10 * 60_000;
 
 async function runScriptAsLearner(lab: LoadedLab, ctx: LabContext, localPath: string, sandboxName: string): Promise<ExecResult> {
   await installScripts(lab, ctx, [{ path: sandboxName, content: await readFile(localPath) }]);
