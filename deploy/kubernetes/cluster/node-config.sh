@@ -53,11 +53,10 @@ if "defaultErrnoRet" in src: out["defaultErrnoRet"] = src["defaultErrnoRet"]
 for m in src.get("archMap") or []:
     if m["architecture"] == native: out["architectures"] = [m["architecture"], *m.get("subArchitectures", [])]
 rules = [r for r in src["syscalls"] if applies(r)]
-# A call both refused (ERRNO, e.g. "without CAP_SYS_ADMIN") and allowed outright
-# by a later rule (the profile allows sethostname, setdomainname and setns on
-# purpose): libseccomp keeps the refusal, while Docker 20.10 drops the ERRNO
-# rules altogether (it ignores defaultErrnoRet, so they equal the default action
-# and runc skips them). The outright allowance is the profile's intent.
+# A guard: a call both refused (ERRNO) and allowed outright would keep the refusal
+# in libseccomp, while Docker 20.10 drops such ERRNO rules; the outright allowance
+# wins here as it does there. (The profile itself has no such pair any more:
+# tests/unit/seccomp-profile.test.ts.)
 allowed = {n for r in rules if r["action"] == "SCMP_ACT_ALLOW" and not r.get("args") for n in r["names"]}
 for r in rules:
     names = r["names"] if r["action"] == "SCMP_ACT_ALLOW" else [n for n in r["names"] if n not in allowed]
