@@ -27,19 +27,27 @@ interface ProbeDeps {
   probe: ProbeSettings;
 }
 
+// tar -v names what each layer holds, so its whiteouts (.wh.NAME hides NAME of the layers below)
+// are applied before the next layer without walking the whole tree; a blob is deleted once unpacked.
 const FETCH = `set -eu
 cd /work
 skopeo copy --quiet --src-tls-verify=false "docker://$REF" oci:/work/oci:probe
 blob() { echo "oci/blobs/sha256/\${1#sha256:}"; }
 m=$(blob "$(jq -r '.manifests[0].digest' oci/index.json)")
+jq '.config // {}' "$(blob "$(jq -r '.config.digest' "$m")")" > config.json
 mkdir -p rootfs
 for l in $(jq -r '.layers[].digest' "$m"); do
-  tar -xf "$(blob "$l")" -C rootfs --no-same-owner --exclude='dev/*' 2>/dev/null || echo "layer $l: some entries skipped" >&2
-  find rootfs -name '.wh.*' | while read -r w; do rm -rf "$(dirname "$w")/$(basename "$w" | sed 's/^\\.wh\\.//')" "$w"; done
+  tar -xvf "$(blob "$l")" -C rootfs --no-same-owner --exclude='dev/*' 2>/dev/null >files || echo "layer $l: some entries skipped" >&2
+  grep -E '(^|/)\\.wh\\.[^/]+$' files | while read -r w; do
+    case "/$w/" in */../*) continue ;; esac
+    b=\${w##*/}
+    rm -f "rootfs/$w"
+    [ "$b" = .wh..wh..opq ] || rm -rf "rootfs/$(dirname "$w")/\${b#.wh.}"
+  done
+  rm -f "$(blob "$l")"
 done
-jq '.config // {}' "$(blob "$(jq -r '.config.digest' "$m")")" > config.json
 mkdir -p rootfs/dev rootfs/tmp rootfs/proc && chmod 1777 rootfs/tmp
-rm -rf oci`;
+rm -rf oci files`;
 
 const SEAL = `set -e
 iptables -P OUTPUT DROP
@@ -90,7 +98,8 @@ export function probePod(s: ProbeSettings, sessionId: string, name: string, ref:
           command: ['bash', '-c', FETCH],
           env: [{ name: 'REF', value: ref }, { name: 'HOME', value: '/work' }, { name: 'TMPDIR', value: '/work' }, { name: 'XDG_RUNTIME_DIR', value: '/work' }],
           securityContext: { ...nobody, seccompProfile: { type: 'RuntimeDefault' } },
-          resources: { requests: res.requests, limits: { cpu: '500m', memory: '512Mi' } },
+          // Our own tools on the learner's bytes, bounded by the Pod's deadline: as fast as the node allows.
+          resources: { requests: res.requests, limits: { cpu: '2', memory: '512Mi' } },
           volumeMounts: [{ name: 'work', mountPath: '/work' }],
         },
         {
