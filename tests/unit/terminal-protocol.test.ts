@@ -1,7 +1,7 @@
 /** protocol/terminal.ts: what each side accepts, what it ignores, and that the runner speaks it. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { CLOSE, LIMITS, clampSize, encodeMessage, parseClientMessage, parseServerEvent, type ServerEvent } from '../../protocol/terminal.ts';
 
 test('client messages: resize clamped, ack and ping kept, anything else ignored', () => {
@@ -53,7 +53,11 @@ test('close codes are the ones the runner and the client use, and nothing else',
   assert.deepEqual(Object.values(CLOSE).sort(), [1000, 1008, 1009, 1011, 1012, 1013]);
   // Neither side spells a close code or an event type by hand: both go through the protocol module.
   const runner = ['bridge.ts', 'session-events.ts', 'hub.ts', 'shadow.ts'].map((f) => readFileSync(new URL(`../../runner/src/terminal/${f}`, import.meta.url), 'utf8')).join('\n');
-  const client = readFileSync(new URL('../../site/src/lib/terminal-client.ts', import.meta.url), 'utf8');
+  const lib = new URL('../../site/src/lib/', import.meta.url);
+  const client = readdirSync(lib)
+    .filter((f) => /^terminal-.*\.ts$/.test(f))
+    .map((f) => readFileSync(new URL(f, lib), 'utf8'))
+    .join('\n');
   for (const [name, src] of [
     ['runner', runner],
     ['client', client],

@@ -2,12 +2,15 @@
  * The heavy half of <Terminal>: xterm.js + the WebSocket bridge to the runner.
  * Loaded with a dynamic import only when the terminal is opened or scrolled into view.
  */
-import { Terminal } from '@xterm/xterm';
-import { FitAddon } from '@xterm/addon-fit';
-import '@xterm/xterm/css/xterm.css';
+import type { Terminal } from '@xterm/xterm';
 import { fmt } from './fmt.ts';
-import { CLOSE, FLOW, encodeMessage, parseServerEvent, type EndedEvent, type ErrorEvent, type ServerEvent } from '../../../protocol/terminal.ts';
+import { CLOSE, encodeMessage, parseServerEvent, type EndedEvent, type ErrorEvent, type ServerEvent } from '../../../protocol/terminal.ts';
 import { ApiError, RunnerUnavailableError, describeError, ensureSession, extendSession, terminalUrl, type SessionRef } from './session.ts';
+import { createScreen } from './terminal-screen.ts';
+import { TerminalKeys } from './terminal-keys.ts';
+import { TerminalSize } from './terminal-size.ts';
+import { TerminalAcks } from './terminal-acks.ts';
+import { Backoff } from './terminal-backoff.ts';
 
 export type TerminalState =
   | 'idle'
@@ -28,35 +31,26 @@ export interface TerminalHost {
   setNote(message: string): void;
 }
 
-const ESC_HOLD_MS = 400;
-const FIRST_BACKOFF_MS = 1000;
-const MAX_BACKOFF_MS = 30_000;
-
 export class TerminalClient {
   host: TerminalHost;
   term: Terminal;
-  fit: FitAddon;
   ws: WebSocket | null = null;
   session: SessionRef | null = null;
   expiresAt: string | null = null;
   state: TerminalState = 'idle';
   private disposed = false;
-  private lastSize = { cols: 0, rows: 0 };
-  private unacked = 0;
-  private ackTimer: ReturnType<typeof setTimeout> | null = null;
-  private resizeTimer: ReturnType<typeof setTimeout> | null = null;
+  private size: TerminalSize;
+  private acks: TerminalAcks;
+  private keys: TerminalKeys;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
-  private backoff = FIRST_BACKOFF_MS;
+  private backoff = new Backoff();
   private exited = false;
   /** A shell was ready once on this page: a runner that stops answering is restarting, not absent. */
   private connectedOnce = false;
   /** The `ended` or `error` event that explains the close that follows it. */
   private lastError: EndedEvent | ErrorEvent | null = null;
   private queue: string[] = [];
-  private escArmed = false;
-  private escTimer: ReturnType<typeof setTimeout> | null = null;
   private lastInputEvent = 0;
-  private resizeObserver: ResizeObserver;
   private encoder = new TextEncoder();
   /** Another component extended the session: the warning is over (the runner says when it returns). */
   private onExtended = (e: Event) => {
@@ -68,97 +62,18 @@ export class TerminalClient {
     this.host = host;
     const screen = host.el.querySelector<HTMLElement>('.rl-term-screen')!;
     screen.hidden = false;
-    this.term = new Terminal({
-      cursorBlink: true,
-      convertEol: false,
-      fontFamily: 'ui-monospace, "DejaVu Sans Mono", "Liberation Mono", Menlo, Consolas, monospace',
-      fontSize: 14,
-      scrollback: 5000,
-      theme: { background: '#0d1117', foreground: '#e6edf3', cursor: '#e6edf3', selectionBackground: '#3b5070' },
-    });
-    this.fit = new FitAddon();
-    this.term.loadAddon(this.fit);
-    this.term.open(screen);
-    const textarea = screen.querySelector('textarea');
-    if (textarea) textarea.setAttribute('aria-label', host.ui['term.screen'] ?? 'Terminal');
-    this.term.attachCustomKeyEventHandler((e) => this.onKey(e));
-    this.term.onData((d) => this.send(d));
-    this.term.onBinary((d) => this.sendBytes(Uint8Array.from(d, (c) => c.charCodeAt(0))));
-    this.term.onResize(() => this.sendResize());
-    this.resizeObserver = new ResizeObserver(() => {
-      if (this.resizeTimer) clearTimeout(this.resizeTimer);
-      this.resizeTimer = setTimeout(() => this.doFit(), 80);
-    });
-    this.resizeObserver.observe(screen);
-    this.doFit();
+    const { term, fit } = createScreen(screen, host.ui['term.screen'] ?? 'Terminal');
+    this.term = term;
+    this.keys = new TerminalKeys(term, (d) => this.send(d));
+    this.size = new TerminalSize(term, fit, screen, (size) => this.sendIfOpen(encodeMessage({ type: 'resize', ...size })));
+    this.acks = new TerminalAcks((bytes) => this.sendIfOpen(encodeMessage({ type: 'ack', bytes })));
+    term.attachCustomKeyEventHandler((e) => this.keys.onKey(e));
+    term.onData((d) => this.send(d));
+    term.onBinary((d) => this.sendBytes(Uint8Array.from(d, (c) => c.charCodeAt(0))));
+    term.onResize(() => this.size.send());
+    this.size.fit();
     window.addEventListener('rl-session-extended', this.onExtended);
     void this.connect();
-  }
-
-  /* ---------- keyboard: copy/paste, leaving the terminal ---------- */
-
-  private onKey(e: KeyboardEvent): boolean {
-    if (e.type !== 'keydown') return true;
-    const key = e.key.toLowerCase();
-    if (e.ctrlKey && e.shiftKey && key === 'c') {
-      const text = this.term.getSelection();
-      if (text) void navigator.clipboard?.writeText(text).catch(() => document.execCommand('copy'));
-      e.preventDefault();
-      return false;
-    }
-    if (e.ctrlKey && e.shiftKey && key === 'v') {
-      // Let the browser fire its paste event; xterm.js handles pastes itself (bracketed paste aware).
-      return false;
-    }
-    if (['Shift', 'Control', 'Alt', 'Meta'].includes(e.key)) return true;
-    if (e.key === 'Escape' && !e.ctrlKey && !e.altKey && !e.metaKey && !e.shiftKey) {
-      // Hold the Esc byte briefly: "Esc then Tab" leaves the terminal without leaving a dangling
-      // Esc in the shell (readline would read it as Meta on the next key).
-      this.flushEsc();
-      this.escArmed = true;
-      this.escTimer = setTimeout(() => this.flushEsc(), ESC_HOLD_MS);
-      e.preventDefault();
-      return false;
-    }
-    if (e.key === 'Tab' && this.escArmed) {
-      // Esc then Tab (or Shift+Tab): the browser moves focus out of the terminal (no keyboard trap).
-      this.escArmed = false;
-      if (this.escTimer) clearTimeout(this.escTimer);
-      this.escTimer = null;
-      return false;
-    }
-    this.flushEsc();
-    this.escArmed = false;
-    return true;
-  }
-
-  private flushEsc() {
-    if (!this.escTimer) return;
-    clearTimeout(this.escTimer);
-    this.escTimer = null;
-    this.send('\x1b');
-  }
-
-  /* ---------- sizing ---------- */
-
-  private doFit() {
-    if (this.disposed) return;
-    const screen = this.term.element?.parentElement;
-    if (!screen || screen.clientWidth === 0) return;
-    try {
-      this.fit.fit();
-    } catch {
-      /* not visible yet */
-    }
-    this.sendResize();
-  }
-
-  private sendResize() {
-    const { cols, rows } = this.term;
-    if (!cols || !rows || (cols === this.lastSize.cols && rows === this.lastSize.rows)) return;
-    if (this.ws?.readyState !== WebSocket.OPEN) return;
-    this.lastSize = { cols, rows };
-    this.ws.send(encodeMessage({ type: 'resize', cols, rows }));
   }
 
   /* ---------- I/O ---------- */
@@ -173,7 +88,13 @@ export class TerminalClient {
   }
 
   private sendBytes(bytes: Uint8Array) {
-    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(bytes);
+    this.sendIfOpen(bytes);
+  }
+
+  private sendIfOpen(frame: string | Uint8Array): boolean {
+    if (this.ws?.readyState !== WebSocket.OPEN) return false;
+    this.ws.send(frame);
+    return true;
   }
 
   /** Type text as if the learner did (used by the "run in terminal" buttons). */
@@ -181,20 +102,6 @@ export class TerminalClient {
     if (this.ws?.readyState === WebSocket.OPEN) this.send(text);
     else this.queue.push(text);
     this.term.focus();
-  }
-
-  private ack(n: number) {
-    this.unacked += n;
-    const flush = () => {
-      if (this.ackTimer) clearTimeout(this.ackTimer);
-      this.ackTimer = null;
-      if (this.unacked > 0 && this.ws?.readyState === WebSocket.OPEN) {
-        this.ws.send(encodeMessage({ type: 'ack', bytes: this.unacked }));
-      }
-      this.unacked = 0;
-    };
-    if (this.unacked >= FLOW.ackEveryBytes) flush();
-    else if (!this.ackTimer) this.ackTimer = setTimeout(flush, FLOW.ackDelayMs);
   }
 
   /* ---------- session and socket ---------- */
@@ -236,16 +143,16 @@ export class TerminalClient {
 
   private openSocket() {
     if (this.disposed || !this.session) return;
-    this.doFit();
+    this.size.fit();
     const ws = new WebSocket(terminalUrl(this.session, { cols: this.term.cols, rows: this.term.rows }));
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
-    this.lastSize = { cols: 0, rows: 0 };
+    this.size.forget();
     this.lastError = null;
-    this.unacked = 0;
+    this.acks.reset();
     ws.onopen = () => {
-      this.doFit();
-      this.sendResize();
+      this.size.fit();
+      this.size.send();
       // Input sent now is held by the runner until the shell exists.
       for (const t of this.queue.splice(0)) this.send(t);
     };
@@ -256,7 +163,7 @@ export class TerminalClient {
         return;
       }
       const bytes = new Uint8Array(ev.data as ArrayBuffer);
-      this.term.write(bytes, () => this.ack(bytes.length));
+      this.term.write(bytes, () => this.acks.rendered(bytes.length));
     };
     ws.onclose = (ev) => {
       if (this.ws !== ws || this.disposed) return;
@@ -273,10 +180,10 @@ export class TerminalClient {
         return;
       case 'ready':
         this.connectedOnce = true;
-        this.backoff = FIRST_BACKOFF_MS;
+        this.backoff.reset();
         this.expiresAt = e.expiresAt;
         this.setState('ready', ui['term.ready']!);
-        this.sendResize();
+        this.size.send();
         return;
       case 'exit':
         this.exited = true;
@@ -331,8 +238,7 @@ export class TerminalClient {
   private scheduleReconnect(key: 'term.disconnected' | 'term.restarting', message?: string) {
     if (this.disposed) return;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    const delay = Math.round(this.backoff * (0.8 + Math.random() * 0.4));
-    this.backoff = Math.min(this.backoff * 2, MAX_BACKOFF_MS);
+    const delay = this.backoff.next();
     // One status message per attempt (a per-second countdown would flood screen readers).
     this.setState('reconnecting', message ?? fmt(this.host.ui, key, { s: Math.max(1, Math.round(delay / 1000)) }));
     this.reconnectTimer = setTimeout(() => void this.reconnect(), delay);
@@ -370,9 +276,11 @@ export class TerminalClient {
 
   dispose() {
     this.disposed = true;
-    this.resizeObserver.disconnect();
+    this.size.dispose();
+    this.acks.dispose();
+    this.keys.dispose();
     window.removeEventListener('rl-session-extended', this.onExtended);
-    for (const t of [this.ackTimer, this.resizeTimer, this.reconnectTimer, this.escTimer]) if (t) clearTimeout(t);
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.ws?.close();
     this.term.dispose();
   }
