@@ -1,4 +1,5 @@
 import Docker from 'dockerode';
+import { ignoringMissing } from '../core/ignore-missing.ts';
 
 /** One dockerode client; DOCKER_HOST / the default socket decide where it points. */
 export function createDockerClient(): Docker {
@@ -18,12 +19,5 @@ export async function removeContainer(docker: Docker, nameOrId: string): Promise
   await ignoreMissing(docker.getContainer(nameOrId).remove({ force: true, v: true }));
 }
 
-/** Ignores "no such object" errors, so removals are idempotent. */
-export async function ignoreMissing<T>(p: Promise<T>): Promise<T | undefined> {
-  try {
-    return await p;
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
-}
+/** Ignores "no such object" errors (HTTP 404), so removals are idempotent. */
+export const ignoreMissing = ignoringMissing(isNotFound);
