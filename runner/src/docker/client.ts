@@ -1,4 +1,5 @@
 import Docker from 'dockerode';
+import { ignoringMissing } from '../core/ignore-missing.ts';
 
 /** One dockerode client; DOCKER_HOST / the default socket decide where it points. */
 export function createDockerClient(): Docker {
@@ -13,17 +14,10 @@ export function isConflict(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { statusCode?: number }).statusCode === 409;
 }
 
+/** Ignores "no such object" errors (HTTP 404), so removals are idempotent. */
+export const ignoreMissing = ignoringMissing(isNotFound);
+
 /** Removes a container (name or id) with its anonymous volumes; absent is fine. */
 export async function removeContainer(docker: Docker, nameOrId: string): Promise<void> {
   await ignoreMissing(docker.getContainer(nameOrId).remove({ force: true, v: true }));
-}
-
-/** Ignores "no such object" errors, so removals are idempotent. */
-export async function ignoreMissing<T>(p: Promise<T>): Promise<T | undefined> {
-  try {
-    return await p;
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
 }

@@ -10,6 +10,7 @@ import { sandboxOps } from './ops.ts';
 import type { SandboxLimits, SandboxProvider } from './provider.ts';
 import type { SandboxOps } from './contract.ts';
 import { loadConfig, sandboxLimits } from '../config.ts';
+import { PerSessionCache } from '../core/per-session-cache.ts';
 import { ownAddresses, type EgressSettings } from './egress.ts';
 import { DEFAULT_QUOTA_DIR, DiskQuota } from './quota.ts';
 
@@ -51,7 +52,9 @@ export function createDockerProvider(config: DockerConfig): SandboxProvider {
     quota,
   });
   const sandboxes = new Map<string, SandboxRefs>();
-  const opsCache = new Map<string, SandboxOps>();
+  const opsCache = new PerSessionCache<SandboxOps>((id) =>
+    sandboxOps({ docker, runnerId: config.runnerId, refs: refsOf(id), images: config.images, limits: config.limits, reach, leave }),
+  );
 
   const reach = async (network: string) => {
     if (!config.selfContainer) return;
@@ -140,12 +143,7 @@ export function createDockerProvider(config: DockerConfig): SandboxProvider {
     },
 
     ops(id) {
-      let ops = opsCache.get(id);
-      if (!ops) {
-        ops = sandboxOps({ docker, runnerId: config.runnerId, refs: refsOf(id), images: config.images, limits: config.limits, reach, leave });
-        opsCache.set(id, ops);
-      }
-      return ops;
+      return opsCache.get(id);
     },
 
     async shutdown() {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
 import type { ExecOptions, ExecResult, FileToCopy, HttpProbeResult, SandboxOps } from './contract.ts';
+import { containerEnded, pollHttp } from '../core/http-poll.ts';
 import { firstFileOf, tarOf, withFirstFile } from './archive.ts';
 import { ignoreMissing, isNotFound, removeContainer } from './client.ts';
 import { execCapture, shellCommand } from './exec.ts';
@@ -221,24 +222,16 @@ async function probeImage(deps: ProbeDeps, ref: string, opts: { port: number; pa
     const info = await c.inspect();
     const ip = info.NetworkSettings.Networks[network]?.IPAddress;
     const url = `http://${ip}:${opts.port}${opts.path}`;
-    const deadline = Date.now() + opts.timeoutMs;
-    let lastError = 'нет ответа';
-    while (Date.now() < deadline) {
-      const state = await c.inspect();
-      if (!state.State.Running) {
+    return await pollHttp(url, opts, {
+      user,
+      everyMs: 200,
+      ended: async () => {
+        const state = await c.inspect();
+        if (state.State.Running) return undefined;
         const logs = (await c.logs({ stdout: true, stderr: true, tail: 10 })).toString('utf8');
-        return { ok: false, user, error: `контейнер завершился с кодом ${state.State.ExitCode}${logs.trim() ? `: ${cleanLogs(logs)}` : ''}` };
-      }
-      try {
-        const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
-        const body = (await res.text()).slice(0, 4096);
-        return { ok: res.status === 200, status: res.status, body, user };
-      } catch (err) {
-        lastError = (err as Error).message;
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    return { ok: false, user, error: `нет ответа на ${opts.path}, порт ${opts.port}, за ${Math.round(opts.timeoutMs / 1000)} с (${lastError})` };
+        return containerEnded(state.State.ExitCode, logs, user);
+      },
+    });
   } finally {
     await removeContainer(docker, name);
     await deps.leave(network);
@@ -267,8 +260,4 @@ async function loadFromOuterTar(docker: Docker, outer: NodeJS.ReadableStream): P
 
 function lastLine(s: string): string {
   return s.trim().split('\n').pop()?.slice(0, 300) ?? '';
-}
-
-function cleanLogs(s: string): string {
-  return s.replace(/[^\x09\x0a\x20-\x7e\u0400-\u04ff]/g, '').trim().slice(-300);
 }

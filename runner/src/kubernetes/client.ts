@@ -1,4 +1,5 @@
 import * as k8s from '@kubernetes/client-node';
+import { ignoringMissing } from '../core/ignore-missing.ts';
 
 export interface KubeClients {
   kc: k8s.KubeConfig;
@@ -24,15 +25,8 @@ export function statusOf(err: unknown): number | undefined {
 export const isNotFound = (err: unknown) => statusOf(err) === 404;
 export const isConflict = (err: unknown) => statusOf(err) === 409;
 
-/** The value, or undefined when the object does not exist. */
-export async function ignoreMissing<T>(p: Promise<T>): Promise<T | undefined> {
-  try {
-    return await p;
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
-}
+/** The value, or undefined when the object does not exist (the API server answered 404). */
+export const ignoreMissing = ignoringMissing(isNotFound);
 
 /** A readable message from an ApiException (its body is the API server's Status). */
 export function apiMessage(err: unknown): string {

@@ -5,6 +5,7 @@
 import type { SandboxLimits, SandboxProvider } from '../docker/provider.ts';
 import type { SandboxOps } from '../docker/contract.ts';
 import { resolveAllowlist, type EgressSettings } from '../docker/egress.ts';
+import { PerSessionCache } from '../core/per-session-cache.ts';
 import { ignoreMissing, kubeClients, type KubeClients } from './client.ts';
 import { KubeMirror } from './mirror.ts';
 import { checkRunnerIdForLabels, podName } from './names.ts';
@@ -47,7 +48,10 @@ export function createKubernetesProvider(config: KubernetesConfig): SandboxProvi
   const mirror = new KubeMirror(kube, config.runnerId, config.images.mirror);
   const egress = config.egress ?? { policy: 'open' as const, allow: [] };
   const known = new Map<string, Known>();
-  const opsCache = new Map<string, SandboxOps>();
+  const opsCache = new PerSessionCache<SandboxOps>((id) => {
+    const k = knownOf(id);
+    return kubeOps({ kube, id, pod: k.pod, podIp: k.podIp, probe });
+  });
   const probe = { runnerId: config.runnerId, image: config.images.workstation, seccompProfile: config.seccompProfile };
 
   const knownOf = (id: string): Known => {
@@ -128,13 +132,7 @@ export function createKubernetesProvider(config: KubernetesConfig): SandboxProvi
     },
 
     ops(id) {
-      let ops = opsCache.get(id);
-      if (!ops) {
-        const k = knownOf(id);
-        ops = kubeOps({ kube, id, pod: k.pod, podIp: k.podIp, probe });
-        opsCache.set(id, ops);
-      }
-      return ops;
+      return opsCache.get(id);
     },
 
     async shutdown() {

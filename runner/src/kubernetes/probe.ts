@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import type * as k8s from '@kubernetes/client-node';
 import type { HttpProbeResult } from '../docker/contract.ts';
+import { containerEnded, pollHttp } from '../core/http-poll.ts';
 import { ignoreMissing, type KubeClients, sleep } from './client.ts';
 import { labelsFor, podName } from './names.ts';
 
@@ -155,26 +156,14 @@ export async function probeImage(deps: ProbeDeps, ref: string, opts: { port: num
       if (Date.now() > startBy) return { ok: false, error: 'контейнер не запустился за 3 минуты' };
       await sleep(300);
     }
-    const deadline = Date.now() + opts.timeoutMs;
-    const url = `http://${pod.status?.podIP}:${opts.port}${opts.path}`;
-    let lastError = 'нет ответа';
-    while (Date.now() < deadline) {
-      pod = await core.readNamespacedPod({ name, namespace });
-      const ended = terminated(pod, 'app');
-      if (ended) {
-        const l = await logs('app');
-        return { ok: false, user, error: `контейнер завершился с кодом ${ended.exitCode}${l ? `: ${l}` : ''}` };
-      }
-      try {
-        const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
-        const body = (await res.text()).slice(0, 4096);
-        return { ok: res.status === 200, status: res.status, body, user };
-      } catch (err) {
-        lastError = (err as Error).message;
-      }
-      await sleep(300);
-    }
-    return { ok: false, user, error: `нет ответа на ${opts.path}, порт ${opts.port}, за ${Math.round(opts.timeoutMs / 1000)} с (${lastError})` };
+    return await pollHttp(`http://${pod.status?.podIP}:${opts.port}${opts.path}`, opts, {
+      user,
+      everyMs: 300,
+      ended: async () => {
+        const ended = terminated(await core.readNamespacedPod({ name, namespace }), 'app');
+        return ended ? containerEnded(ended.exitCode, await logs('app'), user) : undefined;
+      },
+    });
   } finally {
     await ignoreMissing(core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 }));
     for (let i = 0; i < 200 && (await ignoreMissing(core.readNamespacedPod({ name, namespace }))); i++) await sleep(300);

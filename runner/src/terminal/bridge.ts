@@ -16,6 +16,7 @@ import { shellFailed } from '../core/sandbox-errors.ts';
 import { errMessage, type Logger } from '../core/log.ts';
 import type { Session, SessionService } from '../core/sessions.ts';
 import { DEFAULT_FLOW_LIMITS, FlowControl } from './flow-control.ts';
+import { startHeartbeat } from './heartbeat.ts';
 import { ShellInput } from './input.ts';
 import { followSession } from './session-events.ts';
 import { DEFAULT_HUB_TUNING } from './hub.ts';
@@ -115,20 +116,8 @@ export function bridge(opts: {
   ws.on('error', (err) => log.debug({ session: session.id, err: errMessage(err) }, 'terminal websocket error'));
   ws.on('close', () => finish(CLOSE.normal, ''));
 
-  let alive = true;
-  ws.on('pong', () => (alive = true));
-  const ping = setInterval(() => {
-    // While input is paused the socket is not read, so a pong could not be seen: judge only a reading socket.
-    if (input.paused) return void (alive = true);
-    if (!alive) return ws.terminate();
-    alive = false;
-    try {
-      ws.ping();
-    } catch {
-      /* closing */
-    }
-  }, t.pingIntervalMs);
-  ping.unref();
+  // While input is paused the socket is not read, so a pong could not be seen: judge only a reading socket.
+  const ping = startHeartbeat(ws, t.pingIntervalMs, () => input.paused);
 
   const news = followSession(sessions, session, {
     event: send,

@@ -18,6 +18,7 @@ import { errMessage, type Logger } from '../core/log.ts';
 import type { Session, SessionService } from '../core/sessions.ts';
 import { writeRawError } from '../http/client-errors.ts';
 import { CLOSE, encodeMessage, type EndReason, type ServerEvent } from '../../../protocol/terminal.ts';
+import { startHeartbeat } from './heartbeat.ts';
 import type { ShadowSink, TerminalHubInternal } from './hub.ts';
 
 export const SHADOW_PATH = /^\/api\/workshops\/([^/]+)\/learners\/([^/]+)\/terminal\/?$/;
@@ -94,18 +95,7 @@ export function shadowUpgrades(opts: {
     ws.on('message', () => {});
     ws.on('error', (err) => log.debug({ session: session.id, err: errMessage(err) }, 'shadow websocket error'));
     ws.on('close', () => finish(CLOSE.normal, ''));
-    let alive = true;
-    ws.on('pong', () => (alive = true));
-    const ping = setInterval(() => {
-      if (!alive) return ws.terminate();
-      alive = false;
-      try {
-        ws.ping();
-      } catch {
-        /* closing */
-      }
-    }, opts.pingIntervalMs);
-    ping.unref();
+    const ping = startHeartbeat(ws, opts.pingIntervalMs);
     const onEnded = (s: Session, reason: EndReason) => {
       if (s !== session) return;
       if (reason === 'shutdown') finish(CLOSE.restart, 'service restart');

@@ -1,0 +1,53 @@
+/**
+ * The HTTP half of probing a learner's image, shared by both sandbox backends: once the image
+ * runs (a container on Docker, a Pod on Kubernetes), ask it over HTTP until it answers, ends or
+ * runs out of time. The backend only says how to see that its container has ended.
+ */
+import type { HttpProbeResult } from '../docker/contract.ts';
+
+export interface HttpTarget {
+  port: number;
+  path: string;
+  /** How long the program has to answer, from the first request. */
+  timeoutMs: number;
+}
+
+export interface PollHttpOptions {
+  /** `User` of the image config, reported with every result. */
+  user: string;
+  /** Pause between two attempts. */
+  everyMs: number;
+  /** The result to report when the container has ended (checked before every attempt); undefined while it runs. */
+  ended(): Promise<HttpProbeResult | undefined>;
+}
+
+/** GETs `url` (1 s per attempt) until any HTTP answer (ok when 200), the container ends, or `target.timeoutMs` passes. */
+export async function pollHttp(url: string, target: HttpTarget, opts: PollHttpOptions): Promise<HttpProbeResult> {
+  const { user } = opts;
+  const deadline = Date.now() + target.timeoutMs;
+  let lastError = 'нет ответа';
+  while (Date.now() < deadline) {
+    const ended = await opts.ended();
+    if (ended) return ended;
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+      const body = (await res.text()).slice(0, 4096);
+      return { ok: res.status === 200, status: res.status, body, user };
+    } catch (err) {
+      lastError = (err as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, opts.everyMs));
+  }
+  return { ok: false, user, error: `нет ответа на ${target.path}, порт ${target.port}, за ${Math.round(target.timeoutMs / 1000)} с (${lastError})` };
+}
+
+/** The result for a container that ended: its exit code and the tail of its output, printable characters only. */
+export function containerEnded(exitCode: number | undefined, logs: string, user: string): HttpProbeResult {
+  const tail = printableTail(logs);
+  return { ok: false, user, error: `контейнер завершился с кодом ${exitCode}${tail ? `: ${tail}` : ''}` };
+}
+
+/** The last 300 characters of `s` that a message can show (ASCII, Cyrillic, tabs and newlines). */
+function printableTail(s: string): string {
+  return s.replace(/[^\x09\x0a\x20-\x7e\u0400-\u04ff]/g, '').trim().slice(-300);
+}
