@@ -75,6 +75,6 @@ export async function startKubeRunner(ns: TestNamespace, over: Partial<Config> =
   return createRunner({ port: 0, warmPoolSize: 0, logLevel: 'error', siteDir: '/nonexistent-site', ...kubeOverrides(ns, over) });
 }
 
-export async function kubeProvider(ns: TestNamespace, runnerId = `k8s-${randomBytes(4).toString('hex')}`): Promise<SandboxProvider> {
-  return providerFor({ ...loadConfig({ ...process.env, WARM_POOL_SIZE: '0' }), ...kubeOverrides(ns, { runnerId }) });
+export async function kubeProvider(ns: TestNamespace, runnerId = `k8s-${randomBytes(4).toString('hex')}`, env: Record<string, string> = {}): Promise<SandboxProvider> {
+  return providerFor({ ...loadConfig({ ...process.env, WARM_POOL_SIZE: '0', ...env }), ...kubeOverrides(ns, { runnerId }) });
 }
