@@ -52,12 +52,6 @@ if (narrowing.length) {
   }
   console.log(`[test] filter active: ${shown} (not every test runs)`);
 }
-// The Kubernetes files go last: next to tests/labs/ (alphabetical order) their Go builds
-// competed with the Docker lab builds for the two cores and pushed checks past their limits.
-const byRunOrder = (a: string, b: string) => {
-  const k = (f: string) => (f.startsWith('tests/kubernetes/') ? 1 : 0);
-  return k(a) - k(b) || a.localeCompare(b);
-};
 const filter = process.env.TEST_FILTER?.trim();
 // The compose deployment test builds the runner image (npm ci + site build in Docker): it is
 // left out unless COMPOSE_TEST=1, and said so (README, "Deployment with docker-compose").
@@ -65,7 +59,8 @@ const LEFT_OUT = process.env.COMPOSE_TEST === '1' ? [] : ['tests/deploy/compose.
 const files = testFiles(join(root, 'tests'))
   .filter((f) => !LEFT_OUT.includes(f))
   .filter((f) => !filter || f.includes(filter))
-  .sort(byRunOrder);
+  // node --test runs the files in its own (sorted) order, whatever order they are given in.
+  .sort();
 if (LEFT_OUT.length) console.log(`[test] left out: ${LEFT_OUT.join(', ')} (COMPOSE_TEST=1 includes it)`);
 if (files.length === 0) {
   // node --test with no files would pick up every test file and this script itself.
