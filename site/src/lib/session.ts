@@ -154,7 +154,7 @@ async function resumeOrCreate(): Promise<SessionInfo> {
   return createSession(false);
 }
 
-/** Forget the shared in-flight answer (after joining a workshop stored a new session). */
+/** Forget the shared answer: after joining a workshop stored a new session, and before a terminal reconnects (it must ask the runner). */
 export function dropPendingSession() {
   pending = null;
 }

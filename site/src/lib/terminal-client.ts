@@ -5,7 +5,7 @@
 import type { Terminal } from '@xterm/xterm';
 import { fmt } from './fmt.ts';
 import { CLOSE, encodeMessage, parseServerEvent, type EndedEvent, type ErrorEvent, type ServerEvent } from '../../../protocol/terminal.ts';
-import { ApiError, RunnerUnavailableError, describeError, ensureSession, extendSession, terminalUrl, type SessionRef } from './session.ts';
+import { ApiError, RunnerUnavailableError, describeError, dropPendingSession, ensureSession, extendSession, terminalUrl, type SessionRef } from './session.ts';
 import { createScreen } from './terminal-screen.ts';
 import { TerminalKeys } from './terminal-keys.ts';
 import { TerminalSize } from './terminal-size.ts';
@@ -222,7 +222,9 @@ export class TerminalClient {
     if (code === CLOSE.sessionEnded) {
       // Still starting after the runner's wait: same session, later. Anything else: the session is gone.
       if (last?.type === 'error' && last.code === 'session_starting') return this.scheduleReconnect('term.disconnected');
-      // connect() asks the runner first: a sandbox that died gets a new one in the same session.
+      // Ask the runner afresh (not the page's shared answer of the last 2 s): a sandbox that died
+      // gets a new one in the same session.
+      dropPendingSession();
       void this.connect();
       return;
     }
@@ -251,6 +253,7 @@ export class TerminalClient {
     const ws = this.ws;
     this.ws = null;
     ws?.close();
+    dropPendingSession();
     await this.connect(false);
   }
 
