@@ -20,7 +20,7 @@ function assertSpecificFailures(r: CheckResult, scenario: string) {
   for (const c of r.criteria.filter((c) => !c.passed)) assert.equal(messageProblem(c), null, `${scenario}: ${c.id}\n${summarize(r)}`);
 }
 
-describe('labs on Kubernetes', { timeout: 80 * 60_000 }, () => {
+describe('labs on Kubernetes', { timeout: 85 * 60_000 }, () => {
   let ns: TestNamespace;
   let provider: SandboxProvider;
   before(async () => {
@@ -47,7 +47,7 @@ describe('labs on Kubernetes', { timeout: 80 * 60_000 }, () => {
   });
 
   for (const labId of LABS) {
-    describe(labId, { timeout: 55 * 60_000 }, () => {
+    describe(labId, { timeout: 70 * 60_000 }, () => {
       let lab: LoadedLab;
       let ctx: LabContext;
       let fresh: CheckResult | null = null;

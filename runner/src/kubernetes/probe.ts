@@ -28,6 +28,9 @@ interface ProbeDeps {
   probe: ProbeSettings;
 }
 
+/** Copying and unpacking the image: a 300 MB single-stage Go image took up to 3 min on a loaded 2-core node. */
+const FETCH_BOUND_MS = 300_000;
+
 // tar -v names what each layer holds, so its whiteouts (.wh.NAME hides NAME of the layers below)
 // are applied before the next layer without walking the whole tree; a blob is deleted once unpacked.
 const FETCH = `set -eu
@@ -89,7 +92,7 @@ export function probePod(s: ProbeSettings, sessionId: string, name: string, ref:
       enableServiceLinks: false,
       restartPolicy: 'Never',
       terminationGracePeriodSeconds: 1,
-      activeDeadlineSeconds: Math.ceil(timeoutMs / 1000) + 300,
+      activeDeadlineSeconds: Math.ceil((timeoutMs + FETCH_BOUND_MS) / 1000) + 60,
       volumes: [{ name: 'work', emptyDir: { sizeLimit: '2Gi' } }],
       initContainers: [
         {
@@ -146,14 +149,14 @@ export async function probeImage(deps: ProbeDeps, ref: string, opts: { port: num
   const user = await imageUser(seen);
   try {
     // Fetching and unpacking the image is not the program's time: it has its own bound.
-    const startBy = Date.now() + 180_000;
+    const startBy = Date.now() + FETCH_BOUND_MS;
     let pod: k8s.V1Pod | undefined;
     for (;;) {
       pod = await core.readNamespacedPod({ name, namespace });
       const fetch = terminated(pod, 'fetch', true);
       if (fetch && fetch.exitCode !== 0) return { ok: false, error: `образ ${ref} не удалось получить из реестра: ${await logs('fetch')}` };
       if (pod.status?.containerStatuses?.[0]?.state?.running || terminated(pod, 'app')) break;
-      if (Date.now() > startBy) return { ok: false, error: 'контейнер не запустился за 3 минуты' };
+      if (Date.now() > startBy) return { ok: false, error: 'контейнер не запустился за 5 минут' };
       await sleep(300);
     }
     return await pollHttp(`http://${pod.status?.podIP}:${opts.port}${opts.path}`, opts, {
