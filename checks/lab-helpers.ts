@@ -25,6 +25,8 @@ export function fail(message: string): CriterionOutcome {
 /** Russian text for an unexpected error in a checker (not the learner's fault). */
 export function checkerProblemMessage(err: unknown): string {
   if (err instanceof LearnerError) return err.message;
+  // A RegistryError's message is the client's own sentence; what the registry said is in its
+  // `detail` (and `cause`), which are for logs only and never shown here.
   if (err instanceof RegistryError && err.status === undefined) {
     return `Проверка не смогла связаться с реестром (${err.message}). Реестр песочницы не отвечает: подождите несколько секунд и проверьте ещё раз; если не помогает — нажмите «Начать заново».`;
   }

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
 import tar from 'tar-stream';
-import type { RegistryClient } from './registry-client.ts';
+import { isDigest, RegistryError, type RegistryClient } from './registry-client.ts';
 
 export interface LayerEntry {
   /** Path inside the image, normalised: no leading `./` or `/` (e.g. `usr/local/go/bin/go`). */
@@ -81,8 +81,11 @@ export async function scanLayers<T>(
   const out: Array<{ digest: string; result: T }> = [];
   const layers = Array.isArray(manifestJson.layers) ? manifestJson.layers : [];
   for (const layer of layers) {
-    const digest = layer.digest;
-    if (typeof digest !== 'string') continue;
+    const digest = layer?.digest;
+    if (!isDigest(digest)) {
+      // Refused before use: a malformed digest never reaches a URL, a cache key or a message.
+      throw new RegistryError(`${repo} has a manifest with a layer whose digest is malformed`, { url: `${client.baseUrl}/v2/${repo}`, detail: String(digest) });
+    }
     const cached = cache instanceof Map ? cache.get(digest) : cache?.[digest];
     if (cached !== undefined) {
       out.push({ digest, result: cached });

@@ -1,4 +1,8 @@
 /** Manifests and indexes as the client returns them: media types, platforms, sizes. */
+import { isDigest } from './references.ts';
+
+/** A manifest or index is read up to this size (registry:2's own limit for a manifest). */
+export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
 export interface Platform {
   os: string;
@@ -32,10 +36,15 @@ export function isIndexMediaType(mediaType: string | undefined): boolean {
   return mediaType === MEDIA_TYPES.ociIndex || mediaType === MEDIA_TYPES.dockerManifestList;
 }
 
+/** A platform field of an index entry for a message: short and plain, or `?`. */
+function platformWord(v: unknown): string {
+  return typeof v === 'string' && /^[a-z0-9_.-]{1,32}$/i.test(v) ? v : '?';
+}
+
 /** The index entry for `p` (attestation manifests are not images); without a variant asked, one without a variant first. */
 export function pickPlatform(entries: any[], p: Platform): { digest: string } | undefined {
   const candidates = entries.filter(
-    (e) => typeof e?.digest === 'string' && e.platform?.os === p.os && e.platform?.architecture === p.architecture &&
+    (e) => isDigest(e?.digest) && e.platform?.os === p.os && e.platform?.architecture === p.architecture &&
       e.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest',
   );
   if (p.variant) return candidates.find((e) => e.platform.variant === p.variant) ?? candidates[0];
@@ -44,12 +53,13 @@ export function pickPlatform(entries: any[], p: Platform): { digest: string } | 
 
 /** `os/arch[/variant]` of every entry of an index, for a message. */
 export function platformsOf(entries: any[]): string {
-  return entries.map((e) => (e.platform ? `${e.platform.os}/${e.platform.architecture}${e.platform.variant ? '/' + e.platform.variant : ''}` : '?')).join(', ');
+  const shown = entries.slice(0, 10).map((e) => (e?.platform ? `${platformWord(e.platform.os)}/${platformWord(e.platform.architecture)}${e.platform.variant ? '/' + platformWord(e.platform.variant) : ''}` : '?'));
+  return shown.join(', ') + (entries.length > 10 ? ', …' : '');
 }
 
 /** Sum of the compressed layer sizes of an image manifest (a ManifestResult or its JSON). */
 export function layersSize(manifest: ManifestResult | { layers?: Array<{ size?: number }> }): number {
   const json: any = 'raw' in manifest && 'json' in manifest ? (manifest as ManifestResult).json : manifest;
   const layers: any[] = Array.isArray(json?.layers) ? json.layers : [];
-  return layers.reduce((sum, l) => sum + (typeof l?.size === 'number' ? l.size : 0), 0);
+  return layers.reduce((sum, l) => sum + (typeof l?.size === 'number' && Number.isFinite(l.size) && l.size > 0 ? l.size : 0), 0);
 }

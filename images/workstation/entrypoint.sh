@@ -2,8 +2,12 @@
 # Starts the learner's own Docker engine, rootless: dockerd runs in a user namespace made by
 # rootlesskit, with slirp4netns for its network. Runs as the learner, never as root.
 # MIRROR_URL: the runner's read-only mirror (registry-mirrors of the inner engine).
-# FORWARD_PORTS: ports of this container's loopback (the session registries) that the inner
-# engine reaches as localhost:<port> too, so `docker push localhost:5000/...` works.
+# REGISTRY_ADDR, REGISTRY_PORTS: the session registries live in a network namespace of their own
+# (runner/src/docker/registry-netns.ts); localhost:<port> here and in the inner engine forwards to
+# them, so `docker push localhost:5000/...` works. A learner who stops a forwarder and listens in
+# its place fools only their own tools: the runner talks to REGISTRY_ADDR itself.
+# FORWARD_PORTS: ports of this container's loopback (registries the learner runs in the inner
+# engine with -p) that the inner engine reaches as localhost:<port> too.
 set -u
 log() { echo "[sandbox] $*" >&2; }
 run=$XDG_RUNTIME_DIR
@@ -29,6 +33,9 @@ cat > "$conf/daemon.json" <<JSON
 JSON
 
 rm -f "$run/sandbox-ready" "$run/docker.pid"
+for port in ${REGISTRY_PORTS:-}; do
+  socat "TCP-LISTEN:$port,bind=127.0.0.1,fork,reuseaddr" "TCP:$REGISTRY_ADDR:$port" 2>>"$run/forward.log" &
+done
 export DOCKERD_ROOTLESS_ROOTLESSKIT_NET=slirp4netns
 export DOCKERD_ROOTLESS_ROOTLESSKIT_PORT_DRIVER=builtin
 # 10.0.2.2 inside the engine's namespace is this container's loopback: the forwarders below use it.
@@ -43,10 +50,12 @@ while true; do
 done
 child=$(cat "$run/dockerd-rootless/child_pid" 2>/dev/null || true)
 if [ -n "$child" ]; then
-  for port in ${FORWARD_PORTS:-5000}; do
+  forward() {
     nsenter -U --preserve-credentials -n -t "$child" \
-      socat "TCP-LISTEN:$port,bind=127.0.0.1,fork,reuseaddr" "TCP:10.0.2.2:$port" 2>>"$run/forward.log" &
-  done
+      socat "TCP-LISTEN:$1,bind=127.0.0.1,fork,reuseaddr" "TCP:$2:$1" 2>>"$run/forward.log" &
+  }
+  for port in ${REGISTRY_PORTS:-}; do forward "$port" "$REGISTRY_ADDR"; done
+  for port in ${FORWARD_PORTS:-}; do forward "$port" 10.0.2.2; done
   touch "$run/sandbox-ready"
 else
   log "no rootlesskit child pid: localhost:5000 is not forwarded into the engine"

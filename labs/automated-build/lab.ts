@@ -14,24 +14,27 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Pushes a new commit to main of ~/git/app.git as the learner, from a throwaway clone.
- * Prints OLD=<sha> and NEW=<sha> before pushing; the push's own output follows.
+ * Prints OLD=<sha> and NEW=<sha> before pushing; the push's own output follows. The script is
+ * fixed text: the nonce travels as data in `CHECK_NONCE` (never spliced into the script).
  */
-function pushScript(nonce: string): string {
-  return `set -eu
+export function pushJob(nonce: string): { script: string; env: Record<string, string> } {
+  return { script: PUSH_SCRIPT, env: { CHECK_NONCE: nonce } };
+}
+
+const PUSH_SCRIPT = `set -eu
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 if ! git clone -q --branch main "$HOME/git/app.git" "$tmp/app" 2>"$tmp/clone.err"; then
   echo "CLONE_FAILED"; cat "$tmp/clone.err"; exit 3
 fi
 cd "$tmp/app"
-printf 'registry-lab check %s\\n' '${nonce}' > .registry-lab-check
+printf 'registry-lab check %s\\n' "$CHECK_NONCE" > .registry-lab-check
 git add .registry-lab-check
 git -c user.name='Registry Lab' -c user.email='check@registry-lab.local' -c commit.gpgsign=false commit -q --no-verify -m 'registry-lab: проверка автосборки'
 echo "OLD=$(git rev-parse HEAD~1)"
 echo "NEW=$(git rev-parse HEAD)"
 git push origin HEAD:refs/heads/main 2>&1 || { echo "PUSH_FAILED"; exit 4; }
 `;
-}
 
 /** Hook file as git will look for it (core.hooksPath respected). */
 const HOOK_STATE = `cd "$HOME/git/app.git" 2>/dev/null || { echo NOREPO; exit 0; }
@@ -77,7 +80,8 @@ async function pushAndWait(ctx: LabContext): Promise<Pushed> {
   const mainBefore = await client.headManifest(REPO, 'main');
   const nonce = randomBytes(8).toString('hex');
   const pushStart = Date.now();
-  const push = await ctx.sandbox.exec(pushScript(nonce), { timeoutMs: WAIT_MS });
+  const job = pushJob(nonce);
+  const push = await ctx.sandbox.exec(job.script, { env: job.env, timeoutMs: WAIT_MS });
   const pushEnd = Date.now();
   const oldRev = /^OLD=([0-9a-f]{40})$/m.exec(push.stdout)?.[1];
   const newRev = /^NEW=([0-9a-f]{40})$/m.exec(push.stdout)?.[1];

@@ -1,7 +1,7 @@
 import type { LabContext } from '../../checks/context.ts';
 import { defineLab } from '../../checks/define-lab.ts';
 import { dropLabTags, fail, once, pass, sessionRegistry, shortDigest } from '../../checks/lab-helpers.ts';
-import { RegistryClient } from '../../checks/registry-client.ts';
+import { isDigest, RegistryClient } from '../../checks/registry-client.ts';
 import { findCosignSignature, privateKeyProblem, publicKeyProblem } from '../../checks/cosign.ts';
 
 const REPO = 'shop/api';
@@ -31,19 +31,31 @@ interface Graded {
   verifyErr: string;
 }
 
-/** One grader run does both cosign jobs: the empty-password probe of the key and the verification. */
-async function grade(ctx: LabContext, key: string | null, pub: string | null, digest: string | null): Promise<Graded> {
-  const probeKey = !!key && !privateKeyProblem(key);
-  const verify = !!pub && !!digest && !publicKeyProblem(pub);
-  if (!probeKey && !verify) return { emptyPassword: false, verifyExit: -1, verifyErr: '' };
+/**
+ * The grader script and its environment. The script is fixed text: the image reference
+ * travels as data in `IMAGE_REF` (never spliced into the script), so nothing the registry
+ * answered can become shell code. `imageRef` null = no verification.
+ */
+export function graderJob(probeKey: boolean, imageRef: string | null): { script: string; env: Record<string, string> } {
   const script = [
     probeKey ? '(COSIGN_PASSWORD= cosign public-key --key cosign.key </dev/null >/dev/null 2>&1 && echo yes || echo no) >empty.out &' : '',
-    verify
-      ? `cosign verify --key cosign.pub --allow-insecure-registry --insecure-ignore-tlog --output json '${IMAGE}@${digest}' </dev/null >verify.out 2>verify.err; echo VERIFY_EXIT=$?; tail -n 3 verify.err`
+    imageRef !== null
+      ? 'cosign verify --key cosign.pub --allow-insecure-registry --insecure-ignore-tlog --output json "$IMAGE_REF" </dev/null >verify.out 2>verify.err; echo VERIFY_EXIT=$?; tail -n 3 verify.err'
       : '',
     probeKey ? 'wait; echo EMPTY_PASSWORD=$(cat empty.out)' : '',
   ];
-  const r = await ctx.sandbox.graderExec(script.filter(Boolean).join('\n'), {
+  return { script: script.filter(Boolean).join('\n'), env: imageRef !== null ? { IMAGE_REF: imageRef } : {} };
+}
+
+/** One grader run does both cosign jobs: the empty-password probe of the key and the verification. */
+export async function grade(ctx: LabContext, key: string | null, pub: string | null, digest: string | null): Promise<Graded> {
+  const probeKey = !!key && !privateKeyProblem(key);
+  // The client only returns sha256 digests; checked again here, as the value goes to cosign.
+  const verify = !!pub && isDigest(digest) && !publicKeyProblem(pub);
+  if (!probeKey && !verify) return { emptyPassword: false, verifyExit: -1, verifyErr: '' };
+  const job = graderJob(probeKey, verify ? `${IMAGE}@${digest}` : null);
+  const r = await ctx.sandbox.graderExec(job.script, {
+    env: job.env,
     files: [...(probeKey ? [{ path: 'cosign.key', content: key!, mode: 0o600 }] : []), ...(verify ? [{ path: 'cosign.pub', content: pub! }] : [])],
     timeoutMs: 15_000,
   });

@@ -30,11 +30,12 @@ export async function pollHttp(url: string, target: HttpTarget, opts: PollHttpOp
     const ended = await opts.ended();
     if (ended) return ended;
     try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
-      const body = (await res.text()).slice(0, 4096);
+      // A redirect is an answer like any other: never followed (it could name any address).
+      const res = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(1_000) });
+      const body = printable(await readAtMost(res, 4096));
       return { ok: res.status === 200, status: res.status, body, user };
     } catch (err) {
-      lastError = (err as Error).message;
+      lastError = (err as Error).name === 'TimeoutError' ? 'нет ответа за 1 с' : 'соединение не установлено';
     }
     await new Promise((r) => setTimeout(r, opts.everyMs));
   }
@@ -47,7 +48,25 @@ export function containerEnded(exitCode: number | undefined, logs: string, user:
   return { ok: false, user, error: `контейнер завершился с кодом ${exitCode}${tail ? `: ${tail}` : ''}` };
 }
 
-/** The last 300 characters of `s` that a message can show (ASCII, Cyrillic, tabs and newlines). */
+/** What a message can show of a program's output: ASCII, Cyrillic, tabs and newlines. */
+function printable(s: string): string {
+  return s.replace(/[^\x09\x0a\x20-\x7e\u0400-\u04ff]/g, '');
+}
+
+/** The last 300 characters of `s` that a message can show. */
 function printableTail(s: string): string {
-  return s.replace(/[^\x09\x0a\x20-\x7e\u0400-\u04ff]/g, '').trim().slice(-300);
+  return printable(s).trim().slice(-300);
+}
+
+/** At most `max` bytes of a body (the rest is never read), as text. */
+async function readAtMost(res: Response, max: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of (res.body ?? []) as unknown as AsyncIterable<Uint8Array>) {
+    chunks.push(Buffer.from(c));
+    size += c.length;
+    if (size >= max) break;
+  }
+  await res.body?.cancel().catch(() => undefined);
+  return Buffer.concat(chunks).subarray(0, max).toString('utf8');
 }

@@ -8,6 +8,7 @@ import { LABEL, labelFilter } from './labels.ts';
 import type { Mirror } from './mirror.ts';
 import type { FoundSandbox } from './provider.ts';
 import { refsFor, type SandboxRefs } from './sandbox.ts';
+import { holderReady } from './registry-netns.ts';
 
 /** Every sandbox of a runner: ids from the session label of its containers, networks and volumes. */
 export async function listSandboxes(docker: Docker, runnerId: string): Promise<Map<string, FoundSandbox>> {
@@ -42,10 +43,17 @@ export async function adoptSandbox(docker: Docker, id: string, mirror: Mirror): 
   if (!ws.State.Running) throw new Error(`sandbox ${id}: its workstation is not running (exit code ${ws.State.ExitCode})`);
   const workstationIp = ws.NetworkSettings.Networks[refs.network]?.IPAddress;
   if (!workstationIp) throw new Error(`sandbox ${id}: the workstation has no address on ${refs.network}`);
+  const netns = await ignoreMissing(docker.getContainer(refs.registryNetns).inspect());
+  if (!netns) throw new Error(`sandbox ${id}: its registries' network namespace is gone`);
+  let registryIp = netns.NetworkSettings.Networks[refs.network]?.IPAddress;
+  if (!netns.State.Running || !registryIp) {
+    await docker.getContainer(refs.registryNetns).start();
+    registryIp = await holderReady(docker.getContainer(refs.registryNetns), { name: refs.registryNetns, network: refs.network });
+  }
   const reg = await ignoreMissing(docker.getContainer(refs.registry).inspect());
   if (!reg) throw new Error(`sandbox ${id}: its registry container is gone`);
   if (!reg.State.Running) await docker.getContainer(refs.registry).start();
   // A mirror started by this run is not on the session network yet (already there: fine).
   await mirror.attach(refs.network).catch(() => undefined);
-  return { ...refs, workstationIp };
+  return { ...refs, workstationIp, registryIp };
 }

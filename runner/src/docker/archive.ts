@@ -65,3 +65,10 @@ export function firstFileOf(tar: NodeJS.ReadableStream, maxBytes: number): Promi
       }),
   );
 }
+
+/** Everything a (small) stream yields, as one buffer. */
+export async function streamToBuffer(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream as AsyncIterable<Buffer | string>) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c));
+  return Buffer.concat(chunks);
+}

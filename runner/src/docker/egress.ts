@@ -23,8 +23,11 @@ export const ALWAYS_DENIED = [
 ];
 
 export interface EgressTargets {
-  /** The mirror's address on the session network: the one neighbour a sandbox may talk to. */
+  /** The mirror's address on the session network: a neighbour a sandbox may talk to. */
   mirrorIp: string;
+  /** The session registries' address (registry-netns.ts) and ports: the other neighbour (none when they share this namespace). */
+  registryIp?: string;
+  registryPorts?: number[];
   /** The session network (its other members are the gateway = the host, or the runner's container). */
   subnet: string;
   /** Every address of the host the runner sees (its public address included). */
@@ -53,30 +56,50 @@ export async function resolveAllowlist(entries: string[]): Promise<string[]> {
   return out;
 }
 
+/** Connections one sandbox may hold open to the shared mirror: a flood from one learner leaves room for the rest. */
+export const MIRROR_CONNECTIONS_PER_SANDBOX = 32;
+
+/** An IPv4 address or CIDR, or one of the script's own variables (Kubernetes: `$POD_IP/32`). */
+const ADDRESS = /^((\d{1,3}\.){3}\d{1,3}|\$[A-Z_]+)(\/\d{1,2})?$/;
+
 /**
- * iptables rules for the workstation's network namespace, which the session registry shares and
- * through which the rootless engine's slirp4netns sends everything the inner containers send.
- * The learner holds no capability there, so cannot change them.
+ * iptables rules for the workstation's network namespace, through which the rootless engine's
+ * slirp4netns sends everything the inner containers send. The learner holds no capability there,
+ * so cannot change them. IPv6 is off in that namespace (sandbox.ts sets the sysctl; Docker
+ * refuses to start the workstation if it cannot).
+ *
+ * DNS: Docker's embedded resolver answers the sandbox's own names (`mirror`) itself; only
+ * `open` lets it forward other names to the host's resolvers, so `none` and `allowlist` cannot
+ * tunnel through DNS (allowlist entries are resolved by the runner when the sandbox starts).
  */
 export function egressScript(policy: EgressPolicy, t: EgressTargets): string {
+  const addresses = [t.mirrorIp, t.registryIp ?? '0.0.0.0', t.subnet, ...t.hostAddresses, ...ALWAYS_DENIED, ...t.allow];
+  const bad = addresses.find((a) => !ADDRESS.test(a));
+  if (bad !== undefined) throw new Error(`egress: "${bad}" is not an IPv4 address or CIDR`);
+  const ports = t.registryPorts ?? [];
+  if (!ports.every((p) => Number.isInteger(p) && p > 0 && p < 65536)) throw new Error('egress: bad registry port');
   const lines = [
     'set -e',
     'iptables -N RL-EGRESS 2>/dev/null || iptables -F RL-EGRESS',
     'iptables -C OUTPUT -j RL-EGRESS 2>/dev/null || iptables -I OUTPUT 1 -j RL-EGRESS',
     'iptables -A RL-EGRESS -o lo -j ACCEPT',
     'iptables -A RL-EGRESS -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT',
+    `iptables -A RL-EGRESS -d ${t.mirrorIp} -p tcp --dport 5000 -m connlimit --connlimit-above ${MIRROR_CONNECTIONS_PER_SANDBOX} --connlimit-mask 0 -j REJECT --reject-with tcp-reset`,
     `iptables -A RL-EGRESS -d ${t.mirrorIp} -p tcp --dport 5000 -j ACCEPT`,
-    // The host's resolvers, as Docker's embedded DNS lists them for this container.
-    `for ns in $(sed -n 's/^# *ExtServers: *\\[\\(.*\\)\\]/\\1/p' /etc/resolv.conf | tr -d '[]' | sed 's/host(//g; s/)//g' | tr ', ' '\\n\\n'; awk '$1=="nameserver" && $2 !~ /^127\\./ {print $2}' /etc/resolv.conf); do`,
-    '  case "$ns" in *.*.*.*) iptables -A RL-EGRESS -d "$ns" -p udp --dport 53 -j ACCEPT; iptables -A RL-EGRESS -d "$ns" -p tcp --dport 53 -j ACCEPT ;; esac',
-    'done',
-    'deny() { iptables -A RL-EGRESS -d "$1" -j REJECT --reject-with icmp-admin-prohibited; }',
-    ...[t.subnet, ...t.hostAddresses, ...ALWAYS_DENIED].map((d) => `deny ${d}`),
   ];
+  if (t.registryIp && ports.length) lines.push(`iptables -A RL-EGRESS -d ${t.registryIp} -p tcp -m multiport --dports ${ports.join(',')} -j ACCEPT`);
+  if (policy === 'open') {
+    lines.push(
+      // The host's resolvers, as Docker's embedded DNS lists them for this container.
+      `for ns in $(sed -n 's/^# *ExtServers: *\\[\\(.*\\)\\]/\\1/p' /etc/resolv.conf | tr -d '[]' | sed 's/host(//g; s/)//g' | tr ', ' '\\n\\n'; awk '$1=="nameserver" && $2 !~ /^127\\./ {print $2}' /etc/resolv.conf); do`,
+      '  case "$ns" in *.*.*.*) iptables -A RL-EGRESS -d "$ns" -p udp --dport 53 -j ACCEPT; iptables -A RL-EGRESS -d "$ns" -p tcp --dport 53 -j ACCEPT ;; esac',
+      'done',
+    );
+  }
+  lines.push('deny() { iptables -A RL-EGRESS -d "$1" -j REJECT --reject-with icmp-admin-prohibited; }');
+  lines.push(...[t.subnet, ...t.hostAddresses, ...ALWAYS_DENIED].map((d) => `deny ${d}`));
   if (policy === 'allowlist') lines.push(...t.allow.map((a) => `iptables -A RL-EGRESS -d ${a} -j ACCEPT`));
   if (policy !== 'open') lines.push('iptables -A RL-EGRESS -j REJECT --reject-with icmp-admin-prohibited');
-  // No IPv6 leaves a sandbox (session networks have none; this holds if the host adds it).
-  lines.push('ip6tables -P OUTPUT DROP 2>/dev/null && ip6tables -A OUTPUT -o lo -j ACCEPT 2>/dev/null || true');
   return lines.join('\n');
 }
 

@@ -53,7 +53,7 @@ export function createDockerProvider(config: DockerConfig): SandboxProvider {
   });
   const sandboxes = new Map<string, SandboxRefs>();
   const opsCache = new PerSessionCache<SandboxOps>((id) =>
-    sandboxOps({ docker, runnerId: config.runnerId, refs: refsOf(id), images: config.images, limits: config.limits, reach, leave }),
+    sandboxOps({ docker, runnerId: config.runnerId, refs: refsOf(id), images: config.images, limits: config.limits, runtime: config.runtime ?? '', reach, leave }),
   );
 
   const reach = async (network: string) => {

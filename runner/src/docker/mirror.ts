@@ -35,6 +35,10 @@ export class Mirror {
       Labels: labels,
       HostConfig: {
         NetworkMode: this.networkName,
+        // Shared by every session: no capability, no way up, read-only; each sandbox's connections
+        // to it are capped in its own namespace (egress.ts), so one learner's flood leaves room.
+        CapDrop: ['ALL'],
+        SecurityOpt: ['no-new-privileges'],
         ReadonlyRootfs: true,
         Memory: 256 * 1024 * 1024,
         PidsLimit: 256,

@@ -10,11 +10,15 @@ const LEARNER = '1000:1000';
 /** QUOTA_DIR's default (runner/src/config-variables.ts). */
 export const DEFAULT_QUOTA_DIR = '/var/lib/registry-lab/quota';
 
+/** What a quota file system holds: the learner's home, or the data of the session's registries. */
+export type QuotaPart = 'home' | 'registry';
+
 /**
  * Per-session disk quota: the learner's home (which holds the inner engine's storage in
- * ~/.local/share/docker) is an ext4 file system of its own, in a sparse file on a loop device,
- * mounted by Docker's local volume driver. Writing past it fails with ENOSPC inside the sandbox
- * only. Needs the runner to be root on the Docker host (losetup, mkfs.ext4, debugfs); where it is
+ * ~/.local/share/docker) and the session registries' data are ext4 file systems of their own, in
+ * sparse files on loop devices, mounted by Docker's local volume driver. The quota is split
+ * between them (two thirds home, one third registries), so a session never takes more than the
+ * quota of the host's disk; writing past either fails with ENOSPC inside the sandbox only. Needs the runner to be root on the Docker host (losetup, mkfs.ext4, debugfs); where it is
  * not (the runner inside a container), `available()` is false and sessions get no quota.
  */
 export class DiskQuota {
@@ -41,21 +45,27 @@ export class DiskQuota {
     }
   }
 
-  private file(id: string): string {
-    return join(this.dir, `${this.runnerId}--${id}.ext4`);
+  private file(id: string, part: QuotaPart): string {
+    return join(this.dir, `${this.runnerId}--${id}${part === 'home' ? '' : `--${part}`}.ext4`);
   }
 
-  /** Makes the session's home volume; returns its name. */
-  async create(docker: Docker, id: string): Promise<string> {
+  /** Bytes of one part (ext4 needs a few MiB at least). */
+  sizeOf(part: QuotaPart): number {
+    const share = part === 'home' ? Math.floor((this.bytes * 2) / 3) : Math.floor(this.bytes / 3);
+    return Math.max(share, 16 * 1024 * 1024);
+  }
+
+  /** Makes one of the session's quota volumes; returns its name. */
+  async create(docker: Docker, id: string, part: QuotaPart): Promise<string> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    const file = this.file(id);
-    await run('truncate', ['-s', String(this.bytes), file]);
-    await run('mkfs.ext4', ['-q', '-F', '-m', '0', '-E', `root_owner=${LEARNER},lazy_itable_init=1,lazy_journal_init=1`, file]);
+    const file = this.file(id, part);
+    await run('truncate', ['-s', String(this.sizeOf(part)), file]);
+    await run('mkfs.ext4', ['-q', '-F', '-m', '0', '-E', `root_owner=${part === 'home' ? LEARNER : '0:0'},lazy_itable_init=1,lazy_journal_init=1`, file]);
     // An empty root lets Docker copy the image's /home/learner into the volume on first use.
     await run('debugfs', ['-w', '-R', 'rmdir lost+found', file]);
     const { stdout } = await run('losetup', ['--find', '--show', file]);
     const device = stdout.trim();
-    const name = objectName(id, 'home');
+    const name = objectName(id, part);
     await docker.createVolume({
       Name: name,
       Labels: { ...labelsFor(this.runnerId, 'volume', id), 'registry-lab.quota': file },
@@ -64,9 +74,10 @@ export class DiskQuota {
     return name;
   }
 
-  /** Detaches the loop device and deletes the file (after the volume is gone). */
+  /** Detaches the loop devices and deletes the files (after the volumes are gone). */
   async release(id: string): Promise<void> {
-    await this.releaseFile(this.file(id));
+    await this.releaseFile(this.file(id, 'home'));
+    await this.releaseFile(this.file(id, 'registry'));
   }
 
   /** Every file of this runner (at start, after a crash). */
@@ -77,7 +88,7 @@ export class DiskQuota {
 
   /** Every file of this runner but those of the sandboxes still on the engine (at start). */
   async releaseExcept(keep: string[]): Promise<void> {
-    const kept = new Set(keep.map((id) => `${this.runnerId}--${id}.ext4`));
+    const kept = new Set(keep.flatMap((id) => [this.file(id, 'home'), this.file(id, 'registry')].map((f) => f.slice(this.dir.length + 1))));
     const names = await readdir(this.dir).catch(() => [] as string[]);
     for (const n of names) if (n.startsWith(`${this.runnerId}--`) && !kept.has(n)) await this.releaseFile(join(this.dir, n));
   }

@@ -6,6 +6,7 @@ import { labelsFor, objectName } from './labels.ts';
 import type { Mirror } from './mirror.ts';
 import { applyEgress, resolveAllowlist, type EgressSettings } from './egress.ts';
 import type { DiskQuota } from './quota.ts';
+import { NO_IPV6, startRegistryNetns } from './registry-netns.ts';
 
 export interface SandboxImages {
   workstation: string;
@@ -17,7 +18,11 @@ export interface SandboxRefs {
   network: string;
   workstation: string;
   registry: string;
+  /** The network namespace the session registries and the grader live in (registry-netns.ts). */
+  registryNetns: string;
   workstationIp: string;
+  /** The registries' own address on the session network: no process of the learner's can take it. */
+  registryIp: string;
 }
 
 export interface SandboxSecurity {
@@ -33,8 +38,21 @@ export interface SandboxSecurity {
 // Generous: a rootless engine on a busy host can take a minute; SESSION_START_TIMEOUT_MS bounds it all.
 const READY_TIMEOUT_MS = 150_000;
 const HOME = '/home/learner';
-/** Loopback ports of the workstation the inner engine also sees as localhost (the session registries). */
-export const FORWARDED_PORTS = [5000, 5001, 5002, 5005];
+/** The runner's registries: `localhost:<port>` in the workstation forwards to them (registry-netns.ts). */
+export const REGISTRY_PORTS = [5000, 5001];
+/** Loopback ports of the workstation the inner engine also sees as localhost: registries the learner runs. */
+export const LEARNER_PORTS = [5002, 5005];
+/** All of them, for a backend whose registries share the workstation's loopback (Kubernetes). */
+export const FORWARDED_PORTS = [...REGISTRY_PORTS, ...LEARNER_PORTS];
+/**
+ * Writable places of the workstation besides its home; its root file system is read-only. Memory
+ * backed, so they count against the workstation's memory limit and never touch the host's disk.
+ */
+const TMPFS = {
+  '/tmp': 'rw,nosuid,nodev,size=256m,mode=1777',
+  '/var/tmp': 'rw,nosuid,nodev,size=64m,mode=1777',
+  '/run/user/1000': 'rw,nosuid,nodev,size=64m,uid=1000,gid=1000,mode=700',
+};
 
 /**
  * Docker's default seccomp policy as Debian's containers-common ships it for rootless engines
@@ -42,8 +60,8 @@ export const FORWARDED_PORTS = [5000, 5001, 5002, 5005];
  */
 const SECCOMP = readFileSync(new URL('./seccomp/rootless-engine.json', import.meta.url), 'utf8');
 
-export function refsFor(id: string): Omit<SandboxRefs, 'workstationIp'> {
-  return { id, network: objectName(id, 'net'), workstation: objectName(id, 'ws'), registry: objectName(id, 'registry') };
+export function refsFor(id: string): Omit<SandboxRefs, 'workstationIp' | 'registryIp'> {
+  return { id, network: objectName(id, 'net'), workstation: objectName(id, 'ws'), registry: objectName(id, 'registry'), registryNetns: objectName(id, 'registry-ns') };
 }
 
 export function logConfig(limits: SandboxLimits) {
@@ -51,8 +69,8 @@ export function logConfig(limits: SandboxLimits) {
 }
 
 /**
- * Network, workstation and the session's registry, which lives in the workstation's network
- * namespace so it is `localhost:5000` there. The workstation runs as the learner with Docker's
+ * Network, workstation and the session's registry, which lives in a network namespace of its
+ * own (registry-netns.ts); `localhost:5000` in the workstation is forwarded to it. The workstation runs as the learner with Docker's
  * default capabilities; its engine is rootless (docs/security.md).
  */
 export async function createSandbox(
@@ -74,20 +92,37 @@ export async function createSandbox(
     Labels: labelsFor(runnerId, 'network', id),
   });
   await mirror.attach(refs.network);
-  await docker.createVolume({ Name: objectName(id, 'registry'), Labels: labelsFor(runnerId, 'volume', id) });
-  let storage: Docker.MountSettings;
+  const registryIp = await startRegistryNetns(docker, runnerId, refs, images.workstation, limits);
+  let home: Docker.MountSettings;
+  let registryData: Docker.MountSettings;
   if (security.quota) {
-    storage = { Type: 'volume', Source: await security.quota.create(docker, id), Target: HOME };
+    home = { Type: 'volume', Source: await security.quota.create(docker, id, 'home'), Target: HOME };
+    registryData = { Type: 'volume', Source: await security.quota.create(docker, id, 'registry'), Target: '/var/lib/registry' };
   } else {
-    await docker.createVolume({ Name: objectName(id, 'docker'), Labels: labelsFor(runnerId, 'volume', id) });
-    storage = { Type: 'volume', Source: objectName(id, 'docker'), Target: `${HOME}/.local/share/docker` };
+    // No quota on this host (quota.ts): plain volumes, so the read-only root still has a writable home.
+    await docker.createVolume({ Name: objectName(id, 'home'), Labels: labelsFor(runnerId, 'volume', id) });
+    await docker.createVolume({ Name: objectName(id, 'registry'), Labels: labelsFor(runnerId, 'volume', id) });
+    home = { Type: 'volume', Source: objectName(id, 'home'), Target: HOME };
+    registryData = { Type: 'volume', Source: objectName(id, 'registry'), Target: '/var/lib/registry' };
   }
+  // The labs' scripts and state (/opt/registry-lab): a small memory-backed volume, so the runner
+  // reads and writes it through the archive API while the root file system stays read-only.
+  await docker.createVolume({
+    Name: objectName(id, 'opt'),
+    Labels: labelsFor(runnerId, 'volume', id),
+    DriverOpts: { type: 'tmpfs', device: 'tmpfs', o: 'size=32m,uid=1000,gid=1000,mode=755,nosuid,nodev' },
+  });
   const ws = await docker.createContainer({
     name: refs.workstation,
     Image: images.workstation,
     Hostname: 'lab',
     User: '1000:1000',
-    Env: ['MIRROR_URL=http://mirror:5000', `FORWARD_PORTS=${FORWARDED_PORTS.join(' ')}`],
+    Env: [
+      'MIRROR_URL=http://mirror:5000',
+      `REGISTRY_ADDR=${registryIp}`,
+      `REGISTRY_PORTS=${REGISTRY_PORTS.join(' ')}`,
+      `FORWARD_PORTS=${LEARNER_PORTS.join(' ')}`,
+    ],
     Labels: labelsFor(runnerId, 'workstation', id),
     HostConfig: {
       NetworkMode: refs.network,
@@ -99,13 +134,17 @@ export async function createSandbox(
       // allows only where /proc is fully visible. Safe only because nobody is root in here.
       MaskedPaths: [],
       ReadonlyPaths: [],
+      // Every byte the learner writes lands in the home quota or a bounded tmpfs (docs/security.md).
+      ReadonlyRootfs: true,
+      Tmpfs: TMPFS,
+      Sysctls: NO_IPV6,
       Devices: [{ PathOnHost: '/dev/net/tun', PathInContainer: '/dev/net/tun', CgroupPermissions: 'rwm' }],
       Memory: limits.workstationMemoryBytes,
       MemorySwap: limits.workstationMemoryBytes,
       NanoCpus: limits.workstationNanoCpus,
       PidsLimit: limits.workstationPids,
       LogConfig: log,
-      Mounts: [storage],
+      Mounts: [home, { Type: 'volume', Source: objectName(id, 'opt'), Target: '/opt/registry-lab' }],
     },
   });
   await ws.start();
@@ -114,6 +153,8 @@ export async function createSandbox(
   if (!subnet) throw new Error(`sandbox ${id}: network ${refs.network} has no subnet`);
   await applyEgress(docker, runnerId, id, refs.workstation, images.workstation, security.egress.policy, {
     mirrorIp,
+    registryIp,
+    registryPorts: REGISTRY_PORTS,
     subnet,
     hostAddresses: security.hostAddresses,
     allow: security.egress.policy === 'allowlist' ? await resolveAllowlist(security.egress.allow) : [],
@@ -125,13 +166,15 @@ export async function createSandbox(
     Env: ['REGISTRY_STORAGE_DELETE_ENABLED=true'],
     Labels: labelsFor(runnerId, 'registry', id),
     HostConfig: {
-      NetworkMode: `container:${refs.workstation}`,
+      NetworkMode: `container:${refs.registryNetns}`,
       Memory: limits.registryMemoryBytes,
       MemorySwap: limits.registryMemoryBytes,
       PidsLimit: limits.registryPids,
       SecurityOpt: ['no-new-privileges'],
+      // A registry killed by a flood comes back; its port is in a namespace no learner can bind in.
+      RestartPolicy: { Name: 'unless-stopped' },
       LogConfig: log,
-      Mounts: [{ Type: 'volume', Source: objectName(id, 'registry'), Target: '/var/lib/registry' }],
+      Mounts: [registryData],
     },
   });
   await reg.start();
@@ -139,7 +182,7 @@ export async function createSandbox(
   const info = await ws.inspect();
   const workstationIp = info.NetworkSettings.Networks[refs.network]?.IPAddress;
   if (!workstationIp) throw new Error(`sandbox ${id}: workstation has no address on ${refs.network}`);
-  return { ...refs, workstationIp };
+  return { ...refs, workstationIp, registryIp };
 }
 
 async function waitReady(ws: Docker.Container): Promise<void> {

@@ -1,0 +1,106 @@
+/**
+ * Network namespaces a learner cannot speak from or squat in. A tiny holder container closes its
+ * own OUTPUT (loopback and answers to connections made to it pass, nothing else leaves), drops
+ * every capability, and sleeps; others join it with `NetworkMode: container:<holder>`.
+ *
+ * - The session registries and the grader live in one (`rl-<id>-registry-ns`): the runner talks to
+ *   them at an address no process of the learner's can bind, and `localhost:5000..5001` in the
+ *   workstation is only a forwarder to it (images/workstation/entrypoint.sh).
+ * - A probe of a learner's image runs in one (ops.ts): it can answer the runner's poll and
+ *   reach nothing, not the host, the mirror or another session.
+ */
+import type Docker from 'dockerode';
+import { removeContainer } from './client.ts';
+import { labelsFor, type Role } from './labels.ts';
+import type { SandboxLimits } from './provider.ts';
+
+/** IPv6 off in a namespace the sandbox owns: Docker refuses to start the container if it cannot set it. */
+export const NO_IPV6 = { 'net.ipv6.conf.all.disable_ipv6': '1', 'net.ipv6.conf.default.disable_ipv6': '1' };
+
+const HOLDER_SCRIPT = [
+  'set -e',
+  'iptables -A OUTPUT -o lo -j ACCEPT',
+  'iptables -A OUTPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT',
+  'iptables -P OUTPUT DROP',
+  'iptables -P FORWARD DROP',
+  // From here on nobody in this namespace holds a capability, the holder included.
+  'exec setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all sleep infinity',
+].join('\n');
+
+export interface HolderSpec {
+  name: string;
+  network: string;
+  role: Role;
+  sessionId: string;
+  runnerId: string;
+  /** An image with iptables and setpriv (the workstation's). */
+  image: string;
+  logMaxSize: string;
+  /** Restarted by the engine if it ever stops (the registries' namespace outlives a runner). */
+  restart?: boolean;
+}
+
+/** Starts the holder and waits until its rules are in place; returns its address on `network`. */
+export async function startClosedNetns(docker: Docker, spec: HolderSpec): Promise<string> {
+  await removeContainer(docker, spec.name);
+  const c = await docker.createContainer({
+    name: spec.name,
+    Image: spec.image,
+    User: '0:0',
+    Entrypoint: ['sh', '-c', HOLDER_SCRIPT],
+    Labels: labelsFor(spec.runnerId, spec.role, spec.sessionId),
+    HostConfig: {
+      NetworkMode: spec.network,
+      // No init: it would stay root with these capabilities; `sleep` is pid 1 and holds none.
+      CapDrop: ['ALL'],
+      CapAdd: ['NET_ADMIN', 'NET_RAW', 'SETUID', 'SETGID', 'SETPCAP'],
+      ReadonlyRootfs: true,
+      Tmpfs: { '/run': 'rw,nosuid,nodev,noexec,size=1m' }, // iptables' lock file
+      Sysctls: NO_IPV6,
+      Memory: 32 * 1024 * 1024,
+      PidsLimit: 16,
+      ...(spec.restart ? { RestartPolicy: { Name: 'unless-stopped' } } : {}),
+      LogConfig: { Type: 'json-file', Config: { 'max-size': spec.logMaxSize, 'max-file': '1' } },
+    },
+  });
+  await c.start();
+  return await holderReady(c, spec);
+}
+
+/** Its address once `sleep` runs as nobody (the rules are in place then); throws with its log if it ended. */
+export async function holderReady(c: Docker.Container, spec: Pick<HolderSpec, 'name' | 'network'>): Promise<string> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    const info = await c.inspect();
+    if (!info.State.Running) {
+      const logs = (await c.logs({ stdout: true, stderr: true, tail: 20 })).toString('utf8');
+      throw new Error(`${spec.name} could not close its network namespace (exit ${info.State.ExitCode}): ${logs.slice(-500)}`);
+    }
+    const top = (await c.top({ ps_args: '-o pid,user,comm' }).catch(() => null)) as { Processes?: string[][] } | null;
+    const sleeping = top?.Processes?.some((p) => p[2] === 'sleep' && p[1] !== 'root' && p[1] !== '0');
+    const ip = info.NetworkSettings.Networks[spec.network]?.IPAddress;
+    if (sleeping && ip) return ip;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${spec.name} did not close its network namespace within 20 s`);
+}
+
+/** The registries' namespace of a session (restarted by the engine if it stops). */
+export function startRegistryNetns(
+  docker: Docker,
+  runnerId: string,
+  refs: { id: string; network: string; registryNetns: string },
+  image: string,
+  limits: SandboxLimits,
+): Promise<string> {
+  return startClosedNetns(docker, {
+    name: refs.registryNetns,
+    network: refs.network,
+    role: 'registry-ns',
+    sessionId: refs.id,
+    runnerId,
+    image,
+    logMaxSize: limits.logMaxSize,
+    restart: true,
+  });
+}
