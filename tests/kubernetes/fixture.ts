@@ -7,6 +7,7 @@ import * as k8s from '@kubernetes/client-node';
 import { createRunner, providerFor, type Runner } from '../../runner/src/app.ts';
 import { loadConfig, type Config } from '../../runner/src/config.ts';
 import type { SandboxProvider } from '../../runner/src/docker/provider.ts';
+import { POD_SECURITY_LABELS } from '../../runner/src/kubernetes/names.ts';
 import { kubeconfig, SECCOMP_PROFILE, testNamespace } from './cluster.ts';
 
 export interface TestNamespace {
@@ -28,7 +29,8 @@ export async function createTestNamespace(tag: string): Promise<TestNamespace> {
   const apps = kc.makeApiClient(k8s.AppsV1Api);
   const net = kc.makeApiClient(k8s.NetworkingV1Api);
   const name = testNamespace(tag);
-  await core.createNamespace({ body: { metadata: { name } } });
+  // The runner's namespace labels (ignored by the 1.20 test cluster; Pod Security admission is 1.23+).
+  await core.createNamespace({ body: { metadata: { name, labels: { ...POD_SECURITY_LABELS } } } });
   // The controller-manager makes the default service account; Pods are refused until it exists.
   for (let i = 0; i < 120 && !(await core.readNamespacedServiceAccount({ name: 'default', namespace: name }).catch(() => null)); i++) {
     await new Promise((r) => setTimeout(r, 500));

@@ -25,7 +25,7 @@ import * as oldRbac from 'kubernetes-models-1.19/rbac.authorization.k8s.io/v1';
 import * as oldNet from 'kubernetes-models-1.19/networking.k8s.io/v1';
 import { DEFAULT_LIMITS } from '../../runner/src/docker/index.ts';
 import { sandboxPod } from '../../runner/src/kubernetes/pod.ts';
-import { probePod } from '../../runner/src/kubernetes/probe.ts';
+import { probePod, probePolicy } from '../../runner/src/kubernetes/probe.ts';
 import { mirrorObjects, networkPolicies } from '../../runner/src/kubernetes/mirror.ts';
 
 type Model = new (o: unknown) => { validate(): void };
@@ -84,6 +84,8 @@ it('the objects the backend creates are valid for a current Kubernetes and for 1
   check(sandboxPod(settings, 'AbCdEfGhIjKlMnOpQrStUvWx', '10.244.0.2'), 'session Pod');
   check(sandboxPod(settings, 'AbCdEfGhIjKlMnOpQrStUvWx', '10.244.0.2', { pool: true }), 'pool Pod');
   check(probePod({ runnerId: 'registry-lab', image: 'registry-lab/workstation:2', seccompProfile: 'p.json' }, 'AbCdEfGhIjKlMnOpQrStUvWx', 'p', 'h:5000/a:b', 10_000), 'probe Pod');
+  check(probePod({ runnerId: 'registry-lab', image: 'registry-lab/workstation:2', seccompProfile: 'p.json' }, 'AbCdEfGhIjKlMnOpQrStUvWx', 'p', 'h:5000/a:b', 10_000, ['PATH=/bin', 'X=$(id)']), 'probe Pod with Env');
+  check(wire(probePolicy('registry-lab', 'AbCdEfGhIjKlMnOpQrStUvWx', 'p')), 'probe NetworkPolicy');
   const m = mirrorObjects('registry-lab', 'registry-lab/mirror:latest');
   check(m.deployment, 'mirror Deployment');
   check(m.service, 'mirror Service');

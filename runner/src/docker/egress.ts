@@ -28,6 +28,8 @@ export interface EgressTargets {
   /** The session registries' address (registry-netns.ts) and ports: the other neighbour (none when they share this namespace). */
   registryIp?: string;
   registryPorts?: number[];
+  /** Also refuse IPv6 with ip6tables (Kubernetes, where the Pod cannot set the sysctl that turns it off). */
+  ip6tables?: boolean;
   /** The session network (its other members are the gateway = the host, or the runner's container). */
   subnet: string;
   /** Every address of the host the runner sees (its public address included). */
@@ -100,6 +102,8 @@ export function egressScript(policy: EgressPolicy, t: EgressTargets): string {
   lines.push(...[t.subnet, ...t.hostAddresses, ...ALWAYS_DENIED].map((d) => `deny ${d}`));
   if (policy === 'allowlist') lines.push(...t.allow.map((a) => `iptables -A RL-EGRESS -d ${a} -j ACCEPT`));
   if (policy !== 'open') lines.push('iptables -A RL-EGRESS -j REJECT --reject-with icmp-admin-prohibited');
+  // No `|| true`: a namespace where the refusal cannot be set does not start.
+  if (t.ip6tables) lines.push('ip6tables -A OUTPUT -o lo -j ACCEPT', 'ip6tables -P OUTPUT DROP');
   return lines.join('\n');
 }
 

@@ -34,6 +34,9 @@ export function exitCodeOf(status: k8s.V1Status | undefined): number {
  */
 export function wrapCommand(cmd: string[], opts: KubeExecOptions): string[] {
   const seconds = Math.max(1, Math.ceil((opts.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000));
+  // Names become `env` operands: one with `=` or a leading `-` would be read as something else.
+  const bad = Object.keys(opts.env ?? {}).find((k) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(k));
+  if (bad !== undefined) throw new Error(`exec: ${JSON.stringify(bad)} is not an environment variable name`);
   const env = Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`);
   const inner = ['env', ...(opts.cwd ? ['-C', opts.cwd] : []), ...env, 'timeout', '-k', '3', String(seconds), ...cmd];
   if (opts.stdin === undefined) return inner;

@@ -14,6 +14,7 @@ import { CONTAINER, sandboxPod, type PodSettings } from './pod.ts';
 import { claimPod, listSandboxes, removeSession, waitReady, workstationRunning } from './sandbox.ts';
 import { openKubeShell } from './shell.ts';
 import { execCapture } from './exec.ts';
+import { reapProbePolicies } from './probe.ts';
 
 export interface KubernetesConfig {
   runnerId: string;
@@ -73,6 +74,7 @@ export function createKubernetesProvider(config: KubernetesConfig): SandboxProvi
   const provider: SandboxProvider = {
     async init() {
       await mirror.start();
+      await reapProbePolicies(kube, config.runnerId);
       return { reaped: 0 };
     },
 

@@ -5,7 +5,7 @@
  */
 import type * as k8s from '@kubernetes/client-node';
 import { ignoreMissing, isConflict, type KubeClients, until } from './client.ts';
-import { LABEL, labelsFor, runnerSlug, selector } from './names.ts';
+import { LABEL, labelsFor, RUNNER_POD_LABELS, runnerSlug, selector } from './names.ts';
 
 const PRIVATE = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '169.254.0.0/16'];
 
@@ -37,7 +37,8 @@ export function mirrorObjects(runnerId: string, image: string): { deployment: k8
                 imagePullPolicy: 'IfNotPresent',
                 ports: [{ containerPort: 5000, name: 'registry' }],
                 securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } },
-                resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
+                // Read-only root file system and no volume: only its logs are on the node's disk.
+                resources: { requests: { cpu: '10m', memory: '32Mi', 'ephemeral-storage': '64Mi' }, limits: { cpu: '500m', memory: '256Mi', 'ephemeral-storage': '512Mi' } },
                 readinessProbe: { httpGet: { path: '/v2/', port: 5000 }, periodSeconds: 1 },
               },
             ],
@@ -73,7 +74,7 @@ export function networkPolicies(runnerId: string): k8s.V1NetworkPolicy[] {
         ingress: [
           {
             _from: [
-              { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'registry-lab-runner' } } },
+              { podSelector: { matchLabels: { ...RUNNER_POD_LABELS } } },
               { podSelector: { matchLabels: { [LABEL.runner]: runnerId, [LABEL.role]: 'probe' } } },
             ],
           },

@@ -52,3 +52,22 @@ export function checkRunnerIdForLabels(runnerId: string): void {
     throw new Error(`RUNNER_ID "${runnerId}" cannot be a Kubernetes label value: it must end with a letter or digit`);
   }
 }
+
+/**
+ * Pod Security admission labels of the runner's namespace (Kubernetes 1.23+; 1.20-1.22 ignore
+ * them). `privileged` is the strictest level the session Pod passes: `baseline` refuses the
+ * workstation's `procMount: Unmasked` and the NET_ADMIN/NET_RAW that the egress init container
+ * (and the probe's `seal`) add; `restricted` also refuses the workstation's
+ * allowPrivilegeEscalation and its runtime-default capabilities, and root in the init
+ * container and the grader. The Localhost seccomp profile passes every level. What actually
+ * keeps privileged Pods out of the namespace is deploy/kubernetes/policy/ (docs/kubernetes-security.md).
+ */
+export const POD_SECURITY_LEVEL = 'privileged';
+export const POD_SECURITY_LABELS: Readonly<Record<string, string>> = {
+  'pod-security.kubernetes.io/enforce': POD_SECURITY_LEVEL,
+  'pod-security.kubernetes.io/audit': POD_SECURITY_LEVEL,
+  'pod-security.kubernetes.io/warn': POD_SECURITY_LEVEL,
+};
+
+/** Labels of the runner's own Pods (deploy/kubernetes/runner.yaml): the NetworkPolicies let them in. */
+export const RUNNER_POD_LABELS: Readonly<Record<string, string>> = { 'app.kubernetes.io/name': 'registry-lab-runner' };

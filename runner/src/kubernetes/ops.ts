@@ -28,6 +28,8 @@ async function bufferOf(stream: Readable): Promise<Buffer> {
  * already shares the workstation's loopback. Its data and config live under EXTRA_REGISTRY_DIR/<port>.
  */
 export function extraRegistryScript(port: number, htpasswd?: string): string {
+  // The only value in this text: an integer port (the password file comes on stdin).
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`port ${port} is not a TCP port`);
   const dir = `${EXTRA_REGISTRY_DIR}/${port}`;
   const env = [`REGISTRY_HTTP_ADDR=:${port}`, `REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY=${dir}/data`, 'REGISTRY_STORAGE_DELETE_ENABLED=true'];
   if (htpasswd) env.push('REGISTRY_AUTH=htpasswd', 'REGISTRY_AUTH_HTPASSWD_REALM="Registry Lab"', `REGISTRY_AUTH_HTPASSWD_PATH=${dir}/htpasswd`);

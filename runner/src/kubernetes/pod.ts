@@ -8,6 +8,7 @@ import { egressScript, type EgressSettings } from '../docker/egress.ts';
 import { FORWARDED_PORTS } from '../docker/sandbox.ts';
 import type { SandboxLimits } from '../docker/provider.ts';
 import { LABEL, labelsFor, podName, SESSION_ID_ANNOTATION } from './names.ts';
+import { ENGINE_DISK_CEILING_BYTES, GI, MI, mib, withEphemeral } from './storage.ts';
 
 export interface PodSettings {
   runnerId: string;
@@ -15,7 +16,7 @@ export interface PodSettings {
   limits: SandboxLimits;
   /** Localhost seccomp profile of the workstation, relative to the kubelet's seccomp folder. */
   seccompProfile: string;
-  /** emptyDir size limit of the inner engine's storage (0: none). */
+  /** emptyDir size limit of the inner engine's storage (0: ENGINE_DISK_CEILING_BYTES, see storage.ts). */
   diskBytes: number;
   egress: EgressSettings;
   /** Resolved allowlist (EGRESS=allowlist). */
@@ -29,7 +30,7 @@ export const EXTRA_REGISTRY_DIR = '/var/lib/registry-extra';
 /** Marker checked by the readiness probe (the workstation's entrypoint writes it). */
 export const READY_COMMAND = 'test -e "$XDG_RUNTIME_DIR/sandbox-ready" && curl -fsS -o /dev/null http://localhost:5000/v2/';
 
-const mi = (bytes: number) => `${Math.max(1, Math.floor(bytes / 1024 / 1024))}Mi`;
+const mi = mib;
 const cpu = (nanoCpus: number) => `${Math.max(1, Math.round(nanoCpus / 1e6))}m`;
 
 /**
@@ -38,7 +39,7 @@ const cpu = (nanoCpus: number) => `${Math.max(1, Math.round(nanoCpus / 1e6))}m`;
  * learner. The node's address comes from the downward API ($HOST_IP).
  */
 export function initScript(s: PodSettings, mirrorIp: string): string {
-  const rules = egressScript(s.egress.policy, { mirrorIp, subnet: '$POD_IP/32', hostAddresses: ['$HOST_IP'], allow: s.allow });
+  const rules = egressScript(s.egress.policy, { mirrorIp, subnet: '$POD_IP/32', hostAddresses: ['$HOST_IP'], allow: s.allow, ip6tables: true });
   return `chown 1000:1000 /storage\n${rules}`;
 }
 
@@ -46,6 +47,19 @@ export function sandboxPod(s: PodSettings, id: string, mirrorIp: string, opts: {
   const labels = { ...labelsFor(s.runnerId, 'sandbox', id), ...(opts.pool ? { [LABEL.state]: 'pool' } : { [LABEL.state]: 'claimed' }) };
   const { limits } = s;
   const small = { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '200m', memory: '128Mi' } };
+  const volumes: k8s.V1Volume[] = [
+    { name: 'engine', emptyDir: { sizeLimit: mi(s.diskBytes > 0 ? s.diskBytes : ENGINE_DISK_CEILING_BYTES) } },
+    { name: 'registry', emptyDir: { sizeLimit: '4Gi' } },
+    { name: 'registry-extra', emptyDir: { sizeLimit: '2Gi' } },
+    { name: 'grader-tmp', emptyDir: { medium: 'Memory', sizeLimit: '64Mi' } },
+  ];
+  // ephemeral-storage (storage.ts): each container's own writable layer and logs plus the
+  // emptyDirs it mounts. The workstation's layer holds the learner's home and /tmp (4 GiB: a
+  // few saved image tarballs); the engine's images and build caches are on the `engine` volume.
+  const disk = (c: k8s.V1Container, requestBytes: number, layerBytes: number): k8s.V1Container => ({
+    ...c,
+    resources: withEphemeral(c.resources ?? {}, volumes, c.volumeMounts, requestBytes, layerBytes),
+  });
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -58,14 +72,9 @@ export function sandboxPod(s: PodSettings, id: string, mirrorIp: string, opts: {
       hostname: 'lab',
       // No cluster DNS is needed for the mirror: its Pod address under the name the workstation's engine uses.
       hostAliases: [{ ip: mirrorIp, hostnames: ['mirror'] }],
-      volumes: [
-        { name: 'engine', emptyDir: s.diskBytes > 0 ? { sizeLimit: mi(s.diskBytes) } : {} },
-        { name: 'registry', emptyDir: { sizeLimit: '4Gi' } },
-        { name: 'registry-extra', emptyDir: { sizeLimit: '2Gi' } },
-        { name: 'grader-tmp', emptyDir: { medium: 'Memory', sizeLimit: '64Mi' } },
-      ],
+      volumes,
       initContainers: [
-        {
+        disk({
           name: CONTAINER.egress,
           image: s.images.workstation,
           imagePullPolicy: 'IfNotPresent',
@@ -84,10 +93,10 @@ export function sandboxPod(s: PodSettings, id: string, mirrorIp: string, opts: {
           },
           resources: small,
           volumeMounts: [{ name: 'engine', mountPath: '/storage' }],
-        },
+        }, 16 * MI, 128 * MI),
       ],
       containers: [
-        {
+        disk({
           name: CONTAINER.workstation,
           image: s.images.workstation,
           imagePullPolicy: 'IfNotPresent',
@@ -113,8 +122,8 @@ export function sandboxPod(s: PodSettings, id: string, mirrorIp: string, opts: {
           },
           volumeMounts: [{ name: 'engine', mountPath: `${HOME}/.local/share/docker` }],
           readinessProbe: { exec: { command: ['sh', '-c', READY_COMMAND] }, periodSeconds: 1, timeoutSeconds: 5, failureThreshold: 3 },
-        },
-        {
+        }, 512 * MI, 4 * GI),
+        disk({
           name: CONTAINER.registry,
           image: s.images.registry,
           imagePullPolicy: 'IfNotPresent',
@@ -130,8 +139,8 @@ export function sandboxPod(s: PodSettings, id: string, mirrorIp: string, opts: {
             { name: 'registry', mountPath: '/var/lib/registry' },
             { name: 'registry-extra', mountPath: EXTRA_REGISTRY_DIR },
           ],
-        },
-        {
+        }, 64 * MI, 512 * MI),
+        disk({
           // The grader: the workstation's tools (cosign, skopeo, oras...) out of the learner's reach,
           // root without a single capability, in the session's network namespace.
           name: CONTAINER.grader,
@@ -152,7 +161,8 @@ export function sandboxPod(s: PodSettings, id: string, mirrorIp: string, opts: {
           },
           resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
           volumeMounts: [{ name: 'grader-tmp', mountPath: '/var/lib/docker' }],
-        },
+          // Its /tmp (files of a check, tools' caches) is its writable layer: 2 GiB.
+        }, 64 * MI, 2 * GI),
       ],
     },
   };

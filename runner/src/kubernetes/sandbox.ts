@@ -76,6 +76,9 @@ export async function removeSession(kube: KubeClients, runnerId: string, id?: st
   // Every Pod of the runner but the mirror's (its Deployment would only start another).
   const labelSelector = id ? selector({ [LABEL.runner]: runnerId, [LABEL.session]: sessionKey(id) }) : `${selector({ [LABEL.runner]: runnerId })},${LABEL.role}!=mirror`;
   await core.deleteCollectionNamespacedPod({ namespace, labelSelector, gracePeriodSeconds: 1 });
+  // The probes' NetworkPolicies (probe.ts deletes each with its Pod; these are the ones a stopped probe left).
+  const probes = selector({ [LABEL.runner]: runnerId, [LABEL.role]: 'probe', ...(id ? { [LABEL.session]: sessionKey(id) } : {}) });
+  await kube.net.deleteCollectionNamespacedNetworkPolicy({ namespace, labelSelector: probes });
   await until(
     `the Pods of ${id ?? runnerId} to go`,
     async () => {
