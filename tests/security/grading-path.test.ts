@@ -54,13 +54,13 @@ describe('red team: the grading path trusts nothing a learner controls (real Doc
     });
     await new Promise<void>((r) => server.listen(0, '0.0.0.0', r));
     port = (server.address() as { port: number }).port;
-    execFileSync('gcc', ['-static', '-O1', '-o', join(work, 'addkey'), new URL('./addkey.c', import.meta.url).pathname]);
+    execFileSync('gcc', ['-static', '-O1', '-o', join(work, 'per-uid'), new URL('./per-uid.c', import.meta.url).pathname]);
     runner = await startRealRunner({ host: '0.0.0.0', sessionDiskQuota: QUOTA, quotaDir: QUOTA_DIR, egress: 'none', workstationMemory: 1024 ** 3 });
     a = await newSession(runner);
     b = await newSession(runner);
     await Promise.all([untilReady(runner, a), untilReady(runner, b)]);
     [ta, tb] = await Promise.all([readyTerminal(runner, a), readyTerminal(runner, b)]);
-    await runner.provider.ops(a.id).copyIn('/home/learner/bin', [{ path: 'addkey', content: readFileSync(join(work, 'addkey')), mode: 0o755 }]);
+    await runner.provider.ops(a.id).copyIn('/home/learner/bin', [{ path: 'per-uid', content: readFileSync(join(work, 'per-uid')), mode: 0o755 }]);
     const pull = await run(ta, 'docker pull -q busybox', 120_000);
     assert.equal(pull.code, 0, pull.out);
   });
@@ -193,13 +193,21 @@ describe('red team: the grading path trusts nothing a learner controls (real Doc
     assert.match(bOk.out, /ok/);
   });
 
-  test('the kernel keyring is closed (no per-uid key quota to share): refused in the workstation and in an inner container, another learner still runs containers', async () => {
-    const ws = await attempt(ta, '~/bin/addkey');
+  test('no per-uid kernel account can be used up: keyring, inotify and message queues refused; the other learner still runs, builds and pushes', async () => {
+    const ws = await attempt(ta, '~/bin/per-uid');
     assert.match(ws.out, /add_key: ENOSYS/, ws.out);
-    const inner = await attempt(ta, 'docker run --rm --security-opt seccomp=unconfined -v ~/bin:/b busybox /b/addkey', 90);
+    assert.match(ws.out, /inotify_init1: ENOSYS/, ws.out);
+    assert.match(ws.out, /mq_open: ENOSYS/, ws.out);
+    const inner = await attempt(ta, 'docker run --rm --security-opt seccomp=unconfined -v ~/bin:/b busybox /b/per-uid', 90);
     assert.match(inner.out, /add_key: ENOSYS/, inner.out);
-    const other = await attempt(tb, 'docker run --rm busybox echo still-runs', 120);
-    assert.match(other.out, /still-runs/, other.out);
+    assert.match(inner.out, /inotify_init1: ENOSYS/, inner.out);
+    assert.match(inner.out, /mq_open: ENOSYS/, inner.out);
+    // tail -f and docker logs -f poll instead of failing.
+    const follow = await attempt(ta, 'echo one > /tmp/f; (timeout 2 tail -f /tmp/f & sleep 0.5; echo two >> /tmp/f; wait) 2>&1', 20);
+    assert.match(follow.out, /one[\s\S]*two/, follow.out);
+    await runner.provider.ops(b.id).copyIn('/home/learner/b', [{ path: 'Dockerfile', content: 'FROM busybox\nRUN echo built > /built\n' }]);
+    const other = await attempt(tb, 'docker run --rm busybox echo still-runs && cd ~/b && docker build -q -t localhost:5000/b/img:1 . >/dev/null && docker push -q localhost:5000/b/img:1 && echo pushed', 180);
+    assert.match(other.out, /still-runs[\s\S]*pushed/, other.out);
   });
 
   test('EGRESS=none: the sandbox resolves its own names, forwards no DNS query out; IPv6 is off', async () => {
