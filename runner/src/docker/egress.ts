@@ -46,6 +46,20 @@ export function ownAddresses(): string[] {
     .map((a) => a.address);
 }
 
+/**
+ * `name:address` lines for the workstation's /etc/hosts: with DNS closed (EGRESS=allowlist), the
+ * allowed names still resolve there, to what the runner resolved when the sandbox started.
+ */
+export async function allowlistHosts(entries: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of entries) {
+    if (isIP(e.split('/')[0]!) !== 0 || !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i.test(e)) continue;
+    const found = await lookup(e, { all: true, family: 4 }).catch(() => []);
+    if (found[0]) out.push(`${e}:${found[0].address}`);
+  }
+  return out;
+}
+
 export async function resolveAllowlist(entries: string[]): Promise<string[]> {
   const out: string[] = [];
   for (const e of entries) {

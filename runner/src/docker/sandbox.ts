@@ -4,7 +4,7 @@ import type { SandboxLimits } from './provider.ts';
 import { execCapture } from './exec.ts';
 import { labelsFor, objectName } from './labels.ts';
 import type { Mirror } from './mirror.ts';
-import { applyEgress, resolveAllowlist, type EgressSettings } from './egress.ts';
+import { allowlistHosts, applyEgress, resolveAllowlist, type EgressSettings } from './egress.ts';
 import type { DiskQuota } from './quota.ts';
 import { NO_IPV6, startRegistryNetns } from './registry-netns.ts';
 
@@ -126,6 +126,7 @@ export async function createSandbox(
     Labels: labelsFor(runnerId, 'workstation', id),
     HostConfig: {
       NetworkMode: refs.network,
+      ...(security.egress.policy === 'allowlist' ? { ExtraHosts: await allowlistHosts(security.egress.allow) } : {}),
       Init: true,
       ...(security.runtime ? { Runtime: security.runtime } : {}),
       // Docker's default capabilities, held by nobody: the container runs as the learner.
