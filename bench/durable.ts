@@ -63,7 +63,10 @@ async function restartToAnswering(n: number): Promise<Record<string, number>> {
       for (let attempt = 1; ; attempt++) {
         const s = (await call(runner.url, 'POST', '/api/sessions')).json as { id: string; token: string };
         try {
-          await runner.sessions.waitReady(runner.sessions.get(s.id)!, 900_000);
+          // A sandbox that died while starting takes its session record with it.
+          const rec = runner.sessions.get(s.id);
+          if (!rec) throw new Error(`session ${s.id} ended while its sandbox was starting`);
+          await runner.sessions.waitReady(rec, 900_000);
           return s;
         } catch (err) {
           if (attempt >= 3) throw err;
