@@ -30,6 +30,9 @@ if ! docker info >/dev/null 2>&1; then
   log "starting dockerd"
   mkdir -p /var/log
   # A dedicated address pool gives room for many session networks (one /24 each).
+  # No per-uid process ceiling, as Debian's docker.service (LimitNPROC=infinity): every workstation
+  # is uid 1000, so a finite one would be shared by all sessions (docs/security.md).
+  ulimit -Hu unlimited && ulimit -Su unlimited
   nohup dockerd --default-address-pool base=10.213.0.0/16,size=24 >/var/log/registry-lab-dockerd.log 2>&1 &
   for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
   docker info >/dev/null 2>&1 || { log "dockerd did not start"; tail -50 /var/log/registry-lab-dockerd.log; exit 1; }
