@@ -12,12 +12,13 @@ function sigTagOf(digest: string): string {
   return digest.replace(':', '-').slice(0, 19) + '….sig';
 }
 
+/** cosign's last line, as a message may show it: printable characters only, 200 at most (it can quote registry content). */
 function lastLine(text: string): string {
   const lines = text
     .split('\n')
-    .map((l) => l.trim())
+    .map((l) => l.replace(/[^\x20-\x7e\u0400-\u04ff]/g, '').trim())
     .filter(Boolean);
-  return (lines.at(-1) ?? '').slice(0, 300);
+  return (lines.at(-1) ?? '').slice(0, 200);
 }
 
 /** Tags cosign writes next to an image: `sha256-<hex>.sig|.att|.sbom` and the referrers fallback `sha256-<hex>`. */
