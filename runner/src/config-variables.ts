@@ -44,7 +44,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'WORKSTATION_RUNTIME', default: '', meaning: 'OCI runtime of workstations, e.g. sysbox-runc or runsc where the host has it (docs/security.md). Empty: the engine\'s default (runc).' },
   { name: 'EGRESS', default: 'open', meaning: 'What a sandbox may reach beyond its registry, the mirror and DNS: open (the internet), allowlist (EGRESS_ALLOW only) or none. Private, link-local and the host\'s own addresses are never reachable.' },
   { name: 'EGRESS_ALLOW', default: '', meaning: 'With EGRESS=allowlist: comma-separated IPv4 addresses, CIDRs or host names (resolved when a sandbox starts).' },
-  { name: 'SESSION_DISK_QUOTA', default: '10g', meaning: 'Disk a session may fill: two thirds for the home (with the inner engine storage), one third for the session registries' data, each an ext4 file system of its own on a loop device; needs the runner to be root on the Docker host, otherwise no quota. 0: none.' },
+  { name: 'SESSION_DISK_QUOTA', default: '10g', meaning: 'Disk a session may fill: two thirds for the home (with the inner engine storage), one third for the data of the session registries, each an ext4 file system of its own on a loop device; needs the runner to be root on the Docker host, otherwise no quota. 0: none.' },
   { name: 'QUOTA_DIR', default: '/var/lib/registry-lab/quota', meaning: 'Where the sparse files of the session disk quotas live.' },
   { name: 'REGISTRY_IMAGE', default: 'registry-lab/registry:2', meaning: 'Image of the per-session registry.' },
   { name: 'MIRROR_IMAGE', default: 'registry-lab/mirror:latest', meaning: 'Image of the read-only mirror shared by the sessions of a runner.' },
