@@ -91,27 +91,28 @@ export async function createSandbox(
     Driver: 'bridge',
     Labels: labelsFor(runnerId, 'network', id),
   });
-  await mirror.attach(refs.network);
-  const registryIp = await startRegistryNetns(docker, runnerId, refs, images.workstation, limits);
-  let home: Docker.MountSettings;
-  let registryData: Docker.MountSettings;
-  if (security.quota) {
-    home = { Type: 'volume', Source: await security.quota.create(docker, id, 'home'), Target: HOME };
-    registryData = { Type: 'volume', Source: await security.quota.create(docker, id, 'registry'), Target: '/var/lib/registry' };
-  } else {
+  // Independent of each other: done at once (a cold start waits for the slowest, not the sum).
+  const volume = async (part: 'home' | 'registry') => {
+    if (security.quota) return security.quota.create(docker, id, part);
     // No quota on this host (quota.ts): plain volumes, so the read-only root still has a writable home.
-    await docker.createVolume({ Name: objectName(id, 'home'), Labels: labelsFor(runnerId, 'volume', id) });
-    await docker.createVolume({ Name: objectName(id, 'registry'), Labels: labelsFor(runnerId, 'volume', id) });
-    home = { Type: 'volume', Source: objectName(id, 'home'), Target: HOME };
-    registryData = { Type: 'volume', Source: objectName(id, 'registry'), Target: '/var/lib/registry' };
-  }
-  // The labs' scripts and state (/opt/registry-lab): a small memory-backed volume, so the runner
-  // reads and writes it through the archive API while the root file system stays read-only.
-  await docker.createVolume({
-    Name: objectName(id, 'opt'),
-    Labels: labelsFor(runnerId, 'volume', id),
-    DriverOpts: { type: 'tmpfs', device: 'tmpfs', o: 'size=32m,uid=1000,gid=1000,mode=755,nosuid,nodev' },
-  });
+    await docker.createVolume({ Name: objectName(id, part), Labels: labelsFor(runnerId, 'volume', id) });
+    return objectName(id, part);
+  };
+  const [, registryIp, homeVolume, registryVolume] = await settleAll([
+    mirror.attach(refs.network),
+    startRegistryNetns(docker, runnerId, refs, images.workstation, limits),
+    volume('home'),
+    volume('registry'),
+    // The labs' scripts and state (/opt/registry-lab): a small memory-backed volume, so the runner
+    // reads and writes it through the archive API while the root file system stays read-only.
+    docker.createVolume({
+      Name: objectName(id, 'opt'),
+      Labels: labelsFor(runnerId, 'volume', id),
+      DriverOpts: { type: 'tmpfs', device: 'tmpfs', o: 'size=32m,uid=1000,gid=1000,mode=755,nosuid,nodev' },
+    }),
+  ] as const);
+  const home: Docker.MountSettings = { Type: 'volume', Source: homeVolume, Target: HOME };
+  const registryData: Docker.MountSettings = { Type: 'volume', Source: registryVolume, Target: '/var/lib/registry' };
   const ws = await docker.createContainer({
     name: refs.workstation,
     Image: images.workstation,
@@ -184,6 +185,14 @@ export async function createSandbox(
   const workstationIp = info.NetworkSettings.Networks[refs.network]?.IPAddress;
   if (!workstationIp) throw new Error(`sandbox ${id}: workstation has no address on ${refs.network}`);
   return { ...refs, workstationIp, registryIp };
+}
+
+/** Like Promise.all, but rejects only once every promise has settled (nothing is still being made when the caller cleans up). */
+async function settleAll<T extends readonly unknown[]>(ps: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const results = await Promise.allSettled(ps as readonly Promise<unknown>[]);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 async function waitReady(ws: Docker.Container): Promise<void> {
