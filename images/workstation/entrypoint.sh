@@ -13,6 +13,8 @@ log() { echo "[sandbox] $*" >&2; }
 run=$XDG_RUNTIME_DIR
 conf=$HOME/.config/docker
 mkdir -p "$conf" "$HOME/.local/share/docker"
+# A home of the session's own uid starts empty (the image's is not copied in): the shell's files.
+for f in .bashrc .profile .bash_logout; do [ -e "$HOME/$f" ] || cp "/etc/skel/$f" "$HOME/$f" 2>/dev/null; done
 
 mirrors='[]'
 insecure='[]'

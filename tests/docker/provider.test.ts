@@ -72,7 +72,9 @@ describe('docker sandbox provider', { timeout: 300_000 }, () => {
   it('works as the learner, with no way to root: sudo runs as the learner or refuses', async () => {
     const ops = provider.ops(id);
     const r = await ops.exec('id -un; pwd; sudo -n id -u');
-    assert.deepEqual(r.stdout.trim().split('\n'), ['learner', '/home/learner', '1000']);
+    const [name, dir, uid] = r.stdout.trim().split('\n');
+    assert.deepEqual([name, dir], ['learner', '/home/learner']);
+    assert.ok(Number(uid) >= 200_000, `a uid of the session's own (session-user.ts), not the image's 1000: ${uid}`);
     const root = await ops.exec('sudo -u root id -u', { user: 'root' });
     assert.notEqual(root.exitCode, 0);
     assert.match(root.stderr, /no root in this sandbox/);
@@ -155,6 +157,9 @@ describe('docker sandbox provider', { timeout: 300_000 }, () => {
     const b = await provider.create(other);
     try {
       const a = provider.ops(id);
+      // No kernel uid in common: the learners' own and their engines' subordinate ranges differ.
+      const who = async (o: typeof a) => (await o.exec('id -u; cat /etc/subuid')).stdout;
+      assert.notEqual(await who(a), await who(provider.ops(other)));
       const direct = await a.exec(`curl -sS -m 3 -o /dev/null -w '%{http_code}' http://${b.workstationIp}:5000/v2/`, { timeoutMs: 10_000 });
       assert.equal(direct.stdout, '000', 'A reaches B directly');
       assert.equal(direct.exitCode, 7, `connection refused by the sandbox's rules, not answered: ${direct.stderr}`);

@@ -47,7 +47,7 @@ async function createReady(url: string, body: object = {}) {
 
 /** A command as the learner in the workstation (what a terminal would run), without a TTY. */
 function learner(sessionId: string, script: string): string {
-  return execFileSync('docker', ['exec', '-i', '-u', 'learner', '-w', '/home/learner', `rl-${sessionId}-ws`, 'bash', '-l'], { input: script, encoding: 'utf8', timeout: 300_000 });
+  return execFileSync('docker', ['exec', '-i', '-w', '/home/learner', `rl-${sessionId}-ws`, 'bash', '-l'], { input: script, encoding: 'utf8', timeout: 300_000 });
 }
 
 test('SIGTERM, then kill -9: same token, file, image, registry, lab progress, expiry; a new terminal opens', async () => {

@@ -193,7 +193,16 @@ describe('red team: the grading path trusts nothing a learner controls (real Doc
     assert.match(bOk.out, /ok/);
   });
 
-  test('no per-uid kernel account can be used up: keyring, inotify and message queues refused; the other learner still runs, builds and pushes', async () => {
+  test('no per-uid kernel account can be used up: two sessions share no kernel uid; keyring, inotify and message queues refused; the other learner still runs, builds and pushes', async () => {
+    // Each learner and each inner engine's containers have uids of their own on the host.
+    const ids = async (t: Term) => (await attempt(t, 'echo "uid=$(id -u)"; docker run --rm busybox cat /proc/self/uid_map', 90)).out;
+    const [ua, ub] = [await ids(ta), await ids(tb)];
+    const own = (out: string) => [/uid=(\d+)/.exec(out)?.[1], /^\s*0\s+(\d+)\s+\d+/m.exec(out)?.[1]];
+    const [[aUid, aSub], [bUid, bSub]] = [own(ua), own(ub)];
+    assert.ok(aUid && bUid && aSub && bSub, `${ua}\n${ub}`);
+    assert.notEqual(aUid, bUid);
+    assert.notEqual(aSub, bSub);
+    assert.ok(Number(aUid) !== 1000 && Number(bUid) !== 1000);
     const ws = await attempt(ta, '~/bin/per-uid');
     assert.match(ws.out, /add_key: ENOSYS/, ws.out);
     assert.match(ws.out, /inotify_init1: ENOSYS/, ws.out);

@@ -55,5 +55,6 @@ export async function adoptSandbox(docker: Docker, id: string, mirror: Mirror): 
   if (!reg.State.Running) await docker.getContainer(refs.registry).start();
   // A mirror started by this run is not on the session network yet (already there: fine).
   await mirror.attach(refs.network).catch(() => undefined);
-  return { ...refs, workstationIp, registryIp };
+  const uid = Number(ws.Config.User?.split(':')[0]) || 1000;
+  return { ...refs, workstationIp, registryIp, uid };
 }

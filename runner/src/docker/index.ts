@@ -44,7 +44,9 @@ export function createDockerProvider(config: DockerConfig): SandboxProvider {
   const mirror = new Mirror(docker, config.runnerId, config.images.mirror, config.limits.logMaxSize);
   const quotaBytes = config.diskQuotaBytes ?? 10 * 1024 ** 3;
   let quota: DiskQuota | undefined;
+  const reservedUids = new Set<number>();
   const security = () => ({
+    reservedUids,
     egress: config.egress ?? { policy: 'open' as const, allow: [] },
     // On the host these are the host's addresses; in a container, the runner's own.
     hostAddresses: ownAddresses(),
@@ -139,7 +141,8 @@ export function createDockerProvider(config: DockerConfig): SandboxProvider {
     },
 
     async openShell(id, size) {
-      return openLoginShell(docker.getContainer(refsOf(id).workstation), size);
+      const refs = refsOf(id);
+      return openLoginShell(docker.getContainer(refs.workstation), size, `${refs.uid}:${refs.uid}`);
     },
 
     ops(id) {

@@ -10,7 +10,6 @@ import { logConfig, type SandboxRefs } from './sandbox.ts';
 import type { SandboxLimits } from './provider.ts';
 
 const HOME = '/home/learner';
-const LEARNER = '1000:1000';
 /** The grader runs as nobody: root in there would be root next to data a learner wrote. */
 const GRADER = '65534:65534';
 
@@ -32,6 +31,8 @@ export interface OpsDeps {
 export function sandboxOps(deps: OpsDeps): SandboxOps {
   const { docker, runnerId, refs } = deps;
   const ws = docker.getContainer(refs.workstation);
+  // The session's own uid (session-user.ts), as `uid:gid`.
+  const LEARNER = `${refs.uid}:${refs.uid}`;
   const graderName = objectName(refs.id, 'grader');
   let graderReady: Promise<Docker.Container> | undefined;
 

@@ -49,6 +49,11 @@ export class DiskQuota {
     return join(this.dir, `${this.runnerId}--${id}${part === 'home' ? '' : `--${part}`}.ext4`);
   }
 
+  /** Where the session's own account files live (session-user.ts); removed with its file systems. */
+  accountsDir(id: string): string {
+    return join(this.dir, `${this.runnerId}--${id}.users`);
+  }
+
   /** Bytes of one part (ext4 needs a few MiB at least). */
   sizeOf(part: QuotaPart): number {
     const share = part === 'home' ? Math.floor((this.bytes * 2) / 3) : Math.floor(this.bytes / 3);
@@ -56,11 +61,11 @@ export class DiskQuota {
   }
 
   /** Makes one of the session's quota volumes; returns its name. */
-  async create(docker: Docker, id: string, part: QuotaPart): Promise<string> {
+  async create(docker: Docker, id: string, part: QuotaPart, owner = LEARNER): Promise<string> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const file = this.file(id, part);
     await run('truncate', ['-s', String(this.sizeOf(part)), file]);
-    await run('mkfs.ext4', ['-q', '-F', '-m', '0', '-E', `root_owner=${part === 'home' ? LEARNER : '0:0'},lazy_itable_init=1,lazy_journal_init=1`, file]);
+    await run('mkfs.ext4', ['-q', '-F', '-m', '0', '-E', `root_owner=${part === 'home' ? owner : '0:0'},lazy_itable_init=1,lazy_journal_init=1`, file]);
     // An empty root lets Docker copy the image's /home/learner into the volume on first use.
     await run('debugfs', ['-w', '-R', 'rmdir lost+found', file]);
     const { stdout } = await run('losetup', ['--find', '--show', file]);
@@ -78,6 +83,7 @@ export class DiskQuota {
   async release(id: string): Promise<void> {
     await this.releaseFile(this.file(id, 'home'));
     await this.releaseFile(this.file(id, 'registry'));
+    await rm(this.accountsDir(id), { recursive: true, force: true });
   }
 
   /** Every file of this runner (at start, after a crash). */
@@ -88,7 +94,7 @@ export class DiskQuota {
 
   /** Every file of this runner but those of the sandboxes still on the engine (at start). */
   async releaseExcept(keep: string[]): Promise<void> {
-    const kept = new Set(keep.flatMap((id) => [this.file(id, 'home'), this.file(id, 'registry')].map((f) => f.slice(this.dir.length + 1))));
+    const kept = new Set(keep.flatMap((id) => [this.file(id, 'home'), this.file(id, 'registry'), this.accountsDir(id)].map((f) => f.slice(this.dir.length + 1))));
     const names = await readdir(this.dir).catch(() => [] as string[]);
     for (const n of names) if (n.startsWith(`${this.runnerId}--`) && !kept.has(n)) await this.releaseFile(join(this.dir, n));
   }
@@ -99,6 +105,6 @@ export class DiskQuota {
       const dev = line.split(':')[0]?.trim();
       if (dev) await run('losetup', ['--detach', dev]).catch(() => undefined);
     }
-    await rm(file, { force: true });
+    await rm(file, { force: true, recursive: true });
   }
 }

@@ -7,6 +7,7 @@ import type { Mirror } from './mirror.ts';
 import { allowlistHosts, applyEgress, resolveAllowlist, type EgressSettings } from './egress.ts';
 import type { DiskQuota } from './quota.ts';
 import { NO_IPV6, startRegistryNetns } from './registry-netns.ts';
+import { accountMounts, allocateUser, UID_LABEL, type SessionUser } from './session-user.ts';
 
 export interface SandboxImages {
   workstation: string;
@@ -23,6 +24,8 @@ export interface SandboxRefs {
   workstationIp: string;
   /** The registries' own address on the session network: no process of the learner's can take it. */
   registryIp: string;
+  /** The learner's kernel uid (session-user.ts; 1000 where the host gives no quota). */
+  uid: number;
 }
 
 export interface SandboxSecurity {
@@ -31,8 +34,10 @@ export interface SandboxSecurity {
   hostAddresses: string[];
   /** OCI runtime of the workstation ('' = the engine's default, runc). */
   runtime: string;
-  /** Absent: no disk quota on this host (see quota.ts). */
+  /** Absent: no disk quota on this host (see quota.ts), and then no uid of its own per session either. */
   quota?: DiskQuota;
+  /** Session uids being given out by this provider right now (session-user.ts). */
+  reservedUids: Set<number>;
 }
 
 // Generous: a rootless engine on a busy host can take a minute; SESSION_START_TIMEOUT_MS bounds it all.
@@ -48,11 +53,12 @@ export const FORWARDED_PORTS = [...REGISTRY_PORTS, ...LEARNER_PORTS];
  * Writable places of the workstation besides its home; its root file system is read-only. Memory
  * backed, so they count against the workstation's memory limit and never touch the host's disk.
  */
-const TMPFS = {
+const tmpfsFor = (uid: number) => ({
   '/tmp': 'rw,nosuid,nodev,size=256m,mode=1777',
   '/var/tmp': 'rw,nosuid,nodev,size=64m,mode=1777',
-  '/run/user/1000': 'rw,nosuid,nodev,size=64m,uid=1000,gid=1000,mode=700',
-};
+  // The path keeps the image's name (its DOCKER_HOST points there); the owner is the session's uid.
+  '/run/user/1000': `rw,nosuid,nodev,size=64m,uid=${uid},gid=${uid},mode=700`,
+});
 
 /**
  * Docker's default seccomp policy as Debian's containers-common ships it for rootless engines
@@ -60,7 +66,7 @@ const TMPFS = {
  */
 const SECCOMP = readFileSync(new URL('./seccomp/rootless-engine.json', import.meta.url), 'utf8');
 
-export function refsFor(id: string): Omit<SandboxRefs, 'workstationIp' | 'registryIp'> {
+export function refsFor(id: string): Omit<SandboxRefs, 'workstationIp' | 'registryIp' | 'uid'> {
   return { id, network: objectName(id, 'net'), workstation: objectName(id, 'ws'), registry: objectName(id, 'registry'), registryNetns: objectName(id, 'registry-ns') };
 }
 
@@ -84,6 +90,27 @@ export async function createSandbox(
 ): Promise<SandboxRefs> {
   const refs = refsFor(id);
   const log = logConfig(limits);
+  const user = security.quota ? await allocateUser(docker, security.reservedUids) : undefined;
+  try {
+    return await createWith(docker, runnerId, refs, images, limits, mirror, security, user);
+  } finally {
+    if (user) security.reservedUids.delete(user.uid);
+  }
+}
+
+async function createWith(
+  docker: Docker,
+  runnerId: string,
+  refs: ReturnType<typeof refsFor>,
+  images: SandboxImages,
+  limits: SandboxLimits,
+  mirror: Mirror,
+  security: SandboxSecurity,
+  user: SessionUser | undefined,
+): Promise<SandboxRefs> {
+  const { id } = refs;
+  const log = logConfig(limits);
+  const uid = user?.uid ?? 1000;
   // Not an internal network even for egress none: the inner engine's slirp4netns needs a default
   // route to start; the rules of egress.ts refuse everything that leaves.
   const net = await docker.createNetwork({
@@ -93,7 +120,7 @@ export async function createSandbox(
   });
   // Independent of each other: done at once (a cold start waits for the slowest, not the sum).
   const volume = async (part: 'home' | 'registry') => {
-    if (security.quota) return security.quota.create(docker, id, part);
+    if (security.quota) return security.quota.create(docker, id, part, `${uid}:${uid}`);
     // No quota on this host (quota.ts): plain volumes, so the read-only root still has a writable home.
     await docker.createVolume({ Name: objectName(id, part), Labels: labelsFor(runnerId, 'volume', id) });
     return objectName(id, part);
@@ -108,23 +135,25 @@ export async function createSandbox(
     docker.createVolume({
       Name: objectName(id, 'opt'),
       Labels: labelsFor(runnerId, 'volume', id),
-      DriverOpts: { type: 'tmpfs', device: 'tmpfs', o: 'size=32m,uid=1000,gid=1000,mode=755,nosuid,nodev' },
+      DriverOpts: { type: 'tmpfs', device: 'tmpfs', o: `size=32m,uid=${uid},gid=${uid},mode=755,nosuid,nodev` },
     }),
   ] as const);
-  const home: Docker.MountSettings = { Type: 'volume', Source: homeVolume, Target: HOME };
+  // A uid of its own: the image's /home/learner (uid 1000) is not copied in; the entrypoint makes what it needs.
+  const home: Docker.MountSettings = { Type: 'volume', Source: homeVolume, Target: HOME, ...(user ? { VolumeOptions: { NoCopy: true } as Docker.MountSettings['VolumeOptions'] } : {}) };
+  const accounts = user && security.quota ? await accountMounts(docker, images.workstation, security.quota.accountsDir(id), user) : [];
   const registryData: Docker.MountSettings = { Type: 'volume', Source: registryVolume, Target: '/var/lib/registry' };
   const ws = await docker.createContainer({
     name: refs.workstation,
     Image: images.workstation,
     Hostname: 'lab',
-    User: '1000:1000',
+    User: `${uid}:${uid}`,
     Env: [
       'MIRROR_URL=http://mirror:5000',
       `REGISTRY_ADDR=${registryIp}`,
       `REGISTRY_PORTS=${REGISTRY_PORTS.join(' ')}`,
       `FORWARD_PORTS=${LEARNER_PORTS.join(' ')}`,
     ],
-    Labels: labelsFor(runnerId, 'workstation', id),
+    Labels: { ...labelsFor(runnerId, 'workstation', id), [UID_LABEL]: String(uid) },
     HostConfig: {
       NetworkMode: refs.network,
       ...(security.egress.policy === 'allowlist' ? { ExtraHosts: await allowlistHosts(security.egress.allow) } : {}),
@@ -138,7 +167,7 @@ export async function createSandbox(
       ReadonlyPaths: [],
       // Every byte the learner writes lands in the home quota or a bounded tmpfs (docs/security.md).
       ReadonlyRootfs: true,
-      Tmpfs: TMPFS,
+      Tmpfs: tmpfsFor(uid),
       Sysctls: NO_IPV6,
       Devices: [{ PathOnHost: '/dev/net/tun', PathInContainer: '/dev/net/tun', CgroupPermissions: 'rwm' }],
       Memory: limits.workstationMemoryBytes,
@@ -146,7 +175,7 @@ export async function createSandbox(
       NanoCpus: limits.workstationNanoCpus,
       PidsLimit: limits.workstationPids,
       LogConfig: log,
-      Mounts: [home, { Type: 'volume', Source: objectName(id, 'opt'), Target: '/opt/registry-lab' }],
+      Mounts: [home, { Type: 'volume', Source: objectName(id, 'opt'), Target: '/opt/registry-lab' }, ...accounts],
     },
   });
   await ws.start();
@@ -184,7 +213,7 @@ export async function createSandbox(
   const info = await ws.inspect();
   const workstationIp = info.NetworkSettings.Networks[refs.network]?.IPAddress;
   if (!workstationIp) throw new Error(`sandbox ${id}: workstation has no address on ${refs.network}`);
-  return { ...refs, workstationIp, registryIp };
+  return { ...refs, workstationIp, registryIp, uid };
 }
 
 /** Like Promise.all, but rejects only once every promise has settled (nothing is still being made when the caller cleans up). */

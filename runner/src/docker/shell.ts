@@ -4,8 +4,6 @@ import type Docker from 'dockerode';
 import { execCapture } from './exec.ts';
 import type { ShellHandle } from './provider.ts';
 
-/** The learner's shells and the exec that ends them run as this user (never more privileged than the shell). */
-const SHELL_USER = 'learner';
 /** Between the hang-up and the kill of what ignored it. */
 const HANGUP_GRACE_S = 2;
 /** Every process a terminal starts inherits this variable: how its shell is found again to end it. */
@@ -31,8 +29,13 @@ pkill -KILL -s "$sids"
 exit 0
 `;
 
-/** An interactive login shell with a TTY. The stream is raw terminal bytes: never demultiplexed. */
-export async function openLoginShell(container: Docker.Container, size: { cols: number; rows: number }): Promise<ShellHandle> {
+/**
+ * An interactive login shell with a TTY. The stream is raw terminal bytes: never demultiplexed.
+ * The shell and the exec that ends it run as `user` (`uid:gid`; by default the workstation's own
+ * user): a number, since Docker resolves names in the image's /etc/passwd, not the session's.
+ */
+export async function openLoginShell(container: Docker.Container, size: { cols: number; rows: number }, user?: string): Promise<ShellHandle> {
+  const SHELL_USER = user ?? ((await container.inspect()).Config.User || '1000:1000');
   const mark = randomBytes(12).toString('hex');
   const exec = await container.exec({
     Cmd: ['bash', '-l'],
