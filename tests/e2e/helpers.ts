@@ -160,7 +160,7 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * components. Such a load is retried (a learner's browser does not sit on the Docker host);
  * when every try lost requests, it throws instead of handing back a half-loaded page.
  */
-export async function gotoRobust(page: Page, url: string, tries = 4): Promise<void> {
+export async function gotoRobust(page: Page, url: string, tries = 8): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     const failed: string[] = [];
     const onFail = (r: Request) => {
@@ -177,6 +177,7 @@ export async function gotoRobust(page: Page, url: string, tries = 4): Promise<vo
     }
     if (failed.length === 0) return;
     if (attempt >= tries) throw new Error(`${url}: still losing requests to ERR_NETWORK_CHANGED after ${tries} loads: ${failed.slice(0, 3).join(', ')}`);
-    await sleep(300);
+    // Interfaces come in bursts (a sandbox adds several): wait a little longer each time.
+    await sleep(300 * attempt);
   }
 }
