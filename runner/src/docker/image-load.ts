@@ -10,6 +10,7 @@ import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { pack } from 'tar-stream';
+import { readBounded } from '../core/bounded-body.ts';
 
 const DIGEST = /^sha256:([a-f0-9]{64})$/;
 const MANIFEST_MAX = 4 * 1024 * 1024;
@@ -70,18 +71,11 @@ async function get(url: string, accept: string | undefined, signal: AbortSignal)
   return res;
 }
 
-async function readBounded(res: Response, max: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of res.body as unknown as AsyncIterable<Uint8Array>) {
-    size += c.length;
-    if (size > max) {
-      await res.body?.cancel().catch(() => undefined);
-      throw new ImageLoadError(`ответ реестра больше ${Math.round(max / 1024 / 1024)} МБ`);
-    }
-    chunks.push(Buffer.from(c));
-  }
-  return Buffer.concat(chunks);
+/** A document of the registry's (manifest, config), refused past `max` bytes. */
+async function readDocument(res: Response, max: number): Promise<Buffer> {
+  const body = await readBounded(res, max);
+  if (!body) throw new ImageLoadError(`ответ реестра больше ${Math.round(max / 1024 / 1024)} МБ`);
+  return body;
 }
 
 function sha256(b: Buffer): string {
@@ -91,7 +85,7 @@ function sha256(b: Buffer): string {
 async function manifestFor(src: LoadSource, signal: AbortSignal): Promise<{ config: Descriptor; layers: Descriptor[] }> {
   let reference = src.reference;
   for (let depth = 0; depth < 3; depth++) {
-    const raw = await readBounded(await get(`${src.baseUrl}/v2/${src.repo}/manifests/${reference}`, ACCEPT, signal), MANIFEST_MAX);
+    const raw = await readDocument(await get(`${src.baseUrl}/v2/${src.repo}/manifests/${reference}`, ACCEPT, signal), MANIFEST_MAX);
     if (DIGEST.test(reference) && sha256(raw) !== reference) throw new ImageLoadError('манифест не совпадает со своим дайджестом');
     let json: any;
     try {
@@ -144,7 +138,7 @@ async function copyBlob(src: LoadSource, d: Descriptor, archive: ReturnType<type
 export async function loadImageFromRegistry(docker: Docker, src: LoadSource, tag: string): Promise<void> {
   const signal = AbortSignal.timeout(src.timeoutMs);
   const { config, layers } = await manifestFor(src, signal);
-  const configRaw = await readBounded(await get(`${src.baseUrl}/v2/${src.repo}/blobs/${config.digest}`, undefined, signal), CONFIG_MAX);
+  const configRaw = await readDocument(await get(`${src.baseUrl}/v2/${src.repo}/blobs/${config.digest}`, undefined, signal), CONFIG_MAX);
   if (sha256(configRaw) !== config.digest) throw new ImageLoadError('конфигурация образа не совпадает со своим дайджестом');
   const hex = (d: string) => d.slice('sha256:'.length);
   const archive = pack();

@@ -17,6 +17,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type * as k8s from '@kubernetes/client-node';
 import type { HttpProbeResult } from '../docker/contract.ts';
 import { containerEnded, pollHttp } from '../core/http-poll.ts';
+import { readBounded } from '../core/bounded-body.ts';
 import { ignoreMissing, type KubeClients, sleep } from './client.ts';
 import { LABEL, labelsFor, podName, RUNNER_POD_LABELS, selector } from './names.ts';
 import { MI, mib, PROBE_WORK_BYTES, withEphemeral } from './storage.ts';
@@ -317,26 +318,6 @@ export interface ImageConfig {
   env: string[];
 }
 
-async function readCapped(res: Response): Promise<Buffer> {
-  if (Number(res.headers.get('content-length') ?? 0) > MAX_DOCUMENT_BYTES) throw new Error('too large');
-  const chunks: Buffer[] = [];
-  let size = 0;
-  const reader = res.body?.getReader();
-  if (!reader) return Buffer.alloc(0);
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.length;
-      if (size > MAX_DOCUMENT_BYTES) throw new Error('too large');
-      chunks.push(Buffer.from(value));
-    }
-  } finally {
-    reader.cancel().catch(() => undefined);
-  }
-  return Buffer.concat(chunks);
-}
-
 /**
  * The image's manifest digest, `User` and checked `Env`, read from the session registry by the
  * runner (undefined if it cannot tell: the reference is not host/repo[:tag][@digest], the image
@@ -351,7 +332,8 @@ export async function imageConfig(ref: string): Promise<ImageConfig | undefined>
     const controller = AbortSignal.timeout(10_000);
     const res = await fetch(`${base}/${path}`, { headers: { accept: MANIFEST_TYPES }, signal: controller, redirect: 'error' });
     if (!res.ok) throw new Error(String(res.status));
-    const bytes = await readCapped(res);
+    const bytes = await readBounded(res, MAX_DOCUMENT_BYTES);
+    if (!bytes) throw new Error('too large');
     return { bytes, doc: JSON.parse(bytes.toString('utf8')) as { manifests?: { digest?: unknown; platform?: { architecture?: string } }[]; config?: { digest?: unknown } } & Record<string, unknown> };
   };
   const digestOk = (d: unknown): d is string => typeof d === 'string' && /^sha256:[a-f0-9]{64}$/.test(d);
