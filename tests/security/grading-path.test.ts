@@ -16,7 +16,7 @@ import type { Term } from '../runner/helpers.ts';
 import { api } from '../runner/helpers.ts';
 import { dockerObjects, newSession, readyTerminal, run, startRealRunner } from '../runner/real.ts';
 import { untilReady } from './ready.ts';
-import { allowlistHosts, egressScript } from '../../runner/src/docker/egress.ts';
+import { egressScript, resolveAllowlistEntries } from '../../runner/src/docker/egress.ts';
 
 const QUOTA = 512 * 1024 ** 2;
 const QUOTA_DIR = mkdtempSync(join(tmpdir(), 'rl-grading-quota-'));
@@ -229,7 +229,7 @@ describe('red team: the grading path trusts nothing a learner controls (real Doc
     assert.match(egressScript('open', targets), /--dport 53 -j ACCEPT/);
     assert.throws(() => egressScript('none', { ...targets, allow: ['1.2.3.4; reboot'] }), /not an IPv4/);
     // allowlist: allowed names resolve in the workstation through /etc/hosts, nothing else does.
-    assert.deepEqual(await allowlistHosts(['localhost', '198.51.100.7', 'bad name;x']), ['localhost:127.0.0.1']);
+    assert.deepEqual((await resolveAllowlistEntries(['localhost', '198.51.100.7', 'bad name;x'])).hosts, ['localhost:127.0.0.1']);
   });
 
   test("one learner's flood of the shared mirror leaves room for the others", async () => {

@@ -46,30 +46,35 @@ export function ownAddresses(): string[] {
     .map((a) => a.address);
 }
 
-/**
- * `name:address` lines for the workstation's /etc/hosts: with DNS closed (EGRESS=allowlist), the
- * allowed names still resolve there, to what the runner resolved when the sandbox started.
- */
-export async function allowlistHosts(entries: string[]): Promise<string[]> {
-  const out: string[] = [];
+const HOST_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i;
+
+export interface ResolvedAllowlist {
+  /** Every IPv4 address and CIDR the entries stand for (names resolved now). */
+  addresses: string[];
+  /**
+   * `name:address` lines for the workstation's /etc/hosts: with DNS closed (EGRESS=allowlist), the
+   * allowed names still resolve there, to what the runner resolved when the sandbox started.
+   */
+  hosts: string[];
+}
+
+/** EGRESS_ALLOW resolved once, for both the egress rules and /etc/hosts. */
+export async function resolveAllowlistEntries(entries: string[]): Promise<ResolvedAllowlist> {
+  const addresses: string[] = [];
+  const hosts: string[] = [];
   for (const e of entries) {
-    if (isIP(e.split('/')[0]!) !== 0 || !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i.test(e)) continue;
-    const found = await lookup(e, { all: true, family: 4 }).catch(() => []);
-    if (found[0]) out.push(`${e}:${found[0].address}`);
+    if (isIP(e.split('/')[0]!) === 4) addresses.push(e);
+    else if (isIP(e) === 0) {
+      const found = await lookup(e, { all: true, family: 4 }).catch(() => []);
+      addresses.push(...found.map((f) => f.address));
+      if (found[0] && HOST_NAME.test(e)) hosts.push(`${e}:${found[0].address}`);
+    }
   }
-  return out;
+  return { addresses, hosts };
 }
 
 export async function resolveAllowlist(entries: string[]): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of entries) {
-    if (isIP(e.split('/')[0]!) === 4) out.push(e);
-    else if (isIP(e) === 0) {
-      const found = await lookup(e, { all: true, family: 4 }).catch(() => []);
-      out.push(...found.map((f) => f.address));
-    }
-  }
-  return out;
+  return (await resolveAllowlistEntries(entries)).addresses;
 }
 
 /** Connections one sandbox may hold open to the shared mirror: a flood from one learner leaves room for the rest. */

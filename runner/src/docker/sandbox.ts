@@ -4,7 +4,7 @@ import type { SandboxLimits } from './provider.ts';
 import { execCapture } from './exec.ts';
 import { labelsFor, objectName } from './labels.ts';
 import type { Mirror } from './mirror.ts';
-import { allowlistHosts, applyEgress, resolveAllowlist, type EgressSettings } from './egress.ts';
+import { applyEgress, resolveAllowlistEntries, type EgressSettings } from './egress.ts';
 import type { DiskQuota } from './quota.ts';
 import { NO_IPV6, startRegistryNetns } from './registry-netns.ts';
 import { accountMounts, allocateUser, UID_LABEL, type SessionUser } from './session-user.ts';
@@ -111,6 +111,7 @@ async function createWith(
   const { id } = refs;
   const log = logConfig(limits);
   const uid = user?.uid ?? 1000;
+  const allow = security.egress.policy === 'allowlist' ? await resolveAllowlistEntries(security.egress.allow) : undefined;
   // Not an internal network even for egress none: the inner engine's slirp4netns needs a default
   // route to start; the rules of egress.ts refuse everything that leaves.
   const net = await docker.createNetwork({
@@ -156,7 +157,7 @@ async function createWith(
     Labels: { ...labelsFor(runnerId, 'workstation', id), [UID_LABEL]: String(uid) },
     HostConfig: {
       NetworkMode: refs.network,
-      ...(security.egress.policy === 'allowlist' ? { ExtraHosts: await allowlistHosts(security.egress.allow) } : {}),
+      ...(allow ? { ExtraHosts: allow.hosts } : {}),
       Init: true,
       ...(security.runtime ? { Runtime: security.runtime } : {}),
       // Docker's default capabilities, held by nobody: the container runs as the learner.
@@ -188,7 +189,7 @@ async function createWith(
     registryPorts: REGISTRY_PORTS,
     subnet,
     hostAddresses: security.hostAddresses,
-    allow: security.egress.policy === 'allowlist' ? await resolveAllowlist(security.egress.allow) : [],
+    allow: allow?.addresses ?? [],
   }, limits.logMaxSize);
   const reg = await docker.createContainer({
     name: refs.registry,
