@@ -8,8 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Runner } from '../../runner/src/app.ts';
@@ -17,15 +16,16 @@ import type { Term } from '../runner/helpers.ts';
 import { dockerObjects, newSession, readyTerminal, run, startRealRunner } from '../runner/real.ts';
 import { startNetnsHost, type NetnsHost } from './netns-host.ts';
 import { untilReady } from './ready.ts';
+import { boundedAttempt, openRoom, type Room } from './room.ts';
 
 /** Docker's default capability set (CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID SETUID SETPCAP NET_BIND_SERVICE NET_RAW SYS_CHROOT MKNOD AUDIT_WRITE SETFCAP). */
 const DEFAULT_CAPS = 0xa80425fbn;
-const QUOTA_DIR = mkdtempSync(join(tmpdir(), 'rl-redteam-quota-'));
 
 /** Runs one attempt, bounded; `out` is what the terminal showed. */
-const attempt = (t: Term, cmd: string, seconds = 30) => run(t, `timeout -k 5 ${seconds} bash -c ${JSON.stringify(cmd).replace(/\$/g, '\\$')}`, (seconds + 30) * 1000);
+const attempt = (t: Term, cmd: string, seconds = 30) => boundedAttempt(t, cmd, seconds);
 
 describe('red team: the sandbox holds (real Docker, rootless inner engine)', { timeout: 1_200_000 }, () => {
+  let room: Room | undefined;
   let runner: Runner;
   let a: { id: string; token: string };
   let b: { id: string; token: string };
@@ -34,40 +34,29 @@ describe('red team: the sandbox holds (real Docker, rootless inner engine)', { t
   let privateHost: NetnsHost;
   let publicHost: NetnsHost;
   const marker = `/tmp/rl-redteam-${randomBytes(4).toString('hex')}`;
-  const work = mkdtempSync(join(tmpdir(), 'rl-redteam-'));
 
   before(async () => {
     writeFileSync(marker, 'host only\n');
-    execFileSync('gcc', ['-static', '-O1', '-o', join(work, 'shocker'), new URL('./shocker.c', import.meta.url).pathname]);
     privateHost = await startNetnsHost('10.250.77.0');
     publicHost = await startNetnsHost('203.0.113.0');
-    runner = await startRealRunner({
-      host: '0.0.0.0', // listening everywhere, so "not reached" is the sandbox's doing
-      sessionDiskQuota: 512 * 1024 ** 2,
-      quotaDir: QUOTA_DIR,
-      workstationMemory: 768 * 1024 ** 2,
-      workstationPids: 512,
-      egress: 'open',
-    });
-    a = await newSession(runner);
-    b = await newSession(runner);
-    await Promise.all([untilReady(runner, a), untilReady(runner, b)]);
-    [ta, tb] = await Promise.all([readyTerminal(runner, a), readyTerminal(runner, b)]);
-    await runner.provider.ops(a.id).copyIn('/home/learner/bin', [{ path: 'shocker', content: readFileSync(join(work, 'shocker')), mode: 0o755 }]);
-    const pull = await run(ta, 'docker pull -q busybox', 120_000);
-    assert.equal(pull.code, 0, pull.out);
+    room = await openRoom(
+      'redteam',
+      {
+        host: '0.0.0.0', // listening everywhere, so "not reached" is the sandbox's doing
+        sessionDiskQuota: 512 * 1024 ** 2,
+        workstationMemory: 768 * 1024 ** 2,
+        workstationPids: 512,
+        egress: 'open',
+      },
+      new URL('./shocker.c', import.meta.url),
+    );
+    ({ runner, a, b, ta, tb } = room);
   });
   after(async () => {
-    ta?.close();
-    tb?.close();
-    await runner?.close();
     privateHost?.close();
     publicHost?.close();
     rmSync(marker, { force: true });
-    rmSync(work, { recursive: true, force: true });
-    if (runner) assert.deepEqual(dockerObjects(`registry-lab.runner=${runner.config.runnerId}`), []);
-    assert.deepEqual(readdirSync(QUOTA_DIR), [], 'quota file systems are removed with their sessions');
-    rmSync(QUOTA_DIR, { recursive: true, force: true });
+    await room?.close();
   });
 
   test('no process of a sandbox holds a capability in the host user namespace beyond the default set, none is root there in the workstation', () => {
