@@ -8,22 +8,19 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync } from 'node:fs';
-import { networkInterfaces, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { statfsSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import type { Runner } from '../../runner/src/app.ts';
 import type { Term } from '../runner/helpers.ts';
 import { api } from '../runner/helpers.ts';
-import { dockerObjects, newSession, readyTerminal, run, startRealRunner } from '../runner/real.ts';
-import { untilReady } from './ready.ts';
+import { boundedAttempt, openRoom, type Room } from './room.ts';
 import { egressScript, resolveAllowlistEntries } from '../../runner/src/docker/egress.ts';
 
 const QUOTA = 512 * 1024 ** 2;
-const QUOTA_DIR = mkdtempSync(join(tmpdir(), 'rl-grading-quota-'));
 const SECRET = `HOST-SECRET-${randomBytes(6).toString('hex')}`;
 
 /** One bounded attempt in the learner's terminal. */
-const attempt = (t: Term, cmd: string, seconds = 60) => run(t, `timeout -k 5 ${seconds} bash -c ${JSON.stringify(cmd).replace(/\$/g, '\\$')}`, (seconds + 30) * 1000);
+const attempt = (t: Term, cmd: string, seconds = 60) => boundedAttempt(t, cmd, seconds);
 
 /** A multi-line attempt: the lines go in as a script file, then run bounded. */
 async function script(runner: Runner, id: string, t: Term, lines: string[], seconds = 60) {
@@ -36,6 +33,7 @@ const hostAddresses = () =>
   Object.values(networkInterfaces()).flat().filter((a) => a && a.family === 'IPv4').map((a) => a!.address);
 
 describe('red team: the grading path trusts nothing a learner controls (real Docker)', { timeout: 1_200_000 }, () => {
+  let room: Room | undefined;
   let runner: Runner;
   let a: { id: string; token: string };
   let b: { id: string; token: string };
@@ -44,7 +42,6 @@ describe('red team: the grading path trusts nothing a learner controls (real Doc
   let server: Server;
   let port = 0;
   const seen: string[] = [];
-  const work = mkdtempSync(join(tmpdir(), 'rl-grading-'));
 
   before(async () => {
     // A "secret" on every address of the host: what a followed realm, redirect or probe would reach.
@@ -54,25 +51,12 @@ describe('red team: the grading path trusts nothing a learner controls (real Doc
     });
     await new Promise<void>((r) => server.listen(0, '0.0.0.0', r));
     port = (server.address() as { port: number }).port;
-    execFileSync('gcc', ['-static', '-O1', '-o', join(work, 'per-uid'), new URL('./per-uid.c', import.meta.url).pathname]);
-    runner = await startRealRunner({ host: '0.0.0.0', sessionDiskQuota: QUOTA, quotaDir: QUOTA_DIR, egress: 'none', workstationMemory: 1024 ** 3 });
-    a = await newSession(runner);
-    b = await newSession(runner);
-    await Promise.all([untilReady(runner, a), untilReady(runner, b)]);
-    [ta, tb] = await Promise.all([readyTerminal(runner, a), readyTerminal(runner, b)]);
-    await runner.provider.ops(a.id).copyIn('/home/learner/bin', [{ path: 'per-uid', content: readFileSync(join(work, 'per-uid')), mode: 0o755 }]);
-    const pull = await run(ta, 'docker pull -q busybox', 120_000);
-    assert.equal(pull.code, 0, pull.out);
+    room = await openRoom('grading', { host: '0.0.0.0', sessionDiskQuota: QUOTA, egress: 'none', workstationMemory: 1024 ** 3 }, new URL('./per-uid.c', import.meta.url));
+    ({ runner, a, b, ta, tb } = room);
   });
   after(async () => {
-    ta?.close();
-    tb?.close();
-    await runner?.close();
     server?.close();
-    rmSync(work, { recursive: true, force: true });
-    if (runner) assert.deepEqual(dockerObjects(`registry-lab.runner=${runner.config.runnerId}`), []);
-    assert.deepEqual(readdirSync(QUOTA_DIR), [], 'quota file systems are removed with their sessions');
-    rmSync(QUOTA_DIR, { recursive: true, force: true });
+    await room?.close();
   });
 
   const check = async (lab: string) => {
@@ -81,16 +65,21 @@ describe('red team: the grading path trusts nothing a learner controls (real Doc
     return c.json as { passed: boolean; criteria: Array<{ id: string; passed: boolean; message: string }> };
   };
 
+  /** Waits (10 s at most) until something listens on localhost:<port>: a loaded host starts socat late. */
+  const untilListening = (port: number) => `for i in $(seq 50); do ss -Hltn 'sport = :${port}' | grep -q . && break; sleep 0.2; done`;
+  /** Waits (10 s at most) until nothing listens on localhost:<port> any more. */
+  const untilFree = (port: number) => `for i in $(seq 50); do ss -Hltn 'sport = :${port}' | grep -q . || break; sleep 0.2; done`;
+
   /** The learner's own HTTP answer on localhost:<port> of the workstation, in place of the forwarder. */
   const squat = async (port: number, head: string[]) => {
     const name = `answer-${port}.sh`;
     const body = `#!/bin/sh\nprintf '%s\\r\\n' ${head.map((h) => `'${h.replace(/'/g, `'\\''`)}'`).join(' ')} 'Content-Length: 2' ''\nprintf '{}'\n`;
     await runner.provider.ops(a.id).copyIn('/home/learner/fake', [{ path: name, content: body, mode: 0o755 }]);
     // Only this namespace's listener goes (fuser): the inner engine's own forwarders stay, as a learner would find them.
-    const r = await attempt(ta, `fuser -k -n tcp ${port} >/dev/null 2>&1 || true; sleep 0.3; (setsid socat TCP-LISTEN:${port},bind=127.0.0.1,fork,reuseaddr EXEC:$HOME/fake/${name} >/dev/null 2>&1 &); sleep 0.5; curl -s -o /dev/null -w 'answer %{http_code}' localhost:${port}/v2/`);
+    const r = await attempt(ta, `fuser -k -n tcp ${port} >/dev/null 2>&1 || true; ${untilFree(port)}; (setsid socat TCP-LISTEN:${port},bind=127.0.0.1,fork,reuseaddr EXEC:$HOME/fake/${name} >/dev/null 2>&1 &); ${untilListening(port)}; curl -s -o /dev/null -w 'answer %{http_code}' localhost:${port}/v2/`);
     return r.out;
   };
-  const unsquat = () => attempt(ta, "fuser -k -n tcp 5000 5001 >/dev/null 2>&1 || true; sleep 0.3; for p in 5000 5001; do (setsid socat TCP-LISTEN:$p,bind=127.0.0.1,fork,reuseaddr TCP:$REGISTRY_ADDR:$p >/dev/null 2>&1 &); done; sleep 0.5; curl -fsS localhost:5000/v2/ && echo RESTORED");
+  const unsquat = () => attempt(ta, 'fuser -k -n tcp 5000 5001 >/dev/null 2>&1 || true; ' + untilFree(5000) + '; ' + untilFree(5001) + "; for p in 5000 5001; do (setsid socat TCP-LISTEN:$p,bind=127.0.0.1,fork,reuseaddr TCP:$REGISTRY_ADDR:$p >/dev/null 2>&1 &); done; " + untilListening(5000) + '; curl -fsS localhost:5000/v2/ && echo RESTORED');
 
   test('squatted registry ports with a foreign realm and a redirect: the runner asks the real registries, follows nothing, shows nothing', async () => {
     assert.match(await squat(5001, ['HTTP/1.1 401 Unauthorized', `WWW-Authenticate: Bearer realm="http://127.0.0.1:${port}/token",service=x`]), /answer 401/);
