@@ -143,9 +143,6 @@ export function sandboxOps(deps: OpsDeps): SandboxOps {
       if (htpasswd) {
         env.push('REGISTRY_AUTH=htpasswd', 'REGISTRY_AUTH_HTPASSWD_REALM=Registry Lab', 'REGISTRY_AUTH_HTPASSWD_PATH=/auth/htpasswd');
       }
-      const main = await docker.getContainer(refs.registry).inspect();
-      const data = main.Mounts.find((m) => m.Destination === '/var/lib/registry');
-      if (!data?.Name) throw new Error(`sandbox ${refs.id}: the session registry has no data volume`);
       const c = await docker.createContainer({
         name,
         Image: deps.images.registry,
@@ -160,7 +157,8 @@ export function sandboxOps(deps: OpsDeps): SandboxOps {
           SecurityOpt: ['no-new-privileges'],
           // Restarted after a flood kills it: the learner loses a moment, never the port.
           RestartPolicy: { Name: 'unless-stopped' },
-          Mounts: [{ Type: 'volume', Source: data.Name, Target: '/var/lib/registry' }],
+          // The session registry's data volume (sandbox.ts names it so, with a quota or without).
+          Mounts: [{ Type: 'volume', Source: objectName(refs.id, 'registry'), Target: '/var/lib/registry' }],
           LogConfig: logConfig(deps.limits),
         },
       });

@@ -76,8 +76,9 @@ export function logConfig(limits: SandboxLimits) {
 
 /**
  * Network, workstation and the session's registry, which lives in a network namespace of its
- * own (registry-netns.ts); `localhost:5000` in the workstation is forwarded to it. The workstation runs as the learner with Docker's
- * default capabilities; its engine is rootless (docs/security.md).
+ * own (registry-netns.ts); `localhost:5000` in the workstation is forwarded to it. The
+ * workstation runs as the learner with Docker's default capabilities; its engine is rootless
+ * (docs/security.md).
  */
 export async function createSandbox(
   docker: Docker,
@@ -89,7 +90,6 @@ export async function createSandbox(
   security: SandboxSecurity,
 ): Promise<SandboxRefs> {
   const refs = refsFor(id);
-  const log = logConfig(limits);
   const user = security.quota ? await allocateUser(docker, security.reservedUids) : undefined;
   try {
     return await createWith(docker, runnerId, refs, images, limits, mirror, security, user);
