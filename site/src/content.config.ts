@@ -57,8 +57,32 @@ const labPages = defineCollection({
   loader: glob({ pattern: '*/page.mdx', base: labsDir, generateId: ({ entry }) => entry.split('/')[0]! }),
 });
 
+/** The English task text of each lab: labs/<id>/page.en.mdx (rendered at /en/labs/<id>/). */
+const labPagesEn = defineCollection({
+  loader: glob({ pattern: '*/page.en.mdx', base: labsDir, generateId: ({ entry }) => entry.split('/')[0]! }),
+});
+
+/**
+ * English texts of a lab's data (labs/<id>/lab.en.json): the fields of lab.json a learner reads, keyed
+ * the same way. lab.json stays the engine's file (Russian); the site overlays these on /en/ pages
+ * (lib/lab-text.ts). A missing field falls back to lab.json.
+ */
+const labsEn = defineCollection({
+  loader: glob({ pattern: '*/lab.en.json', base: labsDir, generateId: ({ entry }) => entry.split('/')[0]! }),
+  schema: z.object({
+    title: z.string().min(3).optional(),
+    summary: z.string().min(3).optional(),
+    /** criterion id → its title */
+    criteria: z.record(z.string(), z.string().min(3)).default({}),
+    /** In lab.json's order: general hints without `criterion`, the others with it. */
+    hints: z.array(z.object({ criterion: z.string().optional(), text: z.string().min(3) })).default([]),
+  }),
+});
+
 export const collections = {
   labPages,
+  labPagesEn,
+  labsEn,
   docs: defineCollection({ loader: docsLoader(), schema: docsSchema() }),
   quizzes,
   labs,

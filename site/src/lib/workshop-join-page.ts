@@ -4,7 +4,7 @@ import { fmt } from './fmt.ts';
 import { formatCode, isPlausibleCode } from './workshop-code.ts';
 import { joinWorkshop, liveWorkshopSession } from './workshop-join.ts';
 
-/** Where a learner lands after joining: the chapter's first page. */
+/** Where a learner lands after joining: the chapter's first page (the English page sets data-landing="/en/"). */
 export const LANDING = '/';
 
 export function joinErrorMessage(e: unknown, ui: Record<string, string>): string {
@@ -41,7 +41,7 @@ export function mountJoin(root: HTMLElement, ui: Record<string, string>) {
         .then((s) => {
         if (!s) return;
         status.textContent = fmt(ui, 'join.back', { title: s.workshop?.title || formatCode(s.workshop?.code ?? '') });
-        location.assign(LANDING);
+        location.assign(root.dataset.landing ?? LANDING);
       })
       .catch(() => undefined);
 
@@ -59,7 +59,7 @@ export function mountJoin(root: HTMLElement, ui: Record<string, string>) {
     try {
       const existing = await liveWorkshopSession(code.value).catch(() => null);
       if (!existing) await joinWorkshop(code.value, n);
-      location.assign(LANDING);
+      location.assign(root.dataset.landing ?? LANDING);
     } catch (e) {
       const field = e instanceof ApiError && ['unknown_workshop', 'workshop_ended'].includes(e.code) ? code : undefined;
       fail(joinErrorMessage(e, ui), field);
