@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join, resolve } from 'node:path';
 import { chapterOrder, labMinutes, sections } from './src/data/chapter.mjs';
+import quizTells from './src/integrations/quiz-tells.ts';
 
 const siteRoot = fileURLToPath(new URL('.', import.meta.url));
 /** Where lab folders live; tests may point this at a fixture folder. */
@@ -45,6 +46,8 @@ export default defineConfig({
     server: { fs: { allow: [siteRoot, labsDir, resolve(siteRoot, '..')] } },
   },
   integrations: [
+    // Quiz options must not give the answer away; the build fails with the question ids (src/lib/quiz-tells.ts).
+    quizTells(siteRoot),
     starlight({
       title: { ru: 'Registry Lab: распространение образов', en: 'Registry Lab: image distribution' },
       defaultLocale: 'root',
@@ -62,6 +65,8 @@ export default defineConfig({
       sidebar: [
         { label: 'Глава 7. Распространение образов', translations: { en: 'Chapter 7. Image distribution' }, link: '/' },
         ...sections.filter((s) => hasPage(s.slug)).map((s) => ({ slug: s.slug })),
+        // The chapter's terms (ru: glossary.mdx, en: en/glossary.mdx; a missing English page falls back to the Russian one).
+        ...(hasPage('glossary') ? [{ slug: 'glossary', label: 'Глоссарий', translations: { en: 'Glossary' } }] : []),
         {
           label: 'Лабораторные работы',
           translations: { en: 'Labs' },

@@ -1,0 +1,25 @@
+/**
+ * Astro integration: the chapter's quizzes must not give the right option away by its length or
+ * position (rules: lib/quiz-tells.ts). `astro build` fails with the question ids that break a rule;
+ * `astro dev` only warns, so a quiz being written can be looked at.
+ */
+import type { AstroIntegration } from 'astro';
+import { resolve } from 'node:path';
+import { readQuizDir, tellProblems } from '../lib/quiz-tells.ts';
+
+/** siteRoot: the Astro root; the quizzes are in src/data/quizzes there, or in RL_QUIZ_DIR (relative to it), as for the content collection. */
+export default function quizTells(siteRoot: string): AstroIntegration {
+  return {
+    name: 'registry-lab-quiz-tells',
+    hooks: {
+      'astro:config:setup': ({ command, logger }) => {
+        const dir = resolve(siteRoot, process.env.RL_QUIZ_DIR ?? 'src/data/quizzes');
+        const problems = tellProblems(readQuizDir(dir));
+        if (problems.length === 0) return;
+        const text = `quiz options give the answer away (rules: site/src/lib/quiz-tells.ts; numbers: node --test tests/site/quiz-tells.test.ts):\n  - ${problems.join('\n  - ')}`;
+        if (command === 'build') throw new Error(text);
+        logger.warn(text);
+      },
+    },
+  };
+}

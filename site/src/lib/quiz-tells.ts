@@ -1,0 +1,214 @@
+/**
+ * "Tells" of the chapter's choice questions: what gives the right option away to someone who has not
+ * read the page. The rules are about what a learner sees, so options are taken in the order the page
+ * shows them (lib/quiz-order.ts, a fixed shuffle by question id) and their length as read
+ * (backticks and repeated spaces do not count). They hold per section and over the chapter, and in
+ * every language the quizzes have (English options have other lengths, so they are checked on
+ * their own):
+ *
+ *  - single choice: the right option is the strictly shortest in at most 35 % of the chapter's
+ *    questions and strictly longest in at most 35 %; in a section, in at most half;
+ *  - single choice: no shown position (1st, 2nd, …) holds the right option in more than 40 % of a
+ *    section's questions (a position used once is always allowed: with one or two questions a
+ *    section cannot do better);
+ *  - multiple choice: every question has at least two wrong options (with one, "pick everything
+ *    but the odd one out" wins).
+ *
+ * The build (src/integrations/quiz-tells.ts) fails with the ids that break a rule; the test
+ * (tests/site/quiz-tells.test.ts) prints the numbers per section. Both read the quiz folder with
+ * readQuizDir below, which also finds English text, in either of two shapes:
+ *  - a parallel file `<quiz dir>/en/<section>.yaml` with the same ids and shape, or
+ *  - `en:` beside `text:` on each option (a string, or `{ text: … }`).
+ * A question whose options do not all have English text yet is left out of the English numbers.
+ */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { optionOrder } from './quiz-order.ts';
+
+export interface TellOption {
+  text: string;
+  correct?: boolean | undefined;
+}
+export interface TellQuestion {
+  id: string;
+  type: string;
+  options?: TellOption[] | undefined;
+}
+/** One section's questions in one language. */
+export interface TellQuiz {
+  section: string;
+  lang: string;
+  questions: TellQuestion[];
+}
+
+export const LIMITS = {
+  /** Share of the chapter's single-choice questions whose right option is strictly shortest / longest. */
+  chapterShortest: 0.35,
+  chapterLongest: 0.35,
+  /** The same within one section. */
+  sectionShortest: 0.5,
+  sectionLongest: 0.5,
+  /** Share of a section's single-choice questions whose right option is shown in one position. */
+  position: 0.4,
+  /** Wrong options every multiple-choice question needs. */
+  minWrong: 2,
+} as const;
+
+/** Length as a reader sees it: markdown backticks and repeated spaces do not count. */
+export const shownLength = (text: string) => text.replace(/`/g, '').replace(/\s+/g, ' ').trim().length;
+
+export interface SectionStats {
+  section: string;
+  lang: string;
+  /** Ids of the single-choice questions. */
+  single: string[];
+  /** Ids whose right option is strictly the longest / the shortest of its options. */
+  longest: string[];
+  shortest: string[];
+  /** byPosition[p]: ids whose right option is shown in position p (0-based). */
+  byPosition: string[][];
+  /** Ids of the multiple-choice questions. */
+  multiple: string[];
+  /** Multiple-choice ids with fewer than LIMITS.minWrong wrong options. */
+  fewWrong: string[];
+}
+
+const isChoice = (q: TellQuestion) => (q.type === 'single' || q.type === 'multiple') && !!q.options && q.options.length > 1;
+
+export function sectionStats(quiz: TellQuiz): SectionStats {
+  const s: SectionStats = { section: quiz.section, lang: quiz.lang, single: [], longest: [], shortest: [], byPosition: [], multiple: [], fewWrong: [] };
+  for (const q of quiz.questions.filter(isChoice)) {
+    const options = q.options!;
+    if (q.type === 'multiple') {
+      s.multiple.push(q.id);
+      if (options.filter((o) => !o.correct).length < LIMITS.minWrong) s.fewWrong.push(q.id);
+      continue;
+    }
+    const right = options.find((o) => o.correct);
+    if (!right) continue;
+    s.single.push(q.id);
+    const len = shownLength(right.text);
+    const wrong = options.filter((o) => o !== right).map((o) => shownLength(o.text));
+    if (wrong.every((w) => len > w)) s.longest.push(q.id);
+    if (wrong.every((w) => len < w)) s.shortest.push(q.id);
+    const pos = optionOrder(q.id, options.length)
+      .map((i) => options[i]!)
+      .indexOf(right);
+    for (let p = s.byPosition.length; p <= pos; p++) s.byPosition.push([]);
+    s.byPosition[pos]!.push(q.id);
+  }
+  return s;
+}
+
+const pct = (n: number, of: number) => (of ? `${Math.round((100 * n) / of)} %` : '–');
+
+/** Problems under the rules, each naming the section, the language and the question ids; empty when all hold. */
+export function tellProblems(quizzes: readonly TellQuiz[]): string[] {
+  const problems: string[] = [];
+  const stats = quizzes.map(sectionStats);
+  for (const s of stats) {
+    const where = `quiz ${s.section} (${s.lang})`;
+    const n = s.single.length;
+    if (s.longest.length > LIMITS.sectionLongest * n)
+      problems.push(`${where}: the right option is the strictly longest in ${s.longest.length} of ${n} single-choice questions (at most half): ${s.longest.join(', ')}`);
+    if (s.shortest.length > LIMITS.sectionShortest * n)
+      problems.push(`${where}: the right option is the strictly shortest in ${s.shortest.length} of ${n} single-choice questions (at most half): ${s.shortest.join(', ')}`);
+    s.byPosition.forEach((ids, p) => {
+      if (ids.length > 1 && ids.length > LIMITS.position * n)
+        problems.push(`${where}: the right option is shown in position ${p + 1} in ${ids.length} of ${n} single-choice questions (at most 40 %): ${ids.join(', ')}`);
+    });
+    if (s.fewWrong.length)
+      problems.push(`${where}: multiple-choice questions with fewer than ${LIMITS.minWrong} wrong options: ${s.fewWrong.join(', ')}`);
+  }
+  for (const lang of [...new Set(stats.map((s) => s.lang))]) {
+    const mine = stats.filter((s) => s.lang === lang);
+    const n = mine.reduce((a, s) => a + s.single.length, 0);
+    const longest = mine.flatMap((s) => s.longest);
+    const shortest = mine.flatMap((s) => s.shortest);
+    if (longest.length > LIMITS.chapterLongest * n)
+      problems.push(`chapter (${lang}): the right option is the strictly longest in ${longest.length} of ${n} single-choice questions (${pct(longest.length, n)}, at most 35 %): ${longest.join(', ')}`);
+    if (shortest.length > LIMITS.chapterShortest * n)
+      problems.push(`chapter (${lang}): the right option is the strictly shortest in ${shortest.length} of ${n} single-choice questions (${pct(shortest.length, n)}, at most 35 %): ${shortest.join(', ')}`);
+  }
+  return problems;
+}
+
+/** A table of the numbers per section and language, with the chapter's totals. */
+export function tellTable(quizzes: readonly TellQuiz[]): string {
+  const stats = quizzes.map(sectionStats);
+  const rows = [['lang', 'section', 'single', 'longest', 'shortest', 'positions 1/2/3/4…', 'multiple', '<2 wrong']];
+  const row = (lang: string, name: string, ss: SectionStats[]) => {
+    const n = ss.reduce((a, s) => a + s.single.length, 0);
+    const l = ss.reduce((a, s) => a + s.longest.length, 0);
+    const sh = ss.reduce((a, s) => a + s.shortest.length, 0);
+    const width = Math.max(0, ...ss.map((s) => s.byPosition.length));
+    const pos = Array.from({ length: width }, (_, p) => ss.reduce((a, s) => a + (s.byPosition[p]?.length ?? 0), 0));
+    const m = ss.reduce((a, s) => a + s.multiple.length, 0);
+    const fw = ss.reduce((a, s) => a + s.fewWrong.length, 0);
+    rows.push([lang, name, String(n), `${l} (${pct(l, n)})`, `${sh} (${pct(sh, n)})`, pos.join('/'), String(m), String(fw)]);
+  };
+  for (const lang of [...new Set(stats.map((s) => s.lang))]) {
+    const mine = stats.filter((s) => s.lang === lang);
+    for (const s of mine) row(lang, s.section, [s]);
+    row(lang, 'CHAPTER', mine);
+  }
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ')).join('\n');
+}
+
+/* ---------- reading the quiz folder, in every language it has ---------- */
+
+type RawOption = { text?: unknown; correct?: unknown; en?: unknown };
+type RawQuestion = { id?: unknown; type?: unknown; options?: RawOption[] };
+type RawQuiz = { section?: unknown; questions?: RawQuestion[] };
+
+const enText = (o: RawOption): string | undefined =>
+  typeof o.en === 'string' ? o.en : o.en && typeof o.en === 'object' && typeof (o.en as { text?: unknown }).text === 'string' ? (o.en as { text: string }).text : undefined;
+
+function toQuiz(raw: RawQuiz, lang: string, fallbackSection: string, pick: (o: RawOption) => string | undefined): TellQuiz {
+  const questions: TellQuestion[] = [];
+  for (const q of raw.questions ?? []) {
+    if (typeof q.id !== 'string' || typeof q.type !== 'string') continue;
+    if (!Array.isArray(q.options)) {
+      questions.push({ id: q.id, type: q.type });
+      continue;
+    }
+    const texts = q.options.map(pick);
+    if (texts.some((t) => typeof t !== 'string')) continue; // not translated yet
+    questions.push({ id: q.id, type: q.type, options: q.options.map((o, i) => ({ text: texts[i]!, correct: o.correct === true })) });
+  }
+  return { section: typeof raw.section === 'string' ? raw.section : fallbackSection, lang, questions };
+}
+
+/**
+ * Every quiz of a folder, per language: `<dir>/*.yaml` is Russian (the site's root locale), English
+ * comes from `en:` on the options or from `<dir>/en/*.yaml`. Files that do not parse are left to
+ * the content collection, which reports them.
+ */
+export function readQuizDir(dir: string): TellQuiz[] {
+  const quizzes: TellQuiz[] = [];
+  const yamls = (d: string) => (existsSync(d) ? readdirSync(d).filter((n) => /\.ya?ml$/.test(n)).sort() : []);
+  const load = (file: string): RawQuiz | undefined => {
+    try {
+      const data = parse(readFileSync(file, 'utf8'));
+      return data && typeof data === 'object' ? (data as RawQuiz) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const english: TellQuiz[] = [];
+  for (const name of yamls(dir)) {
+    const raw = load(join(dir, name));
+    if (!raw) continue;
+    const section = name.replace(/\.ya?ml$/, '');
+    quizzes.push(toQuiz(raw, 'ru', section, (o) => (typeof o.text === 'string' ? o.text : undefined)));
+    const en = toQuiz(raw, 'en', section, enText);
+    if (en.questions.some((q) => q.options)) english.push(en);
+  }
+  for (const name of yamls(join(dir, 'en'))) {
+    const raw = load(join(dir, 'en', name));
+    if (raw) english.push(toQuiz(raw, 'en', name.replace(/\.ya?ml$/, ''), (o) => (typeof o.text === 'string' ? o.text : undefined)));
+  }
+  return [...quizzes, ...english];
+}
