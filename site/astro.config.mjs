@@ -27,7 +27,10 @@ function readLabs() {
     if (!existsSync(file)) continue;
     try {
       const lab = JSON.parse(readFileSync(file, 'utf8'));
-      labs.push({ id: lab.id ?? name, title: lab.title ?? name, order: lab.order ?? 0 });
+      // The English title for /en/ (labs/<id>/lab.en.json, read by the site only; see src/lib/lab-text.ts).
+      const enFile = join(labsDir, name, 'lab.en.json');
+      const titleEn = existsSync(enFile) ? JSON.parse(readFileSync(enFile, 'utf8')).title : undefined;
+      labs.push({ id: lab.id ?? name, title: lab.title ?? name, titleEn, order: lab.order ?? 0 });
     } catch {
       /* reported with a clear message by the content collection loader */
     }
@@ -72,6 +75,7 @@ export default defineConfig({
           translations: { en: 'Labs' },
           items: labs.map((lab) => ({
             label: lab.title,
+            ...(lab.titleEn ? { translations: { en: lab.titleEn } } : {}),
             link: `/labs/${lab.id}/`,
             ...(labMinutes[lab.id] ? { badge: { text: { ru: `${labMinutes[lab.id]} мин`, en: `${labMinutes[lab.id]} min` }, variant: /** @type {const} */ ('note') } } : {}),
           })),
