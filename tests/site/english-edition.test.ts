@@ -1,8 +1,9 @@
 /**
  * The English edition (issue 20): Russian at the root, English under /en/.
  *
- * From the sources (fast): every Russian chapter page has an English one; pages with a quiz keep the
- * Russian heading outline (quiz links go to the English heading at the same position, Quiz.astro);
+ * From the sources (fast): every Russian chapter page has an English one with the same heading outline
+ * (quiz links go to the English heading at the same position, Quiz.astro; a section added to one
+ * edition only fails here);
  * every lab has an English task page (labs/<id>/page.en.mdx) and English texts for lab.json
  * (labs/<id>/lab.en.json).
  *
@@ -55,12 +56,12 @@ function outline(file: string): Array<{ depth: number; text: string }> {
   return [...text.matchAll(/^(#{2,4}) (.+)$/gm)].map((m) => ({ depth: m[1]!.length, text: m[2]! }));
 }
 
-test('pages with a quiz keep the Russian heading outline in English (quiz links map by position)', () => {
+test('English pages keep the Russian heading outline (quiz links map by position; a section added in Russian only shows up here)', () => {
   const problems: string[] = [];
   for (const name of mdx(docs)) {
     const ruFile = join(docs, name);
     const enFile = join(docs, 'en', name);
-    if (!existsSync(enFile) || !/<Quiz\b/.test(readFileSync(ruFile, 'utf8'))) continue;
+    if (!existsSync(enFile)) continue;
     const ru = outline(ruFile);
     const en = outline(enFile);
     if (ru.length !== en.length) problems.push(`${name}: ${ru.length} headings in Russian, ${en.length} in English`);
