@@ -66,7 +66,7 @@ export function mountInstructor(root: HTMLElement, ui: Record<string, string>) {
       }
       const td = document.createElement('td');
       const a = document.createElement('a');
-      a.href = dashboardLink('', w.id);
+      a.href = dashboardLink(langPrefix(), w.id);
       a.textContent = ui['ins.col.open'] ?? 'open';
       a.setAttribute('aria-label', fmt(ui, 'ins.open', { title: w.title }));
       td.append(a);
@@ -152,7 +152,8 @@ export function mountInstructor(root: HTMLElement, ui: Record<string, string>) {
 
   function showCreated(w: CreatedWorkshop) {
     const box = q('.rl-ins-made');
-    const origin = location.origin;
+    // Links for this page's edition: the English instructor page hands out /en/join/ and /en/instructor/… links.
+    const origin = location.origin + langPrefix();
     const join = joinLink(origin, w.code);
     q('#rl-ins-made-h').textContent = fmt(ui, 'ins.made.title', { title: w.title });
     q('.rl-ins-code').textContent = formatCode(w.code);
@@ -183,4 +184,9 @@ export function mountInstructor(root: HTMLElement, ui: Record<string, string>) {
   const signedIn = !!operatorToken();
   showSignedIn(signedIn);
   if (signedIn) void refresh();
+}
+
+/** '/en' on the English edition's pages, '' on the Russian (root) ones. */
+function langPrefix(): string {
+  return document.documentElement.lang.toLowerCase().startsWith('en') ? '/en' : '';
 }
