@@ -15,10 +15,10 @@
  * The built site: RL_SITE_DIST=<dir> reads one that is already built (e.g. site/dist after
  * `node scripts/bootstrap.mjs build-site`); otherwise the test builds into a temporary folder (~20 s).
  */
-import { test, before } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 
@@ -109,6 +109,7 @@ test('every lab has an English task page and English texts for everything lab.js
 /* ------------------------------------------------------------------ built site --------------- */
 
 let dist = '';
+let builtHere = false;
 
 before(() => {
   if (process.env.RL_SITE_DIST) {
@@ -116,9 +117,14 @@ before(() => {
     return;
   }
   dist = mkdtempSync(join(tmpdir(), 'rl-site-en-'));
+  builtHere = true;
   const node = existsSync(join(root, 'node_modules/node/bin/node')) ? join(root, 'node_modules/node/bin/node') : process.execPath;
   const r = spawnSync(node, [join(root, 'scripts/build-site.ts'), '--outDir', dist], { cwd: root, encoding: 'utf8', env: { ...process.env, PATH: `${dirname(node)}:${process.env.PATH}` } });
   assert.equal(r.status, 0, `site build failed:\n${(r.stdout ?? '').slice(-3000)}\n${(r.stderr ?? '').slice(-3000)}`);
+});
+
+after(() => {
+  if (builtHere) rmSync(dist, { recursive: true, force: true });
 });
 
 /** Every built page as its URL path ("/docker-hub/", "/en/labs/tagging/"), 404 excepted. */
