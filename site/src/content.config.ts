@@ -7,13 +7,40 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { labSchema, readLabJson } from '../../checks/lab-schema.ts';
 import { quizFileSchema } from './lib/quiz-schema.ts';
+import { readQuizzes, type QuizLang } from './lib/quiz-i18n.ts';
 
-/* ---------- quizzes: src/data/quizzes/<section>.yaml (schema: lib/quiz-schema.ts) ---------- */
+/* ---------- quizzes: src/data/quizzes/<section>.yaml + <lang>/<section>.yaml (lib/quiz-i18n.ts, schema: lib/quiz-schema.ts) ---------- */
 
-const quizzes = defineCollection({
-  loader: glob({ pattern: '*.{yaml,yml}', base: process.env.RL_QUIZ_DIR ?? './src/data/quizzes' }),
-  schema: quizFileSchema,
-});
+/** As the quiz-tells integration: RL_QUIZ_DIR is relative to the site root. */
+const quizDir = resolve(new URL('..', import.meta.url).pathname, process.env.RL_QUIZ_DIR ?? 'src/data/quizzes');
+
+/**
+ * One language's quizzes, id = section. Russian from the quiz files, another language from its text
+ * overlay laid over them; both through quizFileSchema. A missing or extra id, another option count
+ * or an unreadable file fails the build (readQuizzes lists them all at once).
+ */
+function quizLoader(lang: QuizLang): Loader {
+  return {
+    name: `registry-lab-quizzes-${lang}`,
+    load: async ({ store, logger, parseData, watcher }) => {
+      const sync = async () => {
+        const { quizzes, problems } = readQuizzes(quizDir);
+        if (problems.length) throw new Error(`quiz text (${lang}): \n  - ${problems.join('\n  - ')}`);
+        store.clear();
+        for (const { section, data } of quizzes[lang]) store.set({ id: section, data: await parseData({ id: lang === 'ru' ? section : `${lang}/${section}`, data }) });
+      };
+      await sync();
+      watcher?.add(quizDir);
+      watcher?.on('all', (_event, path) => {
+        if (path.startsWith(quizDir)) sync().catch((e: unknown) => logger.error(e instanceof Error ? e.message : String(e)));
+      });
+    },
+  };
+}
+
+const quizzes = defineCollection({ loader: quizLoader('ru'), schema: quizFileSchema });
+/** The English quizzes (rendered on /en/ pages); same ids as `quizzes`. */
+const quizzesEn = defineCollection({ loader: quizLoader('en'), schema: quizFileSchema });
 
 /* ---------- labs: <repo>/labs/<id>/{lab.json,page.mdx,solve.sh} ---------- */
 
@@ -85,5 +112,6 @@ export const collections = {
   labsEn,
   docs: defineCollection({ loader: docsLoader(), schema: docsSchema() }),
   quizzes,
+  quizzesEn,
   labs,
 };

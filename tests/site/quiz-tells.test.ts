@@ -69,29 +69,37 @@ test('every multiple-choice question has at least two wrong options', () => {
   assert.ok(p.some((x) => /fewer than 2 wrong options: m1, m3$/.test(x)), p.join('\n'));
 });
 
-test('English text is read from `en:` on the options or from a parallel en/ folder, and checked on its own', () => {
+test('English text is the overlay en/<section>.yaml laid over the Russian structure, and checked on its own', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'rl-tells-'));
   try {
-    const q = (id: string, en?: [string, string, string]) => ({
+    const q = (id: string) => ({
       id,
       type: 'single',
-      prompt: '?',
-      options: [
-        { text: 'правильный ответ средней длины', correct: true, ...(en ? { en: en[0] } : {}) },
-        { text: 'короткий', ...(en ? { en: en[1] } : {}) },
-        { text: 'неправильный и очень длинный вариант', ...(en ? { en: { text: en[2] } } : {}) },
-      ],
+      prompt: 'Какой?',
+      explanation: 'Такой.',
+      see: '#раздел',
+      options: [{ text: 'правильный ответ средней длины', correct: true }, { text: 'короткий' }, { text: 'неправильный и очень длинный вариант' }],
     });
-    writeFileSync(join(tmp, 'one.yaml'), stringify({ section: 'one', questions: [q('a', ['the right and by far the longest answer', 'no', 'not it']), q('b')] }));
+    writeFileSync(join(tmp, 'one.yaml'), stringify({ section: 'one', questions: [q('a'), q('b')] }));
     mkdirSync(join(tmp, 'en'));
-    writeFileSync(join(tmp, 'en', 'two.yaml'), stringify({ section: 'two', questions: [{ id: 'c', type: 'single', options: [{ text: 'x', correct: true }, { text: 'longer one' }] }] }));
+    // Texts only: which option is right comes from the Russian file.
+    const en = (options: string[]) => ({ prompt: 'Which?', explanation: 'This one.', options });
+    writeFileSync(join(tmp, 'en', 'one.yaml'), stringify({ section: 'one', questions: { a: en(['the right and by far the longest answer', 'no', 'not it']), b: en(['x', 'longer one', 'longer still']) } }));
     const quizzes = readQuizDir(tmp);
-    assert.deepEqual(quizzes.map((x) => `${x.lang}:${x.section}:${x.questions.map((y) => y.id).join(',')}`), ['ru:one:a,b', 'en:one:a', 'en:two:c']);
+    assert.deepEqual(quizzes.map((x) => `${x.lang}:${x.section}:${x.questions.map((y) => y.id).join(',')}`), ['ru:one:a,b', 'en:one:a,b']);
+    assert.deepEqual(quizzes[1]!.questions[0]!.options!.map((o) => o.correct), [true, false, false]);
     const p = tellProblems(quizzes);
     assert.ok(p.some((m) => /chapter \(en\): .*longest in 1 of 2 .*a$/.test(m)), p.join('\n'));
-    assert.ok(p.some((m) => /chapter \(en\): .*shortest in 1 of 2 .*c$/.test(m)), p.join('\n'));
+    assert.ok(p.some((m) => /chapter \(en\): .*shortest in 1 of 2 .*b$/.test(m)), p.join('\n'));
     assert.ok(!p.some((m) => /\(ru\)/.test(m)), p.join('\n'));
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+});
+
+test('the English numbers cover every section and every choice question of the Russian quizzes', () => {
+  const quizzes = readQuizDir(dir);
+  const count = (lang: string) =>
+    Object.fromEntries(quizzes.filter((q) => q.lang === lang).map((q) => [q.section, q.questions.filter((x) => x.options).map((x) => x.id).join(',')]));
+  assert.deepEqual(count('en'), count('ru'), 'every Russian choice question is in the English numbers');
 });

@@ -6,6 +6,7 @@
 import type { AstroIntegration } from 'astro';
 import { resolve } from 'node:path';
 import { readQuizDir, tellProblems } from '../lib/quiz-tells.ts';
+import { readQuizzes } from '../lib/quiz-i18n.ts';
 
 /** siteRoot: the Astro root; the quizzes are in src/data/quizzes there, or in RL_QUIZ_DIR (relative to it), as for the content collection. */
 export default function quizTells(siteRoot: string): AstroIntegration {
@@ -14,6 +15,13 @@ export default function quizTells(siteRoot: string): AstroIntegration {
     hooks: {
       'astro:config:setup': ({ command, logger }) => {
         const dir = resolve(siteRoot, process.env.RL_QUIZ_DIR ?? 'src/data/quizzes');
+        // Overlay problems first (a missing id would leave Russian text in the English numbers).
+        const overlayProblems = readQuizzes(dir).problems;
+        if (overlayProblems.length) {
+          const message = `quiz text overlays do not match the quiz files (lib/quiz-i18n.ts):\n  - ${overlayProblems.join('\n  - ')}`;
+          if (command === 'build') throw new Error(message);
+          logger.warn(message);
+        }
         const problems = tellProblems(readQuizDir(dir));
         if (problems.length === 0) return;
         const text = `quiz options give the answer away (rules: site/src/lib/quiz-tells.ts; numbers: node --test tests/site/quiz-tells.test.ts):\n  - ${problems.join('\n  - ')}`;

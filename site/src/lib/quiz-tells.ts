@@ -16,14 +16,11 @@
  *
  * The build (src/integrations/quiz-tells.ts) fails with the ids that break a rule; the test
  * (tests/site/quiz-tells.test.ts) prints the numbers per section. Both read the quiz folder with
- * readQuizDir below, which also finds English text, in either of two shapes:
- *  - a parallel file `<quiz dir>/en/<section>.yaml` with the same ids and shape, or
- *  - `en:` beside `text:` on each option (a string, or `{ text: … }`).
- * A question whose options do not all have English text yet is left out of the English numbers.
+ * readQuizDir below: Russian from `<quiz dir>/<section>.yaml`, English from the text overlay
+ * `<quiz dir>/en/<section>.yaml` laid over the Russian structure (lib/quiz-i18n.ts), exactly as
+ * the English pages show it.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { parse } from 'yaml';
+import { readQuizzes } from './quiz-i18n.ts';
 import { optionOrder } from './quiz-order.ts';
 
 export interface TellOption {
@@ -159,56 +156,32 @@ export function tellTable(quizzes: readonly TellQuiz[]): string {
 
 /* ---------- reading the quiz folder, in every language it has ---------- */
 
-type RawOption = { text?: unknown; correct?: unknown; en?: unknown };
-type RawQuestion = { id?: unknown; type?: unknown; options?: RawOption[] };
-type RawQuiz = { section?: unknown; questions?: RawQuestion[] };
+type RawOption = { text?: unknown; correct?: unknown };
+type RawQuestion = { id?: unknown; type?: unknown; options?: unknown };
 
-const enText = (o: RawOption): string | undefined =>
-  typeof o.en === 'string' ? o.en : o.en && typeof o.en === 'object' && typeof (o.en as { text?: unknown }).text === 'string' ? (o.en as { text: string }).text : undefined;
-
-function toQuiz(raw: RawQuiz, lang: string, fallbackSection: string, pick: (o: RawOption) => string | undefined): TellQuiz {
-  const questions: TellQuestion[] = [];
-  for (const q of raw.questions ?? []) {
+function toQuiz(questions: readonly RawQuestion[], lang: string, section: string): TellQuiz {
+  const out: TellQuestion[] = [];
+  for (const q of questions) {
     if (typeof q.id !== 'string' || typeof q.type !== 'string') continue;
     if (!Array.isArray(q.options)) {
-      questions.push({ id: q.id, type: q.type });
+      out.push({ id: q.id, type: q.type });
       continue;
     }
-    const texts = q.options.map(pick);
-    if (texts.some((t) => typeof t !== 'string')) continue; // not translated yet
-    questions.push({ id: q.id, type: q.type, options: q.options.map((o, i) => ({ text: texts[i]!, correct: o.correct === true })) });
+    const options = q.options as RawOption[];
+    if (options.some((o) => typeof o?.text !== 'string')) continue; // the schema reports it
+    out.push({ id: q.id, type: q.type, options: options.map((o) => ({ text: o.text as string, correct: o.correct === true })) });
   }
-  return { section: typeof raw.section === 'string' ? raw.section : fallbackSection, lang, questions };
+  return { section, lang, questions: out };
 }
 
 /**
- * Every quiz of a folder, per language: `<dir>/*.yaml` is Russian (the site's root locale), English
- * comes from `en:` on the options or from `<dir>/en/*.yaml`. Files that do not parse are left to
- * the content collection, which reports them.
+ * Every quiz of a folder, per language, as the pages show it: `<dir>/*.yaml` is Russian (the site's
+ * root locale and the structure), English is the overlay `<dir>/en/*.yaml` laid over it by the same
+ * function the content collection uses (lib/quiz-i18n.ts), so which option is right always comes
+ * from the Russian file. Problems of the overlays (missing ids, option counts) are the collection's
+ * to report; here a section is checked with whatever text it has.
  */
 export function readQuizDir(dir: string): TellQuiz[] {
-  const quizzes: TellQuiz[] = [];
-  const yamls = (d: string) => (existsSync(d) ? readdirSync(d).filter((n) => /\.ya?ml$/.test(n)).sort() : []);
-  const load = (file: string): RawQuiz | undefined => {
-    try {
-      const data = parse(readFileSync(file, 'utf8'));
-      return data && typeof data === 'object' ? (data as RawQuiz) : undefined;
-    } catch {
-      return undefined;
-    }
-  };
-  const english: TellQuiz[] = [];
-  for (const name of yamls(dir)) {
-    const raw = load(join(dir, name));
-    if (!raw) continue;
-    const section = name.replace(/\.ya?ml$/, '');
-    quizzes.push(toQuiz(raw, 'ru', section, (o) => (typeof o.text === 'string' ? o.text : undefined)));
-    const en = toQuiz(raw, 'en', section, enText);
-    if (en.questions.some((q) => q.options)) english.push(en);
-  }
-  for (const name of yamls(join(dir, 'en'))) {
-    const raw = load(join(dir, 'en', name));
-    if (raw) english.push(toQuiz(raw, 'en', name.replace(/\.ya?ml$/, ''), (o) => (typeof o.text === 'string' ? o.text : undefined)));
-  }
-  return [...quizzes, ...english];
+  const { quizzes } = readQuizzes(dir);
+  return (Object.keys(quizzes) as Array<keyof typeof quizzes>).flatMap((lang) => quizzes[lang].map((q) => toQuiz(q.data.questions, lang, q.section)));
 }
