@@ -46,7 +46,7 @@ describe('runner on Kubernetes', { timeout: 40 * 60_000 }, () => {
     const left = await ns.leftovers();
     assert.ok(left.some((l) => l.startsWith('deployment rl-mirror-')), left.join(', '));
     assert.ok(left.some((l) => l.startsWith('service rl-mirror-')), left.join(', '));
-    assert.equal(left.filter((l) => l.startsWith('networkpolicy ')).length, 2, left.join(', '));
+    assert.equal(left.filter((l) => l.startsWith('networkpolicy ')).length, 3, left.join(', '));
   });
 
   let a: { id: string; token: string };

@@ -13,7 +13,9 @@ import { networkInterfaces } from 'node:os';
 import type { Runner } from '../../runner/src/app.ts';
 import type { Term } from '../runner/helpers.ts';
 import { api } from '../runner/helpers.ts';
+import { registryRestartShown } from './ready.ts';
 import { boundedAttempt, openRoom, type Room } from './room.ts';
+import { squat as squatPort, unsquat as unsquatPorts } from './squat.ts';
 import { egressScript, resolveAllowlistEntries } from '../../runner/src/docker/egress.ts';
 
 const QUOTA = 512 * 1024 ** 2;
@@ -65,21 +67,8 @@ describe('red team: the grading path trusts nothing a learner controls (real Doc
     return c.json as { passed: boolean; criteria: Array<{ id: string; passed: boolean; message: string }> };
   };
 
-  /** Waits (10 s at most) until something listens on localhost:<port>: a loaded host starts socat late. */
-  const untilListening = (port: number) => `for i in $(seq 50); do ss -Hltn 'sport = :${port}' | grep -q . && break; sleep 0.2; done`;
-  /** Waits (10 s at most) until nothing listens on localhost:<port> any more. */
-  const untilFree = (port: number) => `for i in $(seq 50); do ss -Hltn 'sport = :${port}' | grep -q . || break; sleep 0.2; done`;
-
-  /** The learner's own HTTP answer on localhost:<port> of the workstation, in place of the forwarder. */
-  const squat = async (port: number, head: string[]) => {
-    const name = `answer-${port}.sh`;
-    const body = `#!/bin/sh\nprintf '%s\\r\\n' ${head.map((h) => `'${h.replace(/'/g, `'\\''`)}'`).join(' ')} 'Content-Length: 2' ''\nprintf '{}'\n`;
-    await runner.provider.ops(a.id).copyIn('/home/learner/fake', [{ path: name, content: body, mode: 0o755 }]);
-    // Only this namespace's listener goes (fuser): the inner engine's own forwarders stay, as a learner would find them.
-    const r = await attempt(ta, `fuser -k -n tcp ${port} >/dev/null 2>&1 || true; ${untilFree(port)}; (setsid socat TCP-LISTEN:${port},bind=127.0.0.1,fork,reuseaddr EXEC:$HOME/fake/${name} >/dev/null 2>&1 &); ${untilListening(port)}; curl -s -o /dev/null -w 'answer %{http_code}' localhost:${port}/v2/`);
-    return r.out;
-  };
-  const unsquat = () => attempt(ta, 'fuser -k -n tcp 5000 5001 >/dev/null 2>&1 || true; ' + untilFree(5000) + '; ' + untilFree(5001) + "; for p in 5000 5001; do (setsid socat TCP-LISTEN:$p,bind=127.0.0.1,fork,reuseaddr TCP:$REGISTRY_ADDR:$p >/dev/null 2>&1 &); done; " + untilListening(5000) + '; curl -fsS localhost:5000/v2/ && echo RESTORED');
+  const squat = (port: number, head: string[]) => squatPort(runner, a.id, ta, port, head);
+  const unsquat = () => unsquatPorts(ta).then((out) => ({ out }));
 
   test('squatted registry ports with a foreign realm and a redirect: the runner asks the real registries, follows nothing, shows nothing', async () => {
     assert.match(await squat(5001, ['HTTP/1.1 401 Unauthorized', `WWW-Authenticate: Bearer realm="http://127.0.0.1:${port}/token",service=x`]), /answer 401/);
@@ -117,6 +106,7 @@ describe('red team: the grading path trusts nothing a learner controls (real Doc
     }
     assert.ok(running, 'the engine restarted the killed registry');
     assert.ok(Number(execFileSync('docker', ['inspect', '-f', '{{.RestartCount}}', registry], { encoding: 'utf8' })) >= 1);
+    assert.ok(await registryRestartShown(runner, a), 'the session view shows the restart (liveness probe)');
     const c = await check('signing');
     assert.equal(c.criteria.find((x) => x.id === 'verifies')?.passed, false);
     const grader = `rl-${a.id}-grader`;

@@ -14,3 +14,14 @@ export async function untilReady(runner: Runner, s: { id: string; token: string 
   throw new Error(`session ${s.id} not ready after 300 s: ${last}`);
 }
 
+
+/** Waits (20 s at most: a few liveness probes) until the ready session's view shows a registry restarted and up again. */
+export async function registryRestartShown(runner: Runner, s: { id: string; token: string }): Promise<boolean> {
+  for (let i = 0; i < 40; i++) {
+    const r = await fetch(`${runner.url}/api/sessions/${s.id}`, { headers: { authorization: `Bearer ${s.token}` } });
+    const v = (await r.json()) as { state?: string; registry?: { up: boolean; restarts: number } };
+    if (v.state === 'ready' && v.registry?.up && v.registry.restarts >= 1) return true;
+    await new Promise((res) => setTimeout(res, 500));
+  }
+  return false;
+}

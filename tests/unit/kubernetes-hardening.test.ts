@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type * as k8s from '@kubernetes/client-node';
 import { DEFAULT_LIMITS } from '../../runner/src/docker/index.ts';
-import { sandboxPod, type PodSettings } from '../../runner/src/kubernetes/pod.ts';
+import { registryPod, sandboxPod, type Placement, type PodSettings } from '../../runner/src/kubernetes/pod.ts';
+import { userOfSlot } from '../../runner/src/docker/session-user.ts';
 import { DENIED_ENV, imageEnvVars, kubeLiteral, MAX_ENV_ENTRIES, MAX_ENV_ENTRY_BYTES, pinRef, probeEnv, probePod, probePolicy } from '../../runner/src/kubernetes/probe.ts';
 import { mirrorObjects, networkPolicies } from '../../runner/src/kubernetes/mirror.ts';
 import { labelsFor, POD_SECURITY_LABELS, RUNNER_POD_LABELS } from '../../runner/src/kubernetes/names.ts';
@@ -40,6 +41,8 @@ function bytes(q: string | undefined): number {
 }
 
 /** The kubelet's $(VAR) expansion of env values and command/args ($$ is a literal $). */
+const placement: Placement = { mirrorIp: '10.244.0.9', registryIp: '10.244.0.7', user: userOfSlot(1) };
+
 function kubeletExpand(s: string, vars: Record<string, string> = {}): string {
   return s.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, name: string | undefined) => (m === '$$' ? '$' : (vars[name!] ?? m)));
 }
@@ -47,9 +50,10 @@ function kubeletExpand(s: string, vars: Record<string, string> = {}): string {
 function everyPodSpec(): { what: string; spec: k8s.V1PodSpec }[] {
   const id = newSandboxId();
   return [
-    { what: 'session Pod', spec: sandboxPod(settings, id, '10.244.0.9').spec! },
-    { what: 'pool Pod', spec: sandboxPod(settings, id, '10.244.0.9', { pool: true }).spec! },
-    { what: 'session Pod, SESSION_DISK_QUOTA=0', spec: sandboxPod({ ...settings, diskBytes: 0 }, id, '10.244.0.9').spec! },
+    { what: 'session Pod', spec: sandboxPod(settings, id, placement).spec! },
+    { what: 'pool Pod', spec: sandboxPod(settings, id, { ...placement, pool: true }).spec! },
+    { what: 'session Pod, SESSION_DISK_QUOTA=0', spec: sandboxPod({ ...settings, diskBytes: 0 }, id, placement).spec! },
+    { what: 'registry Pod', spec: registryPod(settings, id).spec! },
     { what: 'probe Pod', spec: probePod(probeSettings, id, 'x-probe', '10.244.0.5:5000/a/b:c', 10_000, ['PATH=/usr/bin']).spec! },
     { what: 'mirror', spec: mirrorObjects('rl-test', 'registry-lab/mirror:latest').deployment.spec!.template.spec! },
   ];
@@ -60,7 +64,7 @@ it('the namespace carries the Pod Security labels, at the level the session Pod 
   assert.deepEqual(ns.metadata.labels, POD_SECURITY_LABELS);
   for (const mode of ['enforce', 'audit', 'warn']) assert.equal(POD_SECURITY_LABELS[`pod-security.kubernetes.io/${mode}`], 'privileged');
   // Why not baseline: it refuses a procMount other than Default and capabilities outside its list.
-  const spec = sandboxPod(settings, newSandboxId(), '10.244.0.9').spec!;
+  const spec = sandboxPod(settings, newSandboxId(), placement).spec!;
   assert.equal(spec.containers[0]!.securityContext!.procMount, 'Unmasked');
   const baselineCaps = ['AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT'];
   const added = [...(spec.initContainers ?? []), ...spec.containers].flatMap((c) => c.securityContext?.capabilities?.add ?? []);
@@ -91,9 +95,9 @@ it('every container has ephemeral-storage requests and limits; every emptyDir a 
     const allVolumes = (spec.volumes ?? []).reduce((s, v) => s + sizeLimitBytes(v), 0);
     assert.ok(podLimit > allVolumes, `${what}: Pod limit ${podLimit} under its volumes ${allVolumes}`);
   }
-  const session = sandboxPod(settings, newSandboxId(), '10.244.0.9').spec!;
+  const session = sandboxPod(settings, newSandboxId(), placement).spec!;
   assert.equal(session.volumes!.find((v) => v.name === 'engine')!.emptyDir!.sizeLimit, '10240Mi');
-  const none = sandboxPod({ ...settings, diskBytes: 0 }, newSandboxId(), '10.244.0.9').spec!;
+  const none = sandboxPod({ ...settings, diskBytes: 0 }, newSandboxId(), placement).spec!;
   assert.equal(sizeLimitBytes(none.volumes!.find((v) => v.name === 'engine')!), ENGINE_DISK_CEILING_BYTES);
   // The probe fetches and unpacks a 300 MB image: at least 2 GiB, and the fetch may use all of it.
   const probe = probePod(probeSettings, newSandboxId(), 'x-probe', 'h:5000/a:b', 10_000).spec!;
@@ -114,25 +118,31 @@ it('the probe NetworkPolicy selects the probe Pod; egress only to its session Po
   assert.equal(policy.metadata!.name, 'x-probe');
   assert.ok(matches(policy.spec!.podSelector, pod.metadata!.labels), 'selects the probe Pod');
   assert.ok(!matches(policy.spec!.podSelector, probePod(probeSettings, other, 'y', 'h:5000/a:b', 1).metadata!.labels), 'not another session\'s probe');
-  assert.ok(!matches(policy.spec!.podSelector, sandboxPod(settings, id, '10.244.0.9').metadata!.labels), 'not the session Pod');
+  assert.ok(!matches(policy.spec!.podSelector, sandboxPod(settings, id, placement).metadata!.labels), 'not the workstation Pod');
+  assert.ok(!matches(policy.spec!.podSelector, registryPod(settings, id).metadata!.labels), 'not the registry Pod');
   assert.deepEqual(policy.spec!.policyTypes, ['Ingress', 'Egress']);
-  // Egress: one rule, to the session's own Pod (the registries the fetch step reads), nothing else.
+  // Egress: one rule, to the session's own registry Pod (the registries the fetch step reads), nothing else.
   assert.equal(policy.spec!.egress!.length, 1);
   const to = policy.spec!.egress![0]!.to!;
   assert.equal(to.length, 1);
   assert.ok(!to[0]!.ipBlock && !to[0]!.namespaceSelector);
-  assert.ok(matches(to[0]!.podSelector, sandboxPod(settings, id, '10.244.0.9').metadata!.labels));
-  assert.ok(!matches(to[0]!.podSelector, sandboxPod(settings, other, '10.244.0.9').metadata!.labels));
+  assert.ok(matches(to[0]!.podSelector, registryPod(settings, id).metadata!.labels));
+  assert.ok(!matches(to[0]!.podSelector, registryPod(settings, other).metadata!.labels));
+  assert.ok(!matches(to[0]!.podSelector, sandboxPod(settings, id, placement).metadata!.labels), 'not the workstation');
   // Ingress: only the runner's Pods (the labels of runner.yaml's Deployment).
   const from = policy.spec!.ingress![0]!._from!;
   assert.equal(policy.spec!.ingress!.length, 1);
   assert.deepEqual(from, [{ podSelector: { matchLabels: RUNNER_POD_LABELS } }]);
   const deployment = runnerYaml().find((d) => d.kind === 'Deployment')! as unknown as k8s.V1Deployment;
   assert.ok(matches(from[0]!.podSelector, deployment.spec!.template.metadata!.labels));
-  // Workstations have theirs (created at the runner's start); probes are let into the session Pods.
-  const [sandboxes] = networkPolicies('rl-test');
-  assert.ok(matches(sandboxes!.spec!.podSelector, sandboxPod(settings, id, '10.244.0.9').metadata!.labels));
-  assert.ok(sandboxes!.spec!.ingress![0]!._from!.some((f) => matches(f.podSelector, pod.metadata!.labels)));
+  // Workstations and registry Pods have theirs (created at the runner's start); probes are let into the registry Pods.
+  const [sandboxes, , registries] = networkPolicies('rl-test');
+  assert.ok(matches(sandboxes!.spec!.podSelector, sandboxPod(settings, id, placement).metadata!.labels));
+  assert.ok(matches(registries!.spec!.podSelector, registryPod(settings, id).metadata!.labels));
+  assert.ok(!matches(registries!.spec!.podSelector, sandboxPod(settings, id, placement).metadata!.labels));
+  assert.ok(registries!.spec!.ingress![0]!._from!.some((f) => matches(f.podSelector, pod.metadata!.labels)));
+  assert.ok(registries!.spec!.ingress![0]!._from!.some((f) => matches(f.podSelector, sandboxPod(settings, id, placement).metadata!.labels)));
+  assert.deepEqual(registries!.spec!.egress, [], 'registry Pods send nothing');
   // The Role lets the runner make, list and remove them.
   const role = runnerYaml().find((d) => d.kind === 'Role') as unknown as { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] };
   const rule = role.rules.find((r) => r.resources.includes('networkpolicies'))!;

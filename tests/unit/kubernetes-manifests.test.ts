@@ -24,7 +24,10 @@ import * as oldRbac from 'kubernetes-models-1.19/rbac.authorization.k8s.io/v1';
 // @ts-expect-error: as above
 import * as oldNet from 'kubernetes-models-1.19/networking.k8s.io/v1';
 import { DEFAULT_LIMITS } from '../../runner/src/docker/index.ts';
-import { sandboxPod } from '../../runner/src/kubernetes/pod.ts';
+import { registryPod, sandboxPod, type Placement } from '../../runner/src/kubernetes/pod.ts';
+import { userOfSlot } from '../../runner/src/docker/session-user.ts';
+
+const placement: Placement = { mirrorIp: '10.244.0.2', registryIp: '10.244.0.7', user: userOfSlot(2) };
 import { probePod, probePolicy } from '../../runner/src/kubernetes/probe.ts';
 import { mirrorObjects, networkPolicies } from '../../runner/src/kubernetes/mirror.ts';
 
@@ -81,8 +84,9 @@ const settings = {
 };
 
 it('the objects the backend creates are valid for a current Kubernetes and for 1.19', () => {
-  check(sandboxPod(settings, 'AbCdEfGhIjKlMnOpQrStUvWx', '10.244.0.2'), 'session Pod');
-  check(sandboxPod(settings, 'AbCdEfGhIjKlMnOpQrStUvWx', '10.244.0.2', { pool: true }), 'pool Pod');
+  check(sandboxPod(settings, 'AbCdEfGhIjKlMnOpQrStUvWx', placement), 'session Pod');
+  check(sandboxPod(settings, 'AbCdEfGhIjKlMnOpQrStUvWx', { ...placement, pool: true }), 'pool Pod');
+  check(registryPod(settings, 'AbCdEfGhIjKlMnOpQrStUvWx'), 'registry Pod');
   check(probePod({ runnerId: 'registry-lab', image: 'registry-lab/workstation:2', seccompProfile: 'p.json' }, 'AbCdEfGhIjKlMnOpQrStUvWx', 'p', 'h:5000/a:b', 10_000), 'probe Pod');
   check(probePod({ runnerId: 'registry-lab', image: 'registry-lab/workstation:2', seccompProfile: 'p.json' }, 'AbCdEfGhIjKlMnOpQrStUvWx', 'p', 'h:5000/a:b', 10_000, ['PATH=/bin', 'X=$(id)']), 'probe Pod with Env');
   check(wire(probePolicy('registry-lab', 'AbCdEfGhIjKlMnOpQrStUvWx', 'p')), 'probe NetworkPolicy');

@@ -9,7 +9,10 @@ import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import * as curAdm from 'kubernetes-models/admissionregistration.k8s.io/v1';
 import { DEFAULT_LIMITS } from '../../runner/src/docker/index.ts';
-import { sandboxPod } from '../../runner/src/kubernetes/pod.ts';
+import { registryPod, sandboxPod, type Placement } from '../../runner/src/kubernetes/pod.ts';
+import { userOfSlot } from '../../runner/src/docker/session-user.ts';
+
+const placement: Placement = { mirrorIp: '10.0.0.1', registryIp: '10.244.0.7', user: userOfSlot(2) };
 import { probePod } from '../../runner/src/kubernetes/probe.ts';
 import { newSandboxId } from '../../runner/src/core/ids.ts';
 
@@ -23,7 +26,7 @@ function runnerCapabilities(): string[] {
   const settings = {
     runnerId: 'rl', images: { workstation: 'w', registry: 'r' }, limits: DEFAULT_LIMITS, seccompProfile: 'p.json', diskBytes: 0, egress: { policy: 'open' as const, allow: [] }, allow: [],
   };
-  const pods = [sandboxPod(settings, id, '10.0.0.1'), probePod({ runnerId: 'rl', image: 'w', seccompProfile: 'p.json' }, id, 'p', 'h:5000/a:b', 1000)];
+  const pods = [sandboxPod(settings, id, placement), registryPod(settings, id), probePod({ runnerId: 'rl', image: 'w', seccompProfile: 'p.json' }, id, 'p', 'h:5000/a:b', 1000)];
   const caps = pods.flatMap((p) => [...(p.spec!.initContainers ?? []), ...p.spec!.containers]).flatMap((c) => c.securityContext?.capabilities?.add ?? []);
   for (const p of pods) {
     assert.ok(!p.spec!.hostPID && !p.spec!.hostIPC && !p.spec!.hostNetwork, 'the runner uses no host namespace');

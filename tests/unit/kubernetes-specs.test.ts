@@ -4,10 +4,11 @@ import assert from 'node:assert/strict';
 import type * as k8s from '@kubernetes/client-node';
 import { DEFAULT_LIMITS } from '../../runner/src/docker/index.ts';
 import { ALWAYS_DENIED } from '../../runner/src/docker/egress.ts';
-import { sandboxPod, CONTAINER, type PodSettings } from '../../runner/src/kubernetes/pod.ts';
+import { registryPod, sandboxPod, CONTAINER, SUPERVISE_SCRIPT, type Placement, type PodSettings } from '../../runner/src/kubernetes/pod.ts';
+import { userOfSlot } from '../../runner/src/docker/session-user.ts';
 import { probePod, refFromProbe } from '../../runner/src/kubernetes/probe.ts';
 import { mirrorObjects, networkPolicies } from '../../runner/src/kubernetes/mirror.ts';
-import { idFromKey, podName, sessionKey, LABEL, checkRunnerIdForLabels } from '../../runner/src/kubernetes/names.ts';
+import { idFromKey, podName, registryPodName, sessionKey, LABEL, checkRunnerIdForLabels } from '../../runner/src/kubernetes/names.ts';
 import { exitCodeOf, wrapCommand } from '../../runner/src/kubernetes/exec.ts';
 import { extraRegistryScript } from '../../runner/src/kubernetes/ops.ts';
 import { newSandboxId } from '../../runner/src/core/ids.ts';
@@ -36,43 +37,65 @@ it('session ids map to Pod names and label values and back', () => {
   checkRunnerIdForLabels('registry-lab');
 });
 
-it('the session Pod: workstation, registry, grader; never privileged; limits everywhere; no token', () => {
+const placement: Placement = { mirrorIp: '10.244.0.9', registryIp: '10.244.0.7', user: userOfSlot(3) };
+
+it('the session\'s two Pods: workstation apart from registries and grader; never privileged; limits everywhere; no token', () => {
   const id = newSandboxId();
-  const pod = sandboxPod(settings, id, '10.244.0.9');
+  const pod = sandboxPod(settings, id, placement);
   const spec = pod.spec!;
   assert.equal(spec.automountServiceAccountToken, false);
-  assert.deepEqual(spec.containers.map((c) => c.name), [CONTAINER.workstation, CONTAINER.registry, CONTAINER.grader]);
+  assert.deepEqual(spec.containers.map((c) => c.name), [CONTAINER.workstation]);
   assert.equal(pod.metadata!.labels![LABEL.runner], 'rl-test');
   assert.equal(pod.metadata!.labels![LABEL.session], sessionKey(id));
   assert.equal(pod.metadata!.labels![LABEL.state], 'claimed');
-  assert.equal(sandboxPod(settings, id, '10.244.0.9', { pool: true }).metadata!.labels![LABEL.state], 'pool');
-  for (const c of allContainers(pod)) {
+  assert.equal(pod.metadata!.labels![LABEL.uid], String(userOfSlot(3).uid));
+  assert.equal(sandboxPod(settings, id, { ...placement, pool: true }).metadata!.labels![LABEL.state], 'pool');
+  const reg = registryPod(settings, id);
+  assert.equal(reg.metadata!.name, registryPodName(id));
+  assert.ok(registryPodName(id).length <= 63);
+  assert.equal(reg.metadata!.labels![LABEL.session], sessionKey(id));
+  assert.equal(reg.metadata!.labels![LABEL.state], undefined, 'the pool is counted by workstation Pods');
+  assert.deepEqual(reg.spec!.containers.map((c) => c.name), [CONTAINER.registry, CONTAINER.grader]);
+  assert.equal(reg.spec!.restartPolicy, 'Always', 'a killed registry comes back at the same address');
+  assert.equal(reg.spec!.automountServiceAccountToken, false);
+  for (const c of [...allContainers(pod), ...allContainers(reg)]) {
     assert.notEqual(c.securityContext?.privileged, true, `${c.name} privileged`);
     assert.ok(c.resources?.requests?.cpu && c.resources.requests.memory, `${c.name} requests`);
     assert.ok(c.resources?.limits?.cpu && c.resources.limits.memory, `${c.name} limits`);
     assert.ok(c.securityContext?.seccompProfile, `${c.name} has a seccomp profile`);
   }
-  for (const v of spec.volumes ?? []) assert.ok(v.emptyDir, `${v.name} is an emptyDir`);
+  for (const v of [...(spec.volumes ?? []), ...(reg.spec!.volumes ?? [])]) assert.ok(v.emptyDir?.sizeLimit, `${v.name} is an emptyDir with a size limit`);
   assert.equal(spec.volumes!.find((v) => v.name === 'engine')!.emptyDir!.sizeLimit, '10240Mi');
   const ws = spec.containers[0]!;
-  assert.equal(ws.securityContext!.runAsUser, 1000);
+  assert.equal(ws.securityContext!.runAsUser, userOfSlot(3).uid, 'the session\'s own uid');
+  assert.equal(ws.securityContext!.readOnlyRootFilesystem, true);
   assert.equal(ws.securityContext!.procMount, 'Unmasked');
   assert.deepEqual(ws.securityContext!.seccompProfile, { type: 'Localhost', localhostProfile: 'registry-lab/rootless-engine.json' });
   assert.equal(ws.resources!.limits!.memory, `${DEFAULT_LIMITS.workstationMemoryBytes / 1024 / 1024}Mi`);
-  // Only the init container holds a capability, and only the network ones plus chown.
-  for (const c of spec.containers.slice(1)) assert.deepEqual(c.securityContext!.capabilities, { drop: ['ALL'] });
+  const env = Object.fromEntries(ws.env!.map((e) => [e.name, e.value]));
+  assert.equal(env.REGISTRY_ADDR, '10.244.0.7');
+  assert.equal(env.REGISTRY_PORTS, '5000 5001');
+  for (const f of ['passwd', 'group', 'subuid', 'subgid']) assert.ok(ws.volumeMounts!.some((m) => m.mountPath === `/etc/${f}` && m.readOnly), `/etc/${f} is the session's`);
+  // Only the init containers hold a capability: the network ones, plus chown for the learner's places.
+  for (const c of reg.spec!.containers) assert.deepEqual(c.securityContext!.capabilities, { drop: ['ALL'] });
   const init = spec.initContainers![0]!;
   assert.deepEqual(init.securityContext!.capabilities, { drop: ['ALL'], add: ['NET_ADMIN', 'NET_RAW', 'CHOWN'] });
+  assert.deepEqual(reg.spec!.initContainers![0]!.securityContext!.capabilities, { drop: ['ALL'], add: ['NET_ADMIN', 'NET_RAW'] });
+  assert.match(reg.spec!.initContainers![0]!.command!.join(' '), /iptables -P OUTPUT DROP/, 'the registry Pod sends nothing but replies');
   const script = init.command!.join(' ');
   for (const range of ALWAYS_DENIED) assert.ok(script.includes(`deny ${range}`), `refuses ${range}`);
   assert.ok(script.includes('-d 10.244.0.9 -p tcp --dport 5000 -j ACCEPT'), 'the mirror is allowed');
+  assert.ok(script.includes('-d 10.244.0.7 -p tcp -m multiport --dports 5000,5001 -j ACCEPT'), 'the registry Pod is allowed');
+  const initEnv = Object.fromEntries(init.env!.map((e) => [e.name, e.value]));
+  assert.equal(initEnv.LEARNER_UID, String(userOfSlot(3).uid));
+  assert.equal(initEnv.SUB_START, String(userOfSlot(3).subStart));
   assert.deepEqual(spec.hostAliases, [{ ip: '10.244.0.9', hostnames: ['mirror'] }]);
 });
 
 it('egress none and allowlist end with a refusal', () => {
-  const none = sandboxPod({ ...settings, egress: { policy: 'none', allow: [] } }, newSandboxId(), '10.244.0.9');
+  const none = sandboxPod({ ...settings, egress: { policy: 'none', allow: [] } }, newSandboxId(), placement);
   assert.match(none.spec!.initContainers![0]!.command!.join(' '), /-A RL-EGRESS -j REJECT/);
-  const allow = sandboxPod({ ...settings, egress: { policy: 'allowlist', allow: ['1.2.3.4'] }, allow: ['1.2.3.4'] }, newSandboxId(), '10.244.0.9');
+  const allow = sandboxPod({ ...settings, egress: { policy: 'allowlist', allow: ['1.2.3.4'] }, allow: ['1.2.3.4'] }, newSandboxId(), placement);
   assert.match(allow.spec!.initContainers![0]!.command!.join(' '), /-d 1\.2\.3\.4 -j ACCEPT[\s\S]*-j REJECT/);
 });
 
@@ -109,6 +132,9 @@ it('exec: the command runs under env -C and timeout; stdin is handed over by len
   assert.equal(exitCodeOf({ status: 'Success' }), 0);
   assert.equal(exitCodeOf({ status: 'Failure', reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: '3' }] } }), 3);
   assert.equal(exitCodeOf(undefined), -1);
-  assert.match(extraRegistryScript(5001, 'u:$2y$x'), /REGISTRY_AUTH=htpasswd[\s\S]*registry serve/);
+  // The password comes on stdin, the port is the only value in the text; SUPERVISE_SCRIPT runs it.
+  assert.match(extraRegistryScript(5001, 'u:$2y$x'), /cat > \/var\/lib\/registry-extra\/5001\/htpasswd[\s\S]*RL_SUPERVISE/);
+  assert.doesNotMatch(extraRegistryScript(5001, 'u:$2y$x'), /\$2y/);
   assert.doesNotMatch(extraRegistryScript(5002), /htpasswd/);
+  assert.match(SUPERVISE_SCRIPT, /REGISTRY_AUTH=htpasswd[\s\S]*registry serve/);
 });

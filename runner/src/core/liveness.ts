@@ -1,6 +1,14 @@
-import type { SandboxProvider } from '../docker/provider.ts';
+import type { RegistryHealth, SandboxProvider } from '../docker/provider.ts';
 import { errMessage, type Logger } from './log.ts';
 import type { SessionRecord } from './records.ts';
+
+/** Keeps what the probe saw of a session's registries (GET /api/sessions/:id shows it); a restart is logged. */
+function noteRegistry(rec: SessionRecord, seen: RegistryHealth | undefined, log: Logger): void {
+  if (!seen) return;
+  const before = rec.session.registry;
+  if (before && seen.restarts > before.restarts) log.warn({ session: rec.session.id, restarts: seen.restarts }, 'a session registry was restarted');
+  rec.session.registry = { up: seen.up, restarts: seen.restarts };
+}
 
 /**
  * Of the ready sessions, those whose workstation is gone or not running (one list call on the
@@ -17,6 +25,7 @@ export async function deadSandboxes(provider: SandboxProvider, records: SessionR
     log.warn({ err: errMessage(err) }, 'sandbox probe failed');
     return [];
   }
+  for (const r of ready) noteRegistry(r, found.get(r.session.id)?.registry, log);
   const dead = ready.filter((r) => r.session.state === 'ready' && !found.get(r.session.id)?.running);
   for (const rec of dead) {
     rec.session.error = 'The sandbox stopped working (its workstation is no longer running). Start a new sandbox; your progress is kept.';

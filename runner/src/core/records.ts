@@ -36,6 +36,7 @@ export function recordFrom(stored: StoredSession, state: Session['state'], store
     fromPool: stored.fromPool,
     readyAt: stored.readyAt,
     terminals: 0,
+    registry: null,
     labStates: new LabStateMap(store, stored.id, state === 'stopped' ? undefined : store.labStates(stored.id)),
   };
   const rec = { session, tokenHash: stored.tokenHash, creation: null, abort: null, destroyed: null, removing: false } as Omit<SessionRecord, 'timers'> as SessionRecord;

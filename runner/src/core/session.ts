@@ -1,4 +1,5 @@
 /** What a session is, in memory. The store (runner/src/store) keeps the durable part of it. */
+import type { RegistryHealth } from '../docker/provider.ts';
 import type { LabState } from '../../../checks/context.ts';
 import type { Config } from '../config.ts';
 
@@ -47,6 +48,8 @@ export interface Session {
   readyAt: number | null;
   /** Terminals connected now. */
   terminals: number;
+  /** The session registries as the liveness probe last saw them (not kept in the store). */
+  registry: RegistryHealth | null;
   /** Per-lab grading memory (checks/context.ts LabState); kept in the store (lab-states.ts). */
   readonly labStates: Map<string, LabState>;
 }

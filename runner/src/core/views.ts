@@ -39,6 +39,7 @@ export function sessionView(s: Session) {
     ...(s.state === 'stopped' && s.stopReason ? { stopReason: s.stopReason } : {}),
     terminals: s.terminals,
     fromPool: s.fromPool,
+    ...(s.registry && s.state === 'ready' ? { registry: { ...s.registry } } : {}),
   };
 }
 

@@ -26,13 +26,25 @@ export async function listSandboxes(docker: Docker, runnerId: string): Promise<M
     docker.listNetworks({ filters }),
     docker.listVolumes({ filters }),
   ]);
+  const registries: Promise<void>[] = [];
   for (const c of containers) {
-    const ws = c.Labels[LABEL.role] === 'workstation';
+    const role = c.Labels[LABEL.role];
+    const ws = role === 'workstation';
     note(c.Labels[LABEL.session], ws, ws && c.State === 'running');
+    if ((role === 'registry' || role === 'extra-registry') && c.Labels[LABEL.session]) registries.push(noteRegistry(docker, found.get(c.Labels[LABEL.session])!, c));
   }
+  await Promise.all(registries);
   for (const n of networks) note(n.Labels?.[LABEL.session]);
   for (const v of volumes.Volumes ?? []) note(v.Labels?.[LABEL.session]);
   return found;
+}
+
+/** Adds a registry container to its session's health: the list says whether it runs, an inspect how often it restarted. */
+async function noteRegistry(docker: Docker, f: FoundSandbox, c: Docker.ContainerInfo): Promise<void> {
+  const info = await ignoreMissing(docker.getContainer(c.Id).inspect()).catch(() => null);
+  const h = (f.registry ??= { up: true, restarts: 0 });
+  h.up &&= c.State === 'running' && Boolean(info?.State.Running);
+  h.restarts += info?.RestartCount ?? 0;
 }
 
 /** The refs of a running sandbox left by a previous run; its registry is started if it stopped, the mirror joins again. */

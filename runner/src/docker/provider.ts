@@ -37,6 +37,13 @@ export interface FoundSandbox {
   workstation: boolean;
   /** The workstation container exists and runs. */
   running: boolean;
+  /** The session's registries: all of them answering now, and how often the engine restarted them. */
+  registry?: RegistryHealth;
+}
+
+export interface RegistryHealth {
+  up: boolean;
+  restarts: number;
 }
 
 /** Everything the runner needs from Docker. runner/src/docker/ is the only code that talks to Docker. */

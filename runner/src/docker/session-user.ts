@@ -15,7 +15,7 @@ import { LABEL } from './labels.ts';
 /** Session uids are FIRST_UID + slot; their subordinate ranges FIRST_SUB + slot × RANGE. */
 const FIRST_UID = 200_000;
 const FIRST_SUB = 16_777_216;
-const RANGE = 65_536;
+export const RANGE = 65_536;
 export const SLOTS = 4096;
 /** The label that records a workstation's uid (so no two sandboxes on the engine share one). */
 export const UID_LABEL = 'registry-lab.uid';
@@ -33,12 +33,18 @@ export function userOfSlot(slot: number): SessionUser {
 
 /** A free slot: none of the engine's containers (any runner) carries its uid, nor one being made here. */
 export async function allocateUser(docker: Docker, reserved: Set<number>): Promise<SessionUser> {
-  const taken = new Set(reserved);
-  for (const c of await docker.listContainers({ all: true, filters: { label: [UID_LABEL] } })) taken.add(Number(c.Labels[UID_LABEL]));
-  if (taken.size >= SLOTS) throw new Error('no free session uid: every slot is taken');
+  const taken: number[] = [];
+  for (const c of await docker.listContainers({ all: true, filters: { label: [UID_LABEL] } })) taken.push(Number(c.Labels[UID_LABEL]));
+  return pickFreeUser(taken, reserved);
+}
+
+/** A random slot whose uid is neither taken nor reserved; reserves it. */
+export function pickFreeUser(taken: Iterable<number>, reserved: Set<number>): SessionUser {
+  const used = new Set([...taken, ...reserved]);
+  if (used.size >= SLOTS) throw new Error('no free session uid: every slot is taken');
   for (;;) {
     const u = userOfSlot(randomInt(SLOTS));
-    if (!taken.has(u.uid)) {
+    if (!used.has(u.uid)) {
       reserved.add(u.uid);
       return u;
     }

@@ -1,5 +1,6 @@
 /**
- * The Kubernetes backend (SANDBOX_BACKEND=kubernetes): one Pod per session in KUBE_NAMESPACE,
+ * The Kubernetes backend (SANDBOX_BACKEND=kubernetes): two Pods per session in KUBE_NAMESPACE
+ * (the workstation and the registries with the grader: pod.ts),
  * the mirror as a Deployment and a Service. Same interface as runner/src/docker (provider.ts).
  */
 import type { SandboxLimits, SandboxProvider } from '../docker/provider.ts';
@@ -8,10 +9,11 @@ import { resolveAllowlist, type EgressSettings } from '../docker/egress.ts';
 import { PerSessionCache } from '../core/per-session-cache.ts';
 import { ignoreMissing, kubeClients, type KubeClients } from './client.ts';
 import { KubeMirror } from './mirror.ts';
-import { checkRunnerIdForLabels, podName } from './names.ts';
+import { checkRunnerIdForLabels, podName, registryPodName } from './names.ts';
 import { kubeOps } from './ops.ts';
-import { CONTAINER, sandboxPod, type PodSettings } from './pod.ts';
-import { claimPod, listSandboxes, removeSession, waitReady, workstationRunning } from './sandbox.ts';
+import { CONTAINER, registryPod, sandboxPod, type PodSettings } from './pod.ts';
+import { claimPod, listSandboxes, registryAlive, removeSession, waitAddress, waitReady, workstationRunning } from './sandbox.ts';
+import { allocateKubeUser, type SessionUser } from './session-user.ts';
 import { openKubeShell } from './shell.ts';
 import { execCapture } from './exec.ts';
 import { reapProbePolicies } from './probe.ts';
@@ -33,6 +35,8 @@ export interface KubernetesConfig {
 interface Known {
   pod: string;
   podIp: string;
+  registryPod: string;
+  registryIp: string;
 }
 
 const abortError = () => Object.assign(new Error('sandbox creation cancelled'), { name: 'AbortError' });
@@ -49,9 +53,11 @@ export function createKubernetesProvider(config: KubernetesConfig): SandboxProvi
   const mirror = new KubeMirror(kube, config.runnerId, config.images.mirror);
   const egress = config.egress ?? { policy: 'open' as const, allow: [] };
   const known = new Map<string, Known>();
+  /** Session uids being given out by this provider right now (session-user.ts). */
+  const reserving = new Set<number>();
   const opsCache = new PerSessionCache<SandboxOps>((id) => {
     const k = knownOf(id);
-    return kubeOps({ kube, id, pod: k.pod, podIp: k.podIp, probe });
+    return kubeOps({ kube, id, pod: k.pod, registryPod: k.registryPod, registryIp: k.registryIp, probe });
   });
   const probe = { runnerId: config.runnerId, image: config.images.workstation, seccompProfile: config.seccompProfile };
 
@@ -82,16 +88,25 @@ export function createKubernetesProvider(config: KubernetesConfig): SandboxProvi
       const { signal } = opts;
       if (signal?.aborted) throw abortError();
       const name = podName(id);
+      const registryName = registryPodName(id);
+      let user: SessionUser | undefined;
       try {
-        const body = sandboxPod(await settings(), id, await mirror.currentAddress(), { pool: opts.pool });
-        await core.createNamespacedPod({ namespace, body });
+        user = await allocateKubeUser(kube, reserving);
+        const s = await settings();
+        // The registries first: the workstation's forwarders and egress rules name their address.
+        await core.createNamespacedPod({ namespace, body: registryPod(s, id) });
+        const registryIp = await waitAddress(kube, registryName, signal);
+        if (signal?.aborted) throw abortError();
+        await core.createNamespacedPod({ namespace, body: sandboxPod(s, id, { mirrorIp: await mirror.currentAddress(), registryIp, user, pool: opts.pool }) });
         const pod = await waitReady(kube, name, signal);
         if (signal?.aborted) throw abortError();
-        known.set(id, { pod: name, podIp: pod.status!.podIP! });
+        known.set(id, { pod: name, podIp: pod.status!.podIP!, registryPod: registryName, registryIp });
         return { id, workstationIp: pod.status!.podIP!, createdAt: new Date() };
       } catch (err) {
         await removeSession(kube, config.runnerId, id).catch(() => undefined);
         throw signal?.aborted ? abortError() : err;
+      } finally {
+        if (user) reserving.delete(user.uid);
       }
     },
 
@@ -105,7 +120,10 @@ export function createKubernetesProvider(config: KubernetesConfig): SandboxProvi
       if (!pod) throw new Error(`sandbox ${id}: its Pod is gone`);
       if (!workstationRunning(pod)) throw new Error(`sandbox ${id}: its workstation is not running`);
       if (!pod.status?.podIP) throw new Error(`sandbox ${id}: its Pod has no address`);
-      known.set(id, { pod: name, podIp: pod.status.podIP });
+      const registryName = registryPodName(id);
+      const registry = await ignoreMissing(core.readNamespacedPod({ name: registryName, namespace }));
+      if (!registry || !registryAlive(registry) || !registry.status?.podIP) throw new Error(`sandbox ${id}: its registry Pod is gone`);
+      known.set(id, { pod: name, podIp: pod.status.podIP, registryPod: registryName, registryIp: registry.status.podIP });
       return { id, workstationIp: pod.status.podIP, createdAt: new Date() };
     },
 
@@ -146,12 +164,12 @@ export function createKubernetesProvider(config: KubernetesConfig): SandboxProvi
 
     async memoryUsage(id) {
       // metrics.k8s.io may not be installed: the containers' own cgroups say the same.
-      const pod = knownOf(id).pod;
-      const read = async (container: string) => {
-        const r = await execCapture(kube, pod, container, ['sh', '-c', MEMORY_SCRIPT], { timeoutMs: 10_000 });
+      const k = knownOf(id);
+      const read = async (target: string, container: string) => {
+        const r = await execCapture(kube, target, container, ['sh', '-c', MEMORY_SCRIPT], { timeoutMs: 10_000 });
         return r.exitCode === 0 ? Math.max(0, Number(r.stdout.trim()) || 0) : 0;
       };
-      return { workstation: await read(CONTAINER.workstation), registry: await read(CONTAINER.registry) };
+      return { workstation: await read(k.pod, CONTAINER.workstation), registry: await read(k.registryPod, CONTAINER.registry) };
     },
   };
   return provider;

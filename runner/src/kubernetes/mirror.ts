@@ -4,6 +4,7 @@
  * cluster without kube-proxy or DNS works too; the Service is there for clusters that have them.
  */
 import type * as k8s from '@kubernetes/client-node';
+import { REGISTRY_PORTS } from '../docker/sandbox.ts';
 import { ignoreMissing, isConflict, type KubeClients, until } from './client.ts';
 import { LABEL, labelsFor, RUNNER_POD_LABELS, runnerSlug, selector } from './names.ts';
 
@@ -63,6 +64,8 @@ export function mirrorObjects(runnerId: string, image: string): { deployment: k8
 export function networkPolicies(runnerId: string): k8s.V1NetworkPolicy[] {
   const name = mirrorName(runnerId).replace('rl-mirror-', 'rl-');
   const sandboxes = { matchLabels: { [LABEL.runner]: runnerId, [LABEL.role]: 'sandbox' } };
+  const registries = { matchLabels: { [LABEL.runner]: runnerId, [LABEL.role]: 'registry' } };
+  const registryPorts = REGISTRY_PORTS.map((port) => ({ protocol: 'TCP', port }));
   return [
     {
       apiVersion: 'networking.k8s.io/v1',
@@ -81,6 +84,8 @@ export function networkPolicies(runnerId: string): k8s.V1NetworkPolicy[] {
         ],
         egress: [
           { to: [{ podSelector: { matchLabels: labelsFor(runnerId, 'mirror') } }], ports: [{ protocol: 'TCP', port: 5000 }] },
+          // Its own registry Pod (which one: the workstation's iptables rules, pod.ts initScript).
+          { to: [{ podSelector: registries }], ports: registryPorts },
           { ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] },
           { to: [{ ipBlock: { cidr: '0.0.0.0/0', except: PRIVATE } }] },
         ],
@@ -94,6 +99,28 @@ export function networkPolicies(runnerId: string): k8s.V1NetworkPolicy[] {
         podSelector: { matchLabels: labelsFor(runnerId, 'mirror') },
         policyTypes: ['Ingress', 'Egress'],
         ingress: [{ _from: [{ podSelector: sandboxes }], ports: [{ protocol: 'TCP', port: 5000 }] }],
+        egress: [],
+      },
+    },
+    {
+      // The registry Pods answer workstations, probes and the runner, and send nothing (their own
+      // iptables rules say the same where no network plugin enforces this: pod.ts SEAL_SCRIPT).
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: `${name}-registries`, labels: labelsFor(runnerId, 'mirror') },
+      spec: {
+        podSelector: registries,
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [
+          {
+            _from: [
+              { podSelector: sandboxes },
+              { podSelector: { matchLabels: { ...RUNNER_POD_LABELS } } },
+              { podSelector: { matchLabels: { [LABEL.runner]: runnerId, [LABEL.role]: 'probe' } } },
+            ],
+            ports: registryPorts,
+          },
+        ],
         egress: [],
       },
     },

@@ -10,11 +10,13 @@ export const LABEL = {
   role: 'registry-lab/role',
   /** `pool` while a warm-pool Pod waits, `claimed` once a session took it. */
   state: 'registry-lab/state',
+  /** The learner's kernel uid in a session's workstation Pod (session-user.ts): no two Pods share one. */
+  uid: 'registry-lab/uid',
 } as const;
 
 export const SESSION_ID_ANNOTATION = 'registry-lab/session-id';
 
-export type Role = 'sandbox' | 'probe' | 'mirror';
+export type Role = 'sandbox' | 'registry' | 'probe' | 'mirror';
 
 export function sessionKey(id: string): string {
   return Buffer.from(id, 'utf8').toString('hex');
@@ -27,6 +29,11 @@ export function idFromKey(key: string): string {
 /** `rl-<hex of the id>`: 51 characters for the runner's 24-character ids. */
 export function podName(id: string): string {
   return `rl-${sessionKey(id)}`;
+}
+
+/** The session's registries and grader: a Pod of its own, so no learner can take their address. */
+export function registryPodName(id: string): string {
+  return `${podName(id)}-reg`;
 }
 
 /** A RUNNER_ID in a DNS-1123 name (lower case, `.` and `_` become `-`). */

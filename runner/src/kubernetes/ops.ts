@@ -5,14 +5,18 @@ import type { ExecOptions, ExecResult, FileToCopy, SandboxOps } from '../docker/
 import { shellCommand } from '../docker/exec.ts';
 import type { KubeClients } from './client.ts';
 import { execCapture, execRaw } from './exec.ts';
+import { REGISTRY_PORTS } from '../docker/sandbox.ts';
 import { CONTAINER, EXTRA_REGISTRY_DIR, HOME } from './pod.ts';
 import { probeImage, type ProbeSettings } from './probe.ts';
 
 export interface KubeOpsDeps {
   kube: KubeClients;
   id: string;
+  /** The workstation Pod. */
   pod: string;
-  podIp: string;
+  /** The registry Pod (registries and grader) and its address. */
+  registryPod: string;
+  registryIp: string;
   probe: ProbeSettings;
 }
 
@@ -23,28 +27,29 @@ async function bufferOf(stream: Readable): Promise<Buffer> {
 }
 
 /**
- * Starts (or restarts, empty) an extra `registry serve` inside the session's registry container:
- * a running Pod cannot get another container on Kubernetes 1.20, and the registry container
- * already shares the workstation's loopback. Its data and config live under EXTRA_REGISTRY_DIR/<port>.
+ * Starts (or restarts, empty) an extra registry inside the session's registry container: a
+ * running Pod cannot get another container on Kubernetes 1.20. Its port, data and password file
+ * live under EXTRA_REGISTRY_DIR/<port>, where SUPERVISE_SCRIPT (pod.ts, in $RL_SUPERVISE) keeps it
+ * running and the container's command starts it again after a restart.
  */
 export function extraRegistryScript(port: number, htpasswd?: string): string {
   // The only value in this text: an integer port (the password file comes on stdin).
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`port ${port} is not a TCP port`);
   const dir = `${EXTRA_REGISTRY_DIR}/${port}`;
-  const env = [`REGISTRY_HTTP_ADDR=:${port}`, `REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY=${dir}/data`, 'REGISTRY_STORAGE_DELETE_ENABLED=true'];
-  if (htpasswd) env.push('REGISTRY_AUTH=htpasswd', 'REGISTRY_AUTH_HTPASSWD_REALM="Registry Lab"', `REGISTRY_AUTH_HTPASSWD_PATH=${dir}/htpasswd`);
   return [
-    `if [ -f ${dir}/pid ]; then kill "$(cat ${dir}/pid)" 2>/dev/null; sleep 0.3; fi`,
+    `if [ -f ${dir}/pid ]; then kill -- "-$(cat ${dir}/pid)" 2>/dev/null; sleep 0.3; fi`,
     `rm -rf ${dir} && mkdir -p ${dir}/data`,
     htpasswd ? `cat > ${dir}/htpasswd` : ': ',
-    `env ${env.join(' ')} setsid nohup registry serve /etc/docker/registry/config.yml >${dir}/log 2>&1 </dev/null &`,
+    `echo ${port} > ${dir}/port`,
+    `setsid sh -c "$RL_SUPERVISE" supervise ${dir} </dev/null >/dev/null 2>&1 &`,
     `echo $! > ${dir}/pid`,
   ].join('\n');
 }
 
-/** SandboxOps (runner/src/docker/contract.ts) for one session Pod. */
+/** SandboxOps (runner/src/docker/contract.ts) for one session's Pods. */
 export function kubeOps(deps: KubeOpsDeps): SandboxOps {
-  const { kube, pod } = deps;
+  const { kube, pod, registryPod } = deps;
+  const registryUrl = (port = 5000) => `http://${deps.registryIp}:${port}`;
   // Kubernetes exec runs as the container's user: in the workstation that is the learner, so a
   // command asked for as root runs as the learner, as on Docker (there is no root in there).
   const exec = (cmd: string | string[], opts: ExecOptions = {}): Promise<ExecResult> =>
@@ -55,9 +60,9 @@ export function kubeOps(deps: KubeOpsDeps): SandboxOps {
       timeoutMs: opts.timeoutMs,
     });
 
-  const untar = async (container: string, destDir: string, files: FileToCopy[], uid: number) => {
+  const untar = async (target: string, container: string, destDir: string, files: FileToCopy[], uid: number) => {
     const tar = await bufferOf(tarOf(files, uid, uid));
-    const r = await execRaw(kube, pod, container, ['tar', '-x', '--no-same-owner', '-C', destDir], { stdin: tar, timeoutMs: 60_000 });
+    const r = await execRaw(kube, target, container, ['tar', '-x', '--no-same-owner', '-C', destDir], { stdin: tar, timeoutMs: 60_000 });
     if (r.exitCode !== 0) throw new Error(`cannot write files to ${destDir}: ${r.stderr.toString('utf8').trim()}`);
   };
 
@@ -70,13 +75,13 @@ export function kubeOps(deps: KubeOpsDeps): SandboxOps {
       let cwd = '/root';
       if (opts.files?.length) {
         cwd = `/tmp/work-${randomBytes(6).toString('hex')}`;
-        await execCapture(kube, pod, CONTAINER.grader, ['mkdir', '-p', cwd], { timeoutMs: 10_000 });
-        await untar(CONTAINER.grader, cwd, opts.files, 0);
+        await execCapture(kube, registryPod, CONTAINER.grader, ['mkdir', '-p', cwd], { timeoutMs: 10_000 });
+        await untar(registryPod, CONTAINER.grader, cwd, opts.files, 0);
       }
       try {
-        return await execCapture(kube, pod, CONTAINER.grader, shellCommand(cmd), { cwd, env: opts.env, stdin: opts.stdin, timeoutMs: opts.timeoutMs });
+        return await execCapture(kube, registryPod, CONTAINER.grader, shellCommand(cmd), { cwd, env: opts.env, stdin: opts.stdin, timeoutMs: opts.timeoutMs });
       } finally {
-        if (cwd !== '/root') await execCapture(kube, pod, CONTAINER.grader, ['rm', '-rf', cwd], { timeoutMs: 10_000 }).catch(() => undefined);
+        if (cwd !== '/root') await execCapture(kube, registryPod, CONTAINER.grader, ['rm', '-rf', cwd], { timeoutMs: 10_000 }).catch(() => undefined);
       }
     },
 
@@ -95,24 +100,27 @@ export function kubeOps(deps: KubeOpsDeps): SandboxOps {
       // As the learner, and only where the path is what it says (no symlink redirects the write).
       const r = await execCapture(kube, pod, CONTAINER.workstation, ['sh', '-c', 'install -d -- "$1" && test "$(realpath -e -- "$1")" = "$1"', 'copy-in', destDir], { timeoutMs: 10_000 });
       if (r.exitCode !== 0) throw new Error(`cannot create ${destDir}: ${r.stderr.trim() || 'it leads elsewhere (symlink)'}`);
-      await untar(CONTAINER.workstation, destDir, files, 1000);
+      await untar(pod, CONTAINER.workstation, destDir, files, 1000);
     },
 
-    registryUrl(port = 5000) {
-      return `http://${deps.podIp}:${port}`;
-    },
+    registryUrl,
 
     async startRegistry({ port, htpasswd }) {
-      if (![5001, 5002, 5005].includes(port) && port < 1024) throw new Error(`port ${port} is not an extra registry port`);
-      const r = await execCapture(kube, pod, CONTAINER.registry, ['sh', '-c', extraRegistryScript(port, htpasswd)], {
+      if (!REGISTRY_PORTS.includes(port) || port === 5000) throw new Error(`port ${port} is not an extra registry port`);
+      const r = await execCapture(kube, registryPod, CONTAINER.registry, ['sh', '-c', extraRegistryScript(port, htpasswd)], {
         stdin: htpasswd ? `${htpasswd.trim()}\n` : undefined,
         timeoutMs: 15_000,
       });
       if (r.exitCode !== 0) throw new Error(`registry on localhost:${port} did not start: ${r.stderr.trim()}`);
+      // Asked at the registry Pod's own address: a learner's server cannot answer for it.
+      const url = `${registryUrl(port)}/v2/`;
       const deadline = Date.now() + 15_000;
       while (Date.now() < deadline) {
-        const c = await execCapture(kube, pod, CONTAINER.workstation, ['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', `http://localhost:${port}/v2/`], { timeoutMs: 3_000 });
-        if (c.stdout === '200' || c.stdout === '401') return;
+        const status = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(2_000) }).then(
+          async (res) => (await res.body?.cancel(), res.status),
+          () => 0,
+        );
+        if (status === 200 || status === 401) return;
         await new Promise((res) => setTimeout(res, 200));
       }
       throw new Error(`registry on localhost:${port} did not start`);

@@ -10,7 +10,7 @@
  * Nothing the learner controls becomes shell text: the runner reads the image's config itself
  * (imageConfig), pins the reference to the manifest it read (so the Pod fetches exactly that
  * image), and hands the config's Env to the program as data (probeEnv, imageEnvVars); a
- * NetworkPolicy per probe (probePolicy) lets the Pod reach only its session's Pod and be
+ * NetworkPolicy per probe (probePolicy) lets the Pod reach only its session's registry Pod and be
  * reached only by the runner, where the cluster's network plugin enforces NetworkPolicy.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -21,6 +21,9 @@ import { readBounded } from '../core/bounded-body.ts';
 import { ignoreMissing, type KubeClients, sleep } from './client.ts';
 import { LABEL, labelsFor, podName, RUNNER_POD_LABELS, selector } from './names.ts';
 import { MI, mib, PROBE_WORK_BYTES, withEphemeral } from './storage.ts';
+import { kubeLiteral, SEAL_SCRIPT } from './pod.ts';
+
+export { kubeLiteral };
 
 export interface ProbeSettings {
   runnerId: string;
@@ -32,7 +35,8 @@ export interface ProbeSettings {
 interface ProbeDeps {
   kube: KubeClients;
   id: string;
-  podIp: string;
+  /** The session's registry Pod (pod.ts). */
+  registryIp: string;
   probe: ProbeSettings;
 }
 
@@ -64,12 +68,6 @@ for l in $(jq -r '.layers[].digest' "$m"); do
 done
 mkdir -p rootfs/dev rootfs/tmp rootfs/proc && chmod 1777 rootfs/tmp
 rm -rf oci files`;
-
-const SEAL = `set -e
-iptables -P OUTPUT DROP
-iptables -A OUTPUT -o lo -j ACCEPT
-iptables -A OUTPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
-ip6tables -P OUTPUT DROP 2>/dev/null || true`;
 
 // The image's Env arrives checked, as RL_ENV_0..RL_ENV_<RL_ENV_COUNT-1> = "NAME=value" (imageEnvVars):
 // never as the container's own environment (BASH_ENV, PATH... would steer this very script), never
@@ -124,22 +122,20 @@ export function probeEnv(env: unknown): string[] {
   return out;
 }
 
-/** A Pod env value taken literally: the kubelet expands $(NAME) in values and reads $$ as $. */
-export const kubeLiteral = (value: string) => value.replace(/\$/g, () => '$$');
 
 /** The probe's Env (probeEnv's strings) as the app container's RL_ENV_* variables, read by RUN. */
 export function imageEnvVars(env: string[]): k8s.V1EnvVar[] {
   return [{ name: 'RL_ENV_COUNT', value: String(env.length) }, ...env.map((e, i) => ({ name: `RL_ENV_${i}`, value: kubeLiteral(e) }))];
 }
 
-/** The reference as the probe Pod sees it: the session's localhost is the session Pod's address. */
-export function refFromProbe(ref: string, podIp: string): string {
-  return ref.replace(/^(localhost|127\.0\.0\.1)(?=:\d+\/)/, podIp);
+/** The reference as the probe Pod sees it: the session's localhost is its registry Pod's address. */
+export function refFromProbe(ref: string, registryIp: string): string {
+  return ref.replace(/^(localhost|127\.0\.0\.1)(?=:\d+\/)/, registryIp);
 }
 
 /**
  * The probe's NetworkPolicy (one per probe Pod, same name, deleted with it): egress only to the
- * session's own Pod (its registries: the fetch step's only peer, by address, no DNS), ingress
+ * session's registry Pod (the fetch step's only peer, by address, no DNS), ingress
  * only from the runner's Pods (it polls the program over HTTP). Kubernetes 1.20 has every field.
  */
 export function probePolicy(runnerId: string, sessionId: string, name: string): k8s.V1NetworkPolicy {
@@ -152,7 +148,7 @@ export function probePolicy(runnerId: string, sessionId: string, name: string): 
       podSelector: { matchLabels: labels },
       policyTypes: ['Ingress', 'Egress'],
       ingress: [{ _from: [{ podSelector: { matchLabels: RUNNER_POD_LABELS } }] }],
-      egress: [{ to: [{ podSelector: { matchLabels: labelsFor(runnerId, 'sandbox', sessionId) } }] }],
+      egress: [{ to: [{ podSelector: { matchLabels: labelsFor(runnerId, 'registry', sessionId) } }] }],
     },
   };
 }
@@ -201,7 +197,7 @@ export function probePod(s: ProbeSettings, sessionId: string, name: string, ref:
           name: 'seal',
           image: s.image,
           imagePullPolicy: 'IfNotPresent',
-          command: ['sh', '-c', SEAL],
+          command: ['sh', '-c', SEAL_SCRIPT],
           securityContext: { runAsUser: 0, runAsNonRoot: false, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['NET_ADMIN', 'NET_RAW'] }, seccompProfile: { type: 'RuntimeDefault' } },
           resources: res,
         }, 16 * MI),
@@ -236,7 +232,7 @@ export async function probeImage(deps: ProbeDeps, ref: string, opts: { port: num
       .replace(/[^\x09\x0a\x20-\x7e\u0400-\u04ff]/g, '')
       .trim()
       .slice(-300);
-  const seen = refFromProbe(ref, deps.podIp);
+  const seen = refFromProbe(ref, deps.registryIp);
   // Read by the runner first: the Pod then fetches that very manifest (pinned by digest) and
   // gets its checked Env. Unreadable (gone, refused): the Pod fetches the reference as given,
   // without Env, and its fetch step says why it fails.

@@ -9,6 +9,11 @@ const READY_TIMEOUT_MS = 170_000;
 
 const isReady = (pod: k8s.V1Pod) => pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 
+/** The registry Pod is there for good (its containers restart; an evicted or deleted Pod does not come back). */
+export function registryAlive(pod: k8s.V1Pod): boolean {
+  return pod.status?.phase !== 'Failed' && pod.status?.phase !== 'Succeeded' && !pod.metadata?.deletionTimestamp;
+}
+
 export function workstationRunning(pod: k8s.V1Pod): boolean {
   return Boolean(pod.status?.containerStatuses?.find((c) => c.name === CONTAINER.workstation)?.state?.running) && !pod.metadata?.deletionTimestamp;
 }
@@ -52,21 +57,53 @@ export async function waitReady(kube: KubeClients, name: string, signal?: AbortS
   }
 }
 
-/** Every session Pod (and probe) of a runner, by session id: one list call. */
+/** Waits until a Pod has its address (its init containers may still run), failing fast on a Pod that cannot start. */
+export async function waitAddress(kube: KubeClients, name: string, signal?: AbortSignal): Promise<string> {
+  const { core, namespace } = kube;
+  try {
+    return await until(
+      `Pod ${name} to get an address`,
+      async () => {
+        const pod = await core.readNamespacedPod({ name, namespace });
+        const bad = failure(pod);
+        if (bad) throw new Error(`Pod ${name}: ${bad}`);
+        return pod.status?.podIP || undefined;
+      },
+      READY_TIMEOUT_MS,
+      200,
+      signal,
+    );
+  } catch (err) {
+    throw new Error(apiMessage(err));
+  }
+}
+
+/**
+ * Every session (and probe) of a runner, by session id: one list call. A session runs while its
+ * workstation runs and its registry Pod is there.
+ */
 export async function listSandboxes(kube: KubeClients, runnerId: string): Promise<Map<string, FoundSandbox>> {
   const pods = await kube.core.listNamespacedPod({ namespace: kube.namespace, labelSelector: selector({ [LABEL.runner]: runnerId }) });
   const found = new Map<string, FoundSandbox>();
+  const registries = new Set<string>();
   for (const p of pods.items) {
     const key = p.metadata?.labels?.[LABEL.session];
     if (!key) continue;
     const id = idFromKey(key);
     const f = found.get(id) ?? { workstation: false, running: false };
-    if (p.metadata?.labels?.[LABEL.role] === 'sandbox') {
+    const role = p.metadata?.labels?.[LABEL.role];
+    if (role === 'sandbox') {
       f.workstation = true;
       f.running ||= workstationRunning(p);
     }
+    if (role === 'registry' && registryAlive(p)) {
+      registries.add(id);
+      const c = p.status?.containerStatuses?.find((s) => s.name === CONTAINER.registry);
+      f.registry = { up: Boolean(c?.ready), restarts: c?.restartCount ?? 0 };
+    }
     found.set(id, f);
   }
+  for (const [id, f] of found) f.running &&= registries.has(id);
   return found;
 }
 
