@@ -60,6 +60,29 @@ describe('docker sandbox provider', { timeout: 300_000 }, () => {
     }
   });
 
+  it('/var/run/docker.sock is the learner\'s own rootless engine: for tools without DOCKER_HOST, skopeo docker-daemon:, and a container given the socket', async () => {
+    const ops = provider.ops(id);
+    const engine = await ops.exec(`docker info --format '{{.ID}}' && DOCKER_HOST= docker info --format '{{.ID}} {{.SecurityOptions}}'`, { user: 'learner' });
+    assert.equal(engine.exitCode, 0, engine.stderr);
+    const [viaHost, viaSocket] = engine.stdout.trim().split('\n');
+    assert.equal(viaSocket.split(' ')[0], viaHost, '/var/run/docker.sock reaches the engine DOCKER_HOST names');
+    assert.match(viaSocket, /rootless/);
+    const copy = await ops.exec(
+      'docker pull -q busybox >/dev/null && skopeo copy -q --dest-tls-verify=false docker-daemon:busybox:latest docker://localhost:5000/smoke/skopeo:1',
+      { user: 'learner', timeoutMs: 120_000 },
+    );
+    assert.equal(copy.exitCode, 0, copy.stderr);
+    assert.deepEqual(await (await fetch(`${ops.registryUrl()}/v2/smoke/skopeo/tags/list`)).json(), { name: 'smoke/skopeo', tags: ['1'] });
+    // No docker:cli offline: the workstation's own CLI in the mirror's debian, as a CI job's image would be.
+    const inner = await ops.exec(
+      `d=$(mktemp -d) && cp /usr/bin/docker "$d/" && printf 'FROM debian:trixie-slim\\nCOPY docker /usr/local/bin/\\n' > "$d/Dockerfile" && docker build -q -t sock-cli "$d" >/dev/null && ` +
+        `docker run --rm -v /var/run/docker.sock:/var/run/docker.sock sock-cli docker info --format '{{.ID}}'; rc=$?; docker image rm -f sock-cli >/dev/null; rm -rf "$d"; exit $rc`,
+      { user: 'learner', timeoutMs: 180_000 },
+    );
+    assert.equal(inner.exitCode, 0, inner.stderr);
+    assert.equal(inner.stdout.trim(), viaHost, 'a container given /var/run/docker.sock talks to the learner\'s engine');
+  });
+
   it('builds with BuildKit FROM an image the engine does not have yet (pulled through the mirror)', async () => {
     const r = await provider.ops(id).exec(
       `mkdir -p /tmp/bk && cd /tmp/bk && printf 'FROM debian:trixie-slim\\nRUN echo built > /built\\n' > Dockerfile && docker image rm -f debian:trixie-slim >/dev/null 2>&1; DOCKER_BUILDKIT=1 docker build -q -t bk:1 . && docker run --rm bk:1 cat /built`,
