@@ -42,3 +42,23 @@ learner_logout() {
 learner_dir() {
   install -d -o learner -g learner "$1"
 }
+
+# Empties folders of the learner's home in place: their content goes, the folders stay, so a
+# terminal the learner left in one is still in a folder that exists after the reset (with
+# `rm -rf` and a new folder of the same name it would sit in a deleted one, where every command
+# that writes a file fails). A folder given as well as its parent stays too (emptied); anything
+# else (a file or symlink in place of a folder, folders attempts made) is removed.
+# Parents before their children:
+#   clear_learner_dir "$RL_HOME/git" "$RL_HOME/git/app.git"
+clear_learner_dir() (
+  shopt -s dotglob nullglob
+  for d in "$@"; do
+    if [ -L "$d" ] || { [ -e "$d" ] && [ ! -d "$d" ]; }; then rm -f -- "$d"; continue; fi
+    [ -d "$d" ] || continue
+    for e in "$d"/*; do
+      keep=
+      for k in "$@"; do [ "$e" = "$k" ] && [ -d "$e" ] && [ ! -L "$e" ] && keep=1; done
+      [ -n "$keep" ] || rm -rf -- "$e"
+    done
+  done
+)

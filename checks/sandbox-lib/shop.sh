@@ -59,7 +59,7 @@ shop_commit() {
 # Recreates ~/shop as a fresh git repository with one commit, owned by the learner.
 shop_reset_repo() {
   local d="$RL_HOME/shop"
-  rm -rf "$d"
+  clear_learner_dir "$d" "$d/site"
   learner_dir "$d"
   as_learner bash -c "$(declare -f shop_write_sources shop_commit); shop_write_sources '$d' && shop_commit '$d'"
 }
@@ -73,10 +73,11 @@ shop_build_dev() {
   echo "$rev"
 }
 
-# Makes sure shop/api:dev exists: builds it from a private copy of the same sources when
-# missing (the learner's ~/shop may have been changed; it is not used).
+# Makes shop/api:dev the shop image again: builds it from a private copy of the same sources
+# (the learner's ~/shop may have been changed; it is not used). Always, not only when missing:
+# an attempt may have put another image under the name. The build cache makes it quick and
+# gives the same image as before.
 ensure_shop_dev() {
-  if docker image inspect "$SHOP_IMAGE" >/dev/null 2>&1; then return 0; fi
   local tmp
   tmp=$(mktemp -d)
   shop_write_sources "$tmp"

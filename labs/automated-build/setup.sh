@@ -3,8 +3,10 @@
 # маленькая страница) и его клон ~/autobuild.
 # От root, идемпотентно: всё пересоздаётся с нуля (в том числе хуки).
 set -euo pipefail
+. "$REGISTRY_LAB_LIB/common.sh"
 H=/home/learner
-rm -rf "$H/git" "$H/autobuild"
+# Папки очищаются на месте: терминал, оставленный в ~/autobuild, остаётся в существующей папке.
+clear_learner_dir "$H/git" "$H/git/app.git" "$H/autobuild"
 # Базовый образ Dockerfile репозитория — заранее в локальном хранилище учащегося.
 docker image inspect busybox >/dev/null 2>&1 || docker pull -q busybox >/dev/null
 sudo -u learner -H bash -s <<'LEARNER'

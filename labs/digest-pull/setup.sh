@@ -3,15 +3,16 @@
 #  1. публикует localhost:5000/shop/web:1.0 — сервис, отвечающий «v1» (исходный образ);
 #  2. «коллега» собирает другой образ, отвечающий «broken», и публикует его под тем же тегом;
 #  3. в Docker Engine учащегося тег 1.0 остаётся на исходном образе (он был скачан раньше);
-#  4. удаляет ~/deploy и контейнер web.
+#  4. очищает ~/deploy и удаляет контейнер web.
 # Оба дайджеста знает только этот скрипт: он оставляет их в /opt/registry-lab/state/digest-pull.json
 # (файл недоступен учащемуся; record в lab.ts читает и удаляет его).
 set -euo pipefail
+. "$REGISTRY_LAB_LIB/common.sh"
 H=/home/learner
 REPO=localhost:5000/shop/web
 TAG=1.0
 docker rm -f web >/dev/null 2>&1 || true
-rm -rf "$H/deploy"
+clear_learner_dir "$H/deploy"
 
 # Базовый образ заранее в локальном хранилище: сборка не зависит от зеркала.
 docker image inspect busybox >/dev/null 2>&1 || docker pull -q busybox >/dev/null

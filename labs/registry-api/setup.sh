@@ -7,7 +7,7 @@ set -euo pipefail
 . "$REGISTRY_LAB_LIB/common.sh"
 
 REPO=localhost:5000/shop/api
-rm -rf "$RL_HOME/answers"
+clear_learner_dir "$RL_HOME/answers"
 learner_dir "$RL_HOME/answers"
 ensure_busybox
 

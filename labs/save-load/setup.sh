@@ -5,5 +5,5 @@ set -euo pipefail
 . "$REGISTRY_LAB_LIB/common.sh"
 . "$REGISTRY_LAB_LIB/shop.sh"
 
-rm -rf "$RL_HOME/transfer"
+clear_learner_dir "$RL_HOME/transfer"
 ensure_shop_dev
