@@ -18,6 +18,8 @@ export interface LoadedLab {
   solveScript: string;
   /** Names of wrong/*.sh without extension, sorted. */
   wrongSolutions: string[];
+  /** Names of alt/*.sh (other right answers a learner would type) without extension, sorted. */
+  altSolutions: string[];
 }
 
 export class LabLoadError extends Error {
@@ -61,7 +63,8 @@ export async function loadLab(dir: string): Promise<LoadedLab> {
     spec: mod.default as AnyLabSpec,
     setupScript: existsSync(setupPath) ? setupPath : null,
     solveScript: solvePath,
-    wrongSolutions: await readWrongNames(abs),
+    wrongSolutions: await readScriptNames(abs, 'wrong'),
+    altSolutions: await readScriptNames(abs, 'alt'),
   };
 }
 
@@ -83,9 +86,9 @@ export async function loadLabs(labsDir: string): Promise<LoadedLab[]> {
   return labs.sort((a, b) => a.definition.order - b.definition.order || a.id.localeCompare(b.id));
 }
 
-async function readWrongNames(dir: string): Promise<string[]> {
+async function readScriptNames(dir: string, folder: 'wrong' | 'alt'): Promise<string[]> {
   try {
-    return (await readdir(join(dir, 'wrong')))
+    return (await readdir(join(dir, folder)))
       .filter((f) => f.endsWith('.sh'))
       .map((f) => f.slice(0, -3))
       .sort();
@@ -96,7 +99,7 @@ async function readWrongNames(dir: string): Promise<string[]> {
 
 /** Names of the lab's wrong/*.sh (without `.sh`), read from disk now. */
 export async function listWrongSolutions(lab: LoadedLab): Promise<string[]> {
-  return readWrongNames(lab.dir);
+  return readScriptNames(lab.dir, 'wrong');
 }
 
 export { formatIssues };

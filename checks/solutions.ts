@@ -1,4 +1,4 @@
-/** Running the reference solution and the known-wrong ones as the learner (for the tests). */
+/** Running the reference solution, the other right ones and the known-wrong ones as the learner (for the tests). */
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,11 +28,20 @@ export async function runSolve(lab: LoadedLab, ctx: LabContext): Promise<ExecRes
   return r;
 }
 
-function wrongPath(lab: LoadedLab, name: string): string {
-  if (!/^[\w.-]+$/.test(name)) throw new Error(`bad wrong-solution name "${name}"`);
-  const p = join(lab.dir, 'wrong', `${name}.sh`);
-  if (!existsSync(p)) throw new Error(`lab "${lab.id}": wrong/${name}.sh does not exist`);
+function scriptPath(lab: LoadedLab, folder: 'wrong' | 'alt', name: string): string {
+  if (!/^[\w.-]+$/.test(name)) throw new Error(`bad ${folder}-solution name "${name}"`);
+  const p = join(lab.dir, folder, `${name}.sh`);
+  if (!existsSync(p)) throw new Error(`lab "${lab.id}": ${folder}/${name}.sh does not exist`);
   return p;
+}
+
+const wrongPath = (lab: LoadedLab, name: string) => scriptPath(lab, 'wrong', name);
+
+/** Runs alt/<name>.sh (another right answer) as the learner (cwd = home); throws with the stderr tail if it fails. */
+export async function runAlt(lab: LoadedLab, ctx: LabContext, name: string): Promise<ExecResult> {
+  const r = await runScriptAsLearner(lab, ctx, scriptPath(lab, 'alt', name), `alt-${name}.sh`);
+  if (r.exitCode !== 0) throw new Error(`lab "${lab.id}": alt/${name}.sh exited with code ${r.exitCode}: ${tail(r.stderr) || tail(r.stdout) || '(no output)'}`);
+  return r;
 }
 
 /** Runs wrong/<name>.sh as the learner (cwd = home). Returns its result; the caller judges the exit code. */

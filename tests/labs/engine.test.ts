@@ -30,7 +30,7 @@ void _runnerSeesEngine;
 const DEFINE_LAB_TS = new URL('../../checks/define-lab.ts', import.meta.url).pathname;
 const HELPERS_TS = new URL('../../checks/lab-helpers.ts', import.meta.url).pathname;
 
-function writeLab(root: string, id: string, opts: { json?: object | string; ts?: string; solve?: boolean; setup?: string; wrong?: Record<string, string>; files?: Record<string, string> } = {}) {
+function writeLab(root: string, id: string, opts: { json?: object | string; ts?: string; solve?: boolean; setup?: string; wrong?: Record<string, string>; alt?: Record<string, string>; files?: Record<string, string> } = {}) {
   const dir = join(root, id);
   mkdirSync(dir, { recursive: true });
   const json = opts.json ?? {
@@ -55,6 +55,10 @@ function writeLab(root: string, id: string, opts: { json?: object | string; ts?:
   if (opts.wrong) {
     mkdirSync(join(dir, 'wrong'));
     for (const [n, body] of Object.entries(opts.wrong)) writeFileSync(join(dir, 'wrong', `${n}.sh`), body);
+  }
+  if (opts.alt) {
+    mkdirSync(join(dir, 'alt'));
+    for (const [n, body] of Object.entries(opts.alt)) writeFileSync(join(dir, 'alt', `${n}.sh`), body);
   }
   if (opts.files) {
     for (const [p, body] of Object.entries(opts.files)) {
@@ -101,11 +105,11 @@ describe('engine: loading labs', () => {
   });
   after(() => rmSync(root, { recursive: true, force: true }));
 
-  it('loads valid labs sorted by order, with wrong solutions and their headers', async () => {
+  it('loads valid labs sorted by order, with wrong solutions and their headers, and other right ones', async () => {
     const labs = join(root, 'ok');
     const beta = { id: 'beta', title: 'Бета', order: 2, section: 's', summary: 'Вторая', criteria: [{ id: 'c', title: 'Пункт' }, { id: 'd', title: 'Другой' }] };
     const betaTs = `import { defineLab } from '${DEFINE_LAB_TS}';\nexport default defineLab({ criteria: { c: () => ({ passed: true, message: 'да' }), d: () => ({ passed: true, message: 'да' }) } });\n`;
-    writeLab(labs, 'beta', { json: beta, ts: betaTs, wrong: { b: '#!/bin/bash\n# expect-fail: c\n# expect-message: c: нет\n', a: '#!/bin/bash\n# expect-fail: c, d\n# expect-message: d: не\\s+тот\n' } });
+    writeLab(labs, 'beta', { json: beta, ts: betaTs, wrong: { b: '#!/bin/bash\n# expect-fail: c\n# expect-message: c: нет\n', a: '#!/bin/bash\n# expect-fail: c, d\n# expect-message: d: не\\s+тот\n' }, alt: { 'other-tool': '#!/bin/bash\n', 'by-id': '#!/bin/bash\n' } });
     writeLab(labs, 'alpha');
     mkdirSync(join(labs, 'shared-notes')); // a folder without lab.json is not a lab
     const loaded = await loadLabs(labs);
@@ -114,6 +118,8 @@ describe('engine: loading labs', () => {
     assert.equal(loaded[0].definition.criteria[0].required, true);
     assert.deepEqual(loaded[1].wrongSolutions, ['a', 'b']);
     assert.deepEqual(await listWrongSolutions(loaded[1]), ['a', 'b']);
+    assert.deepEqual(loaded[1].altSolutions, ['by-id', 'other-tool']);
+    assert.deepEqual(loaded[0].altSolutions, []);
     const a = await wrongExpectation(loaded[1], 'a');
     assert.deepEqual(a.fail, ['c', 'd']);
     assert.deepEqual(a.messages.map((m) => [m.criterion, m.pattern.test('это не  тот образ')]), [['d', true]]);
