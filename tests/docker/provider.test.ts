@@ -166,7 +166,7 @@ describe('docker sandbox provider', { timeout: 300_000 }, () => {
     assert.ok((await objectsOf(`${runnerId}-crashed`)) > 0);
     const restarted = createDockerProvider({ runnerId: `${runnerId}-crashed`, images, limits: DEFAULT_LIMITS });
     await restarted.init();
-    assert.deepEqual([...(await restarted.sandboxes()).entries()], [[sid, { workstation: true, running: true }]]);
+    assert.deepEqual([...(await restarted.sandboxes()).entries()], [[sid, { workstation: true, running: true, registry: { up: true, restarts: 0 } }]]);
     const info = await restarted.adopt(sid);
     assert.ok(info.workstationIp);
     const r = await restarted.ops(sid).exec('docker info --format "{{.ServerVersion}}" && curl -fsS http://localhost:5000/v2/ && curl -fsS http://mirror:5000/v2/', { timeoutMs: 60_000 });
@@ -202,5 +202,26 @@ describe('docker sandbox provider', { timeout: 300_000 }, () => {
     assert.ok((await objectsOf(runnerId, other)) >= 5);
     await provider.destroy(other);
     assert.equal(await objectsOf(runnerId, other), 0);
+  });
+
+  it('without a disk quota (the runner in a container) a session still has a uid of its own, with a writable home', async () => {
+    const plainId = `${runnerId}-plain`;
+    const plain = createDockerProvider({ runnerId: plainId, images, limits: DEFAULT_LIMITS, diskQuotaBytes: 0 });
+    const one = randomBytes(16).toString('base64url');
+    try {
+      await plain.init();
+      await plain.create(one);
+      const r = await plain.ops(one).exec('id -u; grep "^learner:" /etc/subuid; touch ~/written && echo HOME-OK; docker info -f "{{.SecurityOptions}}"', { timeoutMs: 60_000 });
+      assert.equal(r.exitCode, 0, r.stderr);
+      const [uid, sub] = r.stdout.split('\n');
+      assert.ok(Number(uid) >= 200_000, `uid ${uid}`);
+      assert.match(sub!, /^learner:\d+:65536$/);
+      assert.doesNotMatch(sub!, /:100000:/, 'not the image\'s shared range');
+      assert.match(r.stdout, /HOME-OK/);
+      assert.match(r.stdout, /rootless/);
+    } finally {
+      await plain.shutdown();
+    }
+    assert.equal(await objectsOf(plainId), 0, 'the account volume goes with the session');
   });
 });

@@ -49,11 +49,6 @@ export class DiskQuota {
     return join(this.dir, `${this.runnerId}--${id}${part === 'home' ? '' : `--${part}`}.ext4`);
   }
 
-  /** Where the session's own account files live (session-user.ts); removed with its file systems. */
-  accountsDir(id: string): string {
-    return join(this.dir, `${this.runnerId}--${id}.users`);
-  }
-
   /** Bytes of one part (ext4 needs a few MiB at least). */
   sizeOf(part: QuotaPart): number {
     const share = part === 'home' ? Math.floor((this.bytes * 2) / 3) : Math.floor(this.bytes / 3);
@@ -83,7 +78,6 @@ export class DiskQuota {
   async release(id: string): Promise<void> {
     await this.releaseFile(this.file(id, 'home'));
     await this.releaseFile(this.file(id, 'registry'));
-    await rm(this.accountsDir(id), { recursive: true, force: true });
   }
 
   /** Every file of this runner (at start, after a crash). */
@@ -94,7 +88,7 @@ export class DiskQuota {
 
   /** Every file of this runner but those of the sandboxes still on the engine (at start). */
   async releaseExcept(keep: string[]): Promise<void> {
-    const kept = new Set(keep.flatMap((id) => [this.file(id, 'home'), this.file(id, 'registry'), this.accountsDir(id)].map((f) => f.slice(this.dir.length + 1))));
+    const kept = new Set(keep.flatMap((id) => [this.file(id, 'home'), this.file(id, 'registry')].map((f) => f.slice(this.dir.length + 1))));
     const names = await readdir(this.dir).catch(() => [] as string[]);
     for (const n of names) if (n.startsWith(`${this.runnerId}--`) && !kept.has(n)) await this.releaseFile(join(this.dir, n));
   }

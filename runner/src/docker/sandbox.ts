@@ -7,7 +7,7 @@ import type { Mirror } from './mirror.ts';
 import { applyEgress, resolveAllowlistEntries, type EgressSettings } from './egress.ts';
 import type { DiskQuota } from './quota.ts';
 import { NO_IPV6, startRegistryNetns } from './registry-netns.ts';
-import { accountMounts, allocateUser, UID_LABEL, type SessionUser } from './session-user.ts';
+import { allocateUser, prepareAccounts, UID_LABEL, type SessionUser } from './session-user.ts';
 
 export interface SandboxImages {
   workstation: string;
@@ -24,7 +24,7 @@ export interface SandboxRefs {
   workstationIp: string;
   /** The registries' own address on the session network: no process of the learner's can take it. */
   registryIp: string;
-  /** The learner's kernel uid (session-user.ts; 1000 where the host gives no quota). */
+  /** The learner's kernel uid (session-user.ts). */
   uid: number;
 }
 
@@ -90,11 +90,11 @@ export async function createSandbox(
   security: SandboxSecurity,
 ): Promise<SandboxRefs> {
   const refs = refsFor(id);
-  const user = security.quota ? await allocateUser(docker, security.reservedUids) : undefined;
+  const user = await allocateUser(docker, security.reservedUids);
   try {
     return await createWith(docker, runnerId, refs, images, limits, mirror, security, user);
   } finally {
-    if (user) security.reservedUids.delete(user.uid);
+    security.reservedUids.delete(user.uid);
   }
 }
 
@@ -106,11 +106,11 @@ async function createWith(
   limits: SandboxLimits,
   mirror: Mirror,
   security: SandboxSecurity,
-  user: SessionUser | undefined,
+  user: SessionUser,
 ): Promise<SandboxRefs> {
   const { id } = refs;
   const log = logConfig(limits);
-  const uid = user?.uid ?? 1000;
+  const { uid } = user;
   const allow = security.egress.policy === 'allowlist' ? await resolveAllowlistEntries(security.egress.allow) : undefined;
   // Not an internal network even for egress none: the inner engine's slirp4netns needs a default
   // route to start; the rules of egress.ts refuse everything that leaves.
@@ -140,8 +140,13 @@ async function createWith(
     }),
   ] as const);
   // A uid of its own: the image's /home/learner (uid 1000) is not copied in; the entrypoint makes what it needs.
-  const home: Docker.MountSettings = { Type: 'volume', Source: homeVolume, Target: HOME, ...(user ? { VolumeOptions: { NoCopy: true } as Docker.MountSettings['VolumeOptions'] } : {}) };
-  const accounts = user && security.quota ? await accountMounts(docker, images.workstation, security.quota.accountsDir(id), user) : [];
+  const home: Docker.MountSettings = { Type: 'volume', Source: homeVolume, Target: HOME, VolumeOptions: { NoCopy: true } as Docker.MountSettings['VolumeOptions'] };
+  const accounts = await prepareAccounts(docker, images.workstation, {
+    accounts: objectName(id, 'accounts'),
+    labels: labelsFor(runnerId, 'volume', id),
+    // A quota file system is made with the learner as its owner; a plain volume is handed over.
+    chownHome: security.quota ? undefined : homeVolume,
+  }, user);
   const registryData: Docker.MountSettings = { Type: 'volume', Source: registryVolume, Target: '/var/lib/registry' };
   const ws = await docker.createContainer({
     name: refs.workstation,

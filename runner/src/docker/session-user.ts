@@ -1,16 +1,12 @@
 /**
- * A kernel uid of its own for every session (where the runner is root on the host, as for the
- * disk quota): the workstation runs as `learner` = uid U, and its rootless engine maps a
- * subordinate range of its own, so no per-uid account of the kernel (user namespaces, processes,
- * inotify, message queues, keys) is shared between two sessions. The image's account files are
- * the image's own with the learner's line changed, bind-mounted read-only per session.
+ * A kernel uid of its own for every session: the workstation runs as `learner` = uid U, and its
+ * rootless engine maps a subordinate range of its own, so no per-uid account of the kernel (user
+ * namespaces, processes, inotify, message queues, keys) is shared between two sessions. The
+ * account files are the image's own with the learner's line changed, mounted read-only per
+ * session (prepareAccounts here, the init container on Kubernetes).
  */
 import { randomInt } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type Docker from 'dockerode';
-import { firstFileOf } from './archive.ts';
-import { LABEL } from './labels.ts';
 
 /** Session uids are FIRST_UID + slot; their subordinate ranges FIRST_SUB + slot × RANGE. */
 const FIRST_UID = 200_000;
@@ -19,7 +15,6 @@ export const RANGE = 65_536;
 export const SLOTS = 4096;
 /** The label that records a workstation's uid (so no two sandboxes on the engine share one). */
 export const UID_LABEL = 'registry-lab.uid';
-const ACCOUNT_FILES = ['passwd', 'group', 'subuid', 'subgid'] as const;
 
 export interface SessionUser {
   uid: number;
@@ -51,54 +46,61 @@ export function pickFreeUser(taken: Iterable<number>, reserved: Set<number>): Se
   }
 }
 
-const imageAccounts = new Map<string, Promise<{ passwd: string; group: string }>>();
+/**
+ * The learner's account files for uid U (LEARNER_UID, SUB_START: numbers, passed as environment
+ * values) from the image's own, written to /accounts. Shared with the Kubernetes init container.
+ */
+export const ACCOUNTS_SCRIPT = `set -e
+awk -F: -v OFS=: -v u="$LEARNER_UID" '$1 == "learner" { $3 = u; $4 = u } 1' /etc/passwd > /accounts/passwd
+awk -F: -v OFS=: -v u="$LEARNER_UID" '$1 == "learner" { $3 = u } 1' /etc/group > /accounts/group
+echo "learner:$SUB_START:${RANGE}" > /accounts/subuid
+cp /accounts/subuid /accounts/subgid
+chmod 644 /accounts/passwd /accounts/group /accounts/subuid /accounts/subgid`;
 
-/** /etc/passwd and /etc/group as the image has them (read once per image). */
-function accountsOf(docker: Docker, image: string): Promise<{ passwd: string; group: string }> {
-  let p = imageAccounts.get(image);
-  if (!p) {
-    p = (async () => {
-      const c = await docker.createContainer({ Image: image, Entrypoint: ['true'], Labels: { [LABEL.managed]: 'true' } });
-      try {
-        const read = async (path: string) => (await firstFileOf(await c.getArchive({ path }), 1024 * 1024))?.toString('utf8') ?? '';
-        return { passwd: await read('/etc/passwd'), group: await read('/etc/group') };
-      } finally {
-        await c.remove({ force: true }).catch(() => undefined);
-      }
-    })();
-    p.catch(() => imageAccounts.delete(image));
-    imageAccounts.set(image, p);
+export const ACCOUNT_FILES = ['passwd', 'group', 'subuid', 'subgid'] as const;
+
+export const accountEnv = (u: SessionUser) => ({ LEARNER_UID: String(u.uid), SUB_START: String(u.subStart) });
+
+/**
+ * The session's account files, on a volume of its own (`rl-<id>-accounts`, removed with the
+ * session's other volumes) written by a short-lived helper from the workstation image, and the
+ * read-only bind mounts that put them over /etc (from the volume's folder on the engine's host,
+ * so it works with the runner in a container too). A home volume without a quota is handed to
+ * the uid by the same helper.
+ */
+export async function prepareAccounts(
+  docker: Docker,
+  image: string,
+  names: { accounts: string; labels: Record<string, string>; chownHome?: string },
+  u: SessionUser,
+): Promise<Docker.MountSettings[]> {
+  await docker.createVolume({ Name: names.accounts, Labels: names.labels });
+  const chown = names.chownHome ? '\nchown "$LEARNER_UID:$LEARNER_UID" /mnt/home' : '';
+  const env = accountEnv(u);
+  const helper = await docker.createContainer({
+    Image: image,
+    User: '0:0',
+    Entrypoint: ['sh', '-c', ACCOUNTS_SCRIPT + chown],
+    Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+    Labels: names.labels,
+    HostConfig: {
+      NetworkMode: 'none',
+      CapDrop: ['ALL'],
+      CapAdd: names.chownHome ? ['CHOWN'] : [],
+      SecurityOpt: ['no-new-privileges'],
+      Mounts: [
+        { Type: 'volume', Source: names.accounts, Target: '/accounts' },
+        ...(names.chownHome ? [{ Type: 'volume' as const, Source: names.chownHome, Target: '/mnt/home', VolumeOptions: { NoCopy: true } as Docker.MountSettings['VolumeOptions'] }] : []),
+      ],
+    },
+  });
+  try {
+    await helper.start();
+    const { StatusCode } = (await helper.wait()) as { StatusCode: number };
+    if (StatusCode !== 0) throw new Error(`the account files were not written (exit ${StatusCode})`);
+  } finally {
+    await helper.remove({ force: true }).catch(() => undefined);
   }
-  return p;
-}
-
-/** The four account files for `u`: the learner's lines say U, the subordinate range is the session's. */
-export function accountFiles(image: { passwd: string; group: string }, u: SessionUser): Record<(typeof ACCOUNT_FILES)[number], string> {
-  const swap = (text: string, line: (fields: string[]) => string) =>
-    text
-      .split('\n')
-      .map((l) => (l.startsWith('learner:') ? line(l.split(':')) : l))
-      .join('\n');
-  return {
-    passwd: swap(image.passwd, (f) => [f[0], f[1], u.uid, u.uid, ...f.slice(4)].join(':')),
-    group: swap(image.group, (f) => [f[0], f[1], u.uid, ...f.slice(3)].join(':')),
-    subuid: `learner:${u.subStart}:${RANGE}\n`,
-    subgid: `learner:${u.subStart}:${RANGE}\n`,
-  };
-}
-
-/** Writes the files under `dir` and returns the read-only bind mounts that put them in /etc. */
-export async function accountMounts(docker: Docker, image: string, dir: string, u: SessionUser): Promise<Docker.MountSettings[]> {
-  await mkdir(dir, { recursive: true, mode: 0o755 });
-  const files = accountFiles(await accountsOf(docker, image), u);
-  const mounts: Docker.MountSettings[] = [];
-  for (const name of ACCOUNT_FILES) {
-    await writeFile(join(dir, name), files[name], { mode: 0o644 });
-    mounts.push({ Type: 'bind', Source: join(dir, name), Target: `/etc/${name}`, ReadOnly: true });
-  }
-  return mounts;
-}
-
-export async function removeAccountFiles(dir: string): Promise<void> {
-  await rm(dir, { recursive: true, force: true });
+  const { Mountpoint } = await docker.getVolume(names.accounts).inspect();
+  return ACCOUNT_FILES.map((f) => ({ Type: 'bind' as const, Source: `${Mountpoint}/${f}`, Target: `/etc/${f}`, ReadOnly: true }));
 }

@@ -13,7 +13,7 @@ import type * as k8s from '@kubernetes/client-node';
 import { egressScript, type EgressSettings } from '../docker/egress.ts';
 import { LEARNER_PORTS, REGISTRY_PORTS } from '../docker/sandbox.ts';
 import type { SandboxLimits } from '../docker/provider.ts';
-import { RANGE, type SessionUser } from '../docker/session-user.ts';
+import { ACCOUNT_FILES, ACCOUNTS_SCRIPT, accountEnv, type SessionUser } from '../docker/session-user.ts';
 import { LABEL, labelsFor, podName, registryPodName, SESSION_ID_ANNOTATION } from './names.ts';
 import { ENGINE_DISK_CEILING_BYTES, GI, MI, mib, withEphemeral } from './storage.ts';
 
@@ -74,26 +74,16 @@ const REGISTRY_COMMAND = `for d in ${EXTRA_REGISTRY_DIR}/*/; do
 done
 exec /entrypoint.sh /etc/docker/registry/config.yml`;
 
-/**
- * The learner's account files for the session's uid (LEARNER_UID, SUB_START: numbers, as data),
- * from the image's own, and its writable places handed to that uid.
- */
-const ACCOUNTS_SCRIPT = `set -e
-awk -F: -v OFS=: -v u="$LEARNER_UID" '$1 == "learner" { $3 = u; $4 = u } 1' /etc/passwd > /accounts/passwd
-awk -F: -v OFS=: -v u="$LEARNER_UID" '$1 == "learner" { $3 = u } 1' /etc/group > /accounts/group
-echo "learner:$SUB_START:${RANGE}" > /accounts/subuid
-cp /accounts/subuid /accounts/subgid
-chmod 644 /accounts/passwd /accounts/group /accounts/subuid /accounts/subgid
-mkdir -p /mnt/home/.local/share/docker
+/** A Pod env value taken literally: the kubelet expands $(NAME) in values and reads $$ as $. */
+export const kubeLiteral = (value: string) => value.replace(/\$/g, () => '$$');
+
+/** After the account files (session-user.ts), the learner's writable places handed to that uid. */
+const PLACES_SCRIPT = `mkdir -p /mnt/home/.local/share/docker
 chmod 700 /mnt/run-user
 chmod 1777 /mnt/tmp /mnt/var-tmp
 # Last: root holds CHOWN only (no FOWNER, no DAC_OVERRIDE), so nothing is made or changed after it.
 chown -R "$LEARNER_UID:$LEARNER_UID" /mnt/home /mnt/engine /mnt/opt /mnt/run-user`;
 
-/** A Pod env value taken literally: the kubelet expands $(NAME) in values and reads $$ as $. */
-export const kubeLiteral = (value: string) => value.replace(/\$/g, () => '$$');
-
-const ACCOUNT_FILES = ['passwd', 'group', 'subuid', 'subgid'] as const;
 
 const mi = mib;
 const cpu = (nanoCpus: number) => `${Math.max(1, Math.round(nanoCpus / 1e6))}m`;
@@ -123,7 +113,7 @@ export function initScript(s: PodSettings, p: Pick<Placement, 'mirrorIp' | 'regi
     allow: s.allow,
     ip6tables: true,
   });
-  return `${rules}\n${ACCOUNTS_SCRIPT}`;
+  return `${rules}\n${ACCOUNTS_SCRIPT}\n${PLACES_SCRIPT}`;
 }
 
 /** ephemeral-storage for each container (storage.ts): its own layer and logs plus the emptyDirs it mounts. */
@@ -172,8 +162,7 @@ export function sandboxPod(s: PodSettings, id: string, p: Placement): k8s.V1Pod 
           env: [
             { name: 'HOST_IP', valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } },
             { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
-            { name: 'LEARNER_UID', value: String(uid) },
-            { name: 'SUB_START', value: String(p.user.subStart) },
+            ...Object.entries(accountEnv(p.user)).map(([name, value]) => ({ name, value })),
           ],
           securityContext: initRoot(['NET_ADMIN', 'NET_RAW', 'CHOWN']),
           resources: small,
