@@ -114,6 +114,8 @@ export function createDockerProvider(config: DockerConfig): SandboxProvider {
       return listSandboxes(docker, config.runnerId);
     },
 
+    mirrorUp: () => mirror.running(),
+
     async adopt(id) {
       const refs = await adoptSandbox(docker, id, mirror);
       await reach(refs.network);

@@ -66,6 +66,12 @@ export class Mirror {
     await ignoreMissing(this.docker.getNetwork(networkName).disconnect({ Container: this.containerName, Force: true }));
   }
 
+  /** True while the mirror container runs (the readiness probe). */
+  async running(): Promise<boolean> {
+    const info = await this.docker.getContainer(this.containerName).inspect();
+    return info.State.Running === true;
+  }
+
   async stop(): Promise<void> {
     await removeContainer(this.docker, this.containerName);
     await ignoreMissing(this.docker.getNetwork(this.networkName).remove());

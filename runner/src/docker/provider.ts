@@ -57,6 +57,8 @@ export interface SandboxProvider {
   create(id: string, opts?: { signal?: AbortSignal; pool?: boolean }): Promise<SandboxInfo>;
   /** Every sandbox of this runner on the engine, by id (one list call: also the liveness probe). */
   sandboxes(): Promise<Map<string, FoundSandbox>>;
+  /** Optional: whether the shared registry mirror runs (the readiness probe; absent: not checked). */
+  mirrorUp?(): Promise<boolean>;
   /** Takes over a sandbox left by a previous run of this runner (after a restart). */
   adopt(id: string): Promise<SandboxInfo>;
   /**
