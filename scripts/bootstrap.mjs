@@ -18,6 +18,8 @@ const targets = {
   'build-site': 'scripts/build-site.ts',
   reset: 'scripts/reset.ts',
   workshop: 'scripts/workshop.ts',
+  backup: 'scripts/backup.ts',
+  restore: 'scripts/restore.ts',
 };
 
 const [target, ...rest] = process.argv.slice(2);
