@@ -10,6 +10,9 @@ import { acceptOnlyOn, currentAddresses } from './http/own-interfaces.ts';
 import type { SandboxProvider } from './docker/provider.ts';
 import { ActivityBus, forwardSessionEvents } from './core/activity.ts';
 import { engineHooks } from './core/engine-hooks.ts';
+import { instrumentEngine, instrumentProvider, watchSessions, watchTerminalSockets } from './metrics/instrument.ts';
+import { createMetrics, type Metrics } from './metrics/registry.ts';
+import { storeBytes } from './metrics/store-size.ts';
 import { ApiError } from './core/errors.ts';
 import { errMessage, silentLogger, type Logger } from './core/log.ts';
 import { ProgressService } from './core/progress.ts';
@@ -40,6 +43,8 @@ export interface Runner {
   store: Store;
   app: FastifyInstance;
   terminals: TerminalServer;
+  /** Prometheus figures (GET /metrics). */
+  metrics: Metrics;
   /** Sandboxes removed at start (of expired, stopped or unknown sessions, and warm-pool leftovers). */
   reaped: number;
   /** What the start took back from a previous run. */
@@ -104,7 +109,8 @@ export async function createRunner(overrides: Partial<Config> = {}, deps: Runner
   checkConfig(config);
   const opened = deps.store ? { store: deps.store, problem: null, created: false } : openSqliteStore(databasePath(config));
   const store = opened.store;
-  const provider = deps.provider ?? (await providerFor(config));
+  const metrics = createMetrics();
+  const provider = instrumentProvider(deps.provider ?? (await providerFor(config)), metrics);
 
   let port = config.port;
   let log: Logger = silentLogger;
@@ -121,7 +127,8 @@ export async function createRunner(overrides: Partial<Config> = {}, deps: Runner
   // What learners do, in one place (the workshop dashboard listens).
   const activity = new ActivityBus();
   forwardSessionEvents(sessions, activity);
-  const labs = new LabService({ labsDir: config.labsDir, provider, sessions, log: lateLog, engine: hooks.wrap(deps.labEngine ?? loadEngine), activity });
+  watchSessions(sessions, metrics);
+  const labs = new LabService({ labsDir: config.labsDir, provider, sessions, log: lateLog, engine: hooks.wrap(instrumentEngine(deps.labEngine ?? loadEngine, metrics)), activity });
   let bank: Promise<QuizBank> | null = null;
   const quizBank = () => {
     bank ??= QuizBank.load(QUIZ_DIR).catch((err: unknown) => {
@@ -135,12 +142,13 @@ export async function createRunner(overrides: Partial<Config> = {}, deps: Runner
 
   let app: FastifyInstance;
   let recovery: RecoveryReport;
+  let terminalBytes: { flush(): void } | null = null;
   try {
     await provider.init();
     // Taken before any session network is joined by this run.
     const ownAddresses = config.runnerContainer ? currentAddresses() : null;
     recovery = await sessions.recover();
-    app = await buildHttpApp({ config, sessions, labs, workshops, port: () => port });
+    app = await buildHttpApp({ config, sessions, labs, workshops, provider, port: () => port, metrics: { registry: metrics, beforeScrape: () => terminalBytes?.flush() } });
     await app.register(durableRoutes({ sessions, progress }));
     if (ownAddresses) acceptOnlyOn(app.server, ownAddresses);
   } catch (err) {
@@ -167,6 +175,22 @@ export async function createRunner(overrides: Partial<Config> = {}, deps: Runner
     authorizeShadow: deps.authorizeShadow ?? ((w, s, t) => workshops.authorizeShadow(w, s, t)),
   });
   workshops.setHub(terminals.hub);
+  terminalBytes = watchTerminalSockets(app.server, metrics);
+  metrics.observe(() => {
+    const st = sessions.stats();
+    const perClient = new Map<string, number>();
+    for (const s of sessions.list()) perClient.set(s.clientAddress, (perClient.get(s.clientAddress) ?? 0) + 1);
+    return {
+      sessions: { starting: st.starting, ready: st.ready },
+      pool: st.pool,
+      maxSessions: config.maxSessions,
+      terminals: st.terminals,
+      sseClients: workshops.streams.count(),
+      storeBytes: storeBytes(store.location),
+      busiestClient: Math.max(0, ...perClient.values()),
+      maxSessionsPerClient: config.maxSessionsPerClient,
+    };
+  });
 
   try {
     await app.listen({ port: config.port, host: config.host });
@@ -230,5 +254,5 @@ export async function createRunner(overrides: Partial<Config> = {}, deps: Runner
     return closing;
   };
 
-  return { url, port, config, provider, sessions, labs, progress, workshops, store, app, terminals, reaped: recovery.reaped, recovery, stop, close };
+  return { url, port, config, provider, sessions, labs, progress, workshops, store, app, terminals, metrics, reaped: recovery.reaped, recovery, stop, close };
 }

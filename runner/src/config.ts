@@ -66,7 +66,7 @@ const proxies = list.superRefine((items, ctx) => {
     const family = isIP(addr ?? '');
     const max = family === 6 ? 128 : 32;
     if (!family || extra !== undefined || (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= max))) {
-      ctx.addIssue({ code: 'custom', message: `TRUSTED_PROXIES: "${item}" is not an address or CIDR range` });
+      ctx.addIssue({ code: 'custom', message: `"${item}" is not an address or CIDR range` });
     }
   }
 });
@@ -99,6 +99,8 @@ const envSchema = z.object({
   ALLOWED_ORIGINS: origins,
   ALLOWED_HOSTS: list.transform((hs) => hs.map((h) => h.toLowerCase())),
   TRUSTED_PROXIES: proxies,
+  METRICS_ALLOW: proxies,
+  METRICS_TOKEN: z.string().refine((v) => v === '' || v.trim().length >= 16, 'METRICS_TOKEN: at least 16 characters').transform((v) => v.trim()),
   REQUEST_TIMEOUT_MS: duration,
   RUNNER_CONTAINER: z.string().regex(/^([A-Za-z0-9][A-Za-z0-9_.-]*)?$/, 'RUNNER_CONTAINER: a container name'),
   WORKSTATION_IMAGE: z.string().min(1),
@@ -155,6 +157,10 @@ export interface Config {
   allowedHosts: string[];
   /** Addresses or CIDR ranges. */
   trustedProxies: string[];
+  /** Addresses or CIDR ranges that may read /metrics without a token (loopback always may). */
+  metricsAllow: string[];
+  /** '' = no token: /metrics only to loopback and metricsAllow. */
+  metricsToken: string;
   requestTimeoutMs: number;
   /** Empty when the runner runs on the host. */
   runnerContainer: string;
@@ -222,6 +228,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     allowedOrigins: e.ALLOWED_ORIGINS,
     allowedHosts: e.ALLOWED_HOSTS,
     trustedProxies: e.TRUSTED_PROXIES,
+    metricsAllow: e.METRICS_ALLOW,
+    metricsToken: e.METRICS_TOKEN,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     runnerContainer: e.RUNNER_CONTAINER,
     workstationImage: e.WORKSTATION_IMAGE,

@@ -14,6 +14,9 @@ import { clientErrorHandler } from './client-errors.ts';
 import { frameworkError, installErrorHandler } from './errors.ts';
 import { installGuard } from './guard.ts';
 import { healthRoutes } from './health.ts';
+import type { SandboxProvider } from '../docker/provider.ts';
+import { installMetrics } from '../metrics/route.ts';
+import type { Metrics } from '../metrics/registry.ts';
 import { labRoutes } from './labs.ts';
 import { zodValidatorCompiler } from './schemas.ts';
 import { sessionRoutes } from './sessions.ts';
@@ -31,6 +34,10 @@ export interface HttpDeps {
   /** The actual port once listening (PORT may be 0). */
   port: () => number;
   workshops?: WorkshopService;
+  /** For the readiness probe (engine and mirror). */
+  provider?: SandboxProvider;
+  /** GET /metrics and the count of error answers (absent: no /metrics). */
+  metrics?: { registry: Metrics; beforeScrape?: () => void };
 }
 
 /** A URL as logged: secrets in the query string (?token=) are replaced. */
@@ -96,6 +103,9 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
 
   installErrorHandler(app);
   installGuard(app, deps);
+  if (deps.metrics) {
+    installMetrics(app, { metrics: deps.metrics.registry, allow: config.metricsAllow, token: config.metricsToken, trustedProxies: config.trustedProxies, beforeScrape: deps.metrics.beforeScrape });
+  }
 
   await app.register(sessionRoutes(deps));
   await app.register(labRoutes(deps));

@@ -3,13 +3,17 @@
  * whether the Host is one this runner answers to, whether the runner is shutting down, and
  * whether a browser origin may change state.
  */
+import { isIP } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.ts';
 import { ApiError } from '../core/errors.ts';
 import type { SessionService } from '../core/sessions.ts';
 import { originAllowed } from '../terminal/server.ts';
 import { clientAddressRule } from './client-address.ts';
-import { HOST_MISSING, HOST_REFUSED, hostRule } from './hosts.ts';
+import { HOST_MISSING, HOST_REFUSED, hostName, hostRule } from './hosts.ts';
+
+/** Probes and scrapers address the runner by IP (a kubelet, Prometheus): an address cannot be rebound. */
+const BY_ADDRESS = /^\/(?:metrics|api\/health\/(?:live|ready))(?:\?|$)/;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -28,7 +32,7 @@ export function installGuard(app: FastifyInstance, deps: { config: Config; sessi
     req.clientAddress = clientAddress(req.raw.socket?.remoteAddress, req.headers['x-forwarded-for']);
     const host = req.headers.host;
     if (host === undefined || host.trim() === '') throw new ApiError(HOST_MISSING.status, HOST_MISSING.code, HOST_MISSING.message);
-    if (!hostAllowed(host)) throw new ApiError(HOST_REFUSED.status, HOST_REFUSED.code, HOST_REFUSED.message(host));
+    if (!hostAllowed(host) && !(BY_ADDRESS.test(req.url) && isIP(hostName(host)) !== 0)) throw new ApiError(HOST_REFUSED.status, HOST_REFUSED.code, HOST_REFUSED.message(host));
     const path = req.url;
     if (sessions.isShuttingDown && path.startsWith('/api/') && !path.startsWith('/api/health')) {
       throw new ApiError(503, 'shutting_down', 'The runner is shutting down; try again in a moment.', { 'retry-after': '30' });
