@@ -38,11 +38,16 @@ rm -f "$run/sandbox-ready" "$run/docker.pid"
 for port in ${REGISTRY_PORTS:-}; do
   socat "TCP-LISTEN:$port,bind=127.0.0.1,fork,reuseaddr" "TCP:$REGISTRY_ADDR:$port" 2>>"$run/forward.log" &
 done
-export DOCKERD_ROOTLESS_ROOTLESSKIT_NET=slirp4netns
-export DOCKERD_ROOTLESS_ROOTLESSKIT_PORT_DRIVER=builtin
+# ROOTLESS_NET: the engine's user-mode network, slirp4netns or pasta (passt, faster).
+case "${ROOTLESS_NET:-slirp4netns}" in
+  pasta) export DOCKERD_ROOTLESS_ROOTLESSKIT_NET=pasta DOCKERD_ROOTLESS_ROOTLESSKIT_PORT_DRIVER=implicit ;;
+  *) export DOCKERD_ROOTLESS_ROOTLESSKIT_NET=slirp4netns DOCKERD_ROOTLESS_ROOTLESSKIT_PORT_DRIVER=builtin ;;
+esac
 # 10.0.2.2 inside the engine's namespace is this container's loopback: the forwarders below use it.
 export DOCKERD_ROOTLESS_ROOTLESSKIT_DISABLE_HOST_LOOPBACK=false
-dockerd-rootless.sh >"$run/dockerd.log" 2>&1 &
+# The engine and everything it runs (builds, pushes, inner containers) at nice 10: the learner's
+# shells (started by the runner at nice 0) keep the CPU while a build runs beside them.
+nice -n 10 dockerd-rootless.sh >"$run/dockerd.log" 2>&1 &
 pid=$!
 # No bound here: the runner waits with its own timeout (SESSION_START_TIMEOUT_MS) and says why.
 while true; do

@@ -83,6 +83,7 @@ export async function dockerProviderFor(config: Config): Promise<SandboxProvider
     selfContainer: config.runnerContainer || undefined,
     egress: { policy: config.egress, allow: config.egressAllow },
     runtime: config.workstationRuntime,
+    network: config.workstationNet,
     diskQuotaBytes: config.sessionDiskQuota,
     quotaDir: config.quotaDir,
   });

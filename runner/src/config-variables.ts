@@ -43,6 +43,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'REQUEST_TIMEOUT_MS', default: '60000', meaning: 'Time a client has to send a whole request (headers and body); a slower one gets 408 (1 min).' },
   { name: 'RUNNER_CONTAINER', default: '', meaning: 'Name of the runner\'s own container when it runs inside Docker (docker-compose.yml): it then joins each session network to reach session registries and probed images. Empty when the runner runs on the host.' },
   { name: 'WORKSTATION_IMAGE', default: 'registry-lab/workstation:2', meaning: 'Image of the learner workstation (its own rootless Docker engine, docs/security.md).' },
+  { name: 'WORKSTATION_NET', default: 'slirp4netns', meaning: 'User-mode network of the inner rootless engine: slirp4netns or pasta (passt). Both are in the image; pasta was no faster here (README, Benchmark), so slirp4netns stays the default.' },
   { name: 'WORKSTATION_RUNTIME', default: '', meaning: 'OCI runtime of workstations, e.g. sysbox-runc or runsc where the host has it (docs/security.md). Empty: the engine\'s default (runc).' },
   { name: 'EGRESS', default: 'open', meaning: 'What a sandbox may reach beyond its registry, the mirror and DNS: open (the internet), allowlist (EGRESS_ALLOW only) or none. Private, link-local and the host\'s own addresses are never reachable.' },
   { name: 'EGRESS_ALLOW', default: '', meaning: 'With EGRESS=allowlist: comma-separated IPv4 addresses, CIDRs or host names (resolved when a sandbox starts).' },

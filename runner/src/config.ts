@@ -105,6 +105,7 @@ const envSchema = z.object({
   RUNNER_CONTAINER: z.string().regex(/^([A-Za-z0-9][A-Za-z0-9_.-]*)?$/, 'RUNNER_CONTAINER: a container name'),
   WORKSTATION_IMAGE: z.string().min(1),
   WORKSTATION_RUNTIME: z.string().regex(/^[A-Za-z0-9_.-]*$/, 'WORKSTATION_RUNTIME: a runtime name'),
+  WORKSTATION_NET: z.enum(['pasta', 'slirp4netns']),
   EGRESS: z.enum(['open', 'allowlist', 'none']),
   EGRESS_ALLOW: origins,
   SESSION_DISK_QUOTA: bytes,
@@ -167,6 +168,8 @@ export interface Config {
   workstationImage: string;
   /** '' = the engine's default. */
   workstationRuntime: string;
+  /** The inner engine's user-mode network (rootlesskit driver). */
+  workstationNet: 'pasta' | 'slirp4netns';
   egress: 'open' | 'allowlist' | 'none';
   egressAllow: string[];
   /** Bytes; 0 = none. */
@@ -234,6 +237,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     runnerContainer: e.RUNNER_CONTAINER,
     workstationImage: e.WORKSTATION_IMAGE,
     workstationRuntime: e.WORKSTATION_RUNTIME,
+    workstationNet: e.WORKSTATION_NET,
     egress: e.EGRESS,
     egressAllow: e.EGRESS_ALLOW,
     sessionDiskQuota: e.SESSION_DISK_QUOTA,

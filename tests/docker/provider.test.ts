@@ -58,6 +58,9 @@ describe('docker sandbox provider', { timeout: 300_000 }, () => {
       assert.equal(info.HostConfig.LogConfig?.Config?.['max-size'], DEFAULT_LIMITS.logMaxSize);
       assert.equal(info.HostConfig.Privileged, false);
     }
+    // Builds and inner containers run at nice 10, the learner's shell at 0 (interactive work first).
+    const nice = await provider.ops(id).exec("echo \"shell=$(ps -o ni= -p $$ | tr -d ' ') engine=$(ps -o ni= -C dockerd | head -1 | tr -d ' ') inner=$(docker run --rm busybox sh -c 'cut -d\" \" -f19 /proc/self/stat')\"", { timeoutMs: 60_000 });
+    assert.match(nice.stdout, /shell=0 engine=10 inner=10/, nice.stdout + nice.stderr);
   });
 
   it('/var/run/docker.sock is the learner\'s own rootless engine: for tools without DOCKER_HOST, skopeo docker-daemon:, and a container given the socket', async () => {

@@ -30,6 +30,8 @@ export interface DockerConfig {
   egress?: EgressSettings;
   /** OCI runtime of workstations ('' = the engine's default). */
   runtime?: string;
+  /** The inner engine's user-mode network (default slirp4netns). */
+  network?: 'pasta' | 'slirp4netns';
   /** Per-session disk quota in bytes (0 = none); default 10 GiB where the host allows (quota.ts). */
   diskQuotaBytes?: number;
   /** Where the quota file systems live (default /var/lib/registry-lab/quota). */
@@ -51,6 +53,7 @@ export function createDockerProvider(config: DockerConfig): SandboxProvider {
     // On the host these are the host's addresses; in a container, the runner's own.
     hostAddresses: ownAddresses(),
     runtime: config.runtime ?? '',
+    network: config.network ?? 'slirp4netns',
     quota,
   });
   const sandboxes = new Map<string, SandboxRefs>();

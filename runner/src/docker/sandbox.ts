@@ -34,6 +34,8 @@ export interface SandboxSecurity {
   hostAddresses: string[];
   /** OCI runtime of the workstation ('' = the engine's default, runc). */
   runtime: string;
+  /** The inner engine's user-mode network (the image's entrypoint: ROOTLESS_NET). */
+  network: 'pasta' | 'slirp4netns';
   /** Absent: no disk quota on this host (see quota.ts), and then no uid of its own per session either. */
   quota?: DiskQuota;
   /** Session uids being given out by this provider right now (session-user.ts). */
@@ -158,6 +160,7 @@ async function createWith(
       `REGISTRY_ADDR=${registryIp}`,
       `REGISTRY_PORTS=${REGISTRY_PORTS.join(' ')}`,
       `FORWARD_PORTS=${LEARNER_PORTS.join(' ')}`,
+      `ROOTLESS_NET=${security.network}`,
     ],
     Labels: { ...labelsFor(runnerId, 'workstation', id), [UID_LABEL]: String(uid) },
     HostConfig: {
