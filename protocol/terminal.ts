@@ -70,10 +70,14 @@ export type ClientMessage = ResizeMessage | AckMessage | PingMessage;
 
 /* ---------------- server → client (text frames) ---------------- */
 
-/** The sandbox is still starting; `ready` follows (awaited once, by the runner). */
+/**
+ * The sandbox is still starting; `ready` follows (awaited once, by the runner). `queue`: its
+ * cold start waits for a slot (runner/src/core/start-queue.ts), sent again as it changes.
+ */
 export interface StatusEvent {
   type: 'status';
   state: 'starting';
+  queue?: { position: number; estimateMs: number };
 }
 /** The shell runs; input sent before it was held and is delivered now. */
 export interface ReadyEvent {
@@ -196,8 +200,12 @@ export function parseServerEvent(text: string): ServerEvent | null {
   const m = parseObject(text);
   if (!m) return null;
   switch (m.type) {
-    case 'status':
-      return m.state === 'starting' ? { type: 'status', state: 'starting' } : null;
+    case 'status': {
+      if (m.state !== 'starting') return null;
+      const q = m.queue as { position?: unknown; estimateMs?: unknown } | undefined;
+      const queued = q && typeof q === 'object' && Number.isInteger(q.position) && typeof q.estimateMs === 'number';
+      return queued ? { type: 'status', state: 'starting', queue: { position: q.position as number, estimateMs: q.estimateMs as number } } : { type: 'status', state: 'starting' };
+    }
     case 'ready':
       return str(m.expiresAt) && typeof m.cols === 'number' && typeof m.rows === 'number'
         ? { type: 'ready', cols: m.cols, rows: m.rows, expiresAt: m.expiresAt }

@@ -10,6 +10,7 @@ import { acceptOnlyOn, currentAddresses } from './http/own-interfaces.ts';
 import type { SandboxProvider } from './docker/provider.ts';
 import { ActivityBus, forwardSessionEvents } from './core/activity.ts';
 import { engineHooks } from './core/engine-hooks.ts';
+import { queueStarts, StartQueue } from './core/start-queue.ts';
 import { instrumentEngine, instrumentProvider, watchSessions, watchTerminalSockets } from './metrics/instrument.ts';
 import { createMetrics, type Metrics } from './metrics/registry.ts';
 import { storeBytes } from './metrics/store-size.ts';
@@ -111,7 +112,9 @@ export async function createRunner(overrides: Partial<Config> = {}, deps: Runner
   const opened = deps.store ? { store: deps.store, problem: null, created: false } : openSqliteStore(databasePath(config));
   const store = opened.store;
   const metrics = createMetrics();
-  const provider = instrumentProvider(deps.provider ?? (await providerFor(config)), metrics);
+  // Cold starts wait for a slot outside the measured start (metrics time the start itself).
+  const startQueue = new StartQueue({ slots: config.startConcurrency });
+  const provider = queueStarts(instrumentProvider(deps.provider ?? (await providerFor(config)), metrics), startQueue);
 
   let port = config.port;
   let log: Logger = silentLogger;
@@ -124,7 +127,7 @@ export async function createRunner(overrides: Partial<Config> = {}, deps: Runner
     debug: (o, m) => log.debug(o, m),
   };
   const hooks = engineHooks(store, lateLog);
-  const sessions = new SessionService({ provider, settings: config, log: lateLog, store });
+  const sessions = new SessionService({ provider, settings: config, log: lateLog, store, startQueue });
   // What learners do, in one place (the workshop dashboard listens).
   const activity = new ActivityBus();
   forwardSessionEvents(sessions, activity);

@@ -106,6 +106,7 @@ const envSchema = z.object({
   WORKSTATION_IMAGE: z.string().min(1),
   WORKSTATION_RUNTIME: z.string().regex(/^[A-Za-z0-9_.-]*$/, 'WORKSTATION_RUNTIME: a runtime name'),
   WORKSTATION_NET: z.enum(['pasta', 'slirp4netns']),
+  START_CONCURRENCY: int(0, 256),
   EGRESS: z.enum(['open', 'allowlist', 'none']),
   EGRESS_ALLOW: origins,
   SESSION_DISK_QUOTA: bytes,
@@ -170,6 +171,8 @@ export interface Config {
   workstationRuntime: string;
   /** The inner engine's user-mode network (rootlesskit driver). */
   workstationNet: 'pasta' | 'slirp4netns';
+  /** Cold starts at once (0: the host's cores); the rest wait in order (core/start-queue.ts). */
+  startConcurrency: number;
   egress: 'open' | 'allowlist' | 'none';
   egressAllow: string[];
   /** Bytes; 0 = none. */
@@ -238,6 +241,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     workstationImage: e.WORKSTATION_IMAGE,
     workstationRuntime: e.WORKSTATION_RUNTIME,
     workstationNet: e.WORKSTATION_NET,
+    startConcurrency: e.START_CONCURRENCY,
     egress: e.EGRESS,
     egressAllow: e.EGRESS_ALLOW,
     sessionDiskQuota: e.SESSION_DISK_QUOTA,

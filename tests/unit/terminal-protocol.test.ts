@@ -32,6 +32,7 @@ test('client messages: resize clamped, ack and ping kept, anything else ignored'
 test('server events round-trip through encode/parse; unknown or malformed ones are ignored', () => {
   const events: ServerEvent[] = [
     { type: 'status', state: 'starting' },
+    { type: 'status', state: 'starting', queue: { position: 3, estimateMs: 12_000 } },
     { type: 'ready', cols: 80, rows: 24, expiresAt: '2026-01-01T00:00:00.000Z' },
     { type: 'exit', code: 7 },
     { type: 'expiring', expiresAt: '2026-01-01T00:00:00.000Z' },

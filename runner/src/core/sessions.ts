@@ -22,6 +22,7 @@ import { recover, type RecoveryReport } from './recovery.ts';
 import type { CreateSessionInput, Session, SessionSettings, StopReason } from './session.ts';
 import { createWithin, removeSandbox } from './creation.ts';
 import { deadSandboxes } from './liveness.ts';
+import type { QueuePlace, StartQueue } from './start-queue.ts';
 import { armTimers, newStoredSession, RECREATABLE, recordFrom, revive, saveQuietly, type SessionRecord } from './records.ts';
 import { SessionRegistry } from './registry.ts';
 import { sessionTimerActions } from './timers.ts';
@@ -47,10 +48,13 @@ export class SessionService extends EventEmitter {
   /** Warm sandboxes held for open workshops (their joiners claim them first); set by workshops/service.ts. */
   reservedForWorkshops = (): number => 0;
 
-  constructor(opts: { provider: SandboxProvider; settings: SessionSettings; log: Logger; store?: Store }) {
+  /** Cold starts wait here for a slot (start-queue.ts); absent: no queue (tests). */
+  private readonly startQueue: StartQueue | undefined;
+
+  constructor(opts: { provider: SandboxProvider; settings: SessionSettings; log: Logger; store?: Store; startQueue?: StartQueue }) {
     super();
     this.setMaxListeners(0);
-    ({ provider: this.provider, settings: this.settings, log: this.log } = opts);
+    ({ provider: this.provider, settings: this.settings, log: this.log, startQueue: this.startQueue } = opts);
     this.store = opts.store ?? openSqliteStore(':memory:').store;
     this.admission = new Admission(this.settings);
     const target = () => Math.max(0, Math.min(this.settings.warmPoolSize + this.reservedForWorkshops(), this.settings.maxSessions - this.occupiedBySessions()));
@@ -75,6 +79,11 @@ export class SessionService extends EventEmitter {
 
   get isShuttingDown(): boolean {
     return this.shuttingDown;
+  }
+
+  /** Where the session's cold start waits, or null (not waiting). */
+  queuePlace(id: string): QueuePlace | null {
+    return this.startQueue?.place(id) ?? null;
   }
 
   activeCount(): number {

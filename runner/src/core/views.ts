@@ -1,6 +1,7 @@
 /** How sessions look to HTTP clients: the API view and the 409 of a stopped session. */
 import { ApiError } from './errors.ts';
 import type { Session } from './session.ts';
+import type { QueuePlace } from './start-queue.ts';
 
 export function formatDuration(ms: number): string {
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
@@ -26,8 +27,8 @@ export function stoppedError(s: Session): ApiError {
   return new ApiError(409, 'session_stopped', `The session has stopped (${why}). Start a new session.`);
 }
 
-/** The API view of a session (API.md GET /api/sessions/:id, plus extensions). */
-export function sessionView(s: Session) {
+/** The API view of a session (API.md GET /api/sessions/:id, plus extensions); `place`: its cold start still waits (start-queue.ts). */
+export function sessionView(s: Session, place?: QueuePlace | null) {
   return {
     id: s.id,
     state: s.state,
@@ -40,6 +41,7 @@ export function sessionView(s: Session) {
     terminals: s.terminals,
     fromPool: s.fromPool,
     ...(s.registry && s.state === 'ready' ? { registry: { ...s.registry } } : {}),
+    ...(place && s.state === 'starting' ? { queue: place } : {}),
   };
 }
 

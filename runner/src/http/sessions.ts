@@ -94,7 +94,7 @@ export function sessionRoutes(deps: { sessions: SessionService; labs: LabService
       const opts = { schema: { params: sessionParams } };
       scope.get('/api/sessions/:id', opts, async (req) => {
         const s = sessionOf(req);
-        return { ...sessionView(s), ...(workshops ? workshops.sessionExtras(s) : { name: s.name, workshop: null }) };
+        return { ...sessionView(s, sessions.queuePlace(s.id)), ...(workshops ? workshops.sessionExtras(s) : { name: s.name, workshop: null }) };
       });
       scope.post('/api/sessions/:id/extend', opts, async (req) => {
         const s: Session = sessions.extend(sessionOf(req));

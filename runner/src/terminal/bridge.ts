@@ -128,11 +128,13 @@ export function bridge(opts: {
         : finish(CLOSE.sessionEnded, END_TEXT[reason] ?? 'session ended', { type: 'ended', reason }),
   });
 
+  let queueTimer: NodeJS.Timeout | undefined;
   function finish(code: number, reason: string, event?: ServerEvent) {
     if (closed) return;
     if (event) send(event);
     closed = true;
     clearInterval(ping);
+    if (queueTimer) clearInterval(queueTimer);
     news.stop();
     socket.off('drain', onDrain);
     input.close();
@@ -151,7 +153,24 @@ export function bridge(opts: {
     opts.onClose();
   }
 
-  if (session.state === 'starting') send({ type: 'status', state: 'starting' });
+  // Starting: the status, with the place in line and an estimate while the start waits for a slot,
+  // sent again each second while they change.
+  let lastStatus = '';
+  const sendStatus = () => {
+    if (session.state !== 'starting') return;
+    const place = sessions.queuePlace(session.id);
+    const event: ServerEvent = place
+      ? { type: 'status', state: 'starting', queue: { position: place.position, estimateMs: Math.ceil(place.estimateMs / 1000) * 1000 } }
+      : { type: 'status', state: 'starting' };
+    const frame = encodeMessage(event);
+    if (frame === lastStatus) return;
+    lastStatus = frame;
+    send(event);
+  };
+  sendStatus();
+  queueTimer = setInterval(sendStatus, 1000);
+  queueTimer.unref();
+  void sessions.waitReady(session).catch(() => undefined).finally(() => clearInterval(queueTimer));
   let openedWith = size;
   sessions
     .waitReady(session)

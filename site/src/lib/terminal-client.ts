@@ -176,7 +176,8 @@ export class TerminalClient {
     const ui = this.host.ui;
     switch (e.type) {
       case 'status':
-        this.setState('starting', ui['term.starting']!);
+        // A start waiting for a free slot: the place in line and an estimate (sent as they change).
+        this.setState('starting', e.queue ? fmt(ui, 'term.queued', { position: e.queue.position, s: Math.max(1, Math.round(e.queue.estimateMs / 1000)) }) : ui['term.starting']!);
         return;
       case 'ready':
         this.connectedOnce = true;
