@@ -109,7 +109,7 @@ function databaseSize(): Record<string, number> {
     for (let i = 0; i < 1000; i++) {
       store.insertSession({
         id: randomBytes(18).toString('base64url'), tokenHash: randomBytes(32), clientAddress: '203.0.113.7', createdAt: now, expiresAt: now + 7_200_000,
-        state: 'ready', stopReason: null, error: null, lab: 'push-private', workshop: null, name: 'Learner Name', fromPool: true, readyAt: now, stoppedAt: null,
+        state: 'ready', stopReason: null, error: null, lab: 'push-private', workshop: null, name: 'Learner Name', lang: 'ru', fromPool: true, readyAt: now, stoppedAt: null,
       });
     }
     const sessions = size();

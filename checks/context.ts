@@ -4,6 +4,7 @@
  * outcome a criterion returns. The lab declaration itself is define-lab.ts.
  */
 import type { SandboxOps } from '../runner/src/docker/contract.ts';
+import type { Text } from './messages.ts';
 
 export type { ExecOptions, ExecResult, FileToCopy, HttpProbeResult, SandboxOps } from '../runner/src/docker/contract.ts';
 
@@ -23,6 +24,9 @@ export interface LabContext {
 
 export interface CriterionOutcome {
   passed: boolean;
-  /** In Russian, for the learner: what was found, what was expected, what to do next. */
-  message: string;
+  /**
+   * For the learner: what was found, what was expected, what to do next. A catalogue key with
+   * parameters (pass()/fail() of lab-helpers.ts; text in labs/<id>/messages.{ru,en}.json).
+   */
+  message: Text;
 }

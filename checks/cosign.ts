@@ -9,6 +9,7 @@
  */
 import { createPublicKey } from 'node:crypto';
 import { cosignSignatureTag, type RegistryClient } from './registry-client.ts';
+import { msg, type Message } from './messages.ts';
 
 export const COSIGN_SIG_ARTIFACT_TYPE = 'application/vnd.dev.cosign.artifact.sig.v1+json';
 export const COSIGN_SIMPLESIGNING_TYPE = 'application/vnd.dev.cosign.simplesigning.v1+json';
@@ -29,36 +30,36 @@ export function parsePem(text: string): PemBlock[] {
   return out;
 }
 
-/** A public key file: `null` when fine, otherwise what is wrong (Russian, for the learner). */
-export function publicKeyProblem(text: string): string | null {
+/** A public key file: `null` when fine, otherwise what is wrong (a message for the learner, checks/messages.*.json). */
+export function publicKeyProblem(text: string): Message | null {
   const blocks = parsePem(text);
   const pub = blocks.find((b) => b.label === 'PUBLIC KEY');
   if (!pub) {
     const labels = blocks.map((b) => b.label);
-    return labels.length ? `в файле PEM-блок «${labels.join(', ')}», а ожидался «PUBLIC KEY»` : 'в файле нет PEM-блока «PUBLIC KEY»';
+    return labels.length ? msg('cosign.pub-other-block', { labels }) : msg('cosign.pub-no-block');
   }
   try {
     createPublicKey(pub.text);
   } catch {
-    return 'блок «PUBLIC KEY» не читается как открытый ключ';
+    return msg('cosign.pub-unreadable');
   }
   return null;
 }
 
 /** A cosign private key file: `null` when it is an encrypted cosign key, otherwise what is wrong. */
-export function privateKeyProblem(text: string): string | null {
+export function privateKeyProblem(text: string): Message | null {
   const blocks = parsePem(text);
   const enc = blocks.find((b) => b.label === 'ENCRYPTED SIGSTORE PRIVATE KEY' || b.label === 'ENCRYPTED COSIGN PRIVATE KEY');
   if (!enc) {
     const labels = blocks.map((b) => b.label);
-    if (labels.some((l) => /PRIVATE KEY/.test(l))) return `закрытый ключ не зашифрован (PEM-блок «${labels.join(', ')}»)`;
-    return labels.length ? `в файле PEM-блок «${labels.join(', ')}», а ожидался зашифрованный ключ cosign` : 'в файле нет PEM-блока закрытого ключа cosign';
+    if (labels.some((l) => /PRIVATE KEY/.test(l))) return msg('cosign.key-not-encrypted', { labels });
+    return labels.length ? msg('cosign.key-other-block', { labels }) : msg('cosign.key-no-block');
   }
   try {
     const json = JSON.parse(enc.body.toString('utf8')) as { kdf?: unknown; cipher?: unknown; ciphertext?: unknown };
-    if (!json.kdf || !json.cipher || typeof json.ciphertext !== 'string') return 'зашифрованный ключ cosign повреждён (нет kdf/cipher/ciphertext)';
+    if (!json.kdf || !json.cipher || typeof json.ciphertext !== 'string') return msg('cosign.key-no-fields');
   } catch {
-    return 'зашифрованный ключ cosign повреждён (содержимое не читается)';
+    return msg('cosign.key-unreadable');
   }
   return null;
 }

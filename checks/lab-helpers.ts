@@ -4,41 +4,46 @@
  * reading a state file setup.sh left, dropping this lab's tags safely, short digests.
  */
 import type { CriterionOutcome, ExecOptions, ExecResult, LabContext } from './context.ts';
+import { msg, type Message, type Param } from './messages.ts';
 import { RegistryClient, RegistryError, type RegistryAuth } from './registry-client.ts';
 
-/** An error whose message is written for the learner (Russian); shown as is. */
+export { msg, type Message } from './messages.ts';
+
+/** An error that carries a message for the learner (a catalogue key); shown as is. */
 export class LearnerError extends Error {
-  constructor(message: string) {
-    super(message);
+  readonly learnerMessage: Message;
+  constructor(key: string, params?: Record<string, Param>) {
+    super(key);
     this.name = 'LearnerError';
+    this.learnerMessage = msg(key, params);
   }
 }
 
-export function pass(message: string): CriterionOutcome {
-  return { passed: true, message };
+/** Passed, with the message `key` of labs/<id>/messages.{ru,en}.json (checks/README.md). */
+export function pass(key: string, params?: Record<string, Param>): CriterionOutcome {
+  return { passed: true, message: msg(key, params) };
 }
 
-export function fail(message: string): CriterionOutcome {
-  return { passed: false, message };
+/** Failed, with the message `key` of labs/<id>/messages.{ru,en}.json (checks/README.md). */
+export function fail(key: string, params?: Record<string, Param>): CriterionOutcome {
+  return { passed: false, message: msg(key, params) };
 }
 
-/** Russian text for an unexpected error in a checker (not the learner's fault). */
-export function checkerProblemMessage(err: unknown): string {
-  if (err instanceof LearnerError) return err.message;
-  // A RegistryError's message is the client's own sentence; what the registry said is in its
-  // `detail` (and `cause`), which are for logs only and never shown here.
-  if (err instanceof RegistryError && err.status === undefined) {
-    return `Проверка не смогла связаться с реестром (${err.message}). Реестр песочницы не отвечает: подождите несколько секунд и проверьте ещё раз; если не помогает — нажмите «Начать заново».`;
-  }
+/** The learner's message for an unexpected error in a checker (not the learner's fault). */
+export function checkerProblemMessage(err: unknown): Message {
+  if (err instanceof LearnerError) return err.learnerMessage;
+  // A RegistryError's message is the client's own sentence (English, technical); what the
+  // registry said is in its `detail` (and `cause`), which are for logs only and never shown here.
+  if (err instanceof RegistryError && err.status === undefined) return msg('check.registry-unreachable', { detail: err.message });
   const detail = err instanceof Error ? err.message : String(err);
-  return `У проверяющего кода возникла проблема, и этот пункт не удалось проверить (${detail.slice(0, 300)}). Это не ваша ошибка: попробуйте проверить ещё раз; если повторяется — перезапустите лабу кнопкой «Начать заново».`;
+  return msg('check.problem', { detail: detail.slice(0, 300) });
 }
 
 /** Reads a value setup recorded; a LearnerError telling to restart the lab when it is gone. */
 export function requireState<T>(ctx: LabContext, key: string): T {
   const v = ctx.state.get<T>(key);
   if (v === undefined || v === null) {
-    throw new LearnerError('Проверка не знает, с чем сравнивать: данные подготовки лабы потеряны (например, сервер перезапускался). Нажмите «Начать заново», чтобы лаба подготовилась снова, и повторите задание.');
+    throw new LearnerError('check.state-lost');
   }
   return v;
 }
@@ -74,9 +79,9 @@ export function sessionRegistry(ctx: LabContext, port = 5000, auth?: RegistryAut
   return new RegistryClient(ctx.sandbox.registryUrl(port), auth, { timeoutMs: 4_000, blobTimeoutMs: 30_000 });
 }
 
-/** `sha256:0123456789ab…` for messages. */
-export function shortDigest(d: string | undefined | null): string {
-  if (!d) return '(нет)';
+/** `sha256:0123456789ab…` for messages ("(none)" in the language when there is none). */
+export function shortDigest(d: string | undefined | null): string | Message {
+  if (!d) return msg('common.none');
   const [alg, hex] = d.split(':');
   return hex ? `${alg}:${hex.slice(0, 12)}…` : d;
 }
@@ -90,12 +95,6 @@ export function plural(n: number, one: string, few: string, many: string): strin
   return many;
 }
 
-/** `a, b и c` with code quotes for messages. */
-export function listCode(items: string[]): string {
-  const q = items;
-  if (q.length <= 1) return q.join('');
-  return q.slice(0, -1).join(', ') + ' и ' + q[q.length - 1];
-}
 
 function simplifyName(s: string): string {
   return s.toLowerCase().replace(/[^a-z0-9]/g, '');
@@ -119,10 +118,10 @@ export async function findSimilarRepos(client: RegistryClient, repo: string, lim
   return out;
 }
 
-/** `repo:a, repo:b` for messages (at most `max` tags). */
-export function refsList(repo: string, tags: string[], max = 5): string {
-  const shown = tags.slice(0, max).map((t) => `${repo}:${t}`);
-  return shown.join(', ') + (tags.length > max ? ` и ещё ${tags.length - max}` : '');
+/** `repo:a, repo:b` for messages (at most `max` tags, then "and N more" in the language). */
+export function refsList(repo: string, tags: string[], max = 5): Message {
+  const refs = tags.slice(0, max).map((t) => `${repo}:${t}`);
+  return tags.length > max ? msg('common.refs-more', { refs, more: tags.length - max }) : msg('common.refs', { refs });
 }
 
 /** Lazily computed, shared value (several criteria need the same registry answer). */

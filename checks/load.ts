@@ -5,6 +5,14 @@ import { join, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { specProblem, type AnyLabSpec } from './define-lab.ts';
 import { formatIssues, readLabJson, type LabDefinition } from './lab-schema.ts';
+import { readCatalogues, type Catalogues } from './messages.ts';
+
+/** What the engine reads of labs/<id>/lab.en.json (the site reads the rest). */
+export interface LabEnglish {
+  title?: string;
+  summary?: string;
+  criteria?: Record<string, string>;
+}
 
 export interface LoadedLab {
   /** = definition.id = folder name. */
@@ -20,6 +28,10 @@ export interface LoadedLab {
   wrongSolutions: string[];
   /** Names of alt/*.sh (other right answers a learner would type) without extension, sorted. */
   altSolutions: string[];
+  /** labs/<id>/messages.{ru,en}.json: the lab's check messages, both languages with the same keys. */
+  messages: Catalogues;
+  /** labs/<id>/lab.en.json (English title and criterion titles), when the lab has one. */
+  english: LabEnglish | null;
 }
 
 export class LabLoadError extends Error {
@@ -50,6 +62,21 @@ export async function loadLab(dir: string): Promise<LoadedLab> {
   const problem = specProblem(mod.default, definition.criteria.map((c) => c.id));
   if (problem) throw new LabLoadError(folder, problem);
 
+  let messages: Catalogues;
+  try {
+    messages = readCatalogues(abs);
+  } catch (err) {
+    throw new LabLoadError(folder, `messages: ${(err as Error).message}`);
+  }
+  let english: LabEnglish | null = null;
+  if (existsSync(join(abs, 'lab.en.json'))) {
+    try {
+      english = JSON.parse(await readFile(join(abs, 'lab.en.json'), 'utf8')) as LabEnglish;
+    } catch (err) {
+      throw new LabLoadError(folder, `lab.en.json is not JSON: ${(err as Error).message}`);
+    }
+  }
+
   const setupPath = join(abs, 'setup.sh');
   const solvePath = join(abs, 'solve.sh');
   if (!existsSync(solvePath)) throw new LabLoadError(folder, 'solve.sh (the reference solution) is missing');
@@ -65,6 +92,8 @@ export async function loadLab(dir: string): Promise<LoadedLab> {
     solveScript: solvePath,
     wrongSolutions: await readScriptNames(abs, 'wrong'),
     altSolutions: await readScriptNames(abs, 'alt'),
+    messages,
+    english,
   };
 }
 

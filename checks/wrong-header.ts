@@ -3,6 +3,7 @@
  *
  *   # expect-fail: crit-a, crit-b
  *   # expect-message: crit-a: <JavaScript regex source matched against crit-a's message>
+ *   # expect-message-en: crit-a: <regex matched against crit-a's English message> (optional)
  *
  * expect-fail names exactly the criteria that must fail after the script (all others must
  * pass or be optional and unchanged); each expect-message line names one of them and the
@@ -10,7 +11,8 @@
  */
 export interface WrongExpectation {
   fail: string[];
-  messages: Array<{ criterion: string; pattern: RegExp }>;
+  /** `lang`: which rendering of the message the pattern is matched against (expect-message: ru). */
+  messages: Array<{ criterion: string; pattern: RegExp; lang: 'ru' | 'en' }>;
 }
 
 /** Parses the header; throws an Error saying what is missing or malformed. */
@@ -21,16 +23,16 @@ export function parseWrongHeader(text: string, criterionIds: readonly string[]):
     const line = raw.trim();
     const f = /^#\s*expect-fail:\s*(.*)$/.exec(line);
     if (f) fail.push(...f[1].split(/[,\s]+/).filter(Boolean));
-    const m = /^#\s*expect-message:\s*([a-z][a-z0-9-]*):\s*(.+)$/.exec(line);
+    const m = /^#\s*expect-message(-en)?:\s*([a-z][a-z0-9-]*):\s*(.+)$/.exec(line);
     if (m) {
       let pattern: RegExp;
       try {
-        pattern = new RegExp(m[2].trim(), 'i');
+        pattern = new RegExp(m[3].trim(), 'i');
       } catch (err) {
-        throw new Error(`expect-message for "${m[1]}" is not a valid regex: ${(err as Error).message}`);
+        throw new Error(`expect-message for "${m[2]}" is not a valid regex: ${(err as Error).message}`);
       }
-      messages.push({ criterion: m[1], pattern });
-    } else if (/^#\s*expect-message:/.test(line)) {
+      messages.push({ criterion: m[2], pattern, lang: m[1] ? 'en' : 'ru' });
+    } else if (/^#\s*expect-message(-en)?:/.test(line)) {
       throw new Error(`malformed expect-message line (want "# expect-message: <criterion>: <regex>"): ${line}`);
     }
   }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { LabContext } from '../../checks/context.ts';
 import { defineLab } from '../../checks/define-lab.ts';
-import { fail, pass, sessionRegistry, shortDigest } from '../../checks/lab-helpers.ts';
+import { fail, msg, pass, sessionRegistry, shortDigest, type Message } from '../../checks/lab-helpers.ts';
 import { RegistryClient } from '../../checks/registry-client.ts';
 
 const REPO = 'shop/auto';
@@ -54,7 +54,7 @@ interface TagState {
 
 /** What the check's own push produced; `early` when it could not push at all. */
 type Pushed =
-  | { early: string }
+  | { early: Message }
   | {
       early?: undefined;
       newRev: string;
@@ -65,17 +65,17 @@ type Pushed =
       pushFailed: boolean;
       pushTail: string;
       pushOutput: string;
-      hookNote: string;
+      hookNote: Message;
       waitedS: number;
     };
 
-const SKIPPED = 'Проверка не выполнялась: см. первый пункт.';
+const SKIPPED = 'skipped';
 
 /** Pushes a commit to main as the learner, waits for the images, then puts main back. */
 async function pushAndWait(ctx: LabContext): Promise<Pushed> {
   const client = new RegistryClient(ctx.sandbox.registryUrl());
   const hook = (await ctx.sandbox.exec(HOOK_STATE, { timeoutMs: 5_000 })).stdout.trim();
-  if (hook === 'NOREPO') return { early: 'Репозитория ~/git/app.git нет. Перезапустите лабораторную, чтобы создать его заново.' };
+  if (hook === 'NOREPO') return { early: msg('early.no-repo') };
 
   const mainBefore = await client.headManifest(REPO, 'main');
   const nonce = randomBytes(8).toString('hex');
@@ -86,10 +86,10 @@ async function pushAndWait(ctx: LabContext): Promise<Pushed> {
   const oldRev = /^OLD=([0-9a-f]{40})$/m.exec(push.stdout)?.[1];
   const newRev = /^NEW=([0-9a-f]{40})$/m.exec(push.stdout)?.[1];
   if (push.exitCode === 124) {
-    return { early: `Проверочный push в main не завершился за ${WAIT_MS / 1000} с: хук post-receive, похоже, завис (git push ждёт, пока хук закончит работу). Запустите git push из ~/autobuild сами и посмотрите, на чём он останавливается.` };
+    return { early: msg('early.push-hung', { seconds: WAIT_MS / 1000 }) };
   }
   if (push.stdout.includes('CLONE_FAILED') || !newRev) {
-    return { early: `Не удалось склонировать ветку main из ~/git/app.git: ${(push.stdout + push.stderr).split('\n').slice(-3).join(' ').trim().slice(0, 300)}. Перезапустите лабораторную, если репозиторий испорчен.` };
+    return { early: msg('early.clone-failed', { output: (push.stdout + push.stderr).split('\n').slice(-3).join(' ').trim().slice(0, 300) }) };
   }
   const pushFailed = push.stdout.includes('PUSH_FAILED');
   const shaTag = `sha-${newRev.slice(0, 7)}`;
@@ -131,11 +131,7 @@ async function pushAndWait(ctx: LabContext): Promise<Pushed> {
   const [mainRev, shaRev] = await Promise.all([labelOf(state.main), labelOf(state.sha)]);
   const mainFresh = !!state.main && (state.main === state.sha || mainRev === newRev || (state.main !== mainBefore && !!state.sha));
   const hookPath = hook.slice(hook.indexOf(' ') + 1).replace(ctx.sandbox.home, '~');
-  const hookNote = hook.startsWith('MISSING')
-    ? ` Хука ${hookPath} нет: после push git запускает исполняемый файл post-receive из каталога hooks/ голого репозитория.`
-    : hook.startsWith('NOTEXEC')
-      ? ` Хук ${hookPath} не исполняемый, и git его молча пропускает: chmod +x ${hookPath}.`
-      : ` Хук ${hookPath} должен собрать пришедший коммит и отправить оба тега; попробуйте сами: коммит в ~/autobuild и git push, вывод хука будет в строках «remote:».`;
+  const hookNote = msg(hook.startsWith('MISSING') ? 'hook.missing' : hook.startsWith('NOTEXEC') ? 'hook.not-executable' : 'hook.present', { path: hookPath });
   const pushOutput = push.stdout + push.stderr;
   const pushTail = pushOutput
     .split('\n')
@@ -156,28 +152,25 @@ export default defineLab({
 
   criteria: {
     'builds-on-push'(_ctx, p) {
-      if (p.early !== undefined) return fail(p.early);
+      if (p.early !== undefined) return { passed: false, message: p.early };
       const newShort = p.newRev.slice(0, 7);
       const shaTag = `sha-${newShort}`;
       if (p.pushFailed) {
-        return fail(
-          `Проверочный push в main отклонён: ${p.pushTail || p.pushOutput.split('\n').slice(-2).join(' ').slice(0, 300)}. Хук post-receive не может отклонить push — проверьте, нет ли в ~/git/app.git хука pre-receive или update.`,
-        );
+        return fail('builds-on-push.rejected', { output: p.pushTail || p.pushOutput.split('\n').slice(-2).join(' ').slice(0, 300) });
       }
-      if (p.state.sha && p.mainFresh) return pass(`Проверка отправила коммит ${newShort} в main, и через ${p.waitedS} с в реестре появились ${IMAGE}:main и ${IMAGE}:${shaTag}.`);
-      const missing = [!p.state.sha && `${IMAGE}:${shaTag}`, !p.mainFresh && `обновлённого ${IMAGE}:main`].filter(Boolean).join(' и ');
-      return fail(`Проверка отправила коммит ${newShort} в main и ждала ${p.waitedS} с, но не дождалась ${missing}.${p.hookNote}${p.pushTail ? ` Последний вывод хука: ${p.pushTail}` : ''}`);
+      if (p.state.sha && p.mainFresh) return pass('builds-on-push.ok', { commit: newShort, seconds: p.waitedS, image: IMAGE, shaTag });
+      const missing = [!p.state.sha && `${IMAGE}:${shaTag}`, !p.mainFresh && msg('builds-on-push.updated-main', { image: IMAGE })].filter((x): x is string | Message => Boolean(x));
+      const tail = p.pushTail ? msg('builds-on-push.hook-output', { output: p.pushTail }) : '';
+      return fail('builds-on-push.timeout', { commit: newShort, seconds: p.waitedS, missing, hookNote: p.hookNote, tail });
     },
 
     'same-digest'(_ctx, p) {
       if (p.early !== undefined) return fail(SKIPPED);
       const { main, sha } = p.state;
       const shaTag = `sha-${p.newRev.slice(0, 7)}`;
-      if (sha && main && sha === main) return pass(`Теги main и ${shaTag} указывают на один манифест ${shortDigest(sha)}.`);
-      if (sha && main) {
-        return fail(`Теги указывают на разные манифесты: main → ${shortDigest(main)}, ${shaTag} → ${shortDigest(sha)}. Соберите образ один раз с двумя тегами (-t ...:main -t ...:${shaTag}) и отправьте оба.`);
-      }
-      return fail(`Сравнивать нечего: ${!sha ? `тега ${shaTag}` : 'тега main'} для коммита ${p.newRev.slice(0, 7)} в реестре нет.`);
+      if (sha && main && sha === main) return pass('same-digest.ok', { shaTag, digest: shortDigest(sha) });
+      if (sha && main) return fail('same-digest.different', { main: shortDigest(main), shaTag, sha: shortDigest(sha) });
+      return fail('same-digest.missing', { tag: !sha ? shaTag : 'main', commit: p.newRev.slice(0, 7) });
     },
 
     'revision-label'(_ctx, p) {
@@ -186,12 +179,10 @@ export default defineLab({
       const shaTag = `sha-${p.newRev.slice(0, 7)}`;
       const rev = sha ? p.shaRev : p.mainRev;
       const which = sha ? `${IMAGE}:${shaTag}` : `${IMAGE}:main`;
-      if (!sha && !main) return fail(`Проверять нечего: после push в реестре нет ни ${IMAGE}:main, ни ${IMAGE}:${shaTag}.`);
-      if (rev === p.newRev) return pass(`Метка ${LABEL} образа ${which} равна отправленному коммиту ${p.newRev}.`);
-      if (!rev) return fail(`У образа ${which} нет метки ${LABEL}. Добавьте при сборке --label ${LABEL}=<полный хеш пришедшего коммита>.`);
-      return fail(
-        `Метка ${LABEL} образа ${which} равна «${String(rev).slice(0, 60)}», а отправлен был коммит ${p.newRev}. Берите хеш из строки, которую хук читает на stdin (второе поле), а не из рабочего клона.`,
-      );
+      if (!sha && !main) return fail('revision-label.none', { image: IMAGE, shaTag });
+      if (rev === p.newRev) return pass('revision-label.ok', { label: LABEL, image: which, commit: p.newRev });
+      if (!rev) return fail('revision-label.missing', { image: which, label: LABEL });
+      return fail('revision-label.other', { label: LABEL, image: which, value: String(rev).slice(0, 60), commit: p.newRev });
     },
   },
 });

@@ -1,6 +1,7 @@
 import type { CriterionOutcome, LabContext } from '../../checks/context.ts';
+import type { Message } from '../../checks/messages.ts';
 import { defineLab } from '../../checks/define-lab.ts';
-import { fail, pass, readStateFile, requireState, sessionRegistry, shortDigest } from '../../checks/lab-helpers.ts';
+import { fail, msg, pass, readStateFile, requireState, sessionRegistry, shortDigest } from '../../checks/lab-helpers.ts';
 
 const REPO = 'shop/web';
 const NAME = `localhost:5000/${REPO}`;
@@ -17,10 +18,10 @@ interface Recorded {
 }
 
 /** What ~/deploy/web.ref says: the pinned digest, or why it is not a pinned reference. */
-type RefFile = { pinned: string; message: string } | { pinned: null; message: string };
+type RefFile = { pinned: string; message: Message } | { pinned: null; message: Message };
 
 function readRef(file: Buffer | null): RefFile {
-  if (!file) return { pinned: null, message: `Файла ~/${REF_FILE} нет. Создайте каталог ~/deploy и запишите в web.ref ссылку вида ${NAME}@sha256:<дайджест>.` };
+  if (!file) return { pinned: null, message: msg('ref.missing', { file: REF_FILE, name: NAME }) };
   const lines = file
     .toString('utf8')
     .replace(/^\uFEFF/, '')
@@ -28,16 +29,14 @@ function readRef(file: Buffer | null): RefFile {
     .map((l) => l.trim())
     .filter((l) => l && !l.startsWith('#'));
   const m = lines.length === 1 ? PINNED_RE.exec(lines[0]) : null;
-  if (m) return { pinned: m[1], message: `В ~/${REF_FILE} ссылка по дайджесту: ${NAME}@${shortDigest(m[1])}.` };
-  if (lines.length === 0) return { pinned: null, message: `Файл ~/${REF_FILE} пуст. Запишите в него одну строку: ${NAME}@sha256:<дайджест исходного образа>.` };
-  if (lines.length > 1) return { pinned: null, message: `В ~/${REF_FILE} ${lines.length} непустых строк, а нужна ровно одна ссылка: ${NAME}@sha256:<дайджест>.` };
-  if (!lines[0].includes('@')) {
-    return { pinned: null, message: `В ~/${REF_FILE} записано «${lines[0].slice(0, 120)}» — это ссылка по тегу, её можно перезаписать. Нужна ссылка по дайджесту: ${NAME}@sha256:<дайджест>.` };
-  }
-  return { pinned: null, message: `В ~/${REF_FILE} записано «${lines[0].slice(0, 120)}», а ожидалась ссылка вида ${NAME}@sha256:<64 шестнадцатеричных символа> (именно репозиторий ${NAME}).` };
+  if (m) return { pinned: m[1], message: msg('ref.ok', { file: REF_FILE, name: NAME, digest: shortDigest(m[1]) }) };
+  if (lines.length === 0) return { pinned: null, message: msg('ref.empty', { file: REF_FILE, name: NAME }) };
+  if (lines.length > 1) return { pinned: null, message: msg('ref.lines', { file: REF_FILE, count: lines.length, name: NAME }) };
+  if (!lines[0].includes('@')) return { pinned: null, message: msg('ref.by-tag', { file: REF_FILE, line: lines[0].slice(0, 120), name: NAME }) };
+  return { pinned: null, message: msg('ref.malformed', { file: REF_FILE, line: lines[0].slice(0, 120), name: NAME }) };
 }
 
-const NOT_PINNED = 'Проверка не выполнялась: сначала запишите в ~/deploy/web.ref ссылку по дайджесту.';
+const NOT_PINNED = 'not-pinned';
 
 export default defineLab({
   async record(ctx) {
@@ -66,11 +65,9 @@ export default defineLab({
       const rec = requireState<Recorded>(ctx, 'recorded');
       const pinned = ref.pinned;
       if (!pinned) return fail(NOT_PINNED);
-      if (pinned === rec.original) return pass('Это дайджест исходного образа — того, что был опубликован до перезаписи тега.');
-      if (pinned === rec.repushed) {
-        return fail(`${shortDigest(pinned)} — дайджест перезалитого (сломанного) образа, на который тег 1.0 указывает сейчас. Нужен дайджест образа, который был у вас до перезаписи: его помнит ваш Docker Engine (docker images --digests).`);
-      }
-      return fail(`Дайджест ${shortDigest(pinned)} не принадлежит ни исходному, ни перезалитому образу shop/web:1.0. Возьмите дайджест исходного образа из docker images --digests.`);
+      if (pinned === rec.original) return pass('original.ok');
+      if (pinned === rec.repushed) return fail('original.repushed', { digest: shortDigest(pinned) });
+      return fail('original.unknown', { digest: shortDigest(pinned) });
     },
 
     async resolvable(ctx, { ref }) {
@@ -78,36 +75,30 @@ export default defineLab({
       if (!pinned) return fail(NOT_PINNED);
       const served = await sessionRegistry(ctx).getManifest(REPO, pinned);
       return served
-        ? pass(`Реестр отдаёт манифест ${NAME}@${shortDigest(pinned)}.`)
-        : fail(`Реестр не знает ${NAME}@${shortDigest(pinned)}: по такому дайджесту образ не скачать. Проверьте, что дайджест скопирован целиком и без опечаток.`);
+        ? pass('resolvable.ok', { name: NAME, digest: shortDigest(pinned) })
+        : fail('resolvable.unknown', { name: NAME, digest: shortDigest(pinned) });
     },
 
     running(ctx, { inspect }): CriterionOutcome {
       const rec = requireState<Recorded>(ctx, 'recorded');
-      if (inspect.exitCode !== 0) return fail(`Контейнера web нет. Запустите его по ссылке из файла: docker run -d --name web "$(cat ~/${REF_FILE})".`);
+      if (inspect.exitCode !== 0) return fail('running.none', { file: REF_FILE });
       let c: any;
       try {
         c = (JSON.parse(inspect.stdout) as any[])[0];
       } catch {
         c = null;
       }
-      if (!c) return fail('Не удалось прочитать docker container inspect web. Пересоздайте контейнер: docker rm -f web, затем docker run -d --name web <ссылка из web.ref>.');
+      if (!c) return fail('running.unreadable');
       const imageId: string = c.Image ?? '';
       const configImage: string = c.Config?.Image ?? '';
       const isOriginal = imageId === rec.originalConfig || imageId === rec.original;
       const isRepushed = imageId === rec.repushedConfig || imageId === rec.repushed;
       if (!isOriginal) {
-        return fail(
-          isRepushed
-            ? `Контейнер web запущен из перезалитого (сломанного) образа (${configImage}). Пересоздайте его из исходного образа по дайджесту: docker rm -f web && docker run -d --name web "$(cat ~/${REF_FILE})".`
-            : `Контейнер web запущен из другого образа (${configImage}), а нужен исходный shop/web:1.0 по дайджесту. Пересоздайте: docker rm -f web && docker run -d --name web "$(cat ~/${REF_FILE})".`,
-        );
+        return fail(isRepushed ? 'running.repushed' : 'running.other-image', { image: configImage, file: REF_FILE });
       }
-      if (!configImage.includes(`@${rec.original}`)) {
-        return fail(`Контейнер web запущен из нужного образа, но по ссылке «${configImage}», а не по дайджесту: при следующем запуске тег может указать на другой образ. Пересоздайте: docker rm -f web && docker run -d --name web "$(cat ~/${REF_FILE})".`);
-      }
-      if (c.State?.Running !== true) return fail(`Контейнер web создан по дайджесту, но не работает (состояние: ${c.State?.Status ?? 'неизвестно'}). Запустите его: docker start web, причину остановки покажет docker logs web.`);
-      return pass(`Контейнер web работает из исходного образа, запущен по дайджесту (${configImage.replace(/@sha256:([a-f0-9]{12}).*/, '@sha256:$1…')}).`);
+      if (!configImage.includes(`@${rec.original}`)) return fail('running.by-tag', { image: configImage, file: REF_FILE });
+      if (c.State?.Running !== true) return fail('running.stopped', { status: c.State?.Status ?? msg('running.status-unknown') });
+      return pass('running.ok', { image: configImage.replace(/@sha256:([a-f0-9]{12}).*/, '@sha256:$1…') });
     },
   },
 });

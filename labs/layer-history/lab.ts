@@ -1,5 +1,5 @@
 import { defineLab } from '../../checks/define-lab.ts';
-import { execOrThrow, fail, pass, requireState } from '../../checks/lab-helpers.ts';
+import { execOrThrow, fail, msg, pass, requireState, type Message } from '../../checks/lab-helpers.ts';
 import { historyCommandKey, normalizeHistoryCommand, sameHistoryCommand } from '../../checks/history.ts';
 
 const ANSWER = 'answers/fat-layer.txt';
@@ -9,15 +9,17 @@ interface Layer {
   size: number;
 }
 
-function size(bytes: number): string {
-  if (bytes >= 1_000_000) return `${Math.round(bytes / 1_000_000)} МБ`;
-  if (bytes >= 1_000) return `${Math.round(bytes / 1_000)} КБ`;
-  return `${bytes} Б`;
+/** A size in the language's units (catalogue keys size.*). */
+function size(bytes: number): Message {
+  if (bytes >= 1_000_000) return msg('size.mb', { n: Math.round(bytes / 1_000_000) });
+  if (bytes >= 1_000) return msg('size.kb', { n: Math.round(bytes / 1_000) });
+  return msg('size.b', { n: bytes });
 }
 
-function quote(s: string, max = 140): string {
+/** A command in the language's quotes («…» / "…"), shortened to `max` characters. */
+function quote(s: string, max = 140): Message {
   const t = s.replace(/\s+/g, ' ').trim();
-  return `«${t.length > max ? t.slice(0, max) + '…' : t}»`;
+  return msg('quote', { text: t.length > max ? t.slice(0, max) + '…' : t });
 }
 
 export default defineLab({
@@ -44,37 +46,31 @@ export default defineLab({
       const layers = requireState<Layer[]>(ctx, 'layers');
       const raw = await ctx.sandbox.readFile(`${ctx.sandbox.home}/${ANSWER}`, 64 * 1024);
       if (raw === null) {
-        return fail(`Файл ~/${ANSWER} не найден. Найдите в истории слоёв образа my-app:latest инструкцию с самым большим размером и запишите её команду в этот файл.`);
+        return fail('found.no-file', { file: ANSWER });
       }
       const text = raw.toString('utf8').replace(/\\\r?\n/g, ' ').trim();
-      if (!text) return fail(`Файл ~/${ANSWER} пуст. Запишите в него команду инструкции, которая добавила самый большой слой образа my-app:latest.`);
+      if (!text) return fail('found.empty', { file: ANSWER });
       if (sameHistoryCommand(text, expected.createdBy)) {
-        return pass(`Верно: слой ${size(expected.size)} добавила команда ${quote(normalizeHistoryCommand(expected.createdBy))}. Такие данные не стоит класть в образ — их лучше загружать при запуске или монтировать томом.`);
+        return pass('found.ok', { size: size(expected.size), command: quote(normalizeHistoryCommand(expected.createdBy)) });
       }
       const lines = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
       if (lines.length > 1) {
         const hit = lines.some((l) => sameHistoryCommand(l, expected.createdBy));
-        return fail(
-          hit
-            ? `В файле ${lines.length} строк, и нужная команда среди них есть, но ответом должна быть одна команда — только она, без остальной истории. Оставьте в файле одну строку.`
-            : `В файле ${lines.length} строк, и ни одна не совпадает с командой самого большого слоя. Запишите одну команду — ту, у которой в docker history самый большой SIZE.`,
-        );
+        return fail(hit ? 'found.lines-with-answer' : 'found.lines', { count: lines.length });
       }
       const other = layers.find((l) => l !== expected && sameHistoryCommand(text, l.createdBy));
       if (other) {
-        return fail(`Это команда другого слоя: он весит всего ${size(other.size)}. Нужна инструкция, которая добавила основной объём образа, — в docker history у неё самый большой SIZE.`);
+        return fail('found.other-layer', { size: size(other.size) });
       }
       const answerKey = historyCommandKey(text.replace(/(…|\.\.\.)$/, ''));
       const expectedKey = historyCommandKey(expected.createdBy);
       if (/(…|\.\.\.)$/.test(text) && answerKey && expectedKey.startsWith(answerKey)) {
-        return fail(`Команда в файле обрезана (кончается многоточием): docker history по умолчанию сокращает длинные строки. Посмотрите историю с ключом, который показывает команды полностью, и запишите команду целиком.`);
+        return fail('found.truncated');
       }
       if (answerKey.length >= 8 && expectedKey.includes(answerKey)) {
-        return fail(`Это только часть нужной команды: ${quote(text)}. Запишите команду этой инструкции целиком, как её показывает docker history --no-trunc.`);
+        return fail('found.part', { command: quote(text) });
       }
-      return fail(
-        `Команда в файле (${quote(text)}) не совпадает ни с одной инструкцией образа my-app:latest. Скопируйте команду из истории слоёв образа — у нужной инструкции самый большой SIZE.`,
-      );
+      return fail('found.unknown', { command: quote(text) });
     },
   },
 });

@@ -1,6 +1,6 @@
 import type { LabContext } from '../../checks/context.ts';
 import { defineLab } from '../../checks/define-lab.ts';
-import { dropLabTags, fail, pass, sessionRegistry, shortDigest } from '../../checks/lab-helpers.ts';
+import { dropLabTags, fail, msg, pass, sessionRegistry, shortDigest, type Message } from '../../checks/lab-helpers.ts';
 import { RegistryClient, type ManifestResult } from '../../checks/registry-client.ts';
 import { scanLayers, type LayerEntry } from '../../checks/layers.ts';
 
@@ -14,8 +14,8 @@ interface LayerVerdict {
   sources: string[];
 }
 
-function mb(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(1).replace('.', ',')} МБ`;
+function mb(bytes: number): Message {
+  return msg('mb', { n: Number((bytes / 1024 / 1024).toFixed(1)) });
 }
 
 /** What in one layer betrays a Go toolchain or Go sources (a few examples of each). */
@@ -53,7 +53,7 @@ function isRootUser(user: string | undefined): boolean {
 type Pushed = { client: RegistryClient; manifest: ManifestResult | null; unreadable?: string };
 
 function notPushed(p: Pushed) {
-  return p.manifest ? null : fail(`Проверка не выполнялась: сначала опубликуйте ${REF}.`);
+  return p.manifest ? null : fail('not-pushed', { ref: REF });
 }
 
 export default defineLab({
@@ -73,21 +73,17 @@ export default defineLab({
 
   criteria: {
     pushed(_ctx, p) {
-      if (p.unreadable) return fail(`Тег ${REF} есть, но его манифест не читается: ${p.unreadable}. Соберите образ заново и повторите docker push.`);
-      if (!p.manifest) {
-        return fail(`В реестре нет образа ${REF}. Соберите многоэтапный образ с этим тегом (docker build -t ${REF} ...) и отправьте его: docker push ${REF}.`);
-      }
-      return pass(`Образ ${REF} найден в реестре (${shortDigest(p.manifest.digest)}).`);
+      if (p.unreadable) return fail('pushed.unreadable', { ref: REF, detail: p.unreadable });
+      if (!p.manifest) return fail('pushed.none', { ref: REF });
+      return pass('pushed.ok', { ref: REF, digest: shortDigest(p.manifest.digest) });
     },
 
     small(_ctx, p) {
       if (!p.manifest) return notPushed(p)!;
       const size = p.client.layersSize(p.manifest);
       const layers = Array.isArray(p.manifest.json?.layers) ? p.manifest.json.layers.length : 0;
-      if (size <= MAX_BYTES) return pass(`Сжатые слои занимают ${mb(size)} (${layers} сл.) — не больше 20 МБ.`);
-      return fail(
-        `Сжатые слои занимают ${mb(size)} (${layers} сл.), а нужно не больше 20 МБ. Итоговый этап, похоже, всё ещё строится на тяжёлом базовом образе: начните его с маленького образа и скопируйте туда только бинарник (COPY --from=...).`,
-      );
+      if (size <= MAX_BYTES) return pass('small.ok', { size: mb(size), layers });
+      return fail('small.too-big', { size: mb(size), layers });
     },
 
     async 'no-toolchain'(ctx, p) {
@@ -98,16 +94,16 @@ export default defineLab({
       try {
         verdicts = await scanLayers(p.client, REPO, p.manifest.json, inspectLayer, cache);
       } catch (err) {
-        return fail(`Не удалось прочитать слои образа из реестра: ${(err as Error).message}. Попробуйте отправить образ ещё раз (docker push ${REF}).`);
+        return fail('no-toolchain.unreadable', { detail: (err as Error).message, ref: REF });
       }
       ctx.state.set('layerVerdicts', cache);
       const toolchain = verdicts.flatMap((v) => v.result.toolchain).slice(0, 3);
       const sources = verdicts.flatMap((v) => v.result.sources).slice(0, 3);
-      if (toolchain.length === 0 && sources.length === 0) return pass(`Просмотрено слоёв: ${verdicts.length}. Ни компилятора Go, ни файлов *.go в них нет.`);
-      const parts: string[] = [];
-      if (toolchain.length) parts.push(`компилятор Go (${toolchain.join(', ')})`);
-      if (sources.length) parts.push(`исходники (${sources.join(', ')})`);
-      return fail(`В слоях образа нашлись ${parts.join(' и ')}. В итоговый этап должен попасть только скомпилированный бинарник: проверьте, с какого образа начинается последний FROM и что копирует COPY.`);
+      if (toolchain.length === 0 && sources.length === 0) return pass('no-toolchain.ok', { layers: verdicts.length });
+      const parts: Message[] = [];
+      if (toolchain.length) parts.push(msg('no-toolchain.compiler', { paths: toolchain.join(', ') }));
+      if (sources.length) parts.push(msg('no-toolchain.sources', { paths: sources.join(', ') }));
+      return fail('no-toolchain.found', { parts });
     },
 
     async runs(ctx, p) {
@@ -115,26 +111,18 @@ export default defineLab({
       const probe = await ctx.sandbox.probeImage(REF, { port: 8080, path: '/healthz', timeoutMs: 10_000 });
       if (probe.ok && probe.status === 200) {
         const body = (probe.body ?? '').trim();
-        return pass(`Контейнер запустился и ответил на GET /healthz: 200${body ? ` «${body.slice(0, 40)}»` : ''}.`);
+        return pass('runs.ok', { body: body ? msg('runs.body', { body: body.slice(0, 40) }) : '' });
       }
-      if (probe.status !== undefined) {
-        return fail(`Контейнер ответил на GET /healthz кодом ${probe.status}, а ожидался 200. Проверьте, что запускается именно сервис из main.go и он слушает порт 8080.`);
-      }
-      return fail(
-        `Контейнер из ${REF} не ответил на GET /healthz по порту 8080${probe.error ? `: ${probe.error.trim()}` : ' за 10 с'}. Запустите его у себя: docker run --rm -p 8080:8080 ${REF}, посмотрите docker logs. Частые причины: CMD в форме оболочки в образе без /bin/sh, неверный путь к бинарнику.`,
-      );
+      if (probe.status !== undefined) return fail('runs.status', { status: probe.status });
+      return fail('runs.no-answer', { ref: REF, why: probe.error ? msg('runs.why', { error: probe.error }) : msg('runs.why-timeout') });
     },
 
     async 'non-root'(_ctx, p) {
       if (!p.manifest) return notPushed(p)!;
       const config = await p.client.getConfig(REPO, p.manifest.digest);
       const user: string = config?.config?.config?.User ?? '';
-      if (!isRootUser(user)) return pass(`Процесс запускается от пользователя «${user}», не от root.`);
-      return fail(
-        user
-          ? `В образе указан пользователь «${user}» — это root. Задайте непривилегированного пользователя инструкцией USER (например, USER 65532:65532). Этот пункт не обязателен.`
-          : 'В образе не задан пользователь, процесс запустится от root. Добавьте в итоговый этап инструкцию USER (например, USER 65532:65532). Этот пункт не обязателен.',
-      );
+      if (!isRootUser(user)) return pass('non-root.ok', { user });
+      return user ? fail('non-root.root', { user }) : fail('non-root.none');
     },
   },
 });

@@ -1,6 +1,6 @@
 import type { LabContext } from '../../checks/context.ts';
 import { defineLab } from '../../checks/define-lab.ts';
-import { fail, findSimilarRepos, once, pass, recordImageId, refsList, requireState, sessionRegistry, shortDigest } from '../../checks/lab-helpers.ts';
+import { fail, findSimilarRepos, msg, once, pass, recordImageId, refsList, requireState, sessionRegistry, shortDigest } from '../../checks/lab-helpers.ts';
 
 const REPO = 'my-api';
 const TAG = 'v1';
@@ -26,40 +26,24 @@ export default defineLab({
   criteria: {
     async pushed(_ctx, { registry, tags }) {
       const have = await tags();
-      if (have.includes(TAG)) return pass(`Образ ${REF} есть в реестре.`);
-      if (have.length) {
-        return fail(
-          `В репозитории ${REPO} реестра localhost:5000 есть ${refsList(REPO, have.sort())}, но нет тега ${TAG}. ` +
-            `Тег — часть имени: отправьте образ именно как ${REF}.`,
-        );
-      }
+      if (have.includes(TAG)) return pass('pushed.ok', { ref: REF });
+      if (have.length) return fail('pushed.other-tag', { repo: REPO, refs: refsList(REPO, have.sort()), tag: TAG, ref: REF });
       const similar = await findSimilarRepos(registry, REPO);
       if (similar.length) {
-        const found = similar.map((s) => refsList(s.repo, s.tags, 3)).join('; ');
-        return fail(
-          `В реестре localhost:5000 нет ${REPO}:${TAG}, зато есть ${found}. Имя репозитория должно быть в точности «${REPO}», тег — «${TAG}»: ` +
-            `дайте образу имя ${REF} и отправьте его ещё раз.`,
-        );
+        const found = similar.map((s) => refsList(s.repo, s.tags, 3));
+        return fail('pushed.similar', { repo: REPO, tag: TAG, found, ref: REF });
       }
-      return fail(
-        `В реестре localhost:5000 пока нет образа ${REPO}:${TAG}. Образ my-api:v1 есть только в локальном Docker: ` +
-          `дайте ему имя, которое начинается с адреса реестра (docker tag), и отправьте его командой docker push.`,
-      );
+      return fail('pushed.none', { repo: REPO, tag: TAG });
     },
 
     async 'same-image'(ctx, { config }) {
       const expected = requireState<string>(ctx, 'configDigest');
       const got = await config();
-      if (!got) return fail(`Сравнивать пока не с чем: в реестре нет ${REPO}:${TAG} (см. пункт выше).`);
-      if (got.digest === expected) {
-        return pass(`В реестре тот же образ, что собран для лабы: ID (дайджест конфигурации) ${shortDigest(expected)} совпадает.`);
-      }
+      if (!got) return fail('same-image.none', { repo: REPO, tag: TAG });
+      if (got.digest === expected) return pass('same-image.ok', { id: shortDigest(expected) });
       const labels = got.config?.config?.Labels ?? {};
-      const what = labels['org.opencontainers.image.title'] === 'my-api' ? 'похожий, но другой образ (пересобранный)' : 'другой образ';
-      return fail(
-        `Под тегом ${REPO}:${TAG} в реестре лежит ${what}: его ID ${shortDigest(got.digest)}, а у собранного для лабы my-api:v1 — ${shortDigest(expected)}. ` +
-          `Ничего не пересобирайте: дайте новое имя именно образу my-api:v1 (сравните IMAGE ID в docker images) и повторите push.`,
-      );
+      const what = msg(labels['org.opencontainers.image.title'] === 'my-api' ? 'same-image.rebuilt' : 'same-image.another');
+      return fail('same-image.other', { repo: REPO, tag: TAG, what, got: shortDigest(got.digest), id: shortDigest(expected) });
     },
   },
 });

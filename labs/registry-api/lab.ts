@@ -1,6 +1,6 @@
 import type { LabContext } from '../../checks/context.ts';
 import { defineLab } from '../../checks/define-lab.ts';
-import { fail, once, pass, requireState, sessionRegistry, shortDigest } from '../../checks/lab-helpers.ts';
+import { fail, msg, once, pass, requireState, sessionRegistry, shortDigest } from '../../checks/lab-helpers.ts';
 import { isDeepStrictEqual } from 'node:util';
 
 const ANSWER = 'answers/manifest-digest.txt';
@@ -40,28 +40,17 @@ export default defineLab({
     async digest(ctx, { rec }) {
       const { release, releaseConfig, old } = rec();
       const file = await ctx.sandbox.readFile(`${ctx.sandbox.home}/${ANSWER}`, 4096);
-      if (!file) return fail(`Файла ~/${ANSWER} нет. Запишите в него значение заголовка Docker-Content-Digest из ответа реестра на запрос манифеста shop/api:1.4.2.`);
+      if (!file) return fail('digest.no-file', { file: ANSWER });
       const lines = file.toString('utf8').replace(/^\uFEFF/, '').split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
       const m = lines.length === 1 ? DIGEST_LINE.exec(lines[0]!) : null;
       if (!m) {
-        return fail(
-          `В ~/${ANSWER} должна быть одна строка вида sha256:<64 шестнадцатеричных символа>, а там ` +
-            (lines.length ? `«${lines.join(' ⏎ ').slice(0, 160)}»` : 'пусто') + '.',
-        );
+        return fail('digest.malformed', { file: ANSWER, found: lines.length ? msg('digest.found', { text: lines.join(' ⏎ ').slice(0, 160) }) : msg('digest.found-empty') });
       }
       const got = m[1]!.toLowerCase();
-      if (got === release) return pass(`Верно: манифест shop/api:1.4.2 имеет дайджест ${shortDigest(release)}.`);
-      if (got === releaseConfig) {
-        return fail(
-          `Записан дайджест конфигурации образа (${shortDigest(got)}, поле .config.digest — он же ID образа), а нужен дайджест самого манифеста. ` +
-            'Его реестр присылает в заголовке Docker-Content-Digest; это же sha256 от байтов манифеста.',
-        );
-      }
-      if (got === old) return fail(`Записан дайджест манифеста shop/api:old, а нужен манифест тега 1.4.2.`);
-      return fail(
-        `Дайджест ${shortDigest(got)} не совпадает с манифестом shop/api:1.4.2 (${shortDigest(release)}). ` +
-          'Если вы считали sha256 сами, проверьте, что хешировали ответ реестра байт в байт и запрашивали манифест с заголовком Accept.',
-      );
+      if (got === release) return pass('digest.ok', { digest: shortDigest(release) });
+      if (got === releaseConfig) return fail('digest.config', { digest: shortDigest(got) });
+      if (got === old) return fail('digest.old');
+      return fail('digest.other', { digest: shortDigest(got), release: shortDigest(release) });
     },
 
     async copied(_ctx, { registry, rec }) {
@@ -69,50 +58,30 @@ export default defineLab({
       const copy = await registry.getManifest('shop/archive', '1.4.2');
       if (!copy) {
         const tags = await registry.listTags('shop/archive');
-        return fail(
-          tags.length
-            ? `В shop/archive есть теги ${tags.join(', ')}, но нет 1.4.2. Отправьте манифест методом PUT на /v2/shop/archive/manifests/1.4.2.`
-            : 'В реестре нет shop/archive:1.4.2. Смонтируйте блобы (POST …/blobs/uploads/?mount=<дайджест>&from=shop/api) и отправьте манифест PUT на /v2/shop/archive/manifests/1.4.2.',
-        );
+        return tags.length ? fail('copied.other-tags', { tags }) : fail('copied.none');
       }
-      if (copy.digest === release) return pass(`shop/archive:1.4.2 — тот же манифест ${shortDigest(release)}, что и shop/api:1.4.2.`);
+      if (copy.digest === release) return pass('copied.ok', { digest: shortDigest(release) });
       const original = await registry.getManifest('shop/api', release);
       if (original && isDeepStrictEqual(original.json, copy.json)) {
-        return fail(
-          `В shop/archive:1.4.2 то же содержимое, но другие байты, поэтому и дайджест другой (${shortDigest(copy.digest)} вместо ${shortDigest(release)}): ` +
-            'манифест переформатировали (например, jq или curl -d). Отправьте байты ответа реестра без изменений: curl -o manifest.json, затем --data-binary @manifest.json.',
-        );
+        return fail('copied.reformatted', { got: shortDigest(copy.digest), release: shortDigest(release) });
       }
-      return fail(
-        `В shop/archive:1.4.2 другой манифест (${shortDigest(copy.digest)}), а у shop/api:1.4.2 — ${shortDigest(release)}. ` +
-          'Копия должна быть тем же манифестом: отправьте его байты без изменений.',
-      );
+      return fail('copied.other', { got: shortDigest(copy.digest), release: shortDigest(release) });
     },
 
     async 'old-deleted'(_ctx, { registry, rec }) {
       const { old } = rec();
       const [byDigest, byTag] = await Promise.all([registry.headManifest('shop/api', old), registry.headManifest('shop/api', 'old')]);
-      if (!byDigest && !byTag) return pass(`Манифест ${shortDigest(old)} (shop/api:old) удалён, тега old больше нет.`);
-      if (byDigest) {
-        return fail(
-          `Манифест shop/api:old (${shortDigest(old)}) всё ещё в реестре. Удаляют по дайджесту: DELETE /v2/shop/api/manifests/<дайджест old> — ` +
-            'дайджест возьмите из заголовка Docker-Content-Digest ответа на HEAD-запрос тега old.',
-        );
-      }
-      return fail(`Тег old указывает теперь на другой манифест (${shortDigest(byTag)}). Удалите именно его, по дайджесту.`);
+      if (!byDigest && !byTag) return pass('old-deleted.ok', { digest: shortDigest(old) });
+      if (byDigest) return fail('old-deleted.still-there', { digest: shortDigest(old) });
+      return fail('old-deleted.moved', { digest: shortDigest(byTag) });
     },
 
     async 'release-intact'(_ctx, { rec, releaseNow }) {
       const { release } = rec();
       const now = await releaseNow();
-      if (now === release) return pass(`shop/api:1.4.2 на месте (${shortDigest(release)}).`);
-      if (!now) {
-        return fail(
-          `shop/api:1.4.2 пропал: удалён манифест ${shortDigest(release)}, а с ним и тег. Удалять нужно было дайджест тега old. ` +
-            'Нажмите «Начать заново», чтобы подготовка опубликовала образы снова.',
-        );
-      }
-      return fail(`shop/api:1.4.2 теперь указывает на ${shortDigest(now)}, а релиз был ${shortDigest(release)}: тег перезаписан. Начните лабу заново.`);
+      if (now === release) return pass('release-intact.ok', { digest: shortDigest(release) });
+      if (!now) return fail('release-intact.gone', { digest: shortDigest(release) });
+      return fail('release-intact.overwritten', { now: shortDigest(now), release: shortDigest(release) });
     },
   },
 });

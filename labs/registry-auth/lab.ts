@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import bcrypt from 'bcryptjs';
 import type { LabContext } from '../../checks/context.ts';
 import { defineLab } from '../../checks/define-lab.ts';
-import { fail, once, pass, recordImageId, refsList, requireState, sessionRegistry, shortDigest } from '../../checks/lab-helpers.ts';
+import { fail, msg, once, pass, recordImageId, refsList, requireState, sessionRegistry, shortDigest } from '../../checks/lab-helpers.ts';
 
 const PORT = 5001;
 const USER = 'student';
@@ -55,43 +55,31 @@ export default defineLab({
   criteria: {
     async pushed(ctx, { registry, loggedIn, tags }) {
       const have = await tags();
-      if (have.includes(TAG)) return pass(`Образ ${REF} есть в реестре с паролем.`);
-      if (have.length) return fail(`В репозитории ${REPO} реестра localhost:${PORT} есть ${refsList(REPO, have.sort())}, но нет тега ${TAG}. Отправьте образ именно как ${REF}.`);
+      if (have.includes(TAG)) return pass('pushed.ok', { ref: REF });
+      if (have.length) return fail('pushed.other-tag', { repo: REPO, port: String(PORT), refs: refsList(REPO, have.sort()), tag: TAG, ref: REF });
       const open = await sessionRegistry(ctx).listTags(REPO);
       if (open.length) {
-        return fail(
-          `Образ ${refsList(REPO, open.sort(), 2)} оказался в реестре localhost:5000 — он без пароля. Нужен реестр на порту ${PORT}: ` +
-            `адрес реестра — начало имени образа, поэтому имя должно начинаться с localhost:${PORT}/.`,
-        );
+        return fail('pushed.open-registry', { refs: refsList(REPO, open.sort(), 2), port: String(PORT) });
       }
       if (!(await loggedIn())) {
         // Named for the registry already (docker tag done) means a push was refused for lack of a login.
         const tagged = (await ctx.sandbox.exec(['docker', 'image', 'inspect', '--format', '{{.Id}}', REF], { timeoutMs: 10_000 })).exitCode === 0;
         if (tagged) {
-          return fail(
-            `Образ уже называется ${REF}, но в реестре localhost:${PORT} его нет: без docker login реестр отклоняет push («no basic auth credentials»). ` +
-              `Войдите как ${USER} с паролем из ~/registry-password.txt (передайте его через stdin) и повторите docker push ${REF}.`,
-          );
+          return fail('pushed.tagged-no-login', { ref: REF, port: String(PORT), user: USER });
         }
-        return fail(
-          `В реестре localhost:${PORT} пока нет ${REPO}:${TAG}, и вход в него ещё не выполнен: без docker login push закончится ошибкой «no basic auth credentials». ` +
-            `Войдите как ${USER} с паролем из ~/registry-password.txt (передайте его через stdin), затем отправьте образ как ${REF}.`,
-        );
+        return fail('pushed.no-login', { port: String(PORT), repo: REPO, tag: TAG, user: USER, ref: REF });
       }
       const repos = (await registry.catalog()).filter((r) => r !== REPO);
-      const elsewhere = repos.length ? ` Сейчас в реестре есть: ${repos.slice(0, 5).join(', ')}.` : '';
-      return fail(`Вход в localhost:${PORT} выполнен, но образа ${REPO}:${TAG} в реестре нет.${elsewhere} Дайте образу shop/api:dev имя ${REF} (docker tag) и отправьте его (docker push).`);
+      const elsewhere = repos.length ? msg('pushed.elsewhere', { repos: repos.slice(0, 5) }) : '';
+      return fail('pushed.logged-in', { port: String(PORT), repo: REPO, tag: TAG, elsewhere, ref: REF });
     },
 
     async 'same-image'(ctx, { config }) {
       const expected = requireState<string>(ctx, 'configDigest');
       const got = await config();
-      if (!got) return fail(`Сравнивать пока не с чем: в реестре localhost:${PORT} нет ${REPO}:${TAG} (см. пункт выше).`);
-      if (got.digest === expected) return pass(`Под ${REPO}:${TAG} лежит shop/api:dev: ID ${shortDigest(expected)} совпадает.`);
-      return fail(
-        `Под ${REPO}:${TAG} в реестре лежит другой образ: ID ${shortDigest(got.digest)}, а у shop/api:dev — ${shortDigest(expected)}. ` +
-          `Дайте новое имя именно образу shop/api:dev (сравните IMAGE ID в docker images) и повторите push.`,
-      );
+      if (!got) return fail('same-image.none', { port: String(PORT), repo: REPO, tag: TAG });
+      if (got.digest === expected) return pass('same-image.ok', { repo: REPO, tag: TAG, id: shortDigest(expected) });
+      return fail('same-image.other', { repo: REPO, tag: TAG, got: shortDigest(got.digest), id: shortDigest(expected) });
     },
   },
 });

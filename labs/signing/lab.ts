@@ -1,6 +1,6 @@
 import type { LabContext } from '../../checks/context.ts';
 import { defineLab } from '../../checks/define-lab.ts';
-import { dropLabTags, fail, once, pass, sessionRegistry, shortDigest } from '../../checks/lab-helpers.ts';
+import { dropLabTags, fail, msg, once, pass, sessionRegistry, shortDigest, type Message } from '../../checks/lab-helpers.ts';
 import { isDigest, RegistryClient } from '../../checks/registry-client.ts';
 import { findCosignSignature, privateKeyProblem, publicKeyProblem } from '../../checks/cosign.ts';
 
@@ -102,50 +102,44 @@ export default defineLab({
   criteria: {
     async 'key-pair'(_ctx, { pub, key, graded }) {
       if (!pub || !key) {
-        const missing = [!key && '~/keys/cosign.key', !pub && '~/keys/cosign.pub'].filter(Boolean).join(' и ');
-        return fail(`${!pub && !key ? 'Не найдены' : 'Не найден'} ${missing}. Создайте пару ключей в каталоге ~/keys: cd ~/keys && cosign generate-key-pair (пароль спросит cosign или возьмёт из COSIGN_PASSWORD).`);
+        const missing = [!key && '~/keys/cosign.key', !pub && '~/keys/cosign.pub'].filter((x): x is string => Boolean(x));
+        return fail(missing.length > 1 ? 'key-pair.missing-both' : 'key-pair.missing', { missing });
       }
       const pubProblem = publicKeyProblem(pub);
       const keyProblem = privateKeyProblem(key);
       if (pubProblem || keyProblem) {
-        const parts = [pubProblem && `cosign.pub: ${pubProblem}`, keyProblem && `cosign.key: ${keyProblem}`].filter(Boolean).join('; ');
-        return fail(`Файлы в ~/keys не похожи на пару ключей cosign (${parts}). Создайте их заново командой cosign generate-key-pair.`);
+        const parts = [pubProblem && msg('key-pair.problem', { file: 'cosign.pub', problem: pubProblem }), keyProblem && msg('key-pair.problem', { file: 'cosign.key', problem: keyProblem })].filter((x): x is Message => Boolean(x));
+        return fail('key-pair.not-cosign', { parts });
       }
       if ((await graded()).emptyPassword) {
-        return fail('Закрытый ключ ~/keys/cosign.key открывается пустым паролем — любой, кто получит файл, сможет подписывать от вашего имени. Создайте пару заново с непустым паролем (COSIGN_PASSWORD) и подпишите образ новым ключом.');
+        return fail('key-pair.empty-password');
       }
-      return pass('В ~/keys есть открытый ключ cosign.pub и зашифрованный паролем закрытый ключ cosign.key.');
+      return pass('key-pair.ok');
     },
 
     async signed(ctx, { client, digest, signature }) {
-      if (!digest) return fail(`В реестре больше нет тега ${IMAGE}:${TAG}. Перезапустите лабораторную, чтобы вернуть образ.`);
+      if (!digest) return fail('signed.no-tag', { image: IMAGE, tag: TAG });
       const sig = await signature();
       if (sig) {
         const tag = sig.tag.endsWith('.sig') ? sigTagOf(digest) : sig.tag.slice(0, 19) + '…';
-        return pass(`Для ${IMAGE}@${shortDigest(digest)} в реестре есть подпись cosign (тег ${tag}, подписей: ${sig.signatures}).`);
+        return pass('signed.ok', { image: IMAGE, digest: shortDigest(digest), tag, count: sig.signatures });
       }
       const original = ctx.state.get<string>('originalDigest');
       const originalSigned = original && original !== digest ? await findCosignSignature(client, REPO, original) : null;
       if (originalSigned) {
-        return fail(
-          `Подписан исходный образ ${shortDigest(original)}, но тег ${TAG} теперь указывает на другой дайджест ${shortDigest(digest)}, у которого подписи нет. Тег перезаписали после подписи: подпишите дайджест, на который он указывает сейчас (или перезапустите лабораторную).`,
-        );
+        return fail('signed.original-only', { original: shortDigest(original), tag: TAG, digest: shortDigest(digest) });
       }
-      return fail(`Для ${IMAGE}@${shortDigest(digest)} в реестре нет подписи (тега ${sigTagOf(digest)} нет). Подпишите образ по дайджесту: cosign sign --key ~/keys/cosign.key --allow-insecure-registry --tlog-upload=false ${IMAGE}@sha256:…`);
+      return fail('signed.none', { image: IMAGE, digest: shortDigest(digest), sigTag: sigTagOf(digest) });
     },
 
     async verifies(_ctx, { pub, digest, graded, signature }) {
-      if (!digest) return fail(`Нечего проверять: тега ${IMAGE}:${TAG} нет в реестре. Перезапустите лабораторную.`);
-      if (!pub || publicKeyProblem(pub)) return fail('Проверять нечем: в ~/keys нет корректного открытого ключа cosign.pub. Сначала создайте пару ключей.');
+      if (!digest) return fail('verifies.no-tag', { image: IMAGE, tag: TAG });
+      if (!pub || publicKeyProblem(pub)) return fail('verifies.no-key');
       const v = await graded();
-      if (v.verifyExit === 0) return pass(`cosign verify с ключом ~/keys/cosign.pub подтверждает подпись ${IMAGE}@${shortDigest(digest)}.`);
-      if (!(await signature())) {
-        return fail(`Подпись не проверяется: у ${IMAGE}@${shortDigest(digest)} её нет. Подпишите образ ключом ~/keys/cosign.key и проверьте: cosign verify --key ~/keys/cosign.pub --allow-insecure-registry --insecure-ignore-tlog ${IMAGE}@sha256:…`);
-      }
+      if (v.verifyExit === 0) return pass('verifies.ok', { image: IMAGE, digest: shortDigest(digest) });
+      if (!(await signature())) return fail('verifies.unsigned', { image: IMAGE, digest: shortDigest(digest) });
       const why = lastLine(v.verifyErr);
-      return fail(
-        `Подпись в реестре есть, но ключ ~/keys/cosign.pub её не подтверждает${why ? ` (cosign: ${why})` : ''}. Похоже, образ подписан другим ключом: подпишите его закрытым ключом из той же пары, ~/keys/cosign.key.`,
-      );
+      return fail('verifies.other-key', { why: why ? ` (cosign: ${why})` : '' });
     },
   },
 });

@@ -1,6 +1,6 @@
 import type { LabContext } from '../../checks/context.ts';
 import { defineLab } from '../../checks/define-lab.ts';
-import { dropLabTags, execOrThrow, fail, listCode, once, pass, recordImageId, requireState, sessionRegistry, shortDigest } from '../../checks/lab-helpers.ts';
+import { dropLabTags, execOrThrow, fail, msg, once, pass, recordImageId, requireState, sessionRegistry, shortDigest } from '../../checks/lab-helpers.ts';
 
 const REPO = 'shop/api';
 const BASE = `localhost:5000/${REPO}`;
@@ -30,8 +30,8 @@ export default defineLab({
     const commitTag = () => `sha-${requireState<string>(ctx, 'commit').slice(0, 7)}`;
     const releaseTags = () => [...SEMVER, commitTag()];
     /** How a tag is named in messages: the commit tag is not spelled out (that is the commit-tag task). */
-    const shown = (t: string) => (t === commitTag() ? 'sha-<коммит>' : t);
-    const shownList = (ts: string[]) => listCode(ts.map(shown));
+    const shown = (t: string) => (t === commitTag() ? msg('commit-tag-shown') : t);
+    const shownList = (ts: string[]) => ts.map(shown);
     const digestOf = new Map<string, () => Promise<string | null>>();
     const manifestDigest = (t: string) => {
       if (!digestOf.has(t)) digestOf.set(t, once(() => registry.headManifest(REPO, t)));
@@ -50,65 +50,63 @@ export default defineLab({
     async 'semver-tags'(_ctx, { tags }) {
       const have = await tags();
       const missing = SEMVER.filter((t) => !have.includes(t));
-      if (!missing.length) return pass(`Теги ${listCode(SEMVER)} есть в ${BASE}.`);
+      if (!missing.length) return pass('semver-tags.ok', { tags: SEMVER, base: BASE });
       const withV = have.filter((t) => /^v\d/.test(t));
-      if (withV.length) {
-        return fail(`Найдены теги ${listCode(withV)}, а нужны ${listCode(SEMVER)} — версии в этой лабе пишутся без буквы v. Не хватает: ${listCode(missing)}.`);
-      }
-      if (!have.length) return fail(`В ${BASE} пока нет ни одного тега. Поставьте на shop/api:dev теги релиза ${listCode(SEMVER)} с адресом реестра (docker tag) и отправьте каждый (docker push).`);
-      return fail(`В ${BASE} не хватает ${listCode(missing)} (сейчас там: ${listCode(have.slice(0, 8))}). Каждый тег нужно отправить отдельно: docker push отправляет только указанный тег.`);
+      if (withV.length) return fail('semver-tags.v-prefix', { found: withV, want: SEMVER, missing });
+      if (!have.length) return fail('semver-tags.none', { base: BASE, want: SEMVER });
+      return fail('semver-tags.missing', { base: BASE, missing, have: have.slice(0, 8) });
     },
 
     async 'commit-tag'(ctx, { tags, commitTag }) {
       const have = await tags();
       const want = commitTag();
       const commit = requireState<string>(ctx, 'commit');
-      if (have.includes(want)) return pass(`Тег ${want} есть: он однозначно связывает образ с коммитом.`);
+      if (have.includes(want)) return pass('commit-tag.ok', { tag: want });
       const shaTags = have.filter((t) => t.startsWith('sha-'));
       for (const t of shaTags) {
         const hex = t.slice(4);
         if (commit.startsWith(hex) && hex.length !== 7) {
-          return fail(`Найден тег ${t}: хеш правильный, но в нём ${hex.length} символов, а по соглашению лабы нужны ровно 7 первых (как у git rev-parse --short=7).`);
+          return fail('commit-tag.length', { tag: t, length: hex.length });
         }
       }
       if (shaTags.length) {
-        return fail(`Тег ${listCode(shaTags)} не совпадает с коммитом репозитория ~/shop. Возьмите хеш коммита, из которого собран shop/api:dev (git log --oneline в ~/shop), — его первые 7 символов.`);
+        return fail('commit-tag.other-commit', { tags: shaTags });
       }
-      return fail(`Тега вида sha-<7 символов коммита> в ${BASE} нет. Узнайте хеш коммита в ~/shop (git log --oneline) и отправьте тег sha-<первые 7 символов>.`);
+      return fail('commit-tag.none', { base: BASE });
     },
 
     async 'same-digest'(_ctx, { tags, releaseTags, shown, shownList, manifestDigest }) {
       const want = releaseTags();
       const have = await tags();
       const missing = want.filter((t) => !have.includes(t));
-      if (missing.length) return fail(`Сравнить пока нельзя: в реестре нет ${shownList(missing)}. Когда все четыре тега будут опубликованы, они должны указывать на один манифест.`);
+      if (missing.length) return fail('same-digest.missing', { missing: shownList(missing) });
       const pairs = await Promise.all(want.map(async (t) => [t, await manifestDigest(t)] as const));
       const distinct = new Set(pairs.map(([, d]) => d));
-      if (distinct.size === 1) return pass(`Все четыре тега указывают на один манифест ${shortDigest(pairs[0][1])}.`);
-      const listing = pairs.map(([t, d]) => `${shown(t)} → ${shortDigest(d)}`).join(', ');
-      return fail(`Теги указывают на разные манифесты: ${listing}. Все теги одного релиза должны быть именами одного образа: ставьте их на один локальный образ и не пересобирайте его между push.`);
+      if (distinct.size === 1) return pass('same-digest.ok', { digest: shortDigest(pairs[0][1]) });
+      const listing = pairs.map(([t, d]) => msg('same-digest.pair', { tag: shown(t), digest: shortDigest(d) }));
+      return fail('same-digest.different', { listing });
     },
 
     async 'same-image'(ctx, { tags, releaseTags, shown, shownList, configDigest }) {
       const expected = requireState<string>(ctx, 'configDigest');
       const have = await tags();
       const present = releaseTags().filter((t) => have.includes(t));
-      if (!present.length) return fail(`Сравнивать пока не с чем: ни одного тега релиза (${shownList(releaseTags())}) в ${BASE} нет.`);
+      if (!present.length) return fail('same-image.none', { tags: shownList(releaseTags()), base: BASE });
       const configs = await Promise.all(present.map(async (t) => [t, await configDigest(t)] as const));
       const wrong = configs.filter(([, d]) => d !== expected);
-      if (!wrong.length) return pass(`Теги релиза указывают на образ shop/api:dev: ID ${shortDigest(expected)} совпадает.`);
-      const listing = wrong.map(([t, d]) => `${shown(t)} (ID ${shortDigest(d)})`).join(', ');
-      return fail(`Не тот образ у ${listing}: у shop/api:dev, собранного из коммита, ID ${shortDigest(expected)}. Релиз — это уже собранный shop/api:dev, без пересборки и правок: поставьте теги именно на него (сравните IMAGE ID в docker images).`);
+      if (!wrong.length) return pass('same-image.ok', { id: shortDigest(expected) });
+      const listing = wrong.map(([t, d]) => msg('same-image.item', { tag: shown(t), id: shortDigest(d) }));
+      return fail('same-image.other', { listing, id: shortDigest(expected) });
     },
 
     async 'no-latest'(_ctx, { tags, releaseTags }) {
       const have = await tags();
       if (have.includes('latest')) {
-        return fail(`В ${BASE} есть тег latest. В этой лабе релиз публикуется только точными версиями и тегом коммита: latest «плавает» и не говорит, что именно запущено. В registry:2 тег нельзя удалить отдельно от манифеста, а манифест у latest, скорее всего, общий с тегами релиза — нажмите «Начать заново» и опубликуйте релиз без latest.`);
+        return fail('no-latest.present', { base: BASE });
       }
       const present = releaseTags().filter((t) => have.includes(t));
-      if (!present.length) return fail(`Тега latest нет, но и релиза пока нет: этот пункт засчитывается, когда опубликованы теги релиза, а latest среди них не появился.`);
-      return pass(`Тега latest нет — версии указаны явно.`);
+      if (!present.length) return fail('no-latest.no-release');
+      return pass('no-latest.ok');
     },
   },
 });

@@ -18,6 +18,7 @@ import { normalizeHistoryCommand, sameHistoryCommand } from '../../checks/histor
 import { parseImageArchive, normalizeImageRef, ImageArchiveError } from '../../checks/image-archive.ts';
 import { sha256Digest } from '../../checks/registry-client.ts';
 import { checkerProblemMessage, LearnerError, plural } from '../../checks/lab-helpers.ts';
+import { ENGINE_MESSAGES, render } from '../../checks/messages.ts';
 import { RegistryError } from '../../checks/registry-client.ts';
 import { messageProblem } from './harness.ts';
 import type { LabEngine } from '../../runner/src/labs/service.ts';
@@ -398,9 +399,9 @@ describe('harness: message quality rules', () => {
   });
 
   it('rejects what the engine and helpers say when they could not grade: registry unreachable, lost state, the fallback, a timeout', () => {
-    const unreachable = checkerProblemMessage(new RegistryError('connect ECONNREFUSED', { url: 'http://127.0.0.1:5000/v2/' }));
+    const unreachable = render(checkerProblemMessage(new RegistryError('connect ECONNREFUSED', { url: 'http://127.0.0.1:5000/v2/' })), 'ru', [ENGINE_MESSAGES]);
     assert.match(messageProblem({ id: 'a', title: t, message: unreachable })!, /could not grade/);
-    const lost = checkerProblemMessage(new LearnerError('Проверка не знает, с чем сравнивать: данные подготовки лабы потеряны (например, сервер перезапускался). Нажмите «Начать заново».'));
+    const lost = render(checkerProblemMessage(new LearnerError('check.state-lost')), 'ru', [ENGINE_MESSAGES]);
     assert.match(messageProblem({ id: 'a', title: t, message: lost })!, /could not grade/);
     assert.match(messageProblem({ id: 'a', title: 'Образ отправлен', message: 'Пункт «Образ отправлен» пока не выполнен.' })!, /fallback|could not grade/);
     assert.match(messageProblem({ id: 'a', title: t, message: 'Проверка не уложилась в 10 с, поэтому этот пункт не проверен. Подождите.' })!, /could not grade/);

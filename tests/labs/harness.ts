@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { LabContext } from '../../checks/context.ts';
 import { createLabState, type LoadedLab, type CheckResult } from '../../checks/engine.ts';
 import type { SandboxProvider } from '../../runner/src/docker/provider.ts';
+import { hasCyrillic, type Lang } from '../../checks/messages.ts';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const LABS_DIR = join(REPO_ROOT, 'labs');
@@ -74,8 +75,25 @@ export function messageProblem(c: { id: string; title: string; message: string }
   return null;
 }
 
-export function summarize(r: CheckResult): string {
-  return `${r.passed ? 'PASSED' : 'FAILED'} in ${r.durationMs} ms\n` + r.criteria.map((c) => `  [${c.passed ? 'x' : ' '}] ${c.id}${c.required ? '' : ' (optional)'}: ${c.message}`).join('\n');
+export function summarize(r: CheckResult, lang: Lang = 'ru'): string {
+  return `${r.passed ? 'PASSED' : 'FAILED'} in ${r.durationMs} ms\n` + r.criteria.map((c) => `  [${c.passed ? 'x' : ' '}] ${c.id}${c.required ? '' : ' (optional)'}: ${c.messages?.[lang] ?? c.message}`).join('\n');
+}
+
+/** Labs whose answers are Russian words (the README's example: «привет»), so their English messages quote them. */
+const RUSSIAN_ANSWERS = new Set(['hello']);
+
+/**
+ * Why a criterion's English message is not good enough (null when it is): missing, empty, the
+ * Russian text again, or Cyrillic in it (a sentence left untranslated, or a Russian fragment
+ * from a helper). Learner values are in the learner's hands; the labs' own are Latin.
+ */
+export function englishProblem(c: { messages?: Record<Lang, string>; passed: boolean }, labId: string): string | null {
+  const en = c.messages?.en?.trim();
+  if (!en) return 'no English message';
+  if (en === c.messages?.ru?.trim() && hasCyrillic(en)) return `the English message is the Russian one: "${en}"`;
+  if (!RUSSIAN_ANSWERS.has(labId) && hasCyrillic(en)) return `Cyrillic in the English message: "${en}"`;
+  if (!c.passed && en.length < 25) return `English message too short to be actionable: "${en}"`;
+  return null;
 }
 
 /** Ids of the criteria that failed, sorted. */

@@ -4,6 +4,7 @@ import bcrypt from 'bcryptjs';
 import { RegistryClient, RegistryError, cosignSignatureTag, isDigest, MEDIA_TYPES, sha256Digest } from '../../checks/registry-client.ts';
 import { scanLayers } from '../../checks/layers.ts';
 import { checkerProblemMessage } from '../../checks/lab-helpers.ts';
+import { ENGINE_MESSAGES, renderAll } from '../../checks/messages.ts';
 import { startTestRegistry, pushTestImage, pushManifest, pushBlob, type TestRegistry } from './registry-fixture.ts';
 
 const label = `registry-client-${process.pid}`;
@@ -199,7 +200,7 @@ const EVIL_DIGEST = "sha256:0'; id > /tmp/pwned; echo '";
 function noSecret(e: unknown): boolean {
   assert.ok(e instanceof RegistryError, `expected a RegistryError, got ${String(e)}`);
   assert.ok(!e.message.includes(SECRET), `secret in message: ${e.message}`);
-  assert.ok(!checkerProblemMessage(e).includes(SECRET), 'secret in the learner message');
+  assert.ok(!JSON.stringify(renderAll(checkerProblemMessage(e), [ENGINE_MESSAGES])).includes(SECRET), 'secret in the learner message');
   assert.ok(!JSON.stringify(e).includes(SECRET), 'secret travels with the serialised error');
   return true;
 }

@@ -6,11 +6,16 @@
 import assert from 'node:assert/strict';
 import { checkLab, runAlt, runSolve, runWrong, startLab, wrongExpectation, type CheckResult, type LoadedLab } from '../../checks/engine.ts';
 import type { LabContext } from '../../checks/context.ts';
-import { failing, messageProblem, summarize } from './harness.ts';
+import { englishProblem, failing, messageProblem, summarize } from './harness.ts';
 
 export async function check(lab: LoadedLab, ctx: LabContext, scenario: string): Promise<CheckResult> {
   const r = await checkLab(lab, ctx);
   if (process.env.LAB_VERBOSE) console.log(`--- ${lab.id} / ${scenario}: ${summarize(r)}`);
+  // The same check in English (rendered from the same run): a sentence of its own, no Russian left.
+  for (const c of r.criteria) {
+    const problem = englishProblem(c, lab.id);
+    assert.equal(problem, null, `${lab.id} / ${scenario}: criterion "${c.id}" in English: ${problem}\n${summarize(r, 'en')}`);
+  }
   return r;
 }
 
@@ -59,9 +64,9 @@ export async function wrongAfterReset(lab: LoadedLab, ctx: LabContext, name: str
   const r = await check(lab, ctx, scenario);
   assertSpecificFailures(r, scenario);
   assert.deepEqual(failing(r), [...expected.fail].sort(), `${scenario}: failing criteria differ from "# expect-fail"\n${summarize(r)}`);
-  for (const { criterion, pattern } of expected.messages) {
+  for (const { criterion, pattern, lang } of expected.messages) {
     const c = r.criteria.find((x) => x.id === criterion)!;
-    assert.match(c.message, pattern, `${scenario}: "${criterion}" failed for another reason than "# expect-message"`);
+    assert.match(c.messages[lang], pattern, `${scenario}: "${criterion}" failed for another reason than "# expect-message${lang === 'en' ? '-en' : ''}"`);
   }
   return r;
 }

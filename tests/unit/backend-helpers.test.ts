@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { containerEnded, pollHttp } from '../../runner/src/core/http-poll.ts';
 import { ignoreMissingWhen, ignoringMissing } from '../../runner/src/core/ignore-missing.ts';
 import { PerSessionCache } from '../../runner/src/core/per-session-cache.ts';
+import { ENGINE_MESSAGES, render } from '../../checks/messages.ts';
 
 async function serve(status: number, body: string): Promise<{ server: Server; port: number }> {
   const server = createServer((_req, res) => res.writeHead(status).end(body));
@@ -40,15 +41,19 @@ test('pollHttp: nothing listening gives the Russian "no answer" message with pat
     ended: async () => void checks++,
   });
   assert.equal(r.ok, false);
-  assert.match(r.error ?? '', new RegExp(`^нет ответа на /healthz, порт ${port}, за 2 с \\(.+\\)$`));
+  assert.match(render(r.error ?? '', 'ru', [ENGINE_MESSAGES]), new RegExp(`^нет ответа на /healthz, порт ${port}, за 2 с \\(.+\\)$`));
+  assert.match(render(r.error ?? '', 'en', [ENGINE_MESSAGES]), new RegExp(`^no answer on /healthz, port ${port}, within 2 s \\(.+\\)$`));
   assert.ok(checks >= 2, 'the container is looked at before every attempt');
 });
 
 test('pollHttp: a container that ended is reported as it says, without a request', async () => {
   const ended = containerEnded(3, '\u0001\u0000\u0000boom: нет файла\n', 'app');
   const r = await pollHttp('http://127.0.0.1:9/never', { port: 9, path: '/never', timeoutMs: 5_000 }, { user: 'app', everyMs: 50, ended: async () => ended });
-  assert.deepEqual(r, { ok: false, user: 'app', error: 'контейнер завершился с кодом 3: boom: нет файла' });
-  assert.equal(containerEnded(0, '  \n', '').error, 'контейнер завершился с кодом 0');
+  assert.equal(r.ok, false);
+  assert.equal(r.user, 'app');
+  assert.equal(render(r.error ?? '', 'ru', [ENGINE_MESSAGES]), 'контейнер завершился с кодом 3: boom: нет файла');
+  assert.equal(render(r.error ?? '', 'en', [ENGINE_MESSAGES]), 'the container exited with code 3: boom: нет файла');
+  assert.equal(render(containerEnded(0, '  \n', '').error ?? '', 'ru', [ENGINE_MESSAGES]), 'контейнер завершился с кодом 0');
 });
 
 test('ignoreMissing: the value, undefined when missing, other errors thrown', async () => {

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExecResult, LabContext } from '../../checks/context.ts';
 import { checkerProblemMessage } from '../../checks/lab-helpers.ts';
+import { ENGINE_MESSAGES, renderAll } from '../../checks/messages.ts';
 import { MEDIA_TYPES, RegistryError, sha256Digest } from '../../checks/registry-client.ts';
 import signingLab, { grade as gradeSigning, graderJob } from '../../labs/signing/lab.ts';
 import automatedBuildLab, { pushJob } from '../../labs/automated-build/lab.ts';
@@ -195,7 +196,7 @@ describe('checkerProblemMessage', () => {
     for (const status of [undefined, 500]) {
       const e = new RegistryError('registry http://x: GET /v2/ answered HTTP 500', { url: 'http://x/v2/', status, detail: secret });
       assert.equal(e.detail, secret);
-      assert.ok(!checkerProblemMessage(e).includes(secret));
+      assert.ok(!JSON.stringify(renderAll(checkerProblemMessage(e), [ENGINE_MESSAGES])).includes(secret));
       assert.ok(!JSON.stringify(e).includes(secret));
     }
   });

@@ -3,7 +3,7 @@
  * runs (a container on Docker, a Pod on Kubernetes), ask it over HTTP until it answers, ends or
  * runs out of time. The backend only says how to see that its container has ended.
  */
-import type { HttpProbeResult } from '../docker/contract.ts';
+import { probeMessage as msg, type HttpProbeResult } from '../docker/contract.ts';
 
 export interface HttpTarget {
   port: number;
@@ -25,7 +25,7 @@ export interface PollHttpOptions {
 export async function pollHttp(url: string, target: HttpTarget, opts: PollHttpOptions): Promise<HttpProbeResult> {
   const { user } = opts;
   const deadline = Date.now() + target.timeoutMs;
-  let lastError = 'нет ответа';
+  let lastError = msg('probe.why-no-answer');
   while (Date.now() < deadline) {
     const ended = await opts.ended();
     if (ended) return ended;
@@ -35,17 +35,17 @@ export async function pollHttp(url: string, target: HttpTarget, opts: PollHttpOp
       const body = printable(await readAtMost(res, 4096));
       return { ok: res.status === 200, status: res.status, body, user };
     } catch (err) {
-      lastError = (err as Error).name === 'TimeoutError' ? 'нет ответа за 1 с' : 'соединение не установлено';
+      lastError = msg((err as Error).name === 'TimeoutError' ? 'probe.why-no-answer-1s' : 'probe.why-refused');
     }
     await new Promise((r) => setTimeout(r, opts.everyMs));
   }
-  return { ok: false, user, error: `нет ответа на ${target.path}, порт ${target.port}, за ${Math.round(target.timeoutMs / 1000)} с (${lastError})` };
+  return { ok: false, user, error: msg('probe.no-answer', { path: target.path, port: String(target.port), seconds: Math.round(target.timeoutMs / 1000), why: lastError }) };
 }
 
 /** The result for a container that ended: its exit code and the tail of its output, printable characters only. */
 export function containerEnded(exitCode: number | undefined, logs: string, user: string): HttpProbeResult {
   const tail = printableTail(logs);
-  return { ok: false, user, error: `контейнер завершился с кодом ${exitCode}${tail ? `: ${tail}` : ''}` };
+  return { ok: false, user, error: msg(tail ? 'probe.exited-output' : 'probe.exited', { code: String(exitCode), tail }) };
 }
 
 /** What a message can show of a program's output: ASCII, Cyrillic, tabs and newlines. */

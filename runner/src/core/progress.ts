@@ -42,7 +42,7 @@ export class ProgressService {
   }
 
   async answer(session: Session, question: string, answer: string | string[]): Promise<QuizVerdict> {
-    const verdict = (await this.bank()).grade(question, answer);
+    const verdict = (await this.bank()).grade(question, answer, session.lang);
     this.store.recordQuiz(session.id, { question, answer, correct: verdict.correct, at: Date.now() });
     this.activity?.emit({ kind: 'quiz', session });
     return verdict;

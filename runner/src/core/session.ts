@@ -36,6 +36,8 @@ export interface Session {
   lab: string | null;
   workshop: string | null;
   name: string | null;
+  /** The session's language (issue 20): check messages and quiz explanations; changeable (PATCH). */
+  lang: 'ru' | 'en';
   clientAddress: string;
   /** Why the sandbox could not start or stopped (state stopped, stopReason failed, vanished or died). */
   error: string | null;
@@ -58,6 +60,8 @@ export interface CreateSessionInput {
   lab?: string | null;
   workshop?: string | null;
   name?: string | null;
+  /** 'ru' when absent. */
+  lang?: 'ru' | 'en';
   clientAddress: string;
   /**
    * Seats of the workshop joined (with `workshop`, its id): the session counts against them

@@ -187,6 +187,15 @@ export class SessionService extends EventEmitter {
   }
 
   /** Moves expiresAt to now + SESSION_TTL_MS, capped at createdAt + SESSION_MAX_TTL_MS. */
+  /** The learner switched the page's language: later check messages and quiz explanations use it (kept in the store). Allowed on a stopped session too (its view still answers). */
+  setLang(session: Session, lang: 'ru' | 'en'): Session {
+    if (session.lang !== lang) {
+      session.lang = lang;
+      this.persist(session.id, { lang });
+    }
+    return session;
+  }
+
   extend(session: Session): Session {
     const rec = this.registry.record(session.id);
     if (!rec || session.state === 'stopped') throw stoppedError(session);

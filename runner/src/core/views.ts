@@ -34,6 +34,7 @@ export function sessionView(s: Session, place?: QueuePlace | null) {
     state: s.state,
     expiresAt: new Date(s.expiresAt).toISOString(),
     lab: s.lab,
+    lang: s.lang,
     ...(s.labStatus ? { labStatus: s.labStatus } : {}),
     ...(s.labError ? { labError: s.labError } : {}),
     ...(s.error ? { error: s.error } : {}),

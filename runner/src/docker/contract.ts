@@ -29,12 +29,29 @@ export interface FileToCopy {
   mode?: number;
 }
 
+/**
+ * A sentence for the learner as a catalogue key with parameters: the shape of checks/messages.ts
+ * `Message`, declared here so this layer still imports nothing; the engine renders it in the
+ * session's language.
+ */
+export interface ProbeMessage {
+  readonly key: string;
+  readonly params?: Readonly<Record<string, string | number | ProbeMessage>>;
+}
+
+export function probeMessage(key: string, params?: Record<string, string | number | ProbeMessage>): ProbeMessage {
+  return params ? { key, params } : { key };
+}
+
 export interface HttpProbeResult {
   ok: boolean;
   status?: number;
   body?: string;
-  /** What went wrong, in plain words (image not found, exited with code N, no answer in 10 s...). */
-  error?: string;
+  /**
+   * What went wrong, in plain words (image not found, exited with code N, no answer in 10 s...):
+   * a check message (keys probe.* of checks/messages.{ru,en}.json) a lab puts into its own.
+   */
+  error?: string | ProbeMessage;
   /** `User` from the image config, as run. */
   user?: string;
 }

@@ -11,6 +11,7 @@ import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { pack } from 'tar-stream';
 import { readBounded } from '../core/bounded-body.ts';
+import { probeMessage as msg, type ProbeMessage as Message } from './contract.ts';
 
 const DIGEST = /^sha256:([a-f0-9]{64})$/;
 const MANIFEST_MAX = 4 * 1024 * 1024;
@@ -32,7 +33,15 @@ const LAYER_TYPES = new Set([
 ]);
 
 /** A failure the learner may read: our own sentence, never the registry's words. */
-export class ImageLoadError extends Error {}
+/** What the learner can fix about their image: a check message (checks/messages.*.json, keys probe.*). */
+export class ImageLoadError extends Error {
+  readonly learnerMessage: Message;
+  constructor(key: string, params?: Record<string, string | number | Message>) {
+    super(key);
+    this.name = 'ImageLoadError';
+    this.learnerMessage = msg(key, params);
+  }
+}
 
 interface Descriptor {
   digest: string;
@@ -49,10 +58,10 @@ export interface LoadSource {
   timeoutMs: number;
 }
 
-function descriptor(d: unknown, what: string): Descriptor {
+function descriptor(d: unknown, what: Message): Descriptor {
   const o = d as { digest?: unknown; size?: unknown; mediaType?: unknown } | null;
   if (!o || typeof o.digest !== 'string' || !DIGEST.test(o.digest) || typeof o.size !== 'number' || !Number.isSafeInteger(o.size) || o.size < 0) {
-    throw new ImageLoadError(`в манифесте образа ${what} без корректного дайджеста sha256 или размера`);
+    throw new ImageLoadError('probe.bad-descriptor', { what });
   }
   return { digest: o.digest, size: o.size, mediaType: typeof o.mediaType === 'string' ? o.mediaType : undefined };
 }
@@ -62,11 +71,11 @@ async function get(url: string, accept: string | undefined, signal: AbortSignal)
   try {
     res = await fetch(url, { headers: accept ? { accept } : {}, redirect: 'manual', signal });
   } catch {
-    throw new ImageLoadError('реестр не ответил вовремя');
+    throw new ImageLoadError('probe.registry-timeout');
   }
   if (res.status !== 200) {
     await res.body?.cancel().catch(() => undefined);
-    throw new ImageLoadError(res.status === 404 ? 'в реестре нет такого образа' : `реестр ответил кодом ${res.status}`);
+    throw res.status === 404 ? new ImageLoadError('probe.no-image') : new ImageLoadError('probe.registry-status', { status: res.status });
   }
   return res;
 }
@@ -74,7 +83,7 @@ async function get(url: string, accept: string | undefined, signal: AbortSignal)
 /** A document of the registry's (manifest, config), refused past `max` bytes. */
 async function readDocument(res: Response, max: number): Promise<Buffer> {
   const body = await readBounded(res, max);
-  if (!body) throw new ImageLoadError(`ответ реестра больше ${Math.round(max / 1024 / 1024)} МБ`);
+  if (!body) throw new ImageLoadError('probe.too-large', { mb: Math.round(max / 1024 / 1024) });
   return body;
 }
 
@@ -86,33 +95,33 @@ async function manifestFor(src: LoadSource, signal: AbortSignal): Promise<{ conf
   let reference = src.reference;
   for (let depth = 0; depth < 3; depth++) {
     const raw = await readDocument(await get(`${src.baseUrl}/v2/${src.repo}/manifests/${reference}`, ACCEPT, signal), MANIFEST_MAX);
-    if (DIGEST.test(reference) && sha256(raw) !== reference) throw new ImageLoadError('манифест не совпадает со своим дайджестом');
+    if (DIGEST.test(reference) && sha256(raw) !== reference) throw new ImageLoadError('probe.manifest-digest');
     let json: any;
     try {
       json = JSON.parse(raw.toString('utf8'));
     } catch {
-      throw new ImageLoadError('манифест образа — не JSON');
+      throw new ImageLoadError('probe.manifest-not-json');
     }
     if (Array.isArray(json?.manifests)) {
       const entry = json.manifests.find((m: any) => m?.platform?.os === 'linux' && m?.platform?.architecture === 'amd64' && !m?.platform?.variant) ??
         json.manifests.find((m: any) => m?.platform?.os === 'linux' && m?.platform?.architecture === 'amd64');
-      if (!entry) throw new ImageLoadError('в индексе образа нет платформы linux/amd64');
-      reference = descriptor(entry, 'запись индекса').digest;
+      if (!entry) throw new ImageLoadError('probe.no-amd64');
+      reference = descriptor(entry, msg('probe.what-index-entry')).digest;
       continue;
     }
-    const config = descriptor(json?.config, 'config');
+    const config = descriptor(json?.config, msg('probe.what-config'));
     if (!Array.isArray(json?.layers) || json.layers.length === 0 || json.layers.length > MAX_LAYERS) {
-      throw new ImageLoadError(`в манифесте образа нет слоёв или их больше ${MAX_LAYERS}`);
+      throw new ImageLoadError('probe.layer-count', { max: MAX_LAYERS });
     }
-    const layers = json.layers.map((l: unknown, i: number) => descriptor(l, `слой ${i + 1}`));
+    const layers = json.layers.map((l: unknown, i: number) => descriptor(l, msg('probe.what-layer', { n: i + 1 })));
     for (const l of layers) {
-      if (l.mediaType && !LAYER_TYPES.has(l.mediaType)) throw new ImageLoadError('в образе слой неизвестного типа');
+      if (l.mediaType && !LAYER_TYPES.has(l.mediaType)) throw new ImageLoadError('probe.layer-type');
     }
     const total = layers.reduce((s: number, l: Descriptor) => s + l.size, config.size);
-    if (total > IMAGE_MAX_BYTES) throw new ImageLoadError(`образ больше ${IMAGE_MAX_BYTES / 1024 ** 3} ГБ`);
+    if (total > IMAGE_MAX_BYTES) throw new ImageLoadError('probe.image-too-large', { gb: IMAGE_MAX_BYTES / 1024 ** 3 });
     return { config, layers };
   }
-  throw new ImageLoadError('индекс образа вложен слишком глубоко');
+  throw new ImageLoadError('probe.index-depth');
 }
 
 /** Streams one blob into the archive, checking its size and digest; throws on any mismatch. */
@@ -129,7 +138,7 @@ async function copyBlob(src: LoadSource, d: Descriptor, archive: ReturnType<type
   }
   if (size !== d.size || 'sha256:' + hash.digest('hex') !== d.digest) {
     await res.body?.cancel().catch(() => undefined);
-    throw new ImageLoadError('слой образа в реестре не совпадает со своим дайджестом или размером');
+    throw new ImageLoadError('probe.layer-digest');
   }
   await new Promise<void>((resolve, reject) => entry.end((err?: Error | null) => (err ? reject(err) : resolve())));
 }
@@ -139,7 +148,7 @@ export async function loadImageFromRegistry(docker: Docker, src: LoadSource, tag
   const signal = AbortSignal.timeout(src.timeoutMs);
   const { config, layers } = await manifestFor(src, signal);
   const configRaw = await readDocument(await get(`${src.baseUrl}/v2/${src.repo}/blobs/${config.digest}`, undefined, signal), CONFIG_MAX);
-  if (sha256(configRaw) !== config.digest) throw new ImageLoadError('конфигурация образа не совпадает со своим дайджестом');
+  if (sha256(configRaw) !== config.digest) throw new ImageLoadError('probe.config-digest');
   const hex = (d: string) => d.slice('sha256:'.length);
   const archive = pack();
   const loading = new Promise<void>((resolve, reject) => {
@@ -147,7 +156,7 @@ export async function loadImageFromRegistry(docker: Docker, src: LoadSource, tag
       if (err || !res) return reject(err ?? new Error('docker load gave no answer'));
       let text = '';
       res.on('data', (c: Buffer) => (text = (text + c.toString('utf8')).slice(-4096)));
-      res.on('end', () => (/"error(Detail)?"/.test(text) ? reject(new ImageLoadError('Docker не смог загрузить образ')) : resolve()));
+      res.on('end', () => (/"error(Detail)?"/.test(text) ? reject(new ImageLoadError('probe.docker-load')) : resolve()));
       res.on('error', reject);
     });
   });
@@ -167,7 +176,7 @@ export async function loadImageFromRegistry(docker: Docker, src: LoadSource, tag
     archive.destroy(err as Error);
     await loading.catch(() => undefined);
     if (err instanceof ImageLoadError) throw err;
-    throw new ImageLoadError(signal.aborted ? 'образ не удалось получить из реестра вовремя' : 'образ не удалось получить из реестра');
+    throw new ImageLoadError(signal.aborted ? 'probe.fetch-timeout' : 'probe.fetch-failed');
   }
   await loading;
 }

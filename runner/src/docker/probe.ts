@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
-import type { HttpProbeResult } from './contract.ts';
+import { probeMessage as msg, type HttpProbeResult } from './contract.ts';
 import { containerEnded, pollHttp } from '../core/http-poll.ts';
 import { ignoreMissing, removeContainer } from './client.ts';
 import { ImageLoadError, loadImageFromRegistry } from './image-load.ts';
@@ -42,7 +42,7 @@ export function probeUser(configured: string): string {
 export async function probeImage(deps: ProbeDeps, ref: string, opts: { port: number; path: string; timeoutMs: number }): Promise<HttpProbeResult> {
   const { docker, runnerId, refs } = deps;
   const src = parseSessionRef(ref);
-  if (!src) return { ok: false, error: `${ref} — не образ из реестра сессии` };
+  if (!src) return { ok: false, error: msg('probe.not-session-image', { ref }) };
   const tag = `rl-probe/${runnerId.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${randomBytes(6).toString('hex')}:probe`;
   const network = objectName(refs.id, `probe-${randomBytes(4).toString('hex')}`);
   const holder = `${network}-ns`;
@@ -51,7 +51,7 @@ export async function probeImage(deps: ProbeDeps, ref: string, opts: { port: num
     try {
       await loadImageFromRegistry(docker, { baseUrl: `http://${refs.registryIp}:${src.port}`, repo: src.repo, reference: src.reference, timeoutMs: 300_000 }, tag);
     } catch (err) {
-      if (err instanceof ImageLoadError) return { ok: false, error: `образ ${ref} не удалось получить из реестра: ${err.message}` };
+      if (err instanceof ImageLoadError) return { ok: false, error: msg('probe.pull-failed', { ref, why: err.learnerMessage }) };
       throw err;
     }
     const image = await docker.getImage(tag).inspect();
@@ -89,7 +89,7 @@ export async function probeImage(deps: ProbeDeps, ref: string, opts: { port: num
     try {
       await c.start();
     } catch {
-      return { ok: false, user, error: 'контейнер не запустился (проверьте ENTRYPOINT/CMD: docker run у себя покажет причину)' };
+      return { ok: false, user, error: msg('probe.not-started') };
     }
     return await pollHttp(`http://${ip}:${opts.port}${opts.path}`, opts, {
       user,

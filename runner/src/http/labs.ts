@@ -8,7 +8,7 @@ import { requireSession, sessionOf } from './session-auth.ts';
 export function labRoutes(deps: { sessions: SessionService; labs: LabService }) {
   const { sessions, labs } = deps;
   return async (app: FastifyInstance) => {
-    app.get('/api/labs', async () => labs.list());
+    app.get<{ Querystring: { lang?: string } }>('/api/labs', async (req) => labs.list(req.query?.lang === 'en' ? 'en' : 'ru'));
 
     await app.register(async (scope) => {
       requireSession(scope, sessions);

@@ -12,8 +12,14 @@ export const createSessionBody = z.object({
   lab: labId.nullish(),
   workshop: z.string().trim().min(1).max(64).nullish(),
   name: z.string().trim().min(1).max(100).nullish(),
+  /** The session's language (issue 20); absent: Accept-Language, then 'ru'. */
+  lang: z.enum(['ru', 'en']).nullish(),
 });
 export type CreateSessionBody = z.infer<typeof createSessionBody>;
+
+/** PATCH /api/sessions/:id: what a learner may change of their session. */
+export const patchSessionBody = z.object({ lang: z.enum(['ru', 'en']) }).strict();
+export type PatchSessionBody = z.infer<typeof patchSessionBody>;
 
 export const sessionParams = z.object({ id: z.string() });
 export const labParams = z.object({ id: z.string(), lab: labId });

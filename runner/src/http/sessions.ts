@@ -5,7 +5,8 @@ import { errMessage } from '../core/log.ts';
 import { sessionView, type Session, type SessionService } from '../core/sessions.ts';
 import type { LabService } from '../labs/service.ts';
 import type { WorkshopService } from '../workshops/service.ts';
-import { createSessionBody, sessionParams, type CreateSessionBody } from './schemas.ts';
+import { pickLang } from '../../../checks/messages.ts';
+import { createSessionBody, patchSessionBody, sessionParams, type CreateSessionBody, type PatchSessionBody } from './schemas.ts';
 import { requireSession, sessionOf } from './session-auth.ts';
 
 /** How long after the answer a reset still means the creator never read it. */
@@ -49,6 +50,7 @@ export function sessionRoutes(deps: { sessions: SessionService; labs: LabService
   return async (app: FastifyInstance) => {
     app.post('/api/sessions', { schema: { body: createSessionBody } }, async (req, reply) => {
       const body = req.body as CreateSessionBody;
+      const lang = pickLang(body.lang, req.headers['accept-language']);
       if (body.lab && !(await labs.has(body.lab))) {
         throw new ApiError(400, 'unknown_lab', `body.lab: no lab with id "${body.lab}" (GET /api/labs lists them).`);
       }
@@ -67,8 +69,11 @@ export function sessionRoutes(deps: { sessions: SessionService; labs: LabService
           lab: body.lab ?? null,
           workshop: null,
           name: body.name ?? null,
+          lang,
           clientAddress: req.clientAddress,
         }));
+      // A workshop join creates its session in workshops/join.ts; its language is set here.
+      if (joined) sessions.setLang(session, lang);
       const lost = () => {
         req.log.warn({ session: session.id, client: req.clientAddress }, 'session token never reached its creator; removing the sandbox');
         sessions.delete(session).catch((err: unknown) => req.log.error({ session: session.id, err: errMessage(err) }, 'removing an unclaimed session failed'));
@@ -84,6 +89,7 @@ export function sessionRoutes(deps: { sessions: SessionService; labs: LabService
         expiresAt: new Date(session.expiresAt).toISOString(),
         lab: session.lab,
         state: session.state,
+        lang: session.lang,
         ...(joined ? { workshop: joined.workshop } : {}),
       });
     });
@@ -95,6 +101,10 @@ export function sessionRoutes(deps: { sessions: SessionService; labs: LabService
       scope.get('/api/sessions/:id', opts, async (req) => {
         const s = sessionOf(req);
         return { ...sessionView(s, sessions.queuePlace(s.id)), ...(workshops ? workshops.sessionExtras(s) : { name: s.name, workshop: null }) };
+      });
+      scope.patch('/api/sessions/:id', { schema: { params: sessionParams, body: patchSessionBody } }, async (req) => {
+        const s = sessions.setLang(sessionOf(req), (req.body as PatchSessionBody).lang);
+        return { ...sessionView(s), ...(workshops ? workshops.sessionExtras(s) : { name: s.name, workshop: null }) };
       });
       scope.post('/api/sessions/:id/extend', opts, async (req) => {
         const s: Session = sessions.extend(sessionOf(req));

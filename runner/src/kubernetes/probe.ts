@@ -15,7 +15,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type * as k8s from '@kubernetes/client-node';
-import type { HttpProbeResult } from '../docker/contract.ts';
+import { probeMessage as msg, type HttpProbeResult } from '../docker/contract.ts';
 import { containerEnded, pollHttp } from '../core/http-poll.ts';
 import { readBounded } from '../core/bounded-body.ts';
 import { ignoreMissing, type KubeClients, sleep } from './client.ts';
@@ -248,9 +248,9 @@ export async function probeImage(deps: ProbeDeps, ref: string, opts: { port: num
     for (;;) {
       pod = await core.readNamespacedPod({ name, namespace });
       const fetch = terminated(pod, 'fetch', true);
-      if (fetch && fetch.exitCode !== 0) return { ok: false, error: `образ ${ref} не удалось получить из реестра: ${await logs('fetch')}` };
+      if (fetch && fetch.exitCode !== 0) return { ok: false, error: msg('probe.pull-failed', { ref, why: await logs('fetch') }) };
       if (pod.status?.containerStatuses?.[0]?.state?.running || terminated(pod, 'app')) break;
-      if (Date.now() > startBy) return { ok: false, error: 'контейнер не запустился за 5 минут' };
+      if (Date.now() > startBy) return { ok: false, error: msg('probe.not-started-in', { minutes: 5 }) };
       await sleep(300);
     }
     return await pollHttp(`http://${pod.status?.podIP}:${opts.port}${opts.path}`, opts, {

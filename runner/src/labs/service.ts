@@ -11,13 +11,17 @@ import { ApiError } from '../core/errors.ts';
 import { errMessage, type Logger } from '../core/log.ts';
 import type { Session, SessionService } from '../core/sessions.ts';
 import type { ActivityBus } from '../core/activity.ts';
+import { ENGINE_MESSAGES, render, type Lang } from '../../../checks/messages.ts';
 
 /** What the runner reads of a loaded lab (the engine's LoadedLab; test doubles give only this much). */
-export type LabLike = Pick<Engine.LoadedLab, 'definition'> & Partial<Pick<Engine.LoadedLab, 'dir'>>;
+export type LabLike = Pick<Engine.LoadedLab, 'definition'> & Partial<Pick<Engine.LoadedLab, 'dir' | 'english'>>;
 
-/** The engine's check result; per-criterion timings are the engine's own (test doubles may omit them). */
+/**
+ * The engine's check result; per-criterion timings and the other languages are the engine's own
+ * (test doubles may omit them: `message` and `title` are then used for every language).
+ */
 export type CheckOutcome = Omit<Engine.CheckResult, 'criteria'> & {
-  criteria: Array<Omit<Engine.CriterionResult, 'durationMs'> & Partial<Pick<Engine.CriterionResult, 'durationMs'>>>;
+  criteria: Array<Omit<Engine.CriterionResult, 'durationMs' | 'messages' | 'titles'> & Partial<Pick<Engine.CriterionResult, 'durationMs' | 'messages' | 'titles'>>>;
 };
 
 /** The part of checks/engine.ts the runner calls (methods, so the engine's LoadedLab fits LabLike). */
@@ -94,17 +98,21 @@ export class LabService {
     }
   }
 
-  async list() {
+  /** GET /api/labs; `lang: 'en'` (GET /api/labs?lang=en, an extension) gives lab.en.json's titles where there are. */
+  async list(lang: Lang = 'ru') {
     const { labs } = await this.loadOrFail();
-    return [...labs.values()].map(({ definition: d }) => ({
-      id: d.id,
-      title: d.title,
-      section: d.section,
-      criteria: d.criteria.map((c) => ({ id: c.id, title: c.title })),
-      // Extensions (docs/api-extensions.md):
-      order: d.order,
-      summary: d.summary,
-    }));
+    return [...labs.values()].map(({ definition: d, english }) => {
+      const en = lang === 'en' ? english : null;
+      return {
+        id: d.id,
+        title: en?.title ?? d.title,
+        section: d.section,
+        criteria: d.criteria.map((c) => ({ id: c.id, title: en?.criteria?.[c.id] ?? c.title })),
+        // Extensions (docs/api-extensions.md):
+        order: d.order,
+        summary: en?.summary ?? d.summary,
+      };
+    });
   }
 
   /** True if the lab exists (for validating POST /api/sessions {lab}). */
@@ -185,7 +193,7 @@ export class LabService {
       const state = session.labStates.get(labId);
       // Never started in this session (or started before a runner restart, which keeps no lab state):
       // nothing to compare with, so say what to do instead of running a check that can only fail.
-      if (!state) return notStartedAnswer(labId, lab.definition.criteria);
+      if (!state) return notStartedAnswer(labId, lab, session.lang);
       let outcome: CheckOutcome;
       try {
         outcome = await engine.checkLab(lab, this.context(session, lab, state));
@@ -203,7 +211,14 @@ export class LabService {
       const answer = {
         lab: labId,
         passed: outcome.passed,
-        criteria: outcome.criteria.map((c) => ({ id: c.id, title: c.title, passed: c.passed, message: learnerAddresses(c.message, registry), required: c.required })),
+        // Rendered in every language by the engine; the answer (and what the dashboard records) is the session's.
+        criteria: outcome.criteria.map((c) => ({
+          id: c.id,
+          title: c.titles?.[session.lang] ?? c.title,
+          passed: c.passed,
+          message: learnerAddresses(c.messages?.[session.lang] ?? c.message, registry),
+          required: c.required,
+        })),
         durationMs: outcome.durationMs,
       };
       this.activity?.emit({ kind: 'check', session, answer, at: Date.now() });
@@ -225,17 +240,15 @@ export class LabService {
   }
 }
 
-const NOT_STARTED =
-  'Лабораторная ещё не запущена: нажмите «Начать», дождитесь подготовки и выполните задание, а потом проверяйте. ' +
-  'Если вы уже начинали её, а сервер с тех пор перезапускался, нажмите «Начать» ещё раз.';
-
-/** Check before start: 200 as any check, every criterion failed with what to do, and `started: false`. */
-function notStartedAnswer(labId: string, criteria: ReadonlyArray<{ id: string; title: string; required?: boolean }>) {
+/** Check before start: 200 as any check, every criterion failed with what to do (checks/messages: check.not-started), and `started: false`. */
+function notStartedAnswer(labId: string, lab: LabLike, lang: Lang) {
+  const message = render({ key: 'check.not-started' }, lang, [ENGINE_MESSAGES]);
+  const titles = lang === 'en' ? lab.english?.criteria : undefined;
   return {
     lab: labId,
     passed: false,
     started: false as const,
-    criteria: criteria.map((c) => ({ id: c.id, title: c.title, passed: false, message: NOT_STARTED, required: c.required ?? true })),
+    criteria: lab.definition.criteria.map((c) => ({ id: c.id, title: titles?.[c.id] ?? c.title, passed: false, message, required: c.required ?? true })),
     durationMs: 0,
   };
 }

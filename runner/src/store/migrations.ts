@@ -77,4 +77,8 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (session_id, lab)
   ) STRICT;
   `,
+  // 3: the session's language (issue 20): check messages and quiz explanations in it.
+  `
+  ALTER TABLE sessions ADD COLUMN lang TEXT NOT NULL DEFAULT 'ru' CHECK (lang IN ('ru', 'en'));
+  `,
 ];

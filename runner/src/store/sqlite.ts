@@ -21,6 +21,7 @@ const COLUMNS: Record<keyof SessionPatch, string> = {
   lab: 'lab',
   workshop: 'workshop',
   name: 'name',
+  lang: 'lang',
   fromPool: 'from_pool',
   readyAt: 'ready_at',
   stoppedAt: 'stopped_at',
@@ -39,6 +40,7 @@ function toSession(r: Row): StoredSession {
     lab: (r.lab as string | null) ?? null,
     workshop: (r.workshop as string | null) ?? null,
     name: (r.name as string | null) ?? null,
+    lang: r.lang === 'en' ? 'en' : 'ru',
     fromPool: Number(r.from_pool) === 1,
     readyAt: r.ready_at == null ? null : Number(r.ready_at),
     stoppedAt: r.stopped_at == null ? null : Number(r.stopped_at),
@@ -136,8 +138,8 @@ class SqliteStore implements Store {
   insertSession(s: StoredSession): void {
     this.db
       .prepare(
-        `INSERT INTO sessions (id, token_hash, client_address, created_at, expires_at, state, stop_reason, error, lab, workshop, name, from_pool, ready_at, stopped_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO sessions (id, token_hash, client_address, created_at, expires_at, state, stop_reason, error, lab, workshop, name, lang, from_pool, ready_at, stopped_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         s.id,
@@ -151,6 +153,7 @@ class SqliteStore implements Store {
         s.lab,
         s.workshop,
         s.name,
+        s.lang,
         s.fromPool ? 1 : 0,
         s.readyAt,
         s.stoppedAt,

@@ -20,6 +20,8 @@ export interface StoredSession {
   lab: string | null;
   workshop: string | null;
   name: string | null;
+  /** The language of check messages and quiz explanations ('ru' | 'en'). */
+  lang: 'ru' | 'en';
   fromPool: boolean;
   readyAt: number | null;
   stoppedAt: number | null;

@@ -104,6 +104,26 @@ export async function api<T>(path: string, init: RequestInit & { token?: string;
   return body as T;
 }
 
+/**
+ * The page's language (the <html lang> Starlight sets: `ru` at the root, `en` under /en/): the
+ * runner answers check messages and quiz explanations in the session's language (issue 20,
+ * docs/api-extensions.md), so sessions are created with it and switched when it changes.
+ */
+export function pageLang(): 'ru' | 'en' {
+  try {
+    return /^en\b/i.test(document.documentElement.lang) ? 'en' : 'ru';
+  } catch {
+    return 'ru';
+  }
+}
+
+/** The session follows the page's language (PATCH /api/sessions/:id); a runner without it is left as it is. */
+async function followPageLang(s: SessionRef, current: string | undefined): Promise<void> {
+  const lang = pageLang();
+  if (current === lang) return;
+  await api(`/api/sessions/${encodeURIComponent(s.id)}`, { method: 'PATCH', token: s.token, body: JSON.stringify({ lang }) }).catch(() => undefined);
+}
+
 let pending: Promise<SessionInfo> | null = null;
 
 /** Stop reasons after which the runner can give the same session a new sandbox. */
@@ -112,7 +132,7 @@ const RECREATABLE = ['vanished', 'died', 'failed'];
 async function createSession(renewed: boolean): Promise<SessionInfo> {
   const s = await api<{ id: string; token: string; expiresAt: string }>('/api/sessions', {
     method: 'POST',
-    body: JSON.stringify({}),
+    body: JSON.stringify({ lang: pageLang() }),
   });
   storeSession({ id: s.id, token: s.token, expiresAt: s.expiresAt });
   return { ...s, state: 'starting', renewed };
@@ -122,10 +142,11 @@ async function resumeOrCreate(): Promise<SessionInfo> {
   const stored = storedSession();
   if (stored) {
     try {
-      const s = await api<{ id: string; state: SessionInfo['state']; expiresAt: string; stopReason?: string; workshop?: WorkshopRef | null }>(
+      const s = await api<{ id: string; state: SessionInfo['state']; expiresAt: string; stopReason?: string; workshop?: WorkshopRef | null; lang?: string }>(
         `/api/sessions/${encodeURIComponent(stored.id)}`,
         { token: stored.token },
       );
+      await followPageLang(stored, s.lang);
       if (s.state !== 'stopped') {
         storeSession({ ...stored, expiresAt: s.expiresAt, ...(s.workshop ? { workshop: { ...stored.workshop, ...s.workshop } } : {}) });
         return { ...stored, state: s.state, expiresAt: s.expiresAt, renewed: false };

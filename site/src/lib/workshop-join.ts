@@ -3,7 +3,7 @@
  * session (session.ts) plus the workshop it belongs to, so the banner can name it and a
  * second visit to /join/ goes back to the same session instead of taking another seat.
  */
-import { api, ApiError, dropPendingSession, storedSession, storeSession, type SessionRef, type WorkshopRef } from './session.ts';
+import { api, ApiError, dropPendingSession, pageLang, storedSession, storeSession, type SessionRef, type WorkshopRef } from './session.ts';
 import { formatCode, normalizeCode } from './workshop-code.ts';
 
 interface JoinAnswer {
@@ -16,7 +16,7 @@ interface JoinAnswer {
 export async function joinWorkshop(code: string, name: string): Promise<SessionRef> {
   const s = await api<JoinAnswer>('/api/sessions', {
     method: 'POST',
-    body: JSON.stringify({ workshop: formatCode(code), name: name.trim() }),
+    body: JSON.stringify({ workshop: formatCode(code), name: name.trim(), lang: pageLang() }),
   });
   const ref: SessionRef = {
     id: s.id,
