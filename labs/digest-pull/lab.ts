@@ -96,7 +96,9 @@ export default defineLab({
       if (!isOriginal) {
         return fail(isRepushed ? 'running.repushed' : 'running.other-image', { image: configImage, file: REF_FILE });
       }
-      if (!configImage.includes(`@${rec.original}`)) return fail('running.by-tag', { image: configImage, file: REF_FILE });
+      if (!configImage.includes(`@${rec.original}`)) {
+        return fail('running.by-tag', { image: configImage, file: REF_FILE });
+      }
       if (c.State?.Running !== true) return fail('running.stopped', { status: c.State?.Status ?? msg('running.status-unknown') });
       return pass('running.ok', { image: configImage.replace(/@sha256:([a-f0-9]{12}).*/, '@sha256:$1…') });
     },

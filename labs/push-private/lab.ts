@@ -40,7 +40,9 @@ export default defineLab({
       const expected = requireState<string>(ctx, 'configDigest');
       const got = await config();
       if (!got) return fail('same-image.none', { repo: REPO, tag: TAG });
-      if (got.digest === expected) return pass('same-image.ok', { id: shortDigest(expected) });
+      if (got.digest === expected) {
+        return pass('same-image.ok', { id: shortDigest(expected) });
+      }
       const labels = got.config?.config?.Labels ?? {};
       const what = msg(labels['org.opencontainers.image.title'] === 'my-api' ? 'same-image.rebuilt' : 'same-image.another');
       return fail('same-image.other', { repo: REPO, tag: TAG, what, got: shortDigest(got.digest), id: shortDigest(expected) });
