@@ -1,7 +1,9 @@
 /** The cold-start queue (runner/src/core/start-queue.ts): slots, order, estimates, cancelling. */
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { StartQueue } from '../../runner/src/core/start-queue.ts';
+import { queueStarts, StartQueue } from '../../runner/src/core/start-queue.ts';
+import { createWithin } from '../../runner/src/core/creation.ts';
+import type { SandboxProvider } from '../../runner/src/docker/provider.ts';
 
 /** A start that ends when the test says so. */
 function gate() {
@@ -91,4 +93,26 @@ it('a cancelled wait leaves the queue; a failed start frees its slot and is not 
   await assert.rejects(q.run('d', 'learner', async () => { throw new Error('engine down'); }), /engine down/);
   assert.equal(q.stats().running, 0);
   assert.equal(await q.run('e', 'learner', async () => 'e'), 'e');
+});
+
+it('SESSION_START_TIMEOUT_MS bounds the start itself, not the wait for a slot', async () => {
+  const q = new StartQueue({ slots: 1 });
+  const fake = {
+    create: async (id: string) => {
+      await new Promise((r) => setTimeout(r, id === 'slow' ? 300 : 50));
+      return { id, workstationIp: '', createdAt: new Date() };
+    },
+  } as unknown as SandboxProvider;
+  const provider = queueStarts(fake, q);
+  const slow = createWithin(provider, 'slow', new AbortController(), 1_000);
+  // Waits about 300 ms for the slot, then starts in 50 ms: within its 200 ms.
+  await createWithin(provider, 'next', new AbortController(), 200);
+  await slow;
+  // A start that itself overruns is still cancelled.
+  const stuck = { create: (_id: string, opts?: { signal?: AbortSignal }) => new Promise((_, reject) => opts?.signal?.addEventListener('abort', () => reject(new Error('aborted')))) } as unknown as SandboxProvider;
+  const abort = new AbortController();
+  const alive = setTimeout(() => {}, 5_000); // the runner's timers are unref'd: keep this test's loop alive
+  await assert.rejects(createWithin(queueStarts(stuck, new StartQueue({ slots: 1 })), 'x', abort, 100), /did not start within/);
+  assert.ok(abort.signal.aborted);
+  clearTimeout(alive);
 });

@@ -1,18 +1,27 @@
 import type { SandboxProvider } from '../docker/provider.ts';
 import { errMessage, type Logger } from './log.ts';
 
-/** provider.create bounded by SESSION_START_TIMEOUT_MS (on timeout the creation is cancelled too). */
+/** provider.create bounded by SESSION_START_TIMEOUT_MS, not counting a wait for a slot (on timeout the creation is cancelled too). */
 export async function createWithin(provider: SandboxProvider, id: string, abort: AbortController, timeoutMs: number): Promise<void> {
   let timer: NodeJS.Timeout | null = null;
-  const timeout = new Promise<never>((_, reject) => {
+  let fail: (err: Error) => void = () => {};
+  const timeout = new Promise<never>((_, reject) => (fail = reject));
+  const arm = () => {
+    if (timer) clearTimeout(timer);
     timer = setTimeout(() => {
       abort.abort();
-      reject(new Error(`the sandbox did not start within ${Math.round(timeoutMs / 1000)} s`));
+      fail(new Error(`the sandbox did not start within ${Math.round(timeoutMs / 1000)} s`));
     }, timeoutMs);
     timer.unref();
-  });
+  };
+  const disarm = () => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+  };
+  // The bound is the start's own: off while it waits for a slot, armed again when it begins.
+  arm();
   try {
-    await Promise.race([provider.create(id, { signal: abort.signal }), timeout]);
+    await Promise.race([provider.create(id, { signal: abort.signal, waiting: disarm, started: arm }), timeout]);
   } finally {
     if (timer) clearTimeout(timer);
   }

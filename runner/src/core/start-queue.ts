@@ -41,9 +41,11 @@ export class StartQueue {
   }
 
   /** Runs `start` when a slot is free (learners first); its duration feeds the estimate if it succeeds. */
-  async run<T>(id: string, kind: StartKind, start: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    if (this.running.size >= this.slots || this.waiting.length > 0) await this.wait(id, kind, signal);
-    else this.running.set(id, this.now());
+  async run<T>(id: string, kind: StartKind, start: () => Promise<T>, signal?: AbortSignal, onWait?: () => void): Promise<T> {
+    if (this.running.size >= this.slots || this.waiting.length > 0) {
+      onWait?.();
+      await this.wait(id, kind, signal);
+    } else this.running.set(id, this.now());
     try {
       const result = await start();
       this.remember(this.now() - (this.running.get(id) ?? this.now()));
@@ -118,7 +120,17 @@ export class StartQueue {
 
 /** The provider with its cold starts through the queue (a warm-pool refill says `pool`). */
 export function queueStarts(provider: SandboxProvider, queue: StartQueue): SandboxProvider {
-  const create: SandboxProvider['create'] = (id, opts) => queue.run(id, opts?.pool ? 'pool' : 'learner', () => provider.create(id, opts), opts?.signal);
+  const create: SandboxProvider['create'] = (id, opts) =>
+    queue.run(
+      id,
+      opts?.pool ? 'pool' : 'learner',
+      () => {
+        opts?.started?.();
+        return provider.create(id, opts);
+      },
+      opts?.signal,
+      opts?.waiting,
+    );
   // Everything else is the provider's own, called on the provider (it may keep private fields).
   return new Proxy(provider, {
     get(target, key) {

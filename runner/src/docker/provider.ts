@@ -52,9 +52,10 @@ export interface SandboxProvider {
   init(): Promise<{ reaped: number }>;
   /**
    * Creates network, workstation, registry; resolves once the inner engine answers. Aborting
-   * `signal` cancels the creation: it rejects soon and leaves nothing behind.
+   * `signal` cancels the creation: it rejects soon and leaves nothing behind. `waiting`, `started`:
+   * called when the start waits for a slot and when it begins (core/start-queue.ts).
    */
-  create(id: string, opts?: { signal?: AbortSignal; pool?: boolean }): Promise<SandboxInfo>;
+  create(id: string, opts?: { signal?: AbortSignal; pool?: boolean; waiting?: () => void; started?: () => void }): Promise<SandboxInfo>;
   /** Every sandbox of this runner on the engine, by id (one list call: also the liveness probe). */
   sandboxes(): Promise<Map<string, FoundSandbox>>;
   /** Optional: whether the shared registry mirror runs (the readiness probe; absent: not checked). */
