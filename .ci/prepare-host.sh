@@ -17,6 +17,12 @@ command -v losetup >/dev/null 2>&1 || need+=(util-linux)
 # Red-team tests: a compiler for the open_by_handle_at probe, iproute2 for test network namespaces.
 command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
+# Operations tests (tests/deploy/https-caddy.test.ts, tests/operations/prometheus.test.ts): the reverse
+# proxies an operator uses, certutil to trust Caddy's test CA in Chromium, and Prometheus.
+command -v caddy >/dev/null 2>&1 || need+=(caddy)
+command -v nginx >/dev/null 2>&1 || need+=(nginx-light)
+command -v certutil >/dev/null 2>&1 || need+=(libnss3-tools)
+{ command -v prometheus && command -v promtool; } >/dev/null 2>&1 || need+=(prometheus)
 # npm brings Node 22 itself (package.json devDependency "node"); any Node >= 18 can start it.
 command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 if [ ${#need[@]} -gt 0 ]; then
@@ -24,6 +30,12 @@ if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq "${need[@]}" ca-certificates >/dev/null
+  # The packages start their services where systemd runs; the tests start their own on free ports.
+  if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+    for unit in caddy nginx prometheus; do
+      case " ${need[*]} " in *" $unit"*) systemctl disable --now "$unit" >/dev/null 2>&1 || true ;; esac
+    done
+  fi
 fi
 
 if ! docker info >/dev/null 2>&1; then
