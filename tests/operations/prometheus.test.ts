@@ -2,14 +2,15 @@
  * Debian's prometheus scrapes a runner (every second) through a session's life and the figures
  * an operator watches are there: sessions by state, sandbox starts and their durations, warm-pool
  * claims, checks per lab and result, terminals and their bytes, event-stream clients, API errors
- * by code, store size, per-client usage, process metrics; the alert rules load. /metrics answers
+ * by code, store size, per-client usage, process metrics; the alert rules load and every query of
+ * the Grafana dashboard (deploy/grafana) parses and has data. /metrics answers
  * loopback, a token, and refuses a forwarded address (untrusted proxy, or a trusted one's client).
  * Fake sandbox provider: the figures come from the runner, not from Docker.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -179,6 +180,21 @@ describe('Prometheus scrapes the runner', { timeout: 180_000 }, () => {
     await until('registrylab_sessions_ended_total{reason="deleted"}', (v) => v === 1);
     await until('registrylab_terminal_connections', (v) => v === 0);
     await until('registrylab_sse_clients', (v) => v === 0);
+
+    // Every query of the Grafana dashboard parses, and shows data (failed starts: none here).
+    const dashboard = JSON.parse(readFileSync(join(REPO, 'deploy/grafana/registry-lab.json'), 'utf8')) as { panels: { title: string; targets?: { expr: string }[] }[] };
+    const queries = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title, expr: t.expr.replaceAll('$instance', '.*').replaceAll('$job', '.*').replaceAll('$__rate_interval', '1m') })));
+    assert.ok(queries.length >= 20);
+    for (const q of queries) {
+      // A counter that appeared in the last scrape needs a second sample before increase() has one.
+      for (let i = 0; ; i++) {
+        const r = (await (await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(q.expr)}`)).json()) as { status: string; error?: string; data?: { result: unknown[] } };
+        assert.equal(r.status, 'success', `${q.panel}: ${q.expr}: ${r.error}`);
+        if (/outcome="failed"/.test(q.expr) || r.data!.result.length > 0) break;
+        assert.ok(i < 20, `${q.panel}: no data for ${q.expr}`);
+        await new Promise((res) => setTimeout(res, 500));
+      }
+    }
 
     const rules = (await (await fetch(`${promUrl}/api/v1/rules`)).json()) as { data: { groups: { rules: { name: string; health: string }[] }[] } };
     const loaded = rules.data.groups.flatMap((g) => g.rules);
