@@ -8,18 +8,21 @@
  * The runner counted the learner at the address Caddy saw (::1, not the proxy's 127.0.0.1), and a
  * forged X-Forwarded-For changes nothing: Caddy replaces it, and the runner ignores it from a peer
  * that is not TRUSTED_PROXIES. /metrics is not served publicly; a body over BODY_LIMIT stops at Caddy.
- * deploy/nginx/registry-lab.conf passes `nginx -t` with the same certificate.
+ * Then Debian's nginx with deploy/nginx/registry-lab.conf and the same certificate, driven from
+ * Node: HTTP/2 and the headers, the terminal over wss:, the event stream, X-Forwarded-For, limits.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { connect as connectHttp2 } from 'node:http2';
 import { request as httpsRequest } from 'node:https';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { WebSocket } from 'ws';
 import { createRunner, type Runner } from '../../runner/src/app.ts';
 import { uniqueRunnerId } from '../runner/helpers.ts';
 import { REPO, snapshotSite } from '../e2e/helpers.ts';
@@ -49,7 +52,7 @@ function collect(res: import('node:http').IncomingMessage, resolve: (a: Answer) 
   res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
 }
 
-describe('HTTPS behind Caddy: a learner end to end', { timeout: 900_000 }, () => {
+describe('HTTPS behind Caddy (and nginx): a learner end to end', { timeout: 900_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'rl-https-'));
   let site: ReturnType<typeof snapshotSite>;
   let runner: Runner;
@@ -62,6 +65,9 @@ describe('HTTPS behind Caddy: a learner end to end', { timeout: 900_000 }, () =>
   let httpsPort = 0;
   let ca = '';
   const sessionsMade: { id: string; token: string }[] = [];
+  let nginx: ChildProcess | null = null;
+  /** The learner and the workshop of the first test, for the nginx one. */
+  let shared: { learner: { id: string; token: string }; workshop: { id: string; instructorKey: string } } | null = null;
 
   /** A request to Caddy as a client elsewhere would make it (TLS to lab.test, our CA). */
   function viaCaddy(method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<Answer> {
@@ -146,6 +152,11 @@ describe('HTTPS behind Caddy: a learner end to end', { timeout: 900_000 }, () =>
   after(async () => {
     for (const s of sessionsMade) if (runner) await direct('DELETE', `/api/sessions/${s.id}`, { authorization: `Bearer ${s.token}` }).catch(() => {});
     await isolated?.close();
+    if (nginx && nginx.exitCode === null) {
+      const exited = new Promise((r) => nginx!.once('exit', r));
+      nginx.kill('SIGTERM');
+      await exited;
+    }
     if (caddy && caddy.exitCode === null) {
       const exited = new Promise((r) => caddy!.once('exit', r));
       caddy.kill('SIGTERM');
@@ -228,6 +239,7 @@ describe('HTTPS behind Caddy: a learner end to end', { timeout: 900_000 }, () =>
     }
     assert.equal(runner.workshops.streams.count(ws.id), 1);
     await page.evaluate(() => (window as unknown as { rlSource: EventSource }).rlSource.close());
+    shared = { learner, workshop: ws };
     assert.deepEqual(violations, [], 'no Content-Security-Policy violation on the page');
 
     // Forged X-Forwarded-For through Caddy: replaced by the address Caddy saw.
@@ -254,20 +266,100 @@ describe('HTTPS behind Caddy: a learner end to end', { timeout: 900_000 }, () =>
     assert.equal(JSON.parse(fits.body).error.code, 'unknown_question');
   });
 
-  test('deploy/nginx/registry-lab.conf passes nginx -t', () => {
+  test('the same through deploy/nginx/registry-lab.conf: h2, headers, wss:, event stream, client address, limits', async () => {
+    assert.ok(shared, 'needs the learner of the test before');
+    const [tlsPort, plainPort] = [await freePort(), await freePort()];
     const conf = readFileSync(join(REPO, 'deploy/nginx/registry-lab.conf'), 'utf8')
       .replaceAll('lab.example.org', NAME)
+      .replace('server 127.0.0.1:4321;', `server 127.0.0.1:${runner.port};`)
       .replace(/ssl_certificate\s+\S+;/, `ssl_certificate ${join(dir, 'caddy/certificates/local', NAME, `${NAME}.crt`)};`)
       .replace(/ssl_certificate_key\s+\S+;/, `ssl_certificate_key ${join(dir, 'caddy/certificates/local', NAME, `${NAME}.key`)};`)
-      .replace(/listen (\[::\]:)?(443|80)\b/g, (_m, v6: string | undefined, p: string) => `listen ${v6 ? '[::1]:' : '127.0.0.1:'}${p === '443' ? httpsPort + 1 : httpsPort + 2}`);
+      .replace(/listen (\[::\]:)?(443|80)\b/g, (_m, v6: string | undefined, p: string) => `listen ${v6 ? '[::1]:' : '127.0.0.1:'}${p === '443' ? tlsPort : plainPort}`);
     const root = join(dir, 'nginx');
     mkdirSync(join(root, 'logs'), { recursive: true });
     writeFileSync(join(root, 'site.conf'), conf);
     writeFileSync(
       join(root, 'nginx.conf'),
-      `pid ${root}/nginx.pid;\nerror_log stderr;\nevents {}\nhttp {\n  access_log off;\n  client_body_temp_path ${root}/body;\n  proxy_temp_path ${root}/proxy;\n  include ${root}/site.conf;\n}\n`,
+      `daemon off;\nmaster_process off;\npid ${root}/nginx.pid;\nerror_log stderr;\nevents {}\nhttp {\n  access_log off;\n  client_body_temp_path ${root}/body;\n  proxy_temp_path ${root}/proxy;\n  include ${root}/site.conf;\n}\n`,
     );
-    const r = spawnSync('nginx', ['-t', '-p', root, '-c', join(root, 'nginx.conf')], { encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
+    const check = spawnSync('nginx', ['-t', '-p', root, '-c', join(root, 'nginx.conf')], { encoding: 'utf8' });
+    assert.equal(check.status, 0, check.stderr);
+    nginx = spawn('nginx', ['-p', root, '-c', join(root, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let nginxLog = '';
+    nginx.stderr!.on('data', (c) => (nginxLog = (nginxLog + c).slice(-4000)));
+    const via = (method: string, path: string, headers: Record<string, string> = {}, body?: string) =>
+      new Promise<Answer>((resolve, reject) => {
+        const req = httpsRequest({ host: '::1', port: tlsPort, servername: NAME, ca, method, path, headers: { host: NAME, ...headers } }, (res) => collect(res, resolve));
+        req.on('error', reject);
+        req.end(body);
+      });
+    for (let i = 0; !(await via('GET', '/api/health/live').then((r) => r.status === 200, () => false)); i++) {
+      assert.ok(i < 50, `nginx does not answer: ${nginxLog}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+
+    // HTTP/2 with the headers.
+    const h2 = connectHttp2(`https://[::1]:${tlsPort}`, { ca, servername: NAME });
+    try {
+      const page = await new Promise<{ status: number; headers: Record<string, unknown> }>((resolve, reject) => {
+        const r = h2.request({ ':path': `/labs/${LAB}/`, ':authority': NAME });
+        r.on('response', (headers) => {
+          r.resume();
+          r.on('end', () => resolve({ status: Number(headers[':status']), headers }));
+        });
+        r.on('error', reject);
+        r.end();
+      });
+      assert.equal(page.status, 200);
+      assert.equal(h2.alpnProtocol, 'h2');
+      assert.match(String(page.headers['strict-transport-security']), /max-age=\d+/);
+      assert.match(String(page.headers['content-security-policy']), /default-src 'self'/);
+      assert.equal(page.headers['x-content-type-options'], 'nosniff');
+      assert.equal(page.headers['referrer-policy'], 'strict-origin-when-cross-origin');
+    } finally {
+      h2.close();
+    }
+
+    // The learner's terminal over wss: through nginx.
+    const { learner, workshop } = shared!;
+    // ws passes TLS options through to https.request (servername: the name the certificate is for).
+    const tlsOptions = { ca, servername: NAME, headers: { host: NAME } };
+    const term = new WebSocket(`wss://[::1]:${tlsPort}/api/sessions/${learner.id}/terminal?token=${learner.token}`, tlsOptions);
+    let screen = '';
+    term.on('message', (data, binary) => {
+      if (binary) screen += data.toString();
+    });
+    await new Promise((resolve, reject) => term.once('open', resolve).once('error', reject));
+    for (let i = 0; !screen.includes('$') && i < 100; i++) await new Promise((r) => setTimeout(r, 100));
+    term.send(Buffer.from('echo "via-$((6*7))-nginx"\r'), { binary: true });
+    for (let i = 0; !screen.includes('via-42-nginx') && i < 100; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.match(screen, /via-42-nginx/);
+    term.close();
+
+    // The workshop's event stream: an event arrives at once (no buffering).
+    const events: string[] = [];
+    const stream = httpsRequest({ host: '::1', port: tlsPort, servername: NAME, ca, path: `/api/workshops/${workshop.id}/events?token=${encodeURIComponent(workshop.instructorKey)}`, headers: { host: NAME, accept: 'text/event-stream' } });
+    const opened = new Promise<import('node:http').IncomingMessage>((resolve, reject) => stream.on('response', resolve).on('error', reject));
+    stream.end();
+    const res = await opened;
+    assert.equal(res.statusCode, 200);
+    res.on('data', (c: Buffer) => events.push(c.toString()));
+    await new Promise((r) => setTimeout(r, 500));
+    const sent = Date.now();
+    assert.equal((await via('POST', `/api/workshops/${workshop.id}/broadcast`, { authorization: `Bearer ${workshop.instructorKey}`, 'content-type': 'application/json' }, JSON.stringify({ message: 'via nginx' }))).status, 200);
+    for (let i = 0; !events.join('').includes('via nginx') && i < 50; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(events.join('').includes('via nginx') && Date.now() - sent < 3_000, 'the event came through unbuffered');
+    res.destroy();
+
+    // X-Forwarded-For: nginx sends the address it saw (::1), not the client's forged one.
+    const forged = await via('POST', '/api/sessions', { 'content-type': 'application/json', 'x-forwarded-for': '198.51.100.7' }, '{}');
+    assert.equal(forged.status, 201, forged.body);
+    const f = JSON.parse(forged.body) as { id: string; token: string };
+    sessionsMade.push(f);
+    assert.equal(runner.store.getSession(f.id)?.clientAddress, '::1');
+    assert.equal((await via('DELETE', `/api/sessions/${f.id}`, { authorization: `Bearer ${f.token}` })).status, 204);
+
+    assert.equal((await via('GET', '/metrics')).status, 404);
+    assert.equal((await via('POST', `/api/sessions/${learner.id}/quiz`, { authorization: `Bearer ${learner.token}`, 'content-type': 'application/json' }, 'x'.repeat(70_000))).status, 413);
   });
 });
