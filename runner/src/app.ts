@@ -14,6 +14,7 @@ import { queueStarts, StartQueue } from './core/start-queue.ts';
 import { instrumentEngine, instrumentProvider, watchSessions, watchTerminalSockets } from './metrics/instrument.ts';
 import { createMetrics, type Metrics } from './metrics/registry.ts';
 import { storeBytes } from './metrics/store-size.ts';
+import { quotaUsage } from './metrics/disk-quota.ts';
 import { ApiError } from './core/errors.ts';
 import { errMessage, silentLogger, type Logger } from './core/log.ts';
 import { ProgressService } from './core/progress.ts';
@@ -193,6 +194,7 @@ export async function createRunner(overrides: Partial<Config> = {}, deps: Runner
       storeBytes: storeBytes(store.location),
       busiestClient: Math.max(0, ...perClient.values()),
       maxSessionsPerClient: config.maxSessionsPerClient,
+      diskQuota: { ...(config.sandboxBackend === 'docker' && config.sessionDiskQuota > 0 ? quotaUsage(config.quotaDir, config.runnerId) : { usedBytes: 0, busiestSessionBytes: 0 }), limitBytes: config.sessionDiskQuota },
     };
   });
 

@@ -10,7 +10,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -52,10 +52,20 @@ describe('Prometheus scrapes the runner', { timeout: 180_000 }, () => {
   let prometheus: ChildProcess | null = null;
   let promUrl = '';
   let promLog = '';
+  const runnerId = uniqueRunnerId('prom');
+  // Quota files as docker/quota.ts leaves them (sparse, some blocks written): the usage gauge reads these.
+  const quotaDir = join(dir, 'quota');
 
   before(async () => {
+    mkdirSync(quotaDir);
+    for (const [name, used] of [[`${runnerId}--s1.ext4`, 3], [`${runnerId}--s1--registry.ext4`, 1], [`${runnerId}--s2.ext4`, 2], ['other-runner--s9.ext4', 5]] as const) {
+      const fd = openSync(join(quotaDir, name), 'w');
+      writeSync(fd, Buffer.alloc(used * 1024 * 1024, 1));
+      ftruncateSync(fd, 32 * 1024 * 1024);
+      closeSync(fd);
+    }
     runner = await createRunner(
-      { port: 0, host: '127.0.0.1', runnerId: uniqueRunnerId('prom'), dataDir: join(dir, 'data'), warmPoolSize: 1, maxSessions: 4, logLevel: 'silent', siteDir: '/nonexistent-site', instructorToken: OPERATOR, metricsToken: TOKEN, trustedProxies: ['127.0.0.1'] },
+      { port: 0, host: '127.0.0.1', runnerId, dataDir: join(dir, 'data'), quotaDir, sessionDiskQuota: 64 * 1024 * 1024, warmPoolSize: 1, maxSessions: 4, logLevel: 'silent', siteDir: '/nonexistent-site', instructorToken: OPERATOR, metricsToken: TOKEN, trustedProxies: ['127.0.0.1'] },
       { provider: createFakeProvider(), labEngine: async () => demoEngine },
     );
     const port = await freePort();
@@ -165,6 +175,9 @@ describe('Prometheus scrapes the runner', { timeout: 180_000 }, () => {
       await until('registrylab_api_errors_total{status="404",code="unknown_session"}', (v) => v >= 1);
       await until('registrylab_store_bytes', (v) => v > 0);
       await until('registrylab_client_sessions_max{of="busiest_client"}', (v) => v === 1);
+      await until('registrylab_disk_quota_bytes{of="limit"}', (v) => v === 64 * 1024 * 1024);
+      await until('registrylab_disk_quota_bytes{of="used"}', (v) => v >= 6 * 1024 * 1024 && v < 8 * 1024 * 1024);
+      await until('registrylab_disk_quota_bytes{of="busiest_session"}', (v) => v >= 4 * 1024 * 1024 && v < 5 * 1024 * 1024);
       await until('process_resident_memory_bytes{job="registry-lab"}', (v) => v > 0);
       await until('nodejs_eventloop_lag_seconds{job="registry-lab"}', (v) => v >= 0);
       // The p95 the start-time alert uses is computable.

@@ -19,6 +19,8 @@ export interface Observed {
   /** Sessions per client address at its highest, and the limit (per-client quota). */
   busiestClient: number;
   maxSessionsPerClient: number;
+  /** Host disk taken by the per-session quota file systems (0 without quotas), and SESSION_DISK_QUOTA. */
+  diskQuota: { usedBytes: number; busiestSessionBytes: number; limitBytes: number };
 }
 
 export interface Metrics {
@@ -69,6 +71,11 @@ export function createMetrics(): Metrics {
   gauge('terminal_connections', 'Open learner terminals.', [], (g, o) => g.set(o.terminals));
   gauge('sse_clients', 'Open workshop event streams (Server-Sent Events).', [], (g, o) => g.set(o.sseClients));
   gauge('store_bytes', 'Size of the SQLite database with its write-ahead log.', [], (g, o) => g.set(o.storeBytes));
+  gauge('disk_quota_bytes', 'Host disk used by the sessions\' quota file systems (all, the busiest session) and SESSION_DISK_QUOTA per session (0: no quota).', ['of'], (g, o) => {
+    g.set({ of: 'used' }, o.diskQuota.usedBytes);
+    g.set({ of: 'busiest_session' }, o.diskQuota.busiestSessionBytes);
+    g.set({ of: 'limit' }, o.diskQuota.limitBytes);
+  });
   gauge('client_sessions_max', 'Sessions of the busiest client address, and MAX_SESSIONS_PER_CLIENT.', ['of'], (g, o) => {
     g.set({ of: 'busiest_client' }, o.busiestClient);
     g.set({ of: 'limit' }, o.maxSessionsPerClient);
