@@ -240,7 +240,27 @@ describe('HTTPS behind Caddy (and nginx): a learner end to end', { timeout: 900_
     assert.equal(runner.workshops.streams.count(ws.id), 1);
     await page.evaluate(() => (window as unknown as { rlSource: EventSource }).rlSource.close());
     shared = { learner, workshop: ws };
-    assert.deepEqual(violations, [], 'no Content-Security-Policy violation on the page');
+    // The other kinds of page under the same policy: home with the search (Pagefind: WebAssembly),
+    // the instructor's page, the join page, a chapter with a quiz.
+    for (const path of ['/', '/instructor/', '/join/', '/docker-hub/']) {
+      const r = await page.goto(`${origin}${path}`, { waitUntil: 'load' });
+      assert.equal(r?.status(), 200, path);
+      if (path === '/') {
+        await page.click('button[data-open-modal]');
+        await page.locator('site-search input, starlight-search input, dialog input').first().fill('реестры');
+        await page.locator('.pagefind-ui__result-link').first().waitFor({ timeout: 15_000 });
+        await page.keyboard.press('Escape');
+      }
+    }
+    assert.deepEqual(violations, [], 'no Content-Security-Policy violation on the pages');
+    // ...and the policy is in force: an image from elsewhere is refused (and would be reported above).
+    await page.evaluate(() => {
+      const img = document.createElement('img');
+      img.src = 'https://elsewhere.test/pixel.png';
+      document.body.append(img);
+    });
+    for (let i = 0; violations.length === 0 && i < 50; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.match(violations.join('\n'), /elsewhere\.test/);
 
     // Forged X-Forwarded-For through Caddy: replaced by the address Caddy saw.
     const forged = await viaCaddy('POST', '/api/sessions', { 'content-type': 'application/json', 'x-forwarded-for': '198.51.100.7' }, '{}');
