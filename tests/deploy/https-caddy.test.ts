@@ -10,6 +10,7 @@
  * that is not TRUSTED_PROXIES. /metrics is not served publicly; a body over BODY_LIMIT stops at Caddy.
  * Then Debian's nginx with deploy/nginx/registry-lab.conf and the same certificate, driven from
  * Node: HTTP/2 and the headers, the terminal over wss:, the event stream, X-Forwarded-For, limits.
+ * Last, readiness on the real engine: 200 with every check, 503 naming the mirror while it is stopped.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -381,5 +382,22 @@ describe('HTTPS behind Caddy (and nginx): a learner end to end', { timeout: 900_
 
     assert.equal((await via('GET', '/metrics')).status, 404);
     assert.equal((await via('POST', `/api/sessions/${learner.id}/quiz`, { authorization: `Bearer ${learner.token}`, 'content-type': 'application/json' }, 'x'.repeat(70_000))).status, 413);
+  });
+
+  test('readiness on the real engine: ready, and not ready while the mirror is down', async () => {
+    const ready = await viaCaddy('GET', '/api/health/ready');
+    assert.equal(ready.status, 200, ready.body);
+    assert.deepEqual(JSON.parse(ready.body).checks, { store: true, engine: true, mirror: true, labs: true });
+    const mirror = `rl-mirror-${runner.config.runnerId}`;
+    assert.equal(spawnSync('docker', ['stop', '-t', '1', mirror]).status, 0);
+    try {
+      const down = await direct('GET', '/api/health/ready');
+      assert.equal(down.status, 503);
+      assert.equal(JSON.parse(down.body).checks.mirror, false);
+      assert.equal((await direct('GET', '/api/health/live')).status, 200, 'still live: readiness takes it out of rotation, the engine restarts a crashed mirror (unless-stopped)');
+    } finally {
+      spawnSync('docker', ['start', mirror]);
+    }
+    assert.equal((await direct('GET', '/api/health/ready')).status, 200);
   });
 });
