@@ -214,12 +214,16 @@ describe('workshop in the browser: instructor page, dashboard, two learners', { 
     await resetDlg.getByRole('button', { name: 'Сбросить' }).click();
     await ins.locator('.rl-dash-room-status').filter({ hasText: 'сброшена у участника Анна' }).waitFor({ timeout: 300_000 });
 
+    // Extend, results, end: in the toolbar's "more" menu.
+    const more = ins.locator('.rl-dash-more-btn');
+    await more.click();
     await ins.getByRole('button', { name: 'Продлить все сессии' }).click();
     await ins.locator('.rl-dash-room-status').filter({ hasText: /Продлено сессий: \d+/ }).waitFor();
 
     /* ---- results: fetched with the header, saved as a file; no secret in any URL ---- */
     const urls: string[] = [];
     ins.on('request', (r) => urls.push(r.url()));
+    await more.click();
     const [download] = await Promise.all([ins.waitForEvent('download'), ins.getByRole('button', { name: 'Результаты CSV' }).click()]);
     assert.match(download.suggestedFilename(), /^results-Группа-7.*\.csv$/);
     const csv = readFileSync((await download.path())!, 'utf8');
@@ -247,10 +251,12 @@ describe('workshop in the browser: instructor page, dashboard, two learners', { 
 
     /* ---- end: the grid stays readable, live-only actions are off ---- */
     ins.once('dialog', (d) => void d.accept());
+    await more.click();
     await ins.getByRole('button', { name: 'Завершить занятие…' }).click();
     await ins.locator('.rl-dash-ended').waitFor({ state: 'visible', timeout: 120_000 });
     assert.equal(await ins.locator('.rl-dash-grid tbody tr').count(), 2);
     assert.ok(await ins.getByRole('button', { name: 'Отправить всем' }).isDisabled());
+    await more.click();
     assert.ok(await ins.getByRole('button', { name: 'Результаты JSON' }).isEnabled(), 'results stay downloadable');
     await gotoRobust(ins, `${runner.url}/instructor/`);
     await ins.locator('.rl-ins-table tbody tr').filter({ hasText: 'завершено' }).waitFor();

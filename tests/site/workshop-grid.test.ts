@@ -67,3 +67,35 @@ test('download names are safe file names with the date', () => {
   assert.equal(downloadName('  ..  ', 'csv', at), 'results-workshop-2026-03-02.csv');
   assert.equal(downloadName('x'.repeat(200), 'csv', at).length, 'results-'.length + 60 + '-2026-03-02.csv'.length);
 });
+
+test('short titles: whole words, long words cut with a period, an ellipsis, no dangling preposition', async () => {
+  const { shortTitle } = await import('../../site/src/lib/workshop-grid.ts');
+  assert.equal(shortTitle('Теги'), 'Теги');
+  assert.equal(shortTitle('Первый push в приватный реестр'), 'Первый push…');
+  assert.equal(shortTitle('Теги релиза: semver и коммит'), 'Теги релиза…');
+  assert.equal(shortTitle('Автоматическая сборка по git push'), 'Автомат. сборка по…'.replace(' по…', '…'));
+  assert.equal(shortTitle('Образ файлом: docker save'), 'Образ файлом…');
+  assert.equal(shortTitle('Подпись образа cosign'), 'Подпись образа…');
+  assert.equal(shortTitle('Многоэтапная'), 'Многоэт.');
+  for (const t of ['A lab with a very long title indeed', 'Какой слой раздул образ: docker history']) assert.ok(shortTitle(t).length <= 19, t);
+});
+
+test('room summary: passed, working (stuck among them), not started per lab; the quiz by answers', async () => {
+  const { roomSummary, workingOn } = await import('../../site/src/lib/workshop-grid.ts');
+  const labs = [
+    { id: 'a', title: 'A', criteria: [{ id: 'x', title: 'x' }, { id: 'y', title: 'y' }] },
+    { id: 'b', title: 'B', criteria: [{ id: 'x', title: 'x' }] },
+  ];
+  const rows = [
+    row({ session: '1', labs: { a: { passed: true, criteria: { x: true, y: true } } }, quiz: { answered: 5, correct: 4 } }),
+    row({ session: '2', labs: { a: { passed: false, lastCheckedAt: min(20), criteria: { x: true, y: false }, failingSince: { criterion: 'y', since: min(20) } } }, quiz: { answered: 2, correct: 2 } }),
+    row({ session: '3', labs: { a: { passed: false, lastCheckedAt: min(1), criteria: { x: false, y: false } }, b: { passed: true, criteria: { x: true } } } }),
+    row({ session: '4' }),
+  ];
+  const s = roomSummary(rows, labs, 10, NOW, 5);
+  assert.deepEqual(s.labs.get('a'), { passed: 1, working: 2, stuck: 1, none: 1 });
+  assert.deepEqual(s.labs.get('b'), { passed: 1, working: 0, stuck: 0, none: 3 });
+  assert.deepEqual(s.quiz, { passed: 1, working: 1, stuck: 0, none: 2 });
+  assert.equal(roomSummary(rows, labs, 10, NOW, 0).quiz.passed, 0, 'unknown quiz size: nobody has finished it');
+  assert.deepEqual(rows.filter((r) => workingOn(r, labs[0]!)).map((r) => r.session), ['2', '3']);
+});

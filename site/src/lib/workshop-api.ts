@@ -40,7 +40,8 @@ export const createWorkshop = (token: string, input: CreateInput) =>
 export const getWorkshop = (token: string, id: string) => api<Workshop>(w(id), { token });
 export const getProgress = (token: string, id: string) =>
   api<{ workshop: Workshop; learners: LearnerRow[] }>(`${w(id)}/progress`, { token });
-export const getLabs = () => api<LabInfo[]>('/api/labs');
+/** The labs with their titles in `lang` (the runner's default, Russian, when absent). */
+export const getLabs = (lang?: 'en') => api<LabInfo[]>(lang ? `/api/labs?lang=${lang}` : '/api/labs');
 export const broadcast = (token: string, id: string, message: string) =>
   api<unknown>(`${w(id)}/broadcast`, { method: 'POST', token, body: JSON.stringify({ message }) });
 export const extendAll = (token: string, id: string) =>

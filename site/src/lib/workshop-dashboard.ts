@@ -10,10 +10,11 @@ import { openStream } from './workshop-stream.ts';
 import { fmt } from './fmt.ts';
 import { eventsUrl, getLabs, getProgress, getWorkshop, type Workshop } from './workshop-api.ts';
 import { formatCode } from './workshop-code.ts';
-import { compareRows, DEFAULT_STUCK_MINUTES, matchesFilter, timeLeft, type LabInfo, type LearnerRow, type SortKey } from './workshop-grid.ts';
+import { compareRows, DEFAULT_STUCK_MINUTES, matchesFilter, roomSummary, timeLeft, workingOn, type LabInfo, type LearnerRow, type SortKey } from './workshop-grid.ts';
 import { keyFor, setSessionKey } from './workshop-keys.ts';
 import { attachRoom } from './workshop-room.ts';
-import { attachTooltip, createRow, headerCells, updateRow, type RowContext } from './workshop-rows.ts';
+import { attachTooltip, createRow, headerCells, updateRow, updateSummary, type RowContext } from './workshop-rows.ts';
+import { attachProjector } from './workshop-projector.ts';
 
 const STUCK_KEY = 'registry-lab:stuck-minutes:v1';
 const SORT_KEY = 'registry-lab:dashboard-sort:v1';
@@ -35,8 +36,14 @@ export function mountDashboard(root: HTMLElement, ui: Record<string, string>) {
   let headCount = 0;
   let frame = 0;
   let stream: { close(): void } | null = null;
+  /** The lab the summary row filtered the grid to (learners working on it), or null. */
+  let labFilter: string | null = null;
+  let summaryDirty = true;
+  const quizTotal = Number(root.dataset.quizTotal) || 0;
 
   const tbody = q<HTMLTableSectionElement>('.rl-dash-grid tbody');
+  const sumRow = q<HTMLTableRowElement>('.rl-dash-sumrow');
+  const gridwrap = q('.rl-dash-gridwrap');
   const sortSel = q<HTMLSelectElement>('#rl-dash-sort');
   const filterIn = q<HTMLInputElement>('#rl-dash-filter');
   const stuckIn = q<HTMLInputElement>('#rl-dash-stuck');
@@ -78,6 +85,12 @@ export function mountDashboard(root: HTMLElement, ui: Record<string, string>) {
       }
       updateRow(tr, row, c);
     }
+    if (dirty.size || summaryDirty) {
+      summaryDirty = false;
+      const sum = roomSummary(rows.values(), labs, c.stuckMinutes, c.now, quizTotal);
+      updateSummary(sumRow, sum, c, labFilter);
+      projector.update(sum);
+    }
     dirty.clear();
     if (reorder) applyOrder();
     if (rows.size !== headCount) {
@@ -92,9 +105,13 @@ export function mountDashboard(root: HTMLElement, ui: Record<string, string>) {
   function applyOrder() {
     reorder = false;
     const filter = filterIn.value;
+    const lab = labFilter ? labs.find((l) => l.id === labFilter) : undefined;
     const list = [...rows.values()].sort(compareRows(sortSel.value as SortKey));
-    const shown = list.filter((r) => matchesFilter(r, filter));
-    for (const r of list) trs.get(r.session)!.hidden = !shown.includes(r);
+    const shown = new Set(list.filter((r) => matchesFilter(r, filter) && (!lab || workingOn(r, lab))));
+    for (const r of list) {
+      const tr = trs.get(r.session)!;
+      if (tr.hidden !== !shown.has(r)) tr.hidden = !shown.has(r);
+    }
     const want = list.map((r) => trs.get(r.session)!);
     const have = [...tbody.children];
     if (want.length !== have.length || want.some((tr, i) => tr !== have[i])) {
@@ -104,7 +121,13 @@ export function mountDashboard(root: HTMLElement, ui: Record<string, string>) {
       keep?.focus({ preventScroll: true });
     }
     q('.rl-dash-empty').hidden = rows.size > 0;
-    q('.rl-dash-shown').textContent = rows.size ? fmt(ui, 'dash.shown', { shown: shown.length, total: rows.size }) : '';
+    q('.rl-dash-shown').textContent = rows.size ? fmt(ui, 'dash.shown', { shown: shown.size, total: rows.size }) : '';
+    const chip = q<HTMLButtonElement>('.rl-dash-labfilter');
+    chip.hidden = !lab;
+    if (lab) {
+      chip.textContent = fmt(ui, 'dash.labfilter', { lab: `${labs.indexOf(lab) + 1}. ${lab.title}` });
+      chip.setAttribute('aria-label', fmt(ui, 'dash.labfilter.aria', { lab: lab.title }));
+    }
   }
 
   const tip = attachTooltip(tbody, q('#rl-dash-tip'), (s, lab) => ({ row: rows.get(s), lab: labs.find((l) => l.id === lab) }));
@@ -114,7 +137,8 @@ export function mountDashboard(root: HTMLElement, ui: Record<string, string>) {
     rows.set(row.session, row);
     dirty.add(row.session);
     const sort = sortSel.value as SortKey;
-    if (!old || old.name !== row.name || sort !== 'name') reorder = true;
+    // A filter by lab hides those who passed it meanwhile: it re-checks on every update.
+    if (!old || old.name !== row.name || sort !== 'name' || labFilter) reorder = true;
     schedule();
   }
 
@@ -133,7 +157,7 @@ export function mountDashboard(root: HTMLElement, ui: Record<string, string>) {
       root.dataset.ended = String(ended);
       q('.rl-dash-ended').hidden = !ended;
       for (const b of root.querySelectorAll<HTMLButtonElement>('.rl-dash-live-only')) b.disabled = ended;
-      q<HTMLTextAreaElement>('#rl-dash-msg').disabled = ended;
+      q<HTMLInputElement>('#rl-dash-msg').disabled = ended;
       markAll();
     }
   }
@@ -189,12 +213,14 @@ export function mountDashboard(root: HTMLElement, ui: Record<string, string>) {
       q('.rl-dash-noid').textContent = describeError(e, ui);
       return;
     }
-    const all = await getLabs().catch(() => [] as LabInfo[]);
+    const all = await getLabs(root.dataset.lang === 'en' ? 'en' : undefined).catch(() => [] as LabInfo[]);
     const order = workshop.labs?.length ? workshop.labs : all.map((l) => l.id);
     labs = order.map((lid) => all.find((l) => l.id === lid) ?? { id: lid, title: lid, criteria: [] });
-    headerCells(q<HTMLTableRowElement>('.rl-dash-grid thead tr'), ctx());
+    headerCells(q<HTMLTableRowElement>('.rl-dash-headrow'), sumRow, ctx());
+    summaryDirty = true;
     q('.rl-dash-keyform').hidden = true;
     q('.rl-dash-main').hidden = false;
+    fitGrid();
     renderHead();
     try {
       await loadProgress();
@@ -240,8 +266,43 @@ export function mountDashboard(root: HTMLElement, ui: Record<string, string>) {
     if (Number(stuckIn.value) > 0) localStorage.setItem(STUCK_KEY, String(Number(stuckIn.value)));
     markAll();
   });
+  // The summary row: a lab's counts filter the grid to those working on it; again (or the chip) shows everyone.
+  sumRow.addEventListener('click', (ev) => {
+    const b = (ev.target as HTMLElement).closest<HTMLButtonElement>('button.rl-dash-sum');
+    if (!b) return;
+    labFilter = labFilter === b.dataset.lab ? null : (b.dataset.lab ?? null);
+    summaryDirty = true;
+    reorder = true;
+    schedule();
+  });
+  q('.rl-dash-labfilter').addEventListener('click', () => {
+    labFilter = null;
+    summaryDirty = true;
+    reorder = true;
+    schedule();
+    sumRow.querySelector<HTMLButtonElement>('button.rl-dash-sum')?.focus();
+  });
+
+  /* ---------- layout: the grid scrolls inside the screen, its head and the toolbar stay ---------- */
+
+  // On wide screens the grid fills the window below the toolbar, the legend under it (the grid's head
+  // sticks, the page does not scroll); on phones the page scrolls.
+  function fitGrid() {
+    if (!matchMedia('(min-width: 50rem)').matches) {
+      gridwrap.style.maxHeight = '';
+      return;
+    }
+    const top = gridwrap.getBoundingClientRect().top + window.scrollY;
+    const below = q('.rl-dash-legend').offsetHeight + 12;
+    gridwrap.style.maxHeight = `${Math.max(240, window.innerHeight - top - below)}px`;
+  }
+  window.addEventListener('resize', fitGrid, { passive: true });
+  const above = new ResizeObserver(fitGrid);
+  for (const s of ['.rl-dash-head', '.rl-dash-ended', '.rl-dash-bar', '.rl-dash-room-status']) above.observe(q(s));
+  gridwrap.addEventListener('scroll', () => tip.hide(), { passive: true });
   // Relative times and the stuck rule move with the clock.
   setInterval(() => {
+    summaryDirty = true;
     markAll();
     renderHead();
   }, 30_000);
@@ -254,6 +315,13 @@ export function mountDashboard(root: HTMLElement, ui: Record<string, string>) {
     key: () => key,
     labs: () => labs,
     row: (session) => rows.get(session),
+  });
+
+  const projector = attachProjector({
+    root,
+    ui,
+    labs: () => labs,
+    workshop: () => workshop,
   });
 
   attachRoom({

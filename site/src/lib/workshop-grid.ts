@@ -130,3 +130,61 @@ export function downloadName(title: string, ext: 'csv' | 'json', at: Date = new 
   const d = at.toISOString().slice(0, 10);
   return `results-${slug}-${d}.${ext}`;
 }
+
+/**
+ * A header's short title: whole words up to `max` characters, words longer than 10 letters cut
+ * to 7 and a period ("Автоматическая" → "Автомат."), then "…" when words were left out (the full
+ * title goes in the header's hidden text and tooltip).
+ */
+export function shortTitle(title: string, max = 18): string {
+  const words = title.replace(/\s+/g, ' ').trim().split(' ');
+  const short = words.map((w) => (w.length > 10 ? `${w.slice(0, 7)}.` : w));
+  let out = '';
+  let n = 0;
+  for (const w of short) {
+    const next = out ? `${out} ${w}` : w;
+    if (next.length > max) break;
+    out = next;
+    n++;
+  }
+  if (n === words.length) return out;
+  // Dangling short words ("в", "и", "с", "a") and punctuation read badly before the ellipsis.
+  out = out.replace(/\s+\S{1,2}$/, '').replace(/[\s,:;.\u2013\u2014-]+$/, '');
+  return `${out || short[0]!.slice(0, max - 1)}…`;
+}
+
+/** How a lab stands in the room: passed, working (started, not passed; `stuck` of them past the threshold), not started. */
+export interface LabCount {
+  passed: number;
+  working: number;
+  stuck: number;
+  none: number;
+}
+
+/** One count per lab (in `labs` order) and one for the quiz (`quizTotal` questions; 0 = unknown, nobody "passed"). */
+export function roomSummary(rows: Iterable<LearnerRow>, labs: LabInfo[], stuckMinutes: number, now: number, quizTotal = 0): { labs: Map<string, LabCount>; quiz: LabCount } {
+  const out = new Map<string, LabCount>(labs.map((l) => [l.id, { passed: 0, working: 0, stuck: 0, none: 0 }]));
+  const quiz: LabCount = { passed: 0, working: 0, stuck: 0, none: 0 };
+  for (const row of rows) {
+    const stuck = stuckOn(row, stuckMinutes, now);
+    for (const lab of labs) {
+      const c = out.get(lab.id)!;
+      const kind = cellOf(row.labs?.[lab.id], lab.criteria.length).kind;
+      if (kind === 'passed') c.passed++;
+      else if (kind === 'progress') {
+        c.working++;
+        if (stuck?.lab === lab.id) c.stuck++;
+      } else c.none++;
+    }
+    const answered = row.quiz?.answered ?? 0;
+    if (quizTotal > 0 && answered >= quizTotal) quiz.passed++;
+    else if (answered > 0) quiz.working++;
+    else quiz.none++;
+  }
+  return { labs: out, quiz };
+}
+
+/** The summary's filter: learners who started `lab` and have not passed it (the stuck ones among them). */
+export function workingOn(row: LearnerRow, lab: LabInfo): boolean {
+  return cellOf(row.labs?.[lab.id], lab.criteria.length).kind === 'progress';
+}

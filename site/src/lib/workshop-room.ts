@@ -1,4 +1,9 @@
-/** Room actions of the dashboard: broadcast, extend everyone, end the workshop, results downloads. */
+/**
+ * Room actions of the dashboard: broadcast (the toolbar's one-line form), and in the toolbar's
+ * "more" menu: extend everyone, results downloads, end the workshop. The menu is a disclosure
+ * (a button with aria-expanded and a list of ordinary buttons): Tab moves through it, Escape or a
+ * click elsewhere closes it, and an action closes it after running.
+ */
 import { describeError } from './session.ts';
 import { fmt } from './fmt.ts';
 import { broadcast, downloadResults, endWorkshop, extendAll } from './workshop-api.ts';
@@ -29,10 +34,36 @@ export function attachRoom(h: RoomHost) {
     }
   };
 
+  const moreBtn = q<HTMLButtonElement>('.rl-dash-more-btn');
+  const menu = q('.rl-dash-menu');
+  const setMenu = (open: boolean, focusButton = false) => {
+    menu.hidden = !open;
+    moreBtn.setAttribute('aria-expanded', String(open));
+    if (open) menu.querySelector<HTMLElement>('button:not(:disabled), input')?.focus();
+    else if (focusButton) moreBtn.focus();
+  };
+  moreBtn.addEventListener('click', () => setMenu(menu.hidden));
+  menu.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Escape') {
+      ev.preventDefault();
+      setMenu(false, true);
+    }
+  });
+  menu.addEventListener('click', (ev) => {
+    if ((ev.target as HTMLElement).closest('button')) setMenu(false, true);
+  });
+  document.addEventListener('click', (ev) => {
+    if (!menu.hidden && !(ev.target as HTMLElement).closest('.rl-dash-more')) setMenu(false);
+  });
+  h.root.addEventListener('focusout', (ev) => {
+    const to = ev.relatedTarget as HTMLElement | null;
+    if (!menu.hidden && to && !to.closest('.rl-dash-more')) setMenu(false);
+  });
+
   const form = q<HTMLFormElement>('.rl-dash-broadcast');
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    const area = q<HTMLTextAreaElement>('#rl-dash-msg');
+    const area = q<HTMLInputElement>('#rl-dash-msg');
     const message = area.value.trim();
     if (!message || message.length > 500) {
       say(h.ui['dash.broadcast.bad'] ?? '');

@@ -1,9 +1,10 @@
 /**
  * The dashboard's rows: one <tr> per learner, created once and updated in place (so focus and
- * hover survive updates), plus the shared criteria tooltip shown on hover and keyboard focus.
+ * hover survive updates), the head (short lab titles and the room's summary row), plus the
+ * shared criteria tooltip shown on hover and keyboard focus.
  */
 import { fmt } from './fmt.ts';
-import { ago, cellOf, stuckOn, timeLeft, type LabInfo, type LearnerRow } from './workshop-grid.ts';
+import { ago, cellOf, shortTitle, stuckOn, timeLeft, type LabCount, type LabInfo, type LearnerRow } from './workshop-grid.ts';
 
 export interface RowContext {
   labs: LabInfo[];
@@ -20,7 +21,8 @@ const el = <K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: 
   return e;
 };
 
-export function headerCells(tr: HTMLTableRowElement, ctx: RowContext) {
+/** The grid's head: short lab titles (full title hidden for screen readers and as a tooltip), then the summary row. */
+export function headerCells(tr: HTMLTableRowElement, sum: HTMLTableRowElement, ctx: RowContext) {
   const { ui } = ctx;
   const th = (text: string, cls = '') => {
     const c = el('th', cls, text);
@@ -28,13 +30,69 @@ export function headerCells(tr: HTMLTableRowElement, ctx: RowContext) {
     return c;
   };
   tr.replaceChildren(
-    th(ui['dash.col.name'] ?? ''),
-    ...ctx.labs.map((l) => th(l.title, 'rl-dash-labcol')),
-    th(ui['dash.col.quiz'] ?? ''),
+    th(ui['dash.col.name'] ?? '', 'rl-dash-namecol'),
+    ...ctx.labs.map((l, i) => {
+      const c = th('', 'rl-dash-labcol');
+      c.dataset.lab = l.id;
+      c.title = `${i + 1}. ${l.title}`;
+      const short = el('span', 'rl-dash-short', `${i + 1}. ${shortTitle(l.title)}`);
+      short.setAttribute('aria-hidden', 'true');
+      c.append(short, el('span', 'sr-only', l.title));
+      return c;
+    }),
+    th(ui['dash.col.quiz'] ?? '', 'rl-dash-quizcol'),
     th(ui['dash.col.activity'] ?? ''),
     th(ui['dash.col.left'] ?? ''),
-    th(ui['dash.col.actions'] ?? ''),
+    th('', 'rl-dash-actcol'),
   );
+  tr.lastElementChild!.append(el('span', 'rl-dash-actlabel', ui['dash.col.actions'] ?? ''));
+  const head = el('td', 'rl-dash-sumhead', ui['dash.sum.head'] ?? '');
+  const cells = ctx.labs.map((l) => {
+    const td = el('td', 'rl-dash-sumcell');
+    const b = el('button', 'rl-dash-sum');
+    b.type = 'button';
+    b.dataset.lab = l.id;
+    b.setAttribute('aria-pressed', 'false');
+    td.append(b);
+    return td;
+  });
+  sum.replaceChildren(head, ...cells, el('td', 'rl-dash-sumquiz'), el('td'), el('td'), el('td'));
+}
+
+/** Counts as "✓12 ◐8 —10 ⚠2" (the stuck part only when someone is stuck); a sign never parts from its number. */
+export function summaryText(c: LabCount): string {
+  const j = (sign: string, n: number) => `${sign}\u2060${n}`;
+  return [j('✓', c.passed), j('◐', c.working), j('—', c.none), ...(c.stuck ? [j('⚠', c.stuck)] : [])].join(' ');
+}
+
+/** Writes the room's counts into the summary row; `active` is the lab the grid is filtered to. */
+export function updateSummary(sum: HTMLTableRowElement, s: { labs: Map<string, LabCount>; quiz: LabCount }, ctx: RowContext, active: string | null) {
+  const { ui } = ctx;
+  for (const b of sum.querySelectorAll<HTMLButtonElement>('button.rl-dash-sum')) {
+    const lab = ctx.labs.find((l) => l.id === b.dataset.lab);
+    const c = s.labs.get(b.dataset.lab ?? '');
+    if (!lab || !c) continue;
+    // The signs for the eye, a sentence for screen readers (no aria-label: the button's name is its text).
+    const [shown, spoken] = b.children.length === 2 ? ([...b.children] as HTMLElement[]) : [el('span'), el('span', 'sr-only')];
+    if (!shown.parentNode) {
+      shown.setAttribute('aria-hidden', 'true');
+      b.append(shown, spoken);
+    }
+    setText(shown, summaryText(c));
+    setText(spoken, fmt(ui, 'dash.sum.aria', { lab: lab.title, passed: c.passed, working: c.working, stuck: c.stuck, none: c.none }));
+    setAttr(b, 'aria-pressed', String(active === lab.id));
+    setAttr(b, 'data-stuck', String(c.stuck > 0));
+  }
+  const quiz = sum.querySelector<HTMLElement>('.rl-dash-sumquiz');
+  if (quiz) {
+    if (quiz.children.length !== 2) {
+      const shown = el('span');
+      shown.setAttribute('aria-hidden', 'true');
+      quiz.replaceChildren(shown, el('span', 'sr-only'));
+    }
+    setText(quiz.children[0]!, summaryText(s.quiz));
+    setText(quiz.children[1]!, fmt(ui, 'dash.sum.quiz', { passed: s.quiz.passed, working: s.quiz.working, none: s.quiz.none }));
+  }
 }
 
 export function createRow(session: string, ctx: RowContext): HTMLTableRowElement {
@@ -44,7 +102,9 @@ export function createRow(session: string, ctx: RowContext): HTMLTableRowElement
   who.scope = 'row';
   const dot = el('span', 'rl-dash-dot');
   dot.setAttribute('aria-hidden', 'true');
-  who.append(dot, el('span', 'sr-only rl-dash-conn-text'), el('span', 'rl-dash-name'), el('span', 'rl-dash-stuck'));
+  const flag = el('span', 'rl-dash-flag', '⚠');
+  flag.setAttribute('aria-hidden', 'true');
+  who.append(dot, el('span', 'sr-only rl-dash-conn-text'), el('span', 'rl-dash-name'), flag, el('span', 'sr-only rl-dash-stuck'));
   tr.append(who);
   for (const lab of ctx.labs) {
     const td = el('td', 'rl-dash-labcell');
@@ -57,6 +117,8 @@ export function createRow(session: string, ctx: RowContext): HTMLTableRowElement
   }
   tr.append(el('td', 'rl-dash-quiz'), el('td', 'rl-dash-activity'), el('td', 'rl-dash-left'));
   const actions = el('td', 'rl-dash-actions');
+  const box = el('div', 'rl-dash-actbox');
+  actions.append(box);
   for (const [action, key] of [
     ['watch', 'dash.watch'],
     ['check', 'dash.check'],
@@ -65,7 +127,7 @@ export function createRow(session: string, ctx: RowContext): HTMLTableRowElement
     const b = el('button', 'rl-btn rl-btn-secondary rl-btn-small', ctx.ui[key] ?? action);
     b.type = 'button';
     b.dataset.action = action;
-    actions.append(b);
+    box.append(b);
   }
   tr.append(actions);
   return tr;
@@ -80,6 +142,7 @@ const setAttr = (e: Element, name: string, value: string) => {
 
 /** The parts of a row that updates write, found once per row. */
 interface RowParts {
+  who: HTMLElement;
   dot: HTMLElement;
   conn: HTMLElement;
   name: HTMLElement;
@@ -96,6 +159,7 @@ function partsOf(tr: HTMLTableRowElement): RowParts {
   if (!p) {
     const q = (s: string) => tr.querySelector<HTMLElement>(s)!;
     p = {
+      who: q('.rl-dash-who'),
       dot: q('.rl-dash-dot'),
       conn: q('.rl-dash-conn-text'),
       name: q('.rl-dash-name'),
@@ -124,8 +188,13 @@ export function updateRow(tr: HTMLTableRowElement, row: LearnerRow, ctx: RowCont
   if (stuck) {
     const lab = ctx.labs.find((l) => l.id === stuck.lab);
     const crit = lab?.criteria.find((c) => c.id === stuck.criterion)?.title ?? stuck.criterion;
-    setText(p.stuck, `⚠ ${fmt(ui, 'dash.stuck', { lab: lab?.title ?? stuck.lab, criterion: crit, time: ago(stuck.since, now, ui) })}`);
-  } else setText(p.stuck, '');
+    const text = fmt(ui, 'dash.stuck', { lab: lab?.title ?? stuck.lab, criterion: crit, time: ago(stuck.since, now, ui) });
+    setText(p.stuck, ` ${text}`);
+    setAttr(p.who, 'title', text);
+  } else {
+    setText(p.stuck, '');
+    if (p.who.hasAttribute('title')) p.who.removeAttribute('title');
+  }
 
   for (const lab of ctx.labs) {
     const b = p.cells.get(lab.id);
@@ -141,7 +210,9 @@ export function updateRow(tr: HTMLTableRowElement, row: LearnerRow, ctx: RowCont
         : cell.kind === 'progress'
           ? fmt(ui, 'dash.cell.progressLong', { k: cell.done, n: cell.total })
           : ui['dash.cell.none'];
-    setAttr(b, 'aria-label', fmt(ui, 'dash.cell.aria', { lab: lab.title, state: state ?? '' }));
+    // The name holds the visible text (k/n), so speech and sight agree (WCAG 2.5.3).
+    const said = stuck?.lab === lab.id ? `${ui['dash.cell.stuck'] ?? ''}, ${state ?? ''}` : (state ?? '');
+    setAttr(b, 'aria-label', fmt(ui, 'dash.cell.aria', { lab: lab.title, state: said }));
   }
   setText(p.quiz, fmt(ui, 'dash.quiz', { c: row.quiz?.correct ?? 0, a: row.quiz?.answered ?? 0 }));
   setText(p.activity, ago(row.lastActivityAt, now, ui));
