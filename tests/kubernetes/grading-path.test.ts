@@ -17,8 +17,7 @@ import { join } from 'node:path';
 import type { Runner } from '../../runner/src/app.ts';
 import { LABEL, registryPodName, sessionKey } from '../../runner/src/kubernetes/names.ts';
 import { api, sleep, type Term } from '../runner/helpers.ts';
-import { newSession, readyTerminal, run } from '../runner/real.ts';
-import { registryRestartShown, untilReady } from '../security/ready.ts';
+import { registryRestartShown, twoReadyLearners } from '../security/ready.ts';
 import { boundedAttempt as attempt } from '../security/room.ts';
 import { squat as squatPort, unsquat } from '../security/squat.ts';
 import { createTestNamespace, startKubeRunner, type TestNamespace } from './fixture.ts';
@@ -66,10 +65,7 @@ describe('grading path on Kubernetes', { timeout: 30 * 60_000 }, () => {
     execFileSync('gcc', ['-static', '-O1', '-o', join(work, 'per-uid'), new URL('../security/per-uid.c', import.meta.url).pathname]);
     ns = await createTestNamespace('gp');
     runner = await startKubeRunner(ns);
-    a = await newSession(runner);
-    b = await newSession(runner);
-    await Promise.all([untilReady(runner, a), untilReady(runner, b)]);
-    [ta, tb] = await Promise.all([readyTerminal(runner, a), readyTerminal(runner, b)]);
+    ({ a, b, ta, tb } = await twoReadyLearners(runner));
   });
   after(async () => {
     ta?.close();

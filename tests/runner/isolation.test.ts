@@ -3,8 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Runner } from '../../runner/src/app.ts';
 import type { Term } from './helpers.ts';
-import { dockerObjects, newSession, readyTerminal, run, startRealRunner } from './real.ts';
-import { untilReady } from '../security/ready.ts';
+import { dockerObjects, run, startRealRunner } from './real.ts';
+import { twoReadyLearners } from '../security/ready.ts';
 
 describe('session isolation (real Docker)', () => {
   let runner: Runner;
@@ -15,11 +15,7 @@ describe('session isolation (real Docker)', () => {
 
   before(async () => {
     runner = await startRealRunner();
-    a = await newSession(runner);
-    b = await newSession(runner);
-    // Terminals once both sandboxes are up, so a failed start is reported with its reason.
-    await Promise.all([untilReady(runner, a), untilReady(runner, b)]);
-    [ta, tb] = await Promise.all([readyTerminal(runner, a), readyTerminal(runner, b)]);
+    ({ a, b, ta, tb } = await twoReadyLearners(runner));
   });
   after(async () => {
     ta?.close();

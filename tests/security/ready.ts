@@ -1,4 +1,6 @@
 import type { Runner } from '../../runner/src/app.ts';
+import type { Term } from '../runner/helpers.ts';
+import { newSession, readyTerminal } from '../runner/real.ts';
 
 /** Waits for a session's sandbox (a busy host can take minutes), saying why when it fails. */
 export async function untilReady(runner: Runner, s: { id: string; token: string }): Promise<void> {
@@ -24,4 +26,12 @@ export async function registryRestartShown(runner: Runner, s: { id: string; toke
     await new Promise((res) => setTimeout(res, 500));
   }
   return false;
+}
+
+/** Two learners with a shell each: sessions asked at once, terminals once both sandboxes are up (a failed start says why). */
+export async function twoReadyLearners(runner: Runner): Promise<{ a: { id: string; token: string }; b: { id: string; token: string }; ta: Term; tb: Term }> {
+  const [a, b] = await Promise.all([newSession(runner), newSession(runner)]);
+  await Promise.all([untilReady(runner, a), untilReady(runner, b)]);
+  const [ta, tb] = await Promise.all([readyTerminal(runner, a), readyTerminal(runner, b)]);
+  return { a, b, ta, tb };
 }

@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import type { Runner } from '../../runner/src/app.ts';
 import type { Config } from '../../runner/src/config.ts';
 import type { Term } from '../runner/helpers.ts';
-import { dockerObjects, newSession, readyTerminal, run, startRealRunner } from '../runner/real.ts';
-import { untilReady } from './ready.ts';
+import { dockerObjects, run, startRealRunner } from '../runner/real.ts';
+import { twoReadyLearners } from './ready.ts';
 
 export interface Room {
   runner: Runner;
@@ -48,10 +48,9 @@ export async function openRoom(name: string, config: Partial<Config>, tool: URL)
   try {
     execFileSync('gcc', ['-static', '-O1', '-o', join(work, binary), tool.pathname]);
     runner = await startRealRunner({ ...config, quotaDir });
-    const a = await newSession(runner);
-    const b = await newSession(runner);
-    await Promise.all([untilReady(runner, a), untilReady(runner, b)]);
-    [ta, tb] = await Promise.all([readyTerminal(runner, a), readyTerminal(runner, b)]);
+    const learners = await twoReadyLearners(runner);
+    const { a, b } = learners;
+    ({ ta, tb } = learners);
     await runner.provider.ops(a.id).copyIn('/home/learner/bin', [{ path: binary, content: readFileSync(join(work, binary)), mode: 0o755 }]);
     const pull = await run(ta, 'docker pull -q busybox', 120_000);
     assert.equal(pull.code, 0, pull.out);
