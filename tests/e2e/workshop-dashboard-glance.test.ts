@@ -249,6 +249,7 @@ describe('dashboard at a glance: 30 learners, ten labs (runner API stood in for)
     test(`axe: no WCAG A/AA violations (${scheme}), menu open and projector shown`, async () => {
       const page = await open({ width: 1366, height: 768, scheme });
       await page.locator('tr[data-session="s003"] button.rl-cell').first().hover();
+      await page.screenshot({ path: join(SHOTS, `dashboard-${scheme}-hover-1366x768.png`) });
       const all: string[] = [];
       const v1 = await runAxe(page);
       if (v1.length) all.push(formatViolations(`grid (${scheme})`, v1));
