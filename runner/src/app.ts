@@ -115,7 +115,8 @@ export async function createRunner(overrides: Partial<Config> = {}, deps: Runner
   const metrics = createMetrics();
   // Cold starts wait for a slot outside the measured start (metrics time the start itself).
   const startQueue = new StartQueue({ slots: config.startConcurrency });
-  const provider = queueStarts(instrumentProvider(deps.provider ?? (await providerFor(config)), metrics), startQueue);
+  // Measured outside the queue: the wait for a slot and the start itself, apart (metrics/instrument.ts).
+  const provider = instrumentProvider(queueStarts(deps.provider ?? (await providerFor(config)), startQueue), metrics);
 
   let port = config.port;
   let log: Logger = silentLogger;

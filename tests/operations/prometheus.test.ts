@@ -166,6 +166,7 @@ describe('Prometheus scrapes the runner', { timeout: 180_000 }, () => {
       await until('registrylab_sessions_max', (v) => v === 4);
       await until('sum(registrylab_sandbox_starts_total{outcome="ok"})', (v) => v >= 2);
       await until('registrylab_sandbox_start_seconds_count', (v) => v >= 2);
+      await until('registrylab_sandbox_start_wait_seconds_count', (v) => v >= 2);
       await until('registrylab_warm_pool_claims_total', (v) => v === 1);
       await until('registrylab_check_seconds_count{lab="demo",result="passed"}', (v) => v === 1);
       await until('registrylab_terminal_connections', (v) => v === 1);

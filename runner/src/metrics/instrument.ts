@@ -26,9 +26,16 @@ export function startFailureReason(err: unknown, signal?: AbortSignal): string {
 
 export function instrumentProvider(provider: SandboxProvider, metrics: Metrics): SandboxProvider {
   const create: SandboxProvider['create'] = async (id, opts) => {
-    const began = performance.now();
+    const called = performance.now();
+    // A provider with a start queue says when the start itself begins; the wait before is apart.
+    let began = called;
+    const started = () => {
+      began = performance.now();
+      metrics.sandboxStartWait((began - called) / 1000);
+      opts?.started?.();
+    };
     try {
-      const info = await provider.create(id, opts);
+      const info = await provider.create(id, { ...opts, started });
       metrics.sandboxStart('ok', 'ok', (performance.now() - began) / 1000);
       return info;
     } catch (err) {

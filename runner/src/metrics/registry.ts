@@ -26,6 +26,8 @@ export interface Observed {
 export interface Metrics {
   readonly registry: Registry;
   sandboxStart(outcome: StartOutcome, reason: string, seconds: number): void;
+  /** Time a start waited for a slot in the start queue. */
+  sandboxStartWait(seconds: number): void;
   poolClaim(): void;
   sessionEnded(reason: string): void;
   check(lab: string, result: 'passed' | 'failed' | 'error', seconds: number): void;
@@ -84,8 +86,14 @@ export function createMetrics(): Metrics {
   const starts = new Counter({ name: `${PREFIX}sandbox_starts_total`, help: 'Sandbox starts (sessions and warm pool) by outcome and reason.', labelNames: ['outcome', 'reason'], registers: [registry] });
   const startSeconds = new Histogram({
     name: `${PREFIX}sandbox_start_seconds`,
-    help: 'Time to a ready sandbox (successful starts).',
+    help: 'Time from the start of a sandbox (after any wait in the start queue) to ready, successful starts.',
     buckets: [1, 2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180],
+    registers: [registry],
+  });
+  const startWait = new Histogram({
+    name: `${PREFIX}sandbox_start_wait_seconds`,
+    help: 'Time a sandbox start waited for a slot in the start queue (START_CONCURRENCY) before it began.',
+    buckets: [0.1, 1, 5, 10, 20, 30, 60, 120, 300],
     registers: [registry],
   });
   const claims = new Counter({ name: `${PREFIX}warm_pool_claims_total`, help: 'Sessions that got a warm-pool sandbox.', registers: [registry] });
@@ -108,6 +116,7 @@ export function createMetrics(): Metrics {
       starts.inc({ outcome, reason });
       if (outcome === 'ok') startSeconds.observe(seconds);
     },
+    sandboxStartWait: (seconds) => startWait.observe(seconds),
     poolClaim: () => claims.inc(),
     sessionEnded: (reason) => ended.inc({ reason }),
     check: (lab, result, seconds) => checks.observe({ lab, result }, seconds),
