@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import { ignoreMissing, removeContainer } from './client.ts';
-import { LABEL, labelFilter } from './labels.ts';
+import { LABEL, labelFilter, objectName } from './labels.ts';
 
 /**
  * Removes every container, network and volume of a runner (or of one session of it).
@@ -31,5 +31,17 @@ export async function removeLabelled(docker: Docker, runnerId: string, sessionId
     await ignoreMissing(docker.getVolume(v.Name).remove({ force: true }));
     removed++;
   }
+  // A creation cancelled while it ran may still create a container that names a volume just
+  // removed: the engine then makes it again, without labels. Such volumes go by their name.
+  if (sessionId) {
+    for (const part of SESSION_VOLUMES) {
+      const v = docker.getVolume(objectName(sessionId, part));
+      const info = await ignoreMissing(v.inspect()).catch(() => null);
+      if (info && !info.Labels) removed += (await ignoreMissing(v.remove({ force: true }).then(() => 1))) ?? 0;
+    }
+  }
   return removed;
 }
+
+/** The volumes a session's containers name (sandbox.ts, quota.ts, session-user.ts). */
+export const SESSION_VOLUMES = ['home', 'registry', 'opt', 'accounts'] as const;
