@@ -70,3 +70,20 @@ async function readAtMost(res: Response, max: number): Promise<string> {
   await res.body?.cancel().catch(() => undefined);
   return Buffer.concat(chunks).subarray(0, max).toString('utf8');
 }
+
+/**
+ * Waits until a registry the runner started answers `/v2/` (200, or 401 behind a password) at
+ * its own address; false after `timeoutMs`. Redirects are answers, never followed.
+ */
+export async function untilRegistryAnswers(url: string, timeoutMs: number, everyMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const status = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(2_000) }).then(
+      async (res) => (await res.body?.cancel(), res.status),
+      () => 0,
+    );
+    if (status === 200 || status === 401) return true;
+    await new Promise((res) => setTimeout(res, everyMs));
+  }
+  return false;
+}

@@ -6,6 +6,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { SandboxProvider } from '../docker/provider.ts';
+import { withCreate } from './with-create.ts';
 
 export type StartKind = 'learner' | 'pool';
 
@@ -131,14 +132,7 @@ export function queueStarts(provider: SandboxProvider, queue: StartQueue): Sandb
       opts?.signal,
       opts?.waiting,
     );
-  // Everything else is the provider's own, called on the provider (it may keep private fields).
-  return new Proxy(provider, {
-    get(target, key) {
-      if (key === 'create') return create;
-      const value: unknown = Reflect.get(target, key, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
+  return withCreate(provider, create);
 }
 
 const abortError = () => Object.assign(new Error('sandbox creation cancelled'), { name: 'AbortError' });

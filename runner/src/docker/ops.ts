@@ -3,6 +3,7 @@ import type Docker from 'dockerode';
 import type { ExecOptions, ExecResult, FileToCopy, HttpProbeResult, SandboxOps } from './contract.ts';
 import { firstFileOf, streamToBuffer, tarOf } from './archive.ts';
 import { probeImage } from './probe.ts';
+import { untilRegistryAnswers } from '../core/http-poll.ts';
 import { ignoreMissing, isNotFound, removeContainer } from './client.ts';
 import { execCapture, shellCommand } from './exec.ts';
 import { labelsFor, objectName } from './labels.ts';
@@ -165,17 +166,7 @@ export function sandboxOps(deps: OpsDeps): SandboxOps {
       if (htpasswd) await c.putArchive(tarOf([{ path: 'auth/htpasswd', content: `${htpasswd.trim()}\n` }], 0, 0), { path: '/' });
       await c.start();
       // Asked by the runner at the registry's own address: a learner's server cannot answer for it.
-      const url = `http://${refs.registryIp}:${port}/v2/`;
-      const deadline = Date.now() + 10_000;
-      while (Date.now() < deadline) {
-        const status = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(2_000) }).then(
-          async (res) => (await res.body?.cancel(), res.status),
-          () => 0,
-        );
-        if (status === 200 || status === 401) return;
-        await new Promise((res) => setTimeout(res, 100));
-      }
-      throw new Error(`registry on localhost:${port} did not start`);
+      if (!(await untilRegistryAnswers(`http://${refs.registryIp}:${port}/v2/`, 10_000, 100))) throw new Error(`registry on localhost:${port} did not start`);
     },
 
     probeImage(ref, opts) {

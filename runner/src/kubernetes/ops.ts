@@ -8,6 +8,7 @@ import { execCapture, execRaw } from './exec.ts';
 import { REGISTRY_PORTS } from '../docker/sandbox.ts';
 import { CONTAINER, EXTRA_REGISTRY_DIR, HOME } from './pod.ts';
 import { probeImage, type ProbeSettings } from './probe.ts';
+import { untilRegistryAnswers } from '../core/http-poll.ts';
 
 export interface KubeOpsDeps {
   kube: KubeClients;
@@ -113,17 +114,7 @@ export function kubeOps(deps: KubeOpsDeps): SandboxOps {
       });
       if (r.exitCode !== 0) throw new Error(`registry on localhost:${port} did not start: ${r.stderr.trim()}`);
       // Asked at the registry Pod's own address: a learner's server cannot answer for it.
-      const url = `${registryUrl(port)}/v2/`;
-      const deadline = Date.now() + 15_000;
-      while (Date.now() < deadline) {
-        const status = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(2_000) }).then(
-          async (res) => (await res.body?.cancel(), res.status),
-          () => 0,
-        );
-        if (status === 200 || status === 401) return;
-        await new Promise((res) => setTimeout(res, 200));
-      }
-      throw new Error(`registry on localhost:${port} did not start`);
+      if (!(await untilRegistryAnswers(`${registryUrl(port)}/v2/`, 15_000, 200))) throw new Error(`registry on localhost:${port} did not start`);
     },
 
     probeImage(ref, opts) {

@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { SandboxProvider } from '../docker/provider.ts';
 import { looksLikeSandboxDown } from '../core/sandbox-errors.ts';
+import { withCreate } from '../core/with-create.ts';
 import type { SessionService } from '../core/sessions.ts';
 import type { LabEngine } from '../labs/service.ts';
 import { SHADOW_PATH } from '../terminal/shadow.ts';
@@ -43,14 +44,7 @@ export function instrumentProvider(provider: SandboxProvider, metrics: Metrics):
       throw err;
     }
   };
-  // Everything else is the provider's own, called on the provider (it may keep private fields).
-  return new Proxy(provider, {
-    get(target, key) {
-      if (key === 'create') return create;
-      const value: unknown = Reflect.get(target, key, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
+  return withCreate(provider, create);
 }
 
 export function instrumentEngine(load: () => Promise<LabEngine>, metrics: Metrics): () => Promise<LabEngine> {
