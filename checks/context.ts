@@ -1,12 +1,12 @@
 /**
- * What a lab's code sees: the sandbox (the runner's SandboxOps, contract in
- * runner/src/docker/contract.ts), the per-session memory of what the start recorded, and the
+ * What a lab's code sees: the sandbox (SandboxOps, declared here in
+ * checks/sandbox.ts and implemented by the runner's backends), the per-session memory of what the start recorded, and the
  * outcome a criterion returns. The lab declaration itself is define-lab.ts.
  */
-import type { SandboxOps } from '../runner/src/docker/contract.ts';
+import type { SandboxOps } from './sandbox.ts';
 import type { Text } from './messages.ts';
 
-export type { ExecOptions, ExecResult, FileToCopy, HttpProbeResult, SandboxOps } from '../runner/src/docker/contract.ts';
+export type { ExecOptions, ExecResult, FileToCopy, HttpProbeResult, SandboxOps } from './sandbox.ts';
 
 /** Per-session, per-lab memory of what setup made (digests, passwords) for the check to compare against. */
 export interface LabState {

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { checkConfig, loadConfig, REPO_ROOT, sandboxLimits, type Config } from './config.ts';
 import { acceptOnlyOn, currentAddresses } from './http/own-interfaces.ts';
-import type { SandboxProvider } from './docker/provider.ts';
+import type { SandboxProvider } from './sandbox/provider.ts';
 import { ActivityBus, forwardSessionEvents } from './core/activity.ts';
 import { engineHooks } from './core/engine-hooks.ts';
 import { queueStarts, StartQueue } from './core/start-queue.ts';

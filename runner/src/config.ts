@@ -283,7 +283,7 @@ export function checkConfig(c: Config): void {
   if (problems.length) throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
 }
 
-/** The sandbox limits in the shape of SandboxLimits (runner/src/docker/provider.ts). */
+/** The sandbox limits in the shape of SandboxLimits (runner/src/sandbox/provider.ts). */
 export function sandboxLimits(c: Config) {
   return {
     workstationMemoryBytes: c.workstationMemory,

@@ -6,7 +6,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from './config.ts';
-import type { SandboxProvider } from './docker/provider.ts';
+import type { SandboxProvider } from './sandbox/provider.ts';
 
 export function databasePath(config: Pick<Config, 'dataDir' | 'runnerId'>): string {
   return join(config.dataDir, `${config.runnerId}.sqlite`);

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { checkLab, loadLab, startLab, type CheckResult, type LoadedLab } from '../../checks/engine.ts';
 import type { LabContext } from '../../checks/context.ts';
-import type { SandboxProvider } from '../../runner/src/docker/provider.ts';
+import type { SandboxProvider } from '../../runner/src/sandbox/provider.ts';
 import { contextFor, LABS_DIR, newSandboxId } from '../labs/harness.ts';
 import { altAfterReset, assertSpecificFailures, solveAfterReset, wrongAfterReset, wrongAgainThenSolve } from '../labs/sequences.ts';
 import { createTestNamespace, kubeProvider, type TestNamespace } from './fixture.ts';

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkLab, loadLabs, runSolve, startLab, type LoadedLab } from '../../checks/engine.ts';
-import type { SandboxProvider } from '../../runner/src/docker/provider.ts';
+import type { SandboxProvider } from '../../runner/src/sandbox/provider.ts';
 import { contextFor, createTestProvider, LABS_DIR, newSandboxId } from './harness.ts';
 
 /** Labs share one registry per learner: doing one must never undo another that was passed. */

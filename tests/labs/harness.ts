@@ -7,7 +7,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LabContext } from '../../checks/context.ts';
 import { createLabState, type LoadedLab, type CheckResult } from '../../checks/engine.ts';
-import type { SandboxProvider } from '../../runner/src/docker/provider.ts';
+import type { SandboxProvider } from '../../runner/src/sandbox/provider.ts';
 import { hasCyrillic, type Lang } from '../../checks/messages.ts';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

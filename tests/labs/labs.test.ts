@@ -24,7 +24,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadLab, loadLabs, startLab, wrongExpectation, type CheckResult } from '../../checks/engine.ts';
 import type { LabContext } from '../../checks/context.ts';
-import type { SandboxProvider } from '../../runner/src/docker/provider.ts';
+import type { SandboxProvider } from '../../runner/src/sandbox/provider.ts';
 import { LABS_DIR, REPO_ROOT, contextFor, createTestProvider, failing, labFilters, newSandboxId, selectLabs, summarize } from './harness.ts';
 import { altAfterReset, assertSpecificFailures, check, parkShells, solveAfterReset, stranded, wrongAfterReset, wrongAgainThenSolve } from './sequences.ts';
 

@@ -6,9 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { containerEnded, pollHttp } from '../../runner/src/core/http-poll.ts';
-import { ignoreMissingWhen, ignoringMissing } from '../../runner/src/core/ignore-missing.ts';
-import { PerSessionCache } from '../../runner/src/core/per-session-cache.ts';
+import { containerEnded, pollHttp } from '../../runner/src/sandbox/http-poll.ts';
+import { ignoreMissingWhen, ignoringMissing } from '../../runner/src/sandbox/ignore-missing.ts';
+import { PerSessionCache } from '../../runner/src/sandbox/per-session-cache.ts';
 import { ENGINE_MESSAGES, render } from '../../checks/messages.ts';
 
 async function serve(status: number, body: string): Promise<{ server: Server; port: number }> {

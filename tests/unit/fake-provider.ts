@@ -6,7 +6,7 @@
  *   exit <n>     ends with that code
  */
 import { Duplex } from 'node:stream';
-import type { SandboxInfo, SandboxProvider, ShellHandle } from '../../runner/src/docker/provider.ts';
+import type { SandboxInfo, SandboxProvider, ShellHandle } from '../../runner/src/sandbox/provider.ts';
 import type { SandboxOps } from '../../checks/context.ts';
 import type { SessionSettings } from '../../runner/src/core/session.ts';
 

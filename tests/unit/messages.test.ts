@@ -101,7 +101,7 @@ test('no learner sentence is left in code: lab.ts and the engine\'s message sour
   const files = [
     ...labDirs.filter((d) => d !== EXAMPLE).map((d) => join(d, 'lab.ts')),
     ...['lab-helpers.ts', 'run-check.ts', 'cosign.ts'].map((f) => join(ROOT, 'checks', f)),
-    ...['docker/image-load.ts', 'docker/probe.ts', 'kubernetes/probe.ts', 'core/http-poll.ts', 'labs/service.ts'].map((f) => join(ROOT, 'runner', 'src', f)),
+    ...['docker/image-load.ts', 'docker/probe.ts', 'kubernetes/probe.ts', 'sandbox/http-poll.ts', 'labs/service.ts'].map((f) => join(ROOT, 'runner', 'src', f)),
   ];
   for (const f of files) {
     const lines = code(readFileSync(f, 'utf8')).split('\n').filter((l) => hasCyrillic(l));

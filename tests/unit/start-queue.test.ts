@@ -3,7 +3,7 @@ import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { queueStarts, StartQueue } from '../../runner/src/core/start-queue.ts';
 import { createWithin } from '../../runner/src/core/creation.ts';
-import type { SandboxProvider } from '../../runner/src/docker/provider.ts';
+import type { SandboxProvider } from '../../runner/src/sandbox/provider.ts';
 
 /** A start that ends when the test says so. */
 function gate() {

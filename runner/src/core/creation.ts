@@ -1,4 +1,4 @@
-import type { SandboxProvider } from '../docker/provider.ts';
+import type { SandboxProvider } from '../sandbox/provider.ts';
 import { errMessage, type Logger } from './log.ts';
 
 /** provider.create bounded by SESSION_START_TIMEOUT_MS, not counting a wait for a slot (on timeout the creation is cancelled too). */

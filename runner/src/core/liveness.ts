@@ -1,4 +1,4 @@
-import type { RegistryHealth, SandboxProvider } from '../docker/provider.ts';
+import type { RegistryHealth, SandboxProvider } from '../sandbox/provider.ts';
 import { errMessage, type Logger } from './log.ts';
 import type { SessionRecord } from './records.ts';
 

@@ -1,4 +1,4 @@
-import type { SandboxInfo, SandboxProvider } from '../docker/provider.ts';
+import type { SandboxInfo, SandboxProvider } from '../sandbox/provider.ts';
 import { newSandboxId } from './ids.ts';
 import type { Logger } from './log.ts';
 

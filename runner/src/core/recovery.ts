@@ -4,7 +4,7 @@
  * whose sandbox vanished or died is stopped with a reason; what nobody accounts for (expired
  * sessions, warm-pool leftovers, sandboxes of a lost database) is removed.
  */
-import type { SandboxProvider } from '../docker/provider.ts';
+import type { SandboxProvider } from '../sandbox/provider.ts';
 import type { Store, StoredSession } from '../store/types.ts';
 import { errMessage, type Logger } from './log.ts';
 import type { Session, SessionSettings, StopReason } from './session.ts';

@@ -1,5 +1,5 @@
 /** What a session is, in memory. The store (runner/src/store) keeps the durable part of it. */
-import type { RegistryHealth } from '../docker/provider.ts';
+import type { RegistryHealth } from '../sandbox/provider.ts';
 import type { LabState } from '../../../checks/context.ts';
 import type { Config } from '../config.ts';
 

@@ -10,7 +10,7 @@
  *   'ended'    (session, reason)          the session stopped (its sandbox is being removed)
  */
 import { EventEmitter } from 'node:events';
-import type { SandboxProvider } from '../docker/provider.ts';
+import type { SandboxProvider } from '../sandbox/provider.ts';
 import { openSqliteStore } from '../store/sqlite.ts';
 import type { SessionPatch, Store, StoredSession } from '../store/types.ts';
 import { Admission, shuttingDownError } from './admission.ts';

@@ -5,7 +5,7 @@
  * and an estimate of when their shell answers come from the start times measured here.
  */
 import { availableParallelism } from 'node:os';
-import type { SandboxProvider } from '../docker/provider.ts';
+import type { SandboxProvider } from '../sandbox/provider.ts';
 import { withCreate } from './with-create.ts';
 
 export type StartKind = 'learner' | 'pool';

@@ -1,4 +1,4 @@
-import type { SandboxProvider } from '../docker/provider.ts';
+import type { SandboxProvider } from '../sandbox/provider.ts';
 
 /**
  * The provider with its `create` replaced (the start queue, the metrics): everything else is the

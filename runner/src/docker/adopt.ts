@@ -6,7 +6,7 @@ import type Docker from 'dockerode';
 import { ignoreMissing } from './client.ts';
 import { LABEL, labelFilter } from './labels.ts';
 import type { Mirror } from './mirror.ts';
-import type { FoundSandbox } from './provider.ts';
+import type { FoundSandbox } from '../sandbox/provider.ts';
 import { refsFor, type SandboxRefs } from './sandbox.ts';
 import { holderReady } from './registry-netns.ts';
 

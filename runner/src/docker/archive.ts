@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { pack, extract } from 'tar-stream';
-import type { FileToCopy } from './contract.ts';
+import type { FileToCopy } from '../../../checks/sandbox.ts';
 
 /** A tar of `files` (and the directories they need), owned by uid/gid. */
 export function tarOf(files: FileToCopy[], uid: number, gid: number): Readable {

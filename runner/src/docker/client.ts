@@ -1,5 +1,5 @@
 import Docker from 'dockerode';
-import { ignoringMissing } from '../core/ignore-missing.ts';
+import { ignoringMissing } from '../sandbox/ignore-missing.ts';
 
 /** One dockerode client; DOCKER_HOST / the default socket decide where it points. */
 export function createDockerClient(): Docker {

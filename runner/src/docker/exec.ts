@@ -1,6 +1,6 @@
 import { PassThrough, type Duplex } from 'node:stream';
 import type Docker from 'dockerode';
-import type { ExecResult } from './contract.ts';
+import type { ExecResult } from '../../../checks/sandbox.ts';
 
 export interface CaptureOptions {
   user?: string;

@@ -10,8 +10,8 @@ import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { pack } from 'tar-stream';
-import { readBounded } from '../core/bounded-body.ts';
-import { probeMessage as msg, type ProbeMessage as Message } from './contract.ts';
+import { readBounded } from '../sandbox/bounded-body.ts';
+import { probeMessage as msg, type ProbeMessage as Message } from '../../../checks/sandbox.ts';
 
 const DIGEST = /^sha256:([a-f0-9]{64})$/;
 const MANIFEST_MAX = 4 * 1024 * 1024;

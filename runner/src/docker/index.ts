@@ -7,14 +7,14 @@ import { Mirror } from './mirror.ts';
 import { createSandbox, refsFor, type SandboxRefs } from './sandbox.ts';
 import { openLoginShell } from './shell.ts';
 import { sandboxOps } from './ops.ts';
-import type { SandboxLimits, SandboxProvider } from './provider.ts';
-import type { SandboxOps } from './contract.ts';
+import type { SandboxLimits, SandboxProvider } from '../sandbox/provider.ts';
+import type { SandboxOps } from '../../../checks/sandbox.ts';
 import { loadConfig, sandboxLimits } from '../config.ts';
-import { PerSessionCache } from '../core/per-session-cache.ts';
+import { PerSessionCache } from '../sandbox/per-session-cache.ts';
 import { ownAddresses, type EgressSettings } from './egress.ts';
 import { DEFAULT_QUOTA_DIR, DiskQuota } from './quota.ts';
 
-export type { SandboxProvider, SandboxLimits, SandboxInfo, ShellHandle } from './provider.ts';
+export type { SandboxProvider, SandboxLimits, SandboxInfo, ShellHandle } from '../sandbox/provider.ts';
 
 export interface DockerConfig {
   runnerId: string;

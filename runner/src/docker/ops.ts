@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
-import type { ExecOptions, ExecResult, FileToCopy, HttpProbeResult, SandboxOps } from './contract.ts';
+import type { ExecOptions, ExecResult, FileToCopy, HttpProbeResult, SandboxOps } from '../../../checks/sandbox.ts';
 import { firstFileOf, streamToBuffer, tarOf } from './archive.ts';
 import { probeImage } from './probe.ts';
-import { untilRegistryAnswers } from '../core/http-poll.ts';
+import { untilRegistryAnswers } from '../sandbox/http-poll.ts';
 import { ignoreMissing, isNotFound, removeContainer } from './client.ts';
 import { execCapture, shellCommand } from './exec.ts';
 import { labelsFor, objectName } from './labels.ts';
 import { logConfig, type SandboxRefs } from './sandbox.ts';
-import type { SandboxLimits } from './provider.ts';
+import type { SandboxLimits } from '../sandbox/provider.ts';
 
 const HOME = '/home/learner';
 /** The grader runs as nobody: root in there would be root next to data a learner wrote. */
@@ -28,7 +28,7 @@ export interface OpsDeps {
   leave(network: string): Promise<void>;
 }
 
-/** SandboxOps (./contract.ts) for one sandbox. */
+/** SandboxOps (checks/sandbox.ts) for one sandbox. */
 export function sandboxOps(deps: OpsDeps): SandboxOps {
   const { docker, runnerId, refs } = deps;
   const ws = docker.getContainer(refs.workstation);

@@ -6,14 +6,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
-import { probeMessage as msg, type HttpProbeResult } from './contract.ts';
-import { containerEnded, pollHttp } from '../core/http-poll.ts';
+import { probeMessage as msg, type HttpProbeResult } from '../../../checks/sandbox.ts';
+import { containerEnded, pollHttp } from '../sandbox/http-poll.ts';
 import { ignoreMissing, removeContainer } from './client.ts';
 import { ImageLoadError, loadImageFromRegistry } from './image-load.ts';
 import { labelsFor, objectName } from './labels.ts';
 import { startClosedNetns } from './registry-netns.ts';
 import { logConfig, REGISTRY_PORTS, type SandboxRefs } from './sandbox.ts';
-import type { SandboxLimits } from './provider.ts';
+import type { SandboxLimits } from '../sandbox/provider.ts';
 
 export interface ProbeDeps {
   docker: Docker;

@@ -12,7 +12,7 @@
 import type Docker from 'dockerode';
 import { removeContainer } from './client.ts';
 import { labelsFor, type Role } from './labels.ts';
-import type { SandboxLimits } from './provider.ts';
+import type { SandboxLimits } from '../sandbox/provider.ts';
 
 /** IPv6 off in a namespace the sandbox owns: Docker refuses to start the container if it cannot set it. */
 export const NO_IPV6 = { 'net.ipv6.conf.all.disable_ipv6': '1', 'net.ipv6.conf.default.disable_ipv6': '1' };

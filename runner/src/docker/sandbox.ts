@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type Docker from 'dockerode';
-import type { SandboxLimits } from './provider.ts';
+import type { SandboxLimits } from '../sandbox/provider.ts';
 import { execCapture } from './exec.ts';
 import { labelsFor, objectName } from './labels.ts';
 import type { Mirror } from './mirror.ts';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { execCapture } from './exec.ts';
-import type { ShellHandle } from './provider.ts';
+import type { ShellHandle } from '../sandbox/provider.ts';
 
 /** Between the hang-up and the kill of what ignored it. */
 const HANGUP_GRACE_S = 2;

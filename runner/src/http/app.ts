@@ -14,7 +14,7 @@ import { clientErrorHandler } from './client-errors.ts';
 import { frameworkError, installErrorHandler } from './errors.ts';
 import { installGuard } from './guard.ts';
 import { healthRoutes } from './health.ts';
-import type { SandboxProvider } from '../docker/provider.ts';
+import type { SandboxProvider } from '../sandbox/provider.ts';
 import { installMetrics } from '../metrics/route.ts';
 import type { Metrics } from '../metrics/registry.ts';
 import { labRoutes } from './labs.ts';

@@ -8,7 +8,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.ts';
-import type { SandboxProvider } from '../docker/provider.ts';
+import type { SandboxProvider } from '../sandbox/provider.ts';
 import { errMessage } from '../core/log.ts';
 import type { SessionService } from '../core/sessions.ts';
 import type { LabService } from '../labs/service.ts';

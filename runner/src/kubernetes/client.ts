@@ -1,5 +1,5 @@
 import * as k8s from '@kubernetes/client-node';
-import { ignoringMissing } from '../core/ignore-missing.ts';
+import { ignoringMissing } from '../sandbox/ignore-missing.ts';
 
 export interface KubeClients {
   kc: k8s.KubeConfig;

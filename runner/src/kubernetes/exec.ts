@@ -1,6 +1,6 @@
 import { PassThrough, Writable } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
-import type { ExecResult } from '../docker/contract.ts';
+import type { ExecResult } from '../../../checks/sandbox.ts';
 import type { KubeClients } from './client.ts';
 
 export interface KubeExecOptions {

@@ -3,10 +3,10 @@
  * (the workstation and the registries with the grader: pod.ts),
  * the mirror as a Deployment and a Service. Same interface as runner/src/docker (provider.ts).
  */
-import type { SandboxLimits, SandboxProvider } from '../docker/provider.ts';
-import type { SandboxOps } from '../docker/contract.ts';
+import type { SandboxLimits, SandboxProvider } from '../sandbox/provider.ts';
+import type { SandboxOps } from '../../../checks/sandbox.ts';
 import { resolveAllowlist, type EgressSettings } from '../docker/egress.ts';
-import { PerSessionCache } from '../core/per-session-cache.ts';
+import { PerSessionCache } from '../sandbox/per-session-cache.ts';
 import { ignoreMissing, kubeClients, type KubeClients } from './client.ts';
 import { KubeMirror } from './mirror.ts';
 import { checkRunnerIdForLabels, podName, registryPodName } from './names.ts';

@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { tarOf } from '../docker/archive.ts';
-import type { ExecOptions, ExecResult, FileToCopy, SandboxOps } from '../docker/contract.ts';
+import type { ExecOptions, ExecResult, FileToCopy, SandboxOps } from '../../../checks/sandbox.ts';
 import { shellCommand } from '../docker/exec.ts';
 import type { KubeClients } from './client.ts';
 import { execCapture, execRaw } from './exec.ts';
 import { REGISTRY_PORTS } from '../docker/sandbox.ts';
 import { CONTAINER, EXTRA_REGISTRY_DIR, HOME } from './pod.ts';
 import { probeImage, type ProbeSettings } from './probe.ts';
-import { untilRegistryAnswers } from '../core/http-poll.ts';
+import { untilRegistryAnswers } from '../sandbox/http-poll.ts';
 
 export interface KubeOpsDeps {
   kube: KubeClients;
@@ -47,7 +47,7 @@ export function extraRegistryScript(port: number, htpasswd?: string): string {
   ].join('\n');
 }
 
-/** SandboxOps (runner/src/docker/contract.ts) for one session's Pods. */
+/** SandboxOps (checks/sandbox.ts) for one session's Pods. */
 export function kubeOps(deps: KubeOpsDeps): SandboxOps {
   const { kube, pod, registryPod } = deps;
   const registryUrl = (port = 5000) => `http://${deps.registryIp}:${port}`;

@@ -12,7 +12,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import { egressScript, type EgressSettings } from '../docker/egress.ts';
 import { LEARNER_PORTS, REGISTRY_PORTS } from '../docker/sandbox.ts';
-import type { SandboxLimits } from '../docker/provider.ts';
+import type { SandboxLimits } from '../sandbox/provider.ts';
 import { ACCOUNT_FILES, ACCOUNTS_SCRIPT, accountEnv, type SessionUser } from '../docker/session-user.ts';
 import { LABEL, labelsFor, podName, registryPodName, SESSION_ID_ANNOTATION } from './names.ts';
 import { ENGINE_DISK_CEILING_BYTES, GI, MI, mib, withEphemeral } from './storage.ts';

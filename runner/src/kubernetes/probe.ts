@@ -15,9 +15,9 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type * as k8s from '@kubernetes/client-node';
-import { probeMessage as msg, type HttpProbeResult } from '../docker/contract.ts';
-import { containerEnded, pollHttp } from '../core/http-poll.ts';
-import { readBounded } from '../core/bounded-body.ts';
+import { probeMessage as msg, type HttpProbeResult } from '../../../checks/sandbox.ts';
+import { containerEnded, pollHttp } from '../sandbox/http-poll.ts';
+import { readBounded } from '../sandbox/bounded-body.ts';
 import { ignoreMissing, type KubeClients, sleep } from './client.ts';
 import { LABEL, labelsFor, podName, RUNNER_POD_LABELS, selector } from './names.ts';
 import { MI, mib, PROBE_WORK_BYTES, withEphemeral } from './storage.ts';

@@ -1,6 +1,6 @@
 /** Creating, finding, waiting for and removing session Pods. */
 import * as k8s from '@kubernetes/client-node';
-import type { FoundSandbox } from '../docker/provider.ts';
+import type { FoundSandbox } from '../sandbox/provider.ts';
 import { apiMessage, ignoreMissing, isConflict, type KubeClients, sleep, until } from './client.ts';
 import { idFromKey, LABEL, podName, selector, sessionKey } from './names.ts';
 import { CONTAINER } from './pod.ts';

@@ -1,7 +1,7 @@
 import { Duplex, PassThrough } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import * as k8s from '@kubernetes/client-node';
-import type { ShellHandle } from '../docker/provider.ts';
+import type { ShellHandle } from '../sandbox/provider.ts';
 import { HANGUP_SCRIPT, MARK } from '../docker/shell.ts';
 import type { KubeClients } from './client.ts';
 import { execCapture, exitCodeOf } from './exec.ts';

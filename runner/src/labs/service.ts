@@ -5,7 +5,7 @@
  */
 import type { LabContext, LabState } from '../../../checks/context.ts';
 import type * as Engine from '../../../checks/engine.ts';
-import type { SandboxProvider } from '../docker/provider.ts';
+import type { SandboxProvider } from '../sandbox/provider.ts';
 import { checkFailed, labStartFailed, learnerAddresses, looksLikeSandboxDown, sandboxUnavailable } from '../core/sandbox-errors.ts';
 import { ApiError } from '../core/errors.ts';
 import { errMessage, type Logger } from '../core/log.ts';

@@ -6,7 +6,7 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { SandboxProvider } from '../docker/provider.ts';
+import type { SandboxProvider } from '../sandbox/provider.ts';
 import { looksLikeSandboxDown } from '../core/sandbox-errors.ts';
 import { withCreate } from '../core/with-create.ts';
 import type { SessionService } from '../core/sessions.ts';

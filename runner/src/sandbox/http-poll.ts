@@ -3,7 +3,7 @@
  * runs (a container on Docker, a Pod on Kubernetes), ask it over HTTP until it answers, ends or
  * runs out of time. The backend only says how to see that its container has ended.
  */
-import { probeMessage as msg, type HttpProbeResult } from '../docker/contract.ts';
+import { probeMessage as msg, type HttpProbeResult } from '../../../checks/sandbox.ts';
 
 export interface HttpTarget {
   port: number;

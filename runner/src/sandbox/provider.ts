@@ -1,5 +1,10 @@
+/**
+ * The sandbox provider: everything the runner needs from a sandbox backend (create, adopt,
+ * find, destroy, shells, ops). runner/src/docker/ and runner/src/kubernetes/ implement it;
+ * core/ and everything above use only this interface, never a backend.
+ */
 import type { Duplex } from 'node:stream';
-import type { SandboxOps } from './contract.ts';
+import type { SandboxOps } from '../../../checks/sandbox.ts';
 
 /** Resource limits for one sandbox; defaults come from runner/src/config.ts. */
 export interface SandboxLimits {
@@ -46,9 +51,9 @@ export interface RegistryHealth {
   restarts: number;
 }
 
-/** Everything the runner needs from Docker. runner/src/docker/ is the only code that talks to Docker. */
+/** Everything the runner needs from a sandbox backend. */
 export interface SandboxProvider {
-  /** Starts the mirror. Sandboxes already on the engine are left alone (see sandboxes/adopt). */
+  /** Starts the mirror. Sandboxes already on the engine are left alone (see `sandboxes` and `adopt`). */
   init(): Promise<{ reaped: number }>;
   /**
    * Creates network, workstation, registry; resolves once the inner engine answers. Aborting
@@ -75,7 +80,7 @@ export interface SandboxProvider {
   isRunning(id: string): Promise<boolean>;
   /** An interactive login shell (bash -l) as the learner in their home, with a TTY. */
   openShell(id: string, size: { cols: number; rows: number }): Promise<ShellHandle>;
-  /** Operations labs and checks use (contract: ./contract.ts). */
+  /** Operations labs and checks use (declared by their consumer: checks/sandbox.ts). */
   ops(id: string): SandboxOps;
   /** Destroys every sandbox and the mirror of this runner. */
   shutdown(): Promise<void>;

@@ -1,7 +1,8 @@
 /**
- * The contract between the sandbox layer (runner/src/docker implements it) and the grading
- * engine (checks/ uses it). It lives in the lowest layer and depends on nothing, so
- * runner/src/docker imports nothing from above it.
+ * What the grading engine and the labs need from a learner's sandbox (SandboxOps), declared by
+ * its consumer: checks/ owns it, each backend (runner/src/docker/, runner/src/kubernetes/)
+ * implements it. It imports nothing, so a backend that implements it pulls in nothing of the
+ * engine.
  */
 
 export interface ExecOptions {
@@ -31,7 +32,7 @@ export interface FileToCopy {
 
 /**
  * A sentence for the learner as a catalogue key with parameters: the shape of checks/messages.ts
- * `Message`, declared here so this layer still imports nothing; the engine renders it in the
+ * `Message`, declared here so this file still imports nothing; the engine renders it in the
  * session's language.
  */
 export interface ProbeMessage {
