@@ -1,41 +1,76 @@
 /**
  * npm run bench: measures the runner against the real Docker engine, loopback only, bounded
  * in count and time, and cleans up. Prints a table and writes bench/results/latest.json.
+ * Phases (`--only a,b` runs just those; default all):
  *
- *   session ready      POST /api/sessions -> shell prompt seen over the WebSocket (cold, warm pool)
- *   keystroke echo     one byte in, its echo out, through the runner (WebSocket) and directly
- *                      (dockerode exec into the same workstation): p50/p99 and the ratio
- *   output throughput  `head -c N /dev/zero | base64` through the runner and directly (MB/s)
- *   idle memory        provider.memoryUsage of an idle session, and the runner's RSS
- *   terminal           Ctrl+C in a flood, reopen after 1012, hang-up of a closed terminal (bench/terminal.ts)
- *   check durations    p50/p95 per lab, fresh and solved (bench/check-durations.ts; BENCH_CHECKS=0 skips)
+ *   ready        POST /api/sessions -> shell prompt seen over the WebSocket (cold, warm pool)
+ *   interactive  keystroke echo (one byte in, its echo out) and output throughput
+ *                (`head -c N /dev/zero | base64`), through the runner (WebSocket) and directly
+ *                (`docker exec` of a login shell into the same workstation), quiet; idle memory
+ *   load         the same two figures while L other sandboxes build and push in a loop
+ *                (a classroom's load: `--load L`, default 5), runner and direct, with the ratios
+ *   terminal     Ctrl+C in a flood, reopen after 1012, hang-up of a closed terminal (bench/terminal.ts)
+ *   registry-io  `docker push` 100 MB to localhost:5000 and `docker pull golang:1.24` in a rootless
+ *                sandbox and in the root-equivalent workstation, same run, ratios (bench/registry-io.ts)
+ *   durable      restart to answering, database size (bench/durable.ts)
+ *   checks       check p50/p95 per lab, fresh and solved (bench/check-durations.ts; BENCH_CHECKS=0 skips)
  *
- * Options (env): BENCH_N (ready samples each, default 5), BENCH_KEYS (default 200),
- * BENCH_MB (throughput input MiB, default 100), BENCH_TIMEOUT_S (default 600).
+ * A sandbox that fails to start is retried (3 tries) and a phase that fails is reported in
+ * `phaseErrors`; the bench always finishes, writes what it measured, and exits 1 if a phase failed.
+ *
+ * Options: --only PHASES, --load L, --io-rounds R (default 2), --io-nets slirp4netns[,pasta].
+ * Env: BENCH_N (ready samples each, default 5), BENCH_KEYS (default 200), BENCH_MB (throughput
+ * input MiB, default 100), BENCH_TIMEOUT_S (default 1800), BENCH_IO_MB (push size, default 100).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { Duplex } from 'node:stream';
 import Docker from 'dockerode';
-import { openLoginShell } from '../runner/src/docker/shell.ts';
 import { WebSocket } from 'ws';
 import { createRunner, type Runner } from '../runner/src/app.ts';
-import { registryIo } from './registry-io.ts';
+import { parseNets, registryIoComparison } from './registry-io.ts';
 import { terminalFigures } from './terminal.ts';
 import { benchDurable } from './durable.ts';
 import { checkDurations } from './check-durations.ts';
 
+const PHASES = ['ready', 'interactive', 'load', 'terminal', 'registry-io', 'durable', 'checks'] as const;
+type Phase = (typeof PHASES)[number];
+
+const { values: args } = parseArgs({
+  options: {
+    only: { type: 'string' },
+    load: { type: 'string' },
+    'io-rounds': { type: 'string' },
+    'io-nets': { type: 'string' },
+  },
+});
+function clampInt(v: string | undefined, def: number, min: number, max: number): number {
+  const n = Number(v);
+  return v !== undefined && v !== '' && Number.isInteger(n) ? Math.min(max, Math.max(min, n)) : def;
+}
 const N = clampInt(process.env.BENCH_N, 5, 1, 20);
 const KEYS = clampInt(process.env.BENCH_KEYS, 200, 10, 2000);
 const MB = clampInt(process.env.BENCH_MB, 100, 1, 500);
-const TIMEOUT_S = clampInt(process.env.BENCH_TIMEOUT_S, 600, 60, 3600);
+const TIMEOUT_S = clampInt(process.env.BENCH_TIMEOUT_S, 1800, 60, 7200);
+const LOAD = clampInt(args.load, 5, 1, 40);
+const IO_ROUNDS = clampInt(args['io-rounds'], 2, 1, 10);
+const IO_MB = clampInt(process.env.BENCH_IO_MB, 100, 1, 200);
+const IO_NETS = parseNets(args['io-nets']);
+const selected = new Set<Phase>(
+  args.only
+    ? args.only.split(',').map((p) => {
+        const t = p.trim() as Phase;
+        if (!PHASES.includes(t)) throw new Error(`--only: unknown phase "${p}" (phases: ${PHASES.join(', ')})`);
+        return t;
+      })
+    : PHASES.filter((p) => p !== 'checks' || process.env.BENCH_CHECKS !== '0'),
+);
 const here = dirname(fileURLToPath(import.meta.url));
 
-function clampInt(v: string | undefined, def: number, min: number, max: number): number {
-  const n = Number(v);
-  return Number.isInteger(n) ? Math.min(max, Math.max(min, n)) : def;
-}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function pct(xs: number[], p: number): number {
   if (!xs.length) return NaN;
@@ -44,6 +79,7 @@ function pct(xs: number[], p: number): number {
 }
 const r1 = (x: number) => Math.round(x * 10) / 10;
 const r2 = (x: number) => Math.round(x * 100) / 100;
+const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** A raw byte stream with "wait until the bytes seen since X match" (used for both paths). */
 class Watch {
@@ -88,7 +124,13 @@ async function api(base: string, method: string, path: string, token?: string, b
     body: body ? JSON.stringify(body) : undefined,
   });
   const text = await res.text();
-  return { status: res.status, json: text ? JSON.parse(text) : undefined };
+  let json: any;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = { text: text.slice(0, 200) };
+  }
+  return { status: res.status, json };
 }
 
 function terminal(runner: Runner, id: string, token: string): Promise<Pipe> {
@@ -104,16 +146,29 @@ function terminal(runner: Runner, id: string, token: string): Promise<Pipe> {
 }
 
 /**
- * The baseline: the same login shell the runner opens (openLoginShell), by dockerode exec
- * straight into the workstation, without the runner's HTTP and WebSocket layers.
+ * The baseline: a login shell by `docker exec` straight into the workstation, as the workstation's
+ * user (what the runner's own shell does), without the runner's HTTP and WebSocket layers.
  */
 async function directShell(docker: Docker, sessionId: string): Promise<Pipe> {
   const [c] = await docker.listContainers({ filters: { label: [`registry-lab.session=${sessionId}`, 'registry-lab.role=workstation'] } });
   if (!c) throw new Error('workstation container not found');
-  const { stream, close } = await openLoginShell(docker.getContainer(c.Id), { cols: 80, rows: 24 });
+  const container = docker.getContainer(c.Id);
+  const user = (await container.inspect()).Config.User || '1000:1000';
+  const exec = await container.exec({
+    Cmd: ['bash', '-l'],
+    AttachStdin: true,
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: true,
+    User: user,
+    WorkingDir: '/home/learner',
+    Env: ['TERM=xterm-256color', 'HOME=/home/learner', 'USER=learner', 'LANG=C.UTF-8'],
+  });
+  const stream = (await exec.start({ hijack: true, stdin: true, Tty: true })) as Duplex;
+  await exec.resize({ w: 80, h: 24 }).catch(() => {});
   const watch = new Watch();
   stream.on('data', (d: Buffer) => watch.push(d));
-  return { send: (b) => stream.write(b), watch, close };
+  return { send: (b) => stream.write(b), watch, close: () => (stream.write('exit\r'), stream.end()) };
 }
 
 const PROMPT = /\$ $/;
@@ -124,13 +179,50 @@ async function runCmd(p: Pipe, cmd: string, timeoutMs: number): Promise<void> {
   await p.watch.until(() => p.watch.buf.includes(`${tag}42__`), timeoutMs, cmd);
 }
 
-async function sessionReady(runner: Runner): Promise<{ ms: number; id: string; token: string; pipe: Pipe; fromPool: boolean }> {
-  const t0 = performance.now();
-  const c = await api(runner.url, 'POST', '/api/sessions', undefined, {});
-  if (c.status !== 201) throw new Error(`POST /api/sessions: ${c.status} ${JSON.stringify(c.json)}`);
-  const pipe = await terminal(runner, c.json.id, c.json.token);
-  await pipe.watch.until(() => PROMPT.test(pipe.watch.buf), 180_000, 'prompt');
-  return { ms: performance.now() - t0, id: c.json.id, token: c.json.token, pipe, fromPool: c.json.state === 'ready' };
+interface Ready {
+  ms: number;
+  id: string;
+  token: string;
+  pipe: Pipe;
+  fromPool: boolean;
+}
+
+/** POST /api/sessions -> prompt; a sandbox that fails to start is deleted and tried again (3 tries). */
+async function sessionReady(runner: Runner, failures: string[]): Promise<Ready> {
+  for (let attempt = 1; ; attempt++) {
+    const t0 = performance.now();
+    let id: string | undefined;
+    let token: string | undefined;
+    try {
+      const c = await api(runner.url, 'POST', '/api/sessions', undefined, {});
+      if (c.status !== 201) throw new Error(`POST /api/sessions: ${c.status} ${JSON.stringify(c.json)}`);
+      ({ id, token } = c.json as { id: string; token: string });
+      const pipe = await terminal(runner, id!, token!);
+      const stopped = async () => (await api(runner.url, 'GET', `/api/sessions/${id}`, token)).json?.state === 'stopped';
+      // The prompt, or the session stopping (its sandbox failed to start), whichever comes first.
+      const prompt = pipe.watch.until(() => PROMPT.test(pipe.watch.buf), 300_000, 'prompt');
+      let done = false;
+      const watchdog = (async () => {
+        while (!done) {
+          await sleep(2000);
+          if (!done && (await stopped().catch(() => false))) throw new Error(`session ${id!.slice(0, 8)} stopped while starting`);
+        }
+      })();
+      try {
+        await Promise.race([prompt, watchdog]);
+      } finally {
+        done = true;
+        prompt.catch(() => {});
+        watchdog.catch(() => {});
+      }
+      return { ms: performance.now() - t0, id: id!, token: token!, pipe, fromPool: c.json.state === 'ready' };
+    } catch (err) {
+      failures.push(errText(err));
+      if (id) await api(runner.url, 'DELETE', `/api/sessions/${id}`, token).catch(() => {});
+      console.log(`a sandbox failed to start (try ${attempt} of 3): ${errText(err).slice(0, 200)}`);
+      if (attempt >= 3) throw err;
+    }
+  }
 }
 
 async function echoRtt(p: Pipe, keys: number): Promise<number[]> {
@@ -147,7 +239,7 @@ async function echoRtt(p: Pipe, keys: number): Promise<number[]> {
     const t0 = performance.now();
     p.send(ch);
     const fresh = () => p.watch.buf.slice(-Math.min(p.watch.buf.length, p.watch.total - before));
-    await p.watch.until(() => p.watch.total > before && fresh().includes(ch), 10_000, `echo of ${ch}`);
+    await p.watch.until(() => p.watch.total > before && fresh().includes(ch), 30_000, `echo of ${ch}`);
     times.push(performance.now() - t0);
   }
   p.send('\x15'); // Ctrl-U: clear the line
@@ -159,89 +251,28 @@ async function throughput(p: Pipe, mb: number): Promise<{ mbPerS: number; bytes:
   await runCmd(p, 'true', 30_000);
   const before = p.watch.total;
   const t0 = performance.now();
-  await runCmd(p, `head -c ${mb}M /dev/zero | base64`, 300_000);
+  await runCmd(p, `head -c ${mb}M /dev/zero | base64`, 600_000);
   const seconds = (performance.now() - t0) / 1000;
   const bytes = p.watch.total - before;
   return { mbPerS: bytes / 1e6 / seconds, bytes, seconds };
 }
 
-async function main() {
-  const runnerId = `bench-${process.pid}-${randomBytes(3).toString('hex')}`;
-  const started = Date.now();
-  const runner = await createRunner({ port: 0, host: '127.0.0.1', runnerId, warmPoolSize: 0, logLevel: 'warn', maxSessions: 10, maxSessionsPerClient: 10 });
-  const docker = new Docker();
-  const guard = setTimeout(() => {
-    console.error(`bench: over ${TIMEOUT_S} s, cleaning up and exiting`);
-    void runner.close().finally(() => process.exit(1));
-  }, TIMEOUT_S * 1000);
-  guard.unref();
-  const results: Record<string, unknown> = {
-    when: new Date().toISOString(),
-    runnerId,
-    machine: { cpus: (await import('node:os')).cpus().length, node: process.version, loadavgAtStart: (await import('node:os')).loadavg().map(r2) },
-    params: { N, KEYS, MB },
-  };
+/** Echo and throughput, runner then direct, on one ready session (runner and direct take turns). */
+async function interactiveFigures(docker: Docker, s: Ready, label: string) {
+  const direct = await directShell(docker, s.id);
   try {
-    // 1. Cold session ready time.
-    const cold: number[] = [];
-    for (let i = 0; i < N; i++) {
-      const s = await sessionReady(runner);
-      cold.push(s.ms);
-      s.pipe.close();
-      await api(runner.url, 'DELETE', `/api/sessions/${s.id}`, s.token);
-      console.log(`cold ready #${i + 1}: ${Math.round(s.ms)} ms`);
-    }
-
-    // 2. Warm pool: one pooled sandbox, refilled between samples.
-    runner.sessions.settings.warmPoolSize = 1;
-    const warm: number[] = [];
-    let pooledSamples = 0;
-    for (let i = 0; i < N; i++) {
-      runner.sessions.pool.fill();
-      for (let w = 0; w < 900 && runner.sessions.pool.stats().ready < 1; w++) await sleep(200);
-      const s = await sessionReady(runner);
-      warm.push(s.ms);
-      if (s.fromPool) pooledSamples++;
-      s.pipe.close();
-      await api(runner.url, 'DELETE', `/api/sessions/${s.id}`, s.token);
-      console.log(`warm ready #${i + 1}: ${Math.round(s.ms)} ms${s.fromPool ? '' : ' (not from the pool)'}`);
-    }
-    runner.sessions.settings.warmPoolSize = 0;
-    await runner.sessions.pool.shutdown().catch(() => {});
-
-    // 3-6 on one session.
-    const s = await sessionReady(runner);
-    const viaRunner = await echoRtt(s.pipe, KEYS);
-    const direct = await directShell(docker, s.id);
     await direct.watch.until(() => PROMPT.test(direct.watch.buf), 60_000, 'direct prompt');
+    const viaRunner = await echoRtt(s.pipe, KEYS);
     const viaDirect = await echoRtt(direct, KEYS);
-    console.log(`echo p50 runner ${r2(pct(viaRunner, 50))} ms, direct ${r2(pct(viaDirect, 50))} ms`);
-
+    console.log(`[${label}] echo p50 runner ${r2(pct(viaRunner, 50))} ms, direct ${r2(pct(viaDirect, 50))} ms`);
     const tpRunner = await throughput(s.pipe, MB);
-    console.log(`throughput runner ${r1(tpRunner.mbPerS)} MB/s (${(tpRunner.bytes / 1e6).toFixed(0)} MB in ${tpRunner.seconds.toFixed(1)} s)`);
     const tpDirect = await throughput(direct, MB);
-    console.log(`throughput direct ${r1(tpDirect.mbPerS)} MB/s`);
-    direct.close();
-    s.pipe.close();
-    const term = await terminalFigures(runner, s.id, s.token, N);
-    console.log(`terminal: interrupt p50 ${Math.round(pct(term.interrupt, 50))} ms, reopen after 1012 p50 ${Math.round(pct(term.restart, 50))} ms, hang-up p50 ${Math.round(pct(term.hangup, 50))} ms`);
-
-    await sleep(5000);
-    const mem = await runner.provider.memoryUsage(s.id);
-    const rss = process.memoryUsage().rss;
-    results.registryIoMs = await registryIo(runner.provider, s.id);
-    console.log(`registry io: ${JSON.stringify(results.registryIoMs)}`);
-    await api(runner.url, 'DELETE', `/api/sessions/${s.id}`, s.token);
-
-    Object.assign(results, {
-      sessionReadyMs: {
-        cold: { n: cold.length, p50: Math.round(pct(cold, 50)), p95: Math.round(pct(cold, 95)), samples: cold.map(Math.round) },
-        warmPool: { n: warm.length, fromPool: pooledSamples, p50: Math.round(pct(warm, 50)), p95: Math.round(pct(warm, 95)), samples: warm.map(Math.round) },
-      },
+    console.log(`[${label}] throughput runner ${r1(tpRunner.mbPerS)} MB/s, direct ${r1(tpDirect.mbPerS)} MB/s`);
+    return {
       keystrokeEchoMs: {
         keys: KEYS,
-        runner: { p50: r2(pct(viaRunner, 50)), p99: r2(pct(viaRunner, 99)) },
-        direct: { p50: r2(pct(viaDirect, 50)), p99: r2(pct(viaDirect, 99)) },
+        runner: { p50: r2(pct(viaRunner, 50)), p95: r2(pct(viaRunner, 95)), p99: r2(pct(viaRunner, 99)) },
+        direct: { p50: r2(pct(viaDirect, 50)), p95: r2(pct(viaDirect, 95)), p99: r2(pct(viaDirect, 99)) },
         overheadRatioP50: r2(pct(viaRunner, 50) / pct(viaDirect, 50)),
         overheadRatioP99: r2(pct(viaRunner, 99) / pct(viaDirect, 99)),
       },
@@ -252,53 +283,239 @@ async function main() {
         ratio: r2(tpRunner.mbPerS / tpDirect.mbPerS),
         bytes: tpRunner.bytes,
       },
-      idleSessionMemoryMiB: {
-        workstation: r1(mem.workstation / 1048576),
-        registry: r1(mem.registry / 1048576),
-        total: r1((mem.workstation + mem.registry) / 1048576),
-      },
-      terminalMs: Object.fromEntries(
-        Object.entries(term).map(([k, xs]) => [k, { n: xs.length, p50: Math.round(pct(xs, 50)), p95: Math.round(pct(xs, 95)) }]),
-      ),
-      runnerRssMiB: r1(rss / 1048576),
-      durationS: Math.round((Date.now() - started) / 1000),
-    });
+    };
   } finally {
-    await runner.close();
-    clearTimeout(guard);
+    direct.close();
+  }
+}
+
+/**
+ * A learner's build-and-push loop, as the classroom load: a fresh 10 MiB layer hashed in a RUN
+ * step (CPU in the inner engine), pushed to the session's registry, removed; until the stop file
+ * appears or `maxS` passes. Prints one line per finished round.
+ */
+const loadLoop = (maxS: number) => `
+set -u
+d=/tmp/bench-load; mkdir -p "$d" && cd "$d" || exit 1
+printf 'FROM busybox\\nRUN head -c 10M /dev/urandom > /blob && sha256sum /blob > /sum && gzip -c /blob > /blob.gz\\n' > Dockerfile
+i=0; end=$((SECONDS + ${maxS}))
+while [ ! -e "$d/stop" ] && [ "$SECONDS" -lt "$end" ]; do
+  i=$((i + 1))
+  docker build -q --no-cache -t localhost:5000/load/x:1 . >/dev/null 2>&1 && docker push -q localhost:5000/load/x:1 >/dev/null 2>&1 && echo "round=$i"
+  docker image prune -f >/dev/null 2>&1
+done
+exit 0
+`;
+
+async function underLoad(runner: Runner, docker: Docker, failures: string[]) {
+  // The session measured starts first, on a quiet host; then the room that loads it.
+  const s = await sessionReady(runner, failures);
+  const load: Ready[] = [];
+  const loops: Promise<{ rounds: number; error?: string }>[] = [];
+  const loadSamples: number[] = [];
+  const sampler = setInterval(() => loadSamples.push(Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0])), 1000);
+  try {
+    const started = await Promise.allSettled(Array.from({ length: LOAD }, () => sessionReady(runner, failures)));
+    for (const r of started) if (r.status === 'fulfilled') load.push(r.value);
+    const notStarted = started.length - load.length;
+    if (!load.length) throw new Error('no load sandbox started');
+    for (const l of load) {
+      l.pipe.close();
+      loops.push(
+        runner.provider
+          .ops(l.id)
+          .exec(loadLoop(900), { timeoutMs: 960_000 })
+          .then((r) => ({ rounds: (r.stdout.match(/^round=\d+$/gm) ?? []).length, ...(r.exitCode ? { error: r.stderr.slice(-200) } : {}) }))
+          .catch((e: unknown) => ({ rounds: 0, error: errText(e) })),
+      );
+    }
+    // Let every loop reach its first build before measuring.
+    await sleep(15_000);
+    const t0 = Date.now();
+    const figures = await interactiveFigures(docker, s, `under load of ${load.length}`);
+    const seconds = Math.round((Date.now() - t0) / 1000);
+    await Promise.all(load.map((l) => runner.provider.ops(l.id).exec('touch /tmp/bench-load/stop', { timeoutMs: 60_000 }).catch(() => {})));
+    const done = await Promise.all(loops);
+    return {
+      loadSandboxes: load.length,
+      loadSandboxesNotStarted: notStarted,
+      loadRoundsFinished: done.reduce((a, d) => a + d.rounds, 0),
+      loadErrors: done.flatMap((d) => (d.error ? [d.error] : [])).slice(0, 5),
+      measureSeconds: seconds,
+      hostLoad1: { max: r1(Math.max(...loadSamples)), mean: r1(loadSamples.reduce((a, b) => a + b, 0) / Math.max(1, loadSamples.length)) },
+      ...figures,
+    };
+  } finally {
+    clearInterval(sampler);
+    s.pipe.close();
+    await Promise.all([s, ...load].map((x) => api(runner.url, 'DELETE', `/api/sessions/${x.id}`, x.token).catch(() => {})));
+  }
+}
+
+async function main() {
+  const runnerId = `bench-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const started = Date.now();
+  const docker = new Docker();
+  const results: Record<string, any> = {
+    when: new Date().toISOString(),
+    runnerId,
+    machine: { cpus: cpus().length, node: process.version, loadavgAtStart: loadavg().map(r2) },
+    params: { N, KEYS, MB, LOAD, IO_ROUNDS, IO_MB, IO_NETS, phases: [...selected] },
+    phaseErrors: {} as Record<string, string>,
+    sandboxStartFailures: [] as string[],
+  };
+  const failures: string[] = results.sandboxStartFailures;
+  const phase = async (name: Phase, fn: () => Promise<void>) => {
+    if (!selected.has(name)) return;
+    console.log(`--- ${name}`);
+    try {
+      await fn();
+    } catch (err) {
+      results.phaseErrors[name] = errText(err);
+      console.error(`phase ${name} failed: ${errText(err)}`);
+    }
+  };
+  const needsRunner = (['ready', 'interactive', 'load', 'terminal'] as Phase[]).some((p) => selected.has(p));
+  const runner = needsRunner
+    ? await createRunner({ port: 0, host: '127.0.0.1', runnerId, warmPoolSize: 0, logLevel: 'warn', maxSessions: LOAD + 12, maxSessionsPerClient: LOAD + 12, maxSessionCreatesPerMinute: 10_000 })
+    : undefined;
+  const guard = setTimeout(() => {
+    console.error(`bench: over ${TIMEOUT_S} s, cleaning up and exiting`);
+    void (runner?.close() ?? Promise.resolve()).finally(() => process.exit(1));
+  }, TIMEOUT_S * 1000);
+  guard.unref();
+  try {
+    if (runner) {
+      await phase('ready', async () => {
+        const cold: number[] = [];
+        for (let i = 0; i < N; i++) {
+          const s = await sessionReady(runner, failures);
+          cold.push(s.ms);
+          s.pipe.close();
+          await api(runner.url, 'DELETE', `/api/sessions/${s.id}`, s.token);
+          console.log(`cold ready #${i + 1}: ${Math.round(s.ms)} ms`);
+        }
+        // Warm pool: one pooled sandbox, refilled between samples.
+        runner.sessions.settings.warmPoolSize = 1;
+        const warm: number[] = [];
+        let pooledSamples = 0;
+        try {
+          for (let i = 0; i < N; i++) {
+            runner.sessions.pool.fill();
+            for (let w = 0; w < 900 && runner.sessions.pool.stats().ready < 1; w++) await sleep(200);
+            const s = await sessionReady(runner, failures);
+            warm.push(s.ms);
+            if (s.fromPool) pooledSamples++;
+            s.pipe.close();
+            await api(runner.url, 'DELETE', `/api/sessions/${s.id}`, s.token);
+            console.log(`warm ready #${i + 1}: ${Math.round(s.ms)} ms${s.fromPool ? '' : ' (not from the pool)'}`);
+          }
+        } finally {
+          runner.sessions.settings.warmPoolSize = 0;
+          await runner.sessions.pool.shutdown().catch(() => {});
+        }
+        results.sessionReadyMs = {
+          cold: { n: cold.length, p50: Math.round(pct(cold, 50)), p95: Math.round(pct(cold, 95)), samples: cold.map(Math.round) },
+          warmPool: { n: warm.length, fromPool: pooledSamples, p50: Math.round(pct(warm, 50)), p95: Math.round(pct(warm, 95)), samples: warm.map(Math.round) },
+        };
+      });
+
+      if (selected.has('interactive') || selected.has('terminal')) {
+        let s: Ready | undefined;
+        try {
+          await phase('interactive', async () => {
+            s = await sessionReady(runner, failures);
+            Object.assign(results, await interactiveFigures(docker, s, 'quiet'));
+            await sleep(5000);
+            const mem = await runner.provider.memoryUsage(s.id);
+            results.idleSessionMemoryMiB = { workstation: r1(mem.workstation / 1048576), registry: r1(mem.registry / 1048576), total: r1((mem.workstation + mem.registry) / 1048576) };
+          });
+          await phase('terminal', async () => {
+            s ??= await sessionReady(runner, failures);
+            s.pipe.close();
+            const term = await terminalFigures(runner, s.id, s.token, N);
+            console.log(`terminal: interrupt p50 ${Math.round(pct(term.interrupt, 50))} ms, reopen after 1012 p50 ${Math.round(pct(term.restart, 50))} ms, hang-up p50 ${Math.round(pct(term.hangup, 50))} ms`);
+            results.terminalMs = Object.fromEntries(Object.entries(term).map(([k, xs]) => [k, { n: xs.length, p50: Math.round(pct(xs, 50)), p95: Math.round(pct(xs, 95)) }]));
+          });
+        } finally {
+          if (s) {
+            s.pipe.close();
+            await api(runner.url, 'DELETE', `/api/sessions/${s.id}`, s.token).catch(() => {});
+          }
+        }
+      }
+
+      await phase('load', async () => {
+        results.underLoad = await underLoad(runner, docker, failures);
+      });
+      results.runnerRssMiB = r1(process.memoryUsage().rss / 1048576);
+    }
+  } finally {
+    await runner?.close();
   }
 
-  results.durable = await benchDurable();
-  if (process.env.BENCH_CHECKS !== '0') {
+  await phase('registry-io', async () => {
+    const io = await registryIoComparison({ rounds: IO_ROUNDS, nets: IO_NETS, mb: IO_MB });
+    results.registryIo = io;
+    if (io.errors.length) throw new Error(io.errors.join('; '));
+  });
+  await phase('durable', async () => {
+    results.durable = await benchDurable();
+  });
+  await phase('checks', async () => {
     const labs = process.env.BENCH_CHECK_LABS?.split(',').map((x) => x.trim()).filter(Boolean);
     results.checkDurationsMs = await checkDurations({ n: clampInt(process.env.BENCH_CHECK_N, 3, 1, 20), labs });
-  }
+  });
+  clearTimeout(guard);
+  results.durationS = Math.round((Date.now() - started) / 1000);
 
   const out = join(here, 'results', 'latest.json');
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
-  const sr = results.sessionReadyMs as any;
-  const ke = results.keystrokeEchoMs as any;
-  const tp = results.outputThroughput as any;
-  const mem = results.idleSessionMemoryMiB as any;
-  console.log('\nRegistry Lab runner bench');
-  console.table({
-    'session ready, cold (ms)': { p50: sr.cold.p50, 'p95/p99': sr.cold.p95, direct: '', ratio: '' },
-    'session ready, warm pool (ms)': { p50: sr.warmPool.p50, 'p95/p99': sr.warmPool.p95, direct: '', ratio: '' },
-    'keystroke echo (ms)': { p50: ke.runner.p50, 'p95/p99': ke.runner.p99, direct: ke.direct.p50, ratio: ke.overheadRatioP50 },
-    'output throughput (MB/s)': { p50: tp.runnerMBps, 'p95/p99': '', direct: tp.directMBps, ratio: tp.ratio },
-    'idle session memory (MiB)': { p50: mem.total, 'p95/p99': '', direct: '', ratio: '' },
-    ...Object.fromEntries(
-      Object.entries(results.terminalMs as Record<string, { p50: number; p95: number }>).map(([k, v]) => [`terminal ${k} (ms)`, { p50: v.p50, 'p95/p99': v.p95, direct: '', ratio: '' }]),
-    ),
-  });
+  printTable(results);
+  console.log(`written to ${out}`);
+  const failed = Object.keys(results.phaseErrors);
+  if (failures.length) console.log(`sandboxes that failed to start (and were retried): ${failures.length}`);
+  if (failed.length) {
+    console.log(`finished, but ${failed.length} phase(s) failed: ${failed.map((p) => `${p}: ${results.phaseErrors[p]}`).join('; ')}`);
+    process.exitCode = 1;
+  }
+}
+
+function printTable(results: Record<string, any>) {
+  const row = (p50: unknown, tail: unknown = '', base: unknown = '', ratio: unknown = '') => ({ 'p50 / value': p50, 'p95/p99': tail, 'baseline (direct/root)': base, ratio });
+  const t: Record<string, ReturnType<typeof row>> = {};
+  const sr = results.sessionReadyMs;
+  if (sr) {
+    t['session ready, cold (ms)'] = row(sr.cold.p50, sr.cold.p95);
+    t['session ready, warm pool (ms)'] = row(sr.warmPool.p50, sr.warmPool.p95);
+  }
+  const interactive = (ke: any, tp: any, suffix: string) => {
+    if (ke) t[`keystroke echo${suffix} (ms)`] = row(ke.runner.p50, ke.runner.p99, ke.direct.p50, ke.overheadRatioP50);
+    if (tp) t[`output throughput${suffix} (MB/s)`] = row(tp.runnerMBps, '', tp.directMBps, tp.ratio);
+  };
+  interactive(results.keystrokeEchoMs, results.outputThroughput, ', quiet');
+  if (results.underLoad) interactive(results.underLoad.keystrokeEchoMs, results.underLoad.outputThroughput, `, ${results.underLoad.loadSandboxes} building`);
+  if (results.idleSessionMemoryMiB) t['idle session memory (MiB)'] = row(results.idleSessionMemoryMiB.total);
+  for (const [k, v] of Object.entries((results.terminalMs ?? {}) as Record<string, { p50: number; p95: number }>)) t[`terminal ${k} (ms)`] = row(v.p50, v.p95);
+  const io = results.registryIo;
+  if (io?.sides?.root) {
+    for (const [side, v] of Object.entries(io.sides as Record<string, { pushMedianMs: number; pullMedianMs: number }>)) {
+      if (side === 'root') continue;
+      t[`push ${io.pushMiB} MiB, ${side} (ms)`] = row(v.pushMedianMs, '', io.sides.root.pushMedianMs, io.ratios[side]?.push);
+      t[`pull ${io.pullImage}, ${side} (ms)`] = row(v.pullMedianMs, '', io.sides.root.pullMedianMs, io.ratios[side]?.pull);
+    }
+  }
+  if (Object.keys(t).length) {
+    console.log('\nRegistry Lab runner bench');
+    console.table(t);
+  }
   const checks = (results.checkDurationsMs ?? []) as Array<{ lab: string; p50: number; p95: number; limitMs: number }>;
   if (checks.length) console.table(Object.fromEntries(checks.map((c) => [`check ${c.lab} (ms)`, { p50: c.p50, p95: c.p95, limit: c.limitMs }])));
-  console.log(`written to ${out}`);
 }
 
 main().then(
-  () => process.exit(0),
+  () => process.exit(process.exitCode ?? 0),
   (err) => {
     console.error(err);
     process.exit(1);

@@ -16,7 +16,7 @@ import { api } from '../runner/helpers.ts';
 import { registryRestartShown } from './ready.ts';
 import { boundedAttempt, openRoom, type Room } from './room.ts';
 import { squat as squatPort, unsquat as unsquatPorts } from './squat.ts';
-import { egressScript, resolveAllowlistEntries } from '../../runner/src/docker/egress.ts';
+import { egressScript, resolveAllowlistEntries } from '../../runner/src/sandbox/egress.ts';
 
 const QUOTA = 512 * 1024 ** 2;
 const SECRET = `HOST-SECRET-${randomBytes(6).toString('hex')}`;

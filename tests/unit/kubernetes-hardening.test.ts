@@ -13,7 +13,7 @@ import { parseAllDocuments } from 'yaml';
 import type * as k8s from '@kubernetes/client-node';
 import { DEFAULT_LIMITS } from '../../runner/src/docker/index.ts';
 import { registryPod, sandboxPod, type Placement, type PodSettings } from '../../runner/src/kubernetes/pod.ts';
-import { userOfSlot } from '../../runner/src/docker/session-user.ts';
+import { userOfSlot } from '../../runner/src/sandbox/session-user.ts';
 import { DENIED_ENV, imageEnvVars, kubeLiteral, MAX_ENV_ENTRIES, MAX_ENV_ENTRY_BYTES, pinRef, probeEnv, probePod, probePolicy } from '../../runner/src/kubernetes/probe.ts';
 import { mirrorObjects, networkPolicies } from '../../runner/src/kubernetes/mirror.ts';
 import { labelsFor, POD_SECURITY_LABELS, RUNNER_POD_LABELS } from '../../runner/src/kubernetes/names.ts';

@@ -25,7 +25,7 @@ import * as oldRbac from 'kubernetes-models-1.19/rbac.authorization.k8s.io/v1';
 import * as oldNet from 'kubernetes-models-1.19/networking.k8s.io/v1';
 import { DEFAULT_LIMITS } from '../../runner/src/docker/index.ts';
 import { registryPod, sandboxPod, type Placement } from '../../runner/src/kubernetes/pod.ts';
-import { userOfSlot } from '../../runner/src/docker/session-user.ts';
+import { userOfSlot } from '../../runner/src/sandbox/session-user.ts';
 
 const placement: Placement = { mirrorIp: '10.244.0.2', registryIp: '10.244.0.7', user: userOfSlot(2) };
 import { probePod, probePolicy } from '../../runner/src/kubernetes/probe.ts';

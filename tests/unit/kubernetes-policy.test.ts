@@ -10,7 +10,7 @@ import { parseAllDocuments } from 'yaml';
 import * as curAdm from 'kubernetes-models/admissionregistration.k8s.io/v1';
 import { DEFAULT_LIMITS } from '../../runner/src/docker/index.ts';
 import { registryPod, sandboxPod, type Placement } from '../../runner/src/kubernetes/pod.ts';
-import { userOfSlot } from '../../runner/src/docker/session-user.ts';
+import { userOfSlot } from '../../runner/src/sandbox/session-user.ts';
 
 const placement: Placement = { mirrorIp: '10.0.0.1', registryIp: '10.244.0.7', user: userOfSlot(2) };
 import { probePod } from '../../runner/src/kubernetes/probe.ts';

@@ -67,7 +67,3 @@ export async function execCapture(container: Docker.Container, cmd: string[], op
   }
   return { exitCode, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
 }
-
-export function shellCommand(cmd: string | string[]): string[] {
-  return typeof cmd === 'string' ? ['bash', '-lc', cmd] : cmd;
-}

@@ -11,7 +11,7 @@ import type { SandboxLimits, SandboxProvider } from '../sandbox/provider.ts';
 import type { SandboxOps } from '../../../checks/sandbox.ts';
 import { loadConfig, sandboxLimits } from '../config.ts';
 import { PerSessionCache } from '../sandbox/per-session-cache.ts';
-import { ownAddresses, type EgressSettings } from './egress.ts';
+import { ownAddresses, type EgressSettings } from '../sandbox/egress.ts';
 import { DEFAULT_QUOTA_DIR, DiskQuota } from './quota.ts';
 
 export type { SandboxProvider, SandboxLimits, SandboxInfo, ShellHandle } from '../sandbox/provider.ts';

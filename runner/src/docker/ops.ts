@@ -1,16 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
 import type { ExecOptions, ExecResult, FileToCopy, HttpProbeResult, SandboxOps } from '../../../checks/sandbox.ts';
-import { firstFileOf, streamToBuffer, tarOf } from './archive.ts';
+import { firstFileOf, streamToBuffer, tarOf } from '../sandbox/tar.ts';
 import { probeImage } from './probe.ts';
 import { untilRegistryAnswers } from '../sandbox/http-poll.ts';
 import { ignoreMissing, isNotFound, removeContainer } from './client.ts';
-import { execCapture, shellCommand } from './exec.ts';
+import { execCapture } from './exec.ts';
+import { shellCommand } from '../sandbox/shell.ts';
+import { LEARNER_ENV, LEARNER_HOME } from '../sandbox/workstation.ts';
 import { labelsFor, objectName } from './labels.ts';
 import { logConfig, type SandboxRefs } from './sandbox.ts';
 import type { SandboxLimits } from '../sandbox/provider.ts';
 
-const HOME = '/home/learner';
 /** The grader runs as nobody: root in there would be root next to data a learner wrote. */
 const GRADER = '65534:65534';
 
@@ -82,8 +83,8 @@ export function sandboxOps(deps: OpsDeps): SandboxOps {
   const exec = (cmd: string | string[], opts: ExecOptions = {}): Promise<ExecResult> =>
     execCapture(ws, shellCommand(cmd), {
       user: LEARNER,
-      cwd: opts.cwd ?? HOME,
-      env: { HOME, USER: 'learner', ...opts.env },
+      cwd: opts.cwd ?? LEARNER_HOME,
+      env: { ...LEARNER_ENV, ...opts.env },
       stdin: opts.stdin,
       timeoutMs: opts.timeoutMs,
     });
@@ -98,7 +99,7 @@ export function sandboxOps(deps: OpsDeps): SandboxOps {
 
   return {
     sessionId: refs.id,
-    home: HOME,
+    home: LEARNER_HOME,
     exec,
 
     async graderExec(cmd, opts = {}) {

@@ -12,7 +12,8 @@ import { ignoreMissing, removeContainer } from './client.ts';
 import { ImageLoadError, loadImageFromRegistry } from './image-load.ts';
 import { labelsFor, objectName } from './labels.ts';
 import { startClosedNetns } from './registry-netns.ts';
-import { logConfig, REGISTRY_PORTS, type SandboxRefs } from './sandbox.ts';
+import { logConfig, type SandboxRefs } from './sandbox.ts';
+import { REGISTRY_PORTS } from '../sandbox/workstation.ts';
 import type { SandboxLimits } from '../sandbox/provider.ts';
 
 export interface ProbeDeps {

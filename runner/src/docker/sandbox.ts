@@ -4,10 +4,13 @@ import type { SandboxLimits } from '../sandbox/provider.ts';
 import { execCapture } from './exec.ts';
 import { labelsFor, objectName } from './labels.ts';
 import type { Mirror } from './mirror.ts';
-import { applyEgress, resolveAllowlistEntries, type EgressSettings } from './egress.ts';
+import { resolveAllowlistEntries, type EgressSettings } from '../sandbox/egress.ts';
+import { applyEgress } from './egress.ts';
 import type { DiskQuota } from './quota.ts';
 import { NO_IPV6, startRegistryNetns } from './registry-netns.ts';
-import { allocateUser, prepareAccounts, UID_LABEL, type SessionUser } from './session-user.ts';
+import type { SessionUser } from '../sandbox/session-user.ts';
+import { allocateUser, prepareAccounts, UID_LABEL } from './session-user.ts';
+import { LEARNER_HOME, LEARNER_PORTS, REGISTRY_PORTS } from '../sandbox/workstation.ts';
 
 export interface SandboxImages {
   workstation: string;
@@ -44,13 +47,7 @@ export interface SandboxSecurity {
 
 // Generous: a rootless engine on a busy host can take a minute; SESSION_START_TIMEOUT_MS bounds it all.
 const READY_TIMEOUT_MS = 150_000;
-const HOME = '/home/learner';
-/** The runner's registries: `localhost:<port>` in the workstation forwards to them (registry-netns.ts). */
-export const REGISTRY_PORTS = [5000, 5001];
-/** Loopback ports of the workstation the inner engine also sees as localhost: registries the learner runs. */
-export const LEARNER_PORTS = [5002, 5005];
-/** All of them, for a backend whose registries share the workstation's loopback (Kubernetes). */
-export const FORWARDED_PORTS = [...REGISTRY_PORTS, ...LEARNER_PORTS];
+const HOME = LEARNER_HOME;
 /**
  * Writable places of the workstation besides its home; its root file system is read-only. Memory
  * backed, so they count against the workstation's memory limit and never touch the host's disk.

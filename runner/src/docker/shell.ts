@@ -1,33 +1,11 @@
+/** A terminal's login shell in a Docker workstation: an exec with a TTY, ended by the hang-up of sandbox/shell.ts. */
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
-import { execCapture } from './exec.ts';
 import type { ShellHandle } from '../sandbox/provider.ts';
-
-/** Between the hang-up and the kill of what ignored it. */
-const HANGUP_GRACE_S = 2;
-/** Every process a terminal starts inherits this variable: how its shell is found again to end it. */
-export const MARK = 'REGISTRY_LAB_TERMINAL';
-
-/**
- * Ends everything a closed terminal left: the sessions (setsid sense) of every process
- * carrying the terminal's mark get SIGHUP, as a real hang-up; what is left after the grace
- * gets SIGKILL. Run as the shell's own user, it can read and signal only that user's
- * processes. Inner containers (children of the sandbox's dockerd) are not touched.
- */
-export const HANGUP_SCRIPT = `
-m="${MARK}=$1"
-pids=$(grep -lzxF "$m" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3 | paste -sd, -)
-[ -n "$pids" ] || exit 0
-sids=""
-for s in $(ps -o sid= -p "$pids" 2>/dev/null | sort -un); do [ "$s" -gt 1 ] && sids="$sids,$s"; done
-sids=\${sids#,}
-[ -n "$sids" ] || exit 0
-pkill -HUP -s "$sids"
-sleep ${HANGUP_GRACE_S}
-pkill -KILL -s "$sids"
-exit 0
-`;
+import { hangupCommand, loginShellEnv } from '../sandbox/shell.ts';
+import { LEARNER_HOME } from '../sandbox/workstation.ts';
+import { execCapture } from './exec.ts';
 
 /**
  * An interactive login shell with a TTY. The stream is raw terminal bytes: never demultiplexed.
@@ -44,8 +22,8 @@ export async function openLoginShell(container: Docker.Container, size: { cols: 
     AttachStderr: true,
     Tty: true,
     User: SHELL_USER,
-    WorkingDir: '/home/learner',
-    Env: ['TERM=xterm-256color', 'COLORTERM=truecolor', 'HOME=/home/learner', 'USER=learner', 'LANG=C.UTF-8', `${MARK}=${mark}`],
+    WorkingDir: LEARNER_HOME,
+    Env: loginShellEnv(mark),
   });
   const stream = (await exec.start({ hijack: true, stdin: true, Tty: true })) as Duplex;
   const resize = async (cols: number, rows: number) => {
@@ -78,7 +56,7 @@ export async function openLoginShell(container: Docker.Container, size: { cols: 
   });
   let ended: Promise<void> | null = null;
   const end = () =>
-    (ended ??= execCapture(container, ['sh', '-c', HANGUP_SCRIPT, 'hangup', mark], { user: SHELL_USER, timeoutMs: 60_000 }).then(
+    (ended ??= execCapture(container, hangupCommand(mark), { user: SHELL_USER, timeoutMs: 60_000 }).then(
       () => undefined,
       () => undefined, // the sandbox is gone: so is the shell
     ));

@@ -5,7 +5,7 @@
  */
 import type { SandboxLimits, SandboxProvider } from '../sandbox/provider.ts';
 import type { SandboxOps } from '../../../checks/sandbox.ts';
-import { resolveAllowlist, type EgressSettings } from '../docker/egress.ts';
+import { resolveAllowlist, type EgressSettings } from '../sandbox/egress.ts';
 import { PerSessionCache } from '../sandbox/per-session-cache.ts';
 import { ignoreMissing, kubeClients, type KubeClients } from './client.ts';
 import { KubeMirror } from './mirror.ts';

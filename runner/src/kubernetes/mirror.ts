@@ -4,7 +4,7 @@
  * cluster without kube-proxy or DNS works too; the Service is there for clusters that have them.
  */
 import type * as k8s from '@kubernetes/client-node';
-import { REGISTRY_PORTS } from '../docker/sandbox.ts';
+import { REGISTRY_PORTS } from '../sandbox/workstation.ts';
 import { ignoreMissing, isConflict, type KubeClients, until } from './client.ts';
 import { LABEL, labelsFor, RUNNER_POD_LABELS, runnerSlug, selector } from './names.ts';
 

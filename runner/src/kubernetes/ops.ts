@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import type { Readable } from 'node:stream';
-import { tarOf } from '../docker/archive.ts';
+import { streamToBuffer, tarOf } from '../sandbox/tar.ts';
 import type { ExecOptions, ExecResult, FileToCopy, SandboxOps } from '../../../checks/sandbox.ts';
-import { shellCommand } from '../docker/exec.ts';
+import { shellCommand } from '../sandbox/shell.ts';
+import { LEARNER_ENV } from '../sandbox/workstation.ts';
 import type { KubeClients } from './client.ts';
 import { execCapture, execRaw } from './exec.ts';
-import { REGISTRY_PORTS } from '../docker/sandbox.ts';
+import { REGISTRY_PORTS } from '../sandbox/workstation.ts';
 import { CONTAINER, EXTRA_REGISTRY_DIR, HOME } from './pod.ts';
 import { probeImage, type ProbeSettings } from './probe.ts';
 import { untilRegistryAnswers } from '../sandbox/http-poll.ts';
@@ -19,12 +19,6 @@ export interface KubeOpsDeps {
   registryPod: string;
   registryIp: string;
   probe: ProbeSettings;
-}
-
-async function bufferOf(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(Buffer.from(c as Buffer));
-  return Buffer.concat(chunks);
 }
 
 /**
@@ -56,13 +50,13 @@ export function kubeOps(deps: KubeOpsDeps): SandboxOps {
   const exec = (cmd: string | string[], opts: ExecOptions = {}): Promise<ExecResult> =>
     execCapture(kube, pod, CONTAINER.workstation, shellCommand(cmd), {
       cwd: opts.cwd ?? HOME,
-      env: { HOME, USER: 'learner', ...opts.env },
+      env: { ...LEARNER_ENV, ...opts.env },
       stdin: opts.stdin,
       timeoutMs: opts.timeoutMs,
     });
 
   const untar = async (target: string, container: string, destDir: string, files: FileToCopy[], uid: number) => {
-    const tar = await bufferOf(tarOf(files, uid, uid));
+    const tar = await streamToBuffer(tarOf(files, uid, uid));
     const r = await execRaw(kube, target, container, ['tar', '-x', '--no-same-owner', '-C', destDir], { stdin: tar, timeoutMs: 60_000 });
     if (r.exitCode !== 0) throw new Error(`cannot write files to ${destDir}: ${r.stderr.toString('utf8').trim()}`);
   };

@@ -10,10 +10,10 @@
  * Never privileged.
  */
 import type * as k8s from '@kubernetes/client-node';
-import { egressScript, type EgressSettings } from '../docker/egress.ts';
-import { LEARNER_PORTS, REGISTRY_PORTS } from '../docker/sandbox.ts';
+import { egressScript, type EgressSettings } from '../sandbox/egress.ts';
+import { LEARNER_HOME, LEARNER_PORTS, REGISTRY_PORTS } from '../sandbox/workstation.ts';
 import type { SandboxLimits } from '../sandbox/provider.ts';
-import { ACCOUNT_FILES, ACCOUNTS_SCRIPT, accountEnv, type SessionUser } from '../docker/session-user.ts';
+import { ACCOUNT_FILES, ACCOUNTS_SCRIPT, accountEnv, type SessionUser } from '../sandbox/session-user.ts';
 import { LABEL, labelsFor, podName, registryPodName, SESSION_ID_ANNOTATION } from './names.ts';
 import { ENGINE_DISK_CEILING_BYTES, GI, MI, mib, withEphemeral } from './storage.ts';
 
@@ -40,7 +40,7 @@ export interface Placement {
 }
 
 export const CONTAINER = { workstation: 'workstation', registry: 'registry', grader: 'grader', egress: 'egress', seal: 'seal' } as const;
-export const HOME = '/home/learner';
+export const HOME = LEARNER_HOME;
 /** Where the extra registries of startRegistry keep their data (an emptyDir of the registry container). */
 export const EXTRA_REGISTRY_DIR = '/var/lib/registry-extra';
 /** Marker checked by the readiness probe (the workstation's entrypoint writes it). */

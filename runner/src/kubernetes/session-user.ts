@@ -5,7 +5,7 @@
  * sessions. The slot is recorded as a label of the Pod; the account files are written by the
  * Pod's init container (pod.ts: ACCOUNTS_SCRIPT) from the image's own, with the numbers as data.
  */
-import { pickFreeUser, type SessionUser } from '../docker/session-user.ts';
+import { pickFreeUser, type SessionUser } from '../sandbox/session-user.ts';
 import type { KubeClients } from './client.ts';
 import { LABEL } from './names.ts';
 

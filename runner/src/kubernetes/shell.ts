@@ -2,7 +2,7 @@ import { Duplex, PassThrough } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import * as k8s from '@kubernetes/client-node';
 import type { ShellHandle } from '../sandbox/provider.ts';
-import { HANGUP_SCRIPT, MARK } from '../docker/shell.ts';
+import { hangupCommand, loginShellEnv } from '../sandbox/shell.ts';
 import type { KubeClients } from './client.ts';
 import { execCapture, exitCodeOf } from './exec.ts';
 import { CONTAINER, HOME } from './pod.ts';
@@ -45,7 +45,7 @@ export async function openKubeShell(kube: KubeClients, pod: string, size: { cols
   const output = new TerminalOutput(size.cols, size.rows);
   let resolveExit!: (code: number) => void;
   const exited = new Promise<number>((r) => (resolveExit = r));
-  const env = ['TERM=xterm-256color', 'COLORTERM=truecolor', `HOME=${HOME}`, 'USER=learner', 'LANG=C.UTF-8', `${MARK}=${mark}`];
+  const env = loginShellEnv(mark);
   const ws = await new k8s.Exec(kube.kc).exec(kube.namespace, pod, CONTAINER.workstation, ['env', '-C', HOME, ...env, 'bash', '-l'], output, null, input, true, (status) =>
     resolveExit(exitCodeOf(status)),
   );
@@ -59,7 +59,7 @@ export async function openKubeShell(kube: KubeClients, pod: string, size: { cols
   stream.on('close', () => ws.close());
   let ended: Promise<void> | null = null;
   const end = () =>
-    (ended ??= execCapture(kube, pod, CONTAINER.workstation, ['sh', '-c', HANGUP_SCRIPT, 'hangup', mark], { timeoutMs: 60_000 }).then(
+    (ended ??= execCapture(kube, pod, CONTAINER.workstation, hangupCommand(mark), { timeoutMs: 60_000 }).then(
       () => undefined,
       () => undefined, // the Pod is gone: so is the shell
     ));

@@ -1,3 +1,7 @@
+/**
+ * Tar streams between the runner and a sandbox, for both backends: the tar of files to copy in
+ * (owned by a given uid), and the first regular file of a tar read back.
+ */
 import { Readable } from 'node:stream';
 import { pack, extract } from 'tar-stream';
 import type { FileToCopy } from '../../../checks/sandbox.ts';
@@ -21,7 +25,7 @@ export function tarOf(files: FileToCopy[], uid: number, gid: number): Readable {
 }
 
 /**
- * Hands the first regular file of a tar stream (docker getArchive wraps what it reads in a tar)
+ * Hands the first regular file of a tar stream (Docker's getArchive wraps what it reads in a tar)
  * to `consume`, skipping every other entry; null when the tar holds no regular file.
  */
 export function withFirstFile<T>(tar: NodeJS.ReadableStream, consume: (file: NodeJS.ReadableStream) => Promise<T>): Promise<T | null> {
