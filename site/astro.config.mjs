@@ -49,7 +49,7 @@ export default defineConfig({
     server: { fs: { allow: [siteRoot, labsDir, resolve(siteRoot, '..')] } },
   },
   integrations: [
-    // Quiz options must not give the answer away; the build fails with the question ids (src/lib/quiz-tells.ts).
+    // Quiz options must not give the answer away; the build fails with the question ids (quiz/tells.ts).
     quizTells(siteRoot),
     starlight({
       title: { ru: 'Registry Lab: распространение образов', en: 'Registry Lab: image distribution' },

@@ -6,10 +6,10 @@ import { docsSchema } from '@astrojs/starlight/schema';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { labSchema, readLabJson } from '../../checks/lab-schema.ts';
-import { quizFileSchema } from './lib/quiz-schema.ts';
-import { readQuizzes, type QuizLang } from './lib/quiz-i18n.ts';
+import { quizFileSchema } from '../../quiz/schema.ts';
+import { readQuizzes, type QuizLang } from '../../quiz/load.ts';
 
-/* ---------- quizzes: src/data/quizzes/<section>.yaml + <lang>/<section>.yaml (lib/quiz-i18n.ts, schema: lib/quiz-schema.ts) ---------- */
+/* ---------- quizzes: src/data/quizzes/<section>.yaml + <lang>/<section>.yaml (quiz/load.ts, schema: quiz/schema.ts) ---------- */
 
 /** As the quiz-tells integration: RL_QUIZ_DIR is relative to the site root. */
 const quizDir = resolve(new URL('..', import.meta.url).pathname, process.env.RL_QUIZ_DIR ?? 'src/data/quizzes');

@@ -6,7 +6,7 @@ import {
   normalizeImageRef,
   textMatches,
   tokenize,
-} from '../../site/src/lib/command-match.ts';
+} from '../../quiz/match/command-match.ts';
 
 test('image references: library, docker.io and latest are implied', () => {
   const canon = 'docker.io/library/nginx:latest';

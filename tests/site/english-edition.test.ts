@@ -31,7 +31,7 @@ const labsDir = join(root, 'labs');
  * Remove an entry as soon as its reason is gone; the test then covers that part too.
  */
 const PENDING_TRANSLATION: Record<string, { pattern: RegExp; why: string }> = {
-  // None left. The quizzes were the last (English text: src/data/quizzes/en/*.yaml, lib/quiz-i18n.ts).
+  // None left. The quizzes were the last (English text: src/data/quizzes/en/*.yaml, quiz/load.ts).
   // A new entry: { pattern: /<the part>/g, why: '…, until …' }, and mark the part data-rl-untranslated.
 };
 

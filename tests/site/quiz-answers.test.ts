@@ -7,12 +7,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { questionSchema, type Question } from '../../site/src/lib/quiz-schema.ts';
-import { readQuizzes } from '../../site/src/lib/quiz-i18n.ts';
-import { commandMatches, textMatches } from '../../site/src/lib/command-match.ts';
+import { questionSchema, type Question } from '../../quiz/schema.ts';
+import { readQuizzes } from '../../quiz/load.ts';
+import { commandMatches, textMatches } from '../../quiz/match/command-match.ts';
 
 const dir = join(import.meta.dirname, '..', '..', 'site', 'src', 'data', 'quizzes');
-// As the site grades them: the accepted answers of every language (lib/quiz-i18n.ts), so answers
+// As the site grades them: the accepted answers of every language (quiz/load.ts), so answers
 // added in an English overlay (src/data/quizzes/en/) are fed to the matchers too.
 const questions: Question[] = readQuizzes(dir).quizzes.ru.flatMap((f) => f.data.questions.map((q) => questionSchema.parse(q)));
 const byId = new Map(questions.map((q) => [q.id, q]));

@@ -1,6 +1,6 @@
 /**
  * The quizzes in English (issue 20): src/data/quizzes/en/<section>.yaml is a text overlay of the
- * Russian quiz file, keyed by question id (site/src/lib/quiz-i18n.ts). Checked here without a build:
+ * Russian quiz file, keyed by question id (quiz/load.ts). Checked here without a build:
  * every Russian question has its English text with the same option count, no extra ids, the merged
  * English quiz passes the quiz schema, its text is English (no Cyrillic outside backticks), open
  * answers are accepted in both languages; and the merge reports what is wrong with an overlay.
@@ -11,9 +11,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { mergeQuiz, readQuizzes } from '../../site/src/lib/quiz-i18n.ts';
-import { quizFileSchema } from '../../site/src/lib/quiz-schema.ts';
-import { gradeAnswer, gradingKey } from '../../site/src/lib/quiz-grade.ts';
+import { mergeQuiz, readQuizzes } from '../../quiz/load.ts';
+import { quizFileSchema } from '../../quiz/schema.ts';
+import { gradeAnswer, gradingKey } from '../../quiz/grade.ts';
 
 const dir = join(import.meta.dirname, '..', '..', 'site', 'src', 'data', 'quizzes');
 const sections = readdirSync(dir)

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { quizFileSchema } from '../../site/src/lib/quiz-schema.ts';
-import { giveawayProblems, optionOrder } from '../../site/src/lib/quiz-order.ts';
+import { quizFileSchema } from '../../quiz/schema.ts';
+import { giveawayProblems, optionOrder } from '../../quiz/order.ts';
 
 const dir = join(import.meta.dirname, '..', '..', 'site', 'src', 'data', 'quizzes');
 

@@ -1,5 +1,5 @@
 /**
- * The chapter's quizzes do not give the right option away (rules: site/src/lib/quiz-tells.ts, which
+ * The chapter's quizzes do not give the right option away (rules: quiz/tells.ts, which
  * the build enforces too). Prints the numbers per section and language.
  */
 import { test } from 'node:test';
@@ -8,8 +8,8 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { readQuizDir, sectionStats, tellProblems, tellTable, type TellQuestion } from '../../site/src/lib/quiz-tells.ts';
-import { optionOrder } from '../../site/src/lib/quiz-order.ts';
+import { readQuizDir, sectionStats, tellProblems, tellTable, type TellQuestion } from '../../quiz/tells.ts';
+import { optionOrder } from '../../quiz/order.ts';
 
 const dir = join(import.meta.dirname, '..', '..', 'site', 'src', 'data', 'quizzes');
 

@@ -17,7 +17,7 @@ import { ProgressService } from '../../runner/src/core/progress.ts';
 import { QuizBank } from '../../runner/src/core/quiz.ts';
 import { QUIZ_DIR } from '../../runner/src/app.ts';
 import { openSqliteStore } from '../../runner/src/store/sqlite.ts';
-import { gradeAnswer } from '../../site/src/lib/quiz-grade.ts';
+import { gradeAnswer } from '../../quiz/grade.ts';
 import { createFakeProvider, testSessionSettings } from './fake-provider.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,17 +1,16 @@
 /**
  * The course's quizzes as the runner grades them: the YAML files the site is built from
- * (site/src/data/quizzes and the English overlays in quizzes/en/, merged by the site's own
- * readQuizzes, site/src/lib/quiz-i18n.ts), validated by the site's own schema, graded by the
- * site's own function (site/src/lib/quiz-grade.ts). A question is named "<section>/<id>".
+ * (site/src/data/quizzes and the English overlays in quizzes/en/), read, validated and graded
+ * by the quiz module (quiz/: load.ts, schema.ts, grade.ts) that the site uses too, so the
+ * runner and the browser always agree. A question is named "<section>/<id>".
  *
  * Grading uses the Russian structure (the right options are the same in every language, and
  * the accepted answers of text questions are every language's); the explanation is in the
- * session's language. The only imports from site/ are the three lib modules below, so moving
- * the quiz code into a module of its own changes these import lines only.
+ * session's language.
  */
-import { quizFileSchema, type Question } from '../../../site/src/lib/quiz-schema.ts';
-import { readQuizzes } from '../../../site/src/lib/quiz-i18n.ts';
-import { gradeAnswer, gradingKey, type QuizAnswerValue } from '../../../site/src/lib/quiz-grade.ts';
+import { quizFileSchema, type Question } from '../../../quiz/schema.ts';
+import { readQuizzes } from '../../../quiz/load.ts';
+import { gradeAnswer, gradingKey, type QuizAnswerValue } from '../../../quiz/grade.ts';
 import { ApiError } from './errors.ts';
 
 export interface QuizVerdict {

@@ -1,12 +1,12 @@
 /**
  * Astro integration: the chapter's quizzes must not give the right option away by its length or
- * position (rules: lib/quiz-tells.ts). `astro build` fails with the question ids that break a rule;
+ * position (rules: quiz/tells.ts). `astro build` fails with the question ids that break a rule;
  * `astro dev` only warns, so a quiz being written can be looked at.
  */
 import type { AstroIntegration } from 'astro';
 import { resolve } from 'node:path';
-import { readQuizDir, tellProblems } from '../lib/quiz-tells.ts';
-import { readQuizzes } from '../lib/quiz-i18n.ts';
+import { readQuizDir, tellProblems } from '../../../quiz/tells.ts';
+import { readQuizzes } from '../../../quiz/load.ts';
 
 /** siteRoot: the Astro root; the quizzes are in src/data/quizzes there, or in RL_QUIZ_DIR (relative to it), as for the content collection. */
 export default function quizTells(siteRoot: string): AstroIntegration {
@@ -18,13 +18,13 @@ export default function quizTells(siteRoot: string): AstroIntegration {
         // Overlay problems first (a missing id would leave Russian text in the English numbers).
         const overlayProblems = readQuizzes(dir).problems;
         if (overlayProblems.length) {
-          const message = `quiz text overlays do not match the quiz files (lib/quiz-i18n.ts):\n  - ${overlayProblems.join('\n  - ')}`;
+          const message = `quiz text overlays do not match the quiz files (quiz/load.ts):\n  - ${overlayProblems.join('\n  - ')}`;
           if (command === 'build') throw new Error(message);
           logger.warn(message);
         }
         const problems = tellProblems(readQuizDir(dir));
         if (problems.length === 0) return;
-        const text = `quiz options give the answer away (rules: site/src/lib/quiz-tells.ts; numbers: node --test tests/site/quiz-tells.test.ts):\n  - ${problems.join('\n  - ')}`;
+        const text = `quiz options give the answer away (rules: quiz/tells.ts; numbers: node --test tests/site/quiz-tells.test.ts):\n  - ${problems.join('\n  - ')}`;
         if (command === 'build') throw new Error(text);
         logger.warn(text);
       },

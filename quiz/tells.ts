@@ -1,7 +1,7 @@
 /**
  * "Tells" of the chapter's choice questions: what gives the right option away to someone who has not
  * read the page. The rules are about what a learner sees, so options are taken in the order the page
- * shows them (lib/quiz-order.ts, a fixed shuffle by question id) and their length as read
+ * shows them (quiz/order.ts, a fixed shuffle by question id) and their length as read
  * (backticks and repeated spaces do not count). They hold per section and over the chapter, and in
  * every language the quizzes have (English options have other lengths, so they are checked on
  * their own):
@@ -17,11 +17,11 @@
  * The build (src/integrations/quiz-tells.ts) fails with the ids that break a rule; the test
  * (tests/site/quiz-tells.test.ts) prints the numbers per section. Both read the quiz folder with
  * readQuizDir below: Russian from `<quiz dir>/<section>.yaml`, English from the text overlay
- * `<quiz dir>/en/<section>.yaml` laid over the Russian structure (lib/quiz-i18n.ts), exactly as
+ * `<quiz dir>/en/<section>.yaml` laid over the Russian structure (quiz/load.ts), exactly as
  * the English pages show it.
  */
-import { readQuizzes } from './quiz-i18n.ts';
-import { optionOrder } from './quiz-order.ts';
+import { readQuizzes } from './load.ts';
+import { optionOrder } from './order.ts';
 
 export interface TellOption {
   text: string;
@@ -177,7 +177,7 @@ function toQuiz(questions: readonly RawQuestion[], lang: string, section: string
 /**
  * Every quiz of a folder, per language, as the pages show it: `<dir>/*.yaml` is Russian (the site's
  * root locale and the structure), English is the overlay `<dir>/en/*.yaml` laid over it by the same
- * function the content collection uses (lib/quiz-i18n.ts), so which option is right always comes
+ * function the content collection uses (quiz/load.ts), so which option is right always comes
  * from the Russian file. Problems of the overlays (missing ids, option counts) are the collection's
  * to report; here a section is checked with whatever text it has.
  */

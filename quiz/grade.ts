@@ -2,7 +2,7 @@
  * Grading of one quiz answer: the one function the site (Quiz.astro, in the browser) and the
  * runner (POST /api/sessions/:id/quiz) both use, so both always agree.
  */
-import { commandMatches, textMatches } from './command-match.ts';
+import { commandMatches, textMatches } from './match/command-match.ts';
 
 export type QuizType = 'single' | 'multiple' | 'text' | 'command';
 

@@ -14,9 +14,9 @@
  *       explanation: …
  *
  * mergeQuiz() lays the overlay over the Russian structure; the result goes through the same schema
- * (lib/quiz-schema.ts). An id missing from the overlay, an id the Russian file does not have, a
+ * (quiz/schema.ts). An id missing from the overlay, an id the Russian file does not have, a
  * different option count, options on an open question or answers on a choice question are errors:
- * the content collection (content.config.ts) and the tells check (lib/quiz-tells.ts) both read the
+ * the content collection (content.config.ts) and the tells check (quiz/tells.ts) both read the
  * quizzes through readQuizzes() below, so the build fails on them.
  *
  * Accepted answers of text/command questions are the union of every language's answers, in every
@@ -26,7 +26,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { z } from 'astro/zod';
+import { z } from 'zod';
 
 /** Languages with a quiz overlay folder; Russian is the root locale and has the structure. */
 export const QUIZ_OVERLAY_LANGS = ['en'] as const;

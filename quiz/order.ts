@@ -7,7 +7,7 @@
  * file as their value, so grading (site and runner) never depends on the shown order.
  *
  * The rule (checked per quiz file, see giveawayProblems), applied to the order shown (the stricter
- * chapter-wide rules, in every language, are in lib/quiz-tells.ts and fail the build too):
+ * chapter-wide rules, in every language, are in quiz/tells.ts and fail the build too):
  *  - single choice, when a section has at least 4 such questions: the right option is the strictly
  *    longest one in no more than half of them, and no position (1st, 2nd, …) holds the right option
  *    in more than half of them;

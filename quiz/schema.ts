@@ -1,10 +1,11 @@
 /**
- * Schema of a quiz file, src/data/quizzes/<section>.yaml. Used by the `quizzes` content collection
- * (src/content.config.ts): a broken question fails the build with the question id and the problem.
+ * Schema of a quiz file, site/src/data/quizzes/<section>.yaml, in plain zod. Used by the site's
+ * `quizzes` content collection (site/src/content.config.ts: a broken question fails the build with
+ * the question id and the problem) and by the runner's grading (runner/src/core/quiz.ts).
  * Unit tests: tests/site/quiz-schema.test.ts.
  */
-import { z } from 'astro/zod';
-import { giveawayProblems } from './quiz-order.ts';
+import { z } from 'zod';
+import { giveawayProblems } from './order.ts';
 
 export const optionSchema = z.object({ text: z.string().min(1), correct: z.boolean().default(false) });
 
@@ -53,7 +54,7 @@ export const quizFileSchema = z
       if (seen.has(q.id)) ctx.addIssue({ code: 'custom', path: ['questions', i, 'id'], message: `duplicate question id "${q.id}" in section ${quiz.section}` });
       seen.add(q.id);
     });
-    // Position and length of the right option must not give it away (rule: lib/quiz-order.ts).
+    // Position and length of the right option must not give it away (rule: quiz/order.ts).
     for (const message of giveawayProblems(quiz.section, quiz.questions)) ctx.addIssue({ code: 'custom', path: ['questions'], message });
   });
 

@@ -12,7 +12,7 @@
  *  - the same for curl, htpasswd and cosign (PROGRAMS); for curl also a missing `http://` and the
  *    flags that only change how output looks (`-s`, `-S`, `-f`, `-L`);
  *  - a trailing `| jq` (or `| jq .`) that only pretty-prints.
- * Text answers: lib/text-match.ts (re-exported here).
+ * Text answers: quiz/match/text-match.ts (re-exported here).
  */
 
 import { DOCKER_ALIASES, IMAGE_FLAGS, IMAGE_POSITIONALS, SHORT_ALIASES, SHORT_VALUE_FLAGS, STOP_AFTER_FIRST_POSITIONAL, VALUE_FLAGS } from './docker-cli.ts';
