@@ -103,7 +103,7 @@ export async function providerFor(config: Config): Promise<SandboxProvider> {
     limits: sandboxLimits(config),
     seccompProfile: config.kubeSeccompProfile,
     egress: { policy: config.egress, allow: config.egressAllow },
-    diskBytes: config.sessionDiskQuota,
+    diskQuotaBytes: config.sessionDiskQuota,
   });
 }
 

@@ -396,11 +396,11 @@ describe('hostile-client rules (pure functions)', () => {
   });
 
   test('learner messages name the registry as the learner sees it', async () => {
-    const { learnerAddresses, looksLikeSandboxDown, shellFailed } = await import('../../runner/src/core/sandbox-errors.ts');
+    const { learnerAddresses, shellFailed } = await import('../../runner/src/core/sandbox-errors.ts');
+    const { sandboxErrorOf } = await import('../../runner/src/docker/errors.ts');
     assert.equal(learnerAddresses('registry http://10.213.28.3:5000 unreachable, also 10.213.28.3:5001', 'http://10.213.28.3:5000'), 'registry localhost:5000 unreachable, also localhost:5001');
     assert.equal(learnerAddresses('10.213.28.30:5000 and 110.213.28.3', 'http://10.213.28.3:5000'), '10.213.28.30:5000 and 110.213.28.3', 'other addresses stay');
-    assert.ok(looksLikeSandboxDown(new Error('(HTTP code 409) container stopped/paused - Container 98f9 is not running')));
-    const s = shellFailed(new Error('(HTTP code 409) container stopped/paused - Container 98f9 is not running'));
+    const s = shellFailed(sandboxErrorOf(new Error('(HTTP code 409) container stopped/paused - Container 98f9 is not running')));
     assert.equal(s.code, 'sandbox_unavailable');
     assert.doesNotMatch(s.message, /HTTP code|98f9/);
   });

@@ -1,17 +1,10 @@
 /**
  * What a learner is told when their sandbox or a lab's own code fails: a sentence they can act
- * on, under a code the site translates (site/src/i18n/ui.ts). Docker's and the registry's raw
+ * on, under a code the site translates (site/src/i18n/ui.ts). The engine's and the registry's raw
  * text (container ids, internal addresses) goes to the runner's log only.
  */
+import { isSandboxGone } from '../sandbox/errors.ts';
 import { ApiError } from './errors.ts';
-
-/** Docker's words for a workstation that is not there any more (stopped, removed, restarting). */
-const CONTAINER_GONE = /is not running|container stopped|no such container|is restarting|is paused|cannot connect to the docker daemon/i;
-
-export function looksLikeSandboxDown(err: unknown): boolean {
-  const text = err instanceof Error ? err.message : String(err);
-  return CONTAINER_GONE.test(text);
-}
 
 export function sandboxUnavailable(): ApiError {
   return new ApiError(
@@ -30,7 +23,7 @@ export function checkFailed(labId: string): ApiError {
 }
 
 export function shellFailed(err: unknown): { code: string; message: string } {
-  if (looksLikeSandboxDown(err)) {
+  if (isSandboxGone(err)) {
     const e = sandboxUnavailable();
     return { code: e.code, message: e.message };
   }

@@ -5,6 +5,7 @@
  * and an estimate of when their shell answers come from the start times measured here.
  */
 import { availableParallelism } from 'node:os';
+import { CancelledError } from '../sandbox/errors.ts';
 import type { SandboxProvider } from '../sandbox/provider.ts';
 import { withCreate } from './with-create.ts';
 
@@ -86,7 +87,7 @@ export class StartQueue {
 
   private wait(id: string, kind: StartKind, signal?: AbortSignal): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(abortError());
+      if (signal?.aborted) return reject(new CancelledError());
       const entry: Waiting = {
         id,
         kind,
@@ -99,7 +100,7 @@ export class StartQueue {
       const onAbort = () => {
         const i = this.waiting.indexOf(entry);
         if (i >= 0) this.waiting.splice(i, 1);
-        reject(abortError());
+        reject(new CancelledError());
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       // Learners go before every pool refill but keep their order among themselves.
@@ -135,4 +136,3 @@ export function queueStarts(provider: SandboxProvider, queue: StartQueue): Sandb
   return withCreate(provider, create);
 }
 
-const abortError = () => Object.assign(new Error('sandbox creation cancelled'), { name: 'AbortError' });

@@ -3,10 +3,6 @@
  * again until the creation gives up (its next Docker call fails on a missing object), then
  * once more. So a DELETE during creation ends it in seconds and nothing is left behind.
  */
-export function abortError(): Error {
-  return Object.assign(new Error('the sandbox creation was cancelled'), { name: 'AbortError', code: 'cancelled' });
-}
-
 export async function sweepUntilSettled(creation: Promise<unknown>, sweep: () => Promise<unknown>, everyMs = 250): Promise<void> {
   let settled = false;
   const done = creation.then(

@@ -2,15 +2,16 @@ import type Docker from 'dockerode';
 import { createDockerClient, ignoreMissing } from './client.ts';
 import { removeLabelled } from './reaper.ts';
 import { adoptSandbox, listSandboxes } from './adopt.ts';
-import { abortError, sweepUntilSettled } from './cancel.ts';
+import { sweepUntilSettled } from './cancel.ts';
+import { sandboxErrorOf } from './errors.ts';
 import { Mirror } from './mirror.ts';
 import { createSandbox, refsFor, type SandboxRefs } from './sandbox.ts';
 import { openLoginShell } from './shell.ts';
 import { sandboxOps } from './ops.ts';
 import type { SandboxLimits, SandboxProvider } from '../sandbox/provider.ts';
-import type { SandboxOps } from '../../../checks/sandbox.ts';
 import { loadConfig, sandboxLimits } from '../config.ts';
-import { PerSessionCache } from '../sandbox/per-session-cache.ts';
+import { CancelledError } from '../sandbox/errors.ts';
+import { KnownSandboxes } from '../sandbox/known.ts';
 import { ownAddresses, type EgressSettings } from '../sandbox/egress.ts';
 import { DEFAULT_QUOTA_DIR, DiskQuota } from './quota.ts';
 
@@ -32,7 +33,7 @@ export interface DockerConfig {
   runtime?: string;
   /** The inner engine's user-mode network (default slirp4netns). */
   network?: 'pasta' | 'slirp4netns';
-  /** Per-session disk quota in bytes (0 = none); default 10 GiB where the host allows (quota.ts). */
+  /** Per-session disk quota in bytes (0 = none; SESSION_DISK_QUOTA); default 10 GiB where the host allows (quota.ts). */
   diskQuotaBytes?: number;
   /** Where the quota file systems live (default /var/lib/registry-lab/quota). */
   quotaDir?: string;
@@ -56,9 +57,9 @@ export function createDockerProvider(config: DockerConfig): SandboxProvider {
     network: config.network ?? 'slirp4netns',
     quota,
   });
-  const sandboxes = new Map<string, SandboxRefs>();
-  const opsCache = new PerSessionCache<SandboxOps>((id) =>
-    sandboxOps({ docker, runnerId: config.runnerId, refs: refsOf(id), images: config.images, limits: config.limits, runtime: config.runtime ?? '', reach, leave }),
+  const known = new KnownSandboxes<SandboxRefs>(
+    (_id, refs) => sandboxOps({ docker, runnerId: config.runnerId, refs, images: config.images, limits: config.limits, runtime: config.runtime ?? '', reach, leave }),
+    sandboxErrorOf,
   );
 
   const reach = async (network: string) => {
@@ -68,12 +69,6 @@ export function createDockerProvider(config: DockerConfig): SandboxProvider {
   const leave = async (network: string) => {
     if (!config.selfContainer) return;
     await ignoreMissing(docker.getNetwork(network).disconnect({ Container: config.selfContainer, Force: true })).catch(() => undefined);
-  };
-
-  const refsOf = (id: string): SandboxRefs => {
-    const refs = sandboxes.get(id);
-    if (!refs) throw Object.assign(new Error(`unknown sandbox ${id}`), { code: 'unknown-sandbox' });
-    return refs;
   };
 
   return {
@@ -90,7 +85,7 @@ export function createDockerProvider(config: DockerConfig): SandboxProvider {
 
     async create(id, opts = {}) {
       const { signal } = opts;
-      if (signal?.aborted) throw abortError();
+      if (signal?.aborted) throw new CancelledError();
       const creating = createSandbox(docker, config.runnerId, id, config.images, config.limits, mirror, security());
       let sweeping: Promise<void> | null = null;
       const onAbort = () => {
@@ -99,15 +94,15 @@ export function createDockerProvider(config: DockerConfig): SandboxProvider {
       signal?.addEventListener('abort', onAbort, { once: true });
       try {
         const refs = await creating;
-        if (signal?.aborted) throw abortError();
+        if (signal?.aborted) throw new CancelledError();
         await reach(refs.network);
-        sandboxes.set(id, refs);
+        known.set(id, refs);
         return { id, workstationIp: refs.workstationIp, createdAt: new Date() };
       } catch (err) {
         if (sweeping) await sweeping;
         await removeLabelled(docker, config.runnerId, id).catch(() => undefined);
         await quota?.release(id).catch(() => undefined);
-        throw signal?.aborted ? abortError() : err;
+        throw signal?.aborted ? new CancelledError() : sandboxErrorOf(err);
       } finally {
         signal?.removeEventListener('abort', onAbort);
       }
@@ -122,18 +117,16 @@ export function createDockerProvider(config: DockerConfig): SandboxProvider {
     async adopt(id) {
       const refs = await adoptSandbox(docker, id, mirror);
       await reach(refs.network);
-      sandboxes.set(id, refs);
+      known.set(id, refs);
       return { id, workstationIp: refs.workstationIp, createdAt: new Date() };
     },
 
     async release() {
-      sandboxes.clear();
-      opsCache.clear();
+      known.clear();
     },
 
     async destroy(id) {
-      sandboxes.delete(id);
-      opsCache.delete(id);
+      known.forget(id);
       await leave(refsFor(id).network);
       await mirror.detach(refsFor(id).network).catch(() => undefined);
       await removeLabelled(docker, config.runnerId, id);
@@ -146,17 +139,18 @@ export function createDockerProvider(config: DockerConfig): SandboxProvider {
     },
 
     async openShell(id, size) {
-      const refs = refsOf(id);
-      return openLoginShell(docker.getContainer(refs.workstation), size, `${refs.uid}:${refs.uid}`);
+      const refs = known.get(id);
+      return openLoginShell(docker.getContainer(refs.workstation), size, `${refs.uid}:${refs.uid}`).catch((err: unknown) => {
+        throw sandboxErrorOf(err);
+      });
     },
 
     ops(id) {
-      return opsCache.get(id);
+      return known.opsOf(id);
     },
 
     async shutdown() {
-      sandboxes.clear();
-      opsCache.clear();
+      known.clear();
       await removeLabelled(docker, config.runnerId);
       // `npm run reset` calls this on a provider that never ran init(): its quota files still go.
       const q = quota ?? (quotaBytes > 0 && (await DiskQuota.usable()) ? new DiskQuota(config.runnerId, quotaBytes, config.quotaDir ?? DEFAULT_QUOTA_DIR) : undefined);
@@ -165,7 +159,7 @@ export function createDockerProvider(config: DockerConfig): SandboxProvider {
     },
 
     async memoryUsage(id) {
-      const refs = refsOf(id);
+      const refs = known.get(id);
       const usage = async (name: string) => {
         const s = (await docker.getContainer(name).stats({ stream: false })) as unknown as {
           memory_stats?: { usage?: number; stats?: { cache?: number; inactive_file?: number } };

@@ -1,5 +1,6 @@
 import * as k8s from '@kubernetes/client-node';
 import { ignoringMissing } from '../sandbox/ignore-missing.ts';
+import { CancelledError, sandboxErrorWhen } from '../sandbox/errors.ts';
 
 export interface KubeClients {
   kc: k8s.KubeConfig;
@@ -28,6 +29,12 @@ export const isConflict = (err: unknown) => statusOf(err) === 409;
 /** The value, or undefined when the object does not exist (the API server answered 404). */
 export const ignoreMissing = ignoringMissing(isNotFound);
 
+/**
+ * An API error as the sandbox vocabulary (sandbox/errors.ts): the Pod is gone when the API server
+ * answers 404, or refuses an exec's WebSocket with it.
+ */
+export const sandboxErrorOf = sandboxErrorWhen((err) => isNotFound(err) || /Unexpected server response: 404\b/.test(err instanceof Error ? err.message : String(err)));
+
 /** A readable message from an ApiException (its body is the API server's Status). */
 export function apiMessage(err: unknown): string {
   const e = err as { body?: unknown; message?: string };
@@ -49,7 +56,7 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function until<T>(what: string, fn: () => Promise<T | undefined>, ms: number, everyMs = 300, signal?: AbortSignal): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
-    if (signal?.aborted) throw Object.assign(new Error('aborted'), { name: 'AbortError' });
+    if (signal?.aborted) throw new CancelledError(`cancelled while waiting for ${what}`);
     const v = await fn();
     if (v !== undefined) return v;
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);

@@ -4,10 +4,10 @@
  * the mirror as a Deployment and a Service. Same interface as runner/src/docker (provider.ts).
  */
 import type { SandboxLimits, SandboxProvider } from '../sandbox/provider.ts';
-import type { SandboxOps } from '../../../checks/sandbox.ts';
 import { resolveAllowlist, type EgressSettings } from '../sandbox/egress.ts';
-import { PerSessionCache } from '../sandbox/per-session-cache.ts';
-import { ignoreMissing, kubeClients, type KubeClients } from './client.ts';
+import { CancelledError } from '../sandbox/errors.ts';
+import { KnownSandboxes } from '../sandbox/known.ts';
+import { ignoreMissing, kubeClients, sandboxErrorOf, type KubeClients } from './client.ts';
 import { KubeMirror } from './mirror.ts';
 import { checkRunnerIdForLabels, podName, registryPodName } from './names.ts';
 import { kubeOps } from './ops.ts';
@@ -27,19 +27,17 @@ export interface KubernetesConfig {
   limits: SandboxLimits;
   seccompProfile: string;
   egress?: EgressSettings;
-  /** emptyDir size limit of a session's engine storage (0: none). */
-  diskBytes: number;
+  /** Per-session disk quota in bytes (SESSION_DISK_QUOTA): the emptyDir size limit of a session's engine storage (0: none). */
+  diskQuotaBytes: number;
   kube?: KubeClients;
 }
 
-interface Known {
+interface KubeRefs {
   pod: string;
   podIp: string;
   registryPod: string;
   registryIp: string;
 }
-
-const abortError = () => Object.assign(new Error('sandbox creation cancelled'), { name: 'AbortError' });
 
 /** Memory in use by the container whose cgroup the command reads (cgroup v2 or v1), minus inactive file cache. */
 const MEMORY_SCRIPT = `if [ -f /sys/fs/cgroup/memory.current ]; then u=$(cat /sys/fs/cgroup/memory.current); f=$(awk '$1=="inactive_file"{print $2}' /sys/fs/cgroup/memory.stat)
@@ -52,27 +50,20 @@ export function createKubernetesProvider(config: KubernetesConfig): SandboxProvi
   const { core, namespace } = kube;
   const mirror = new KubeMirror(kube, config.runnerId, config.images.mirror);
   const egress = config.egress ?? { policy: 'open' as const, allow: [] };
-  const known = new Map<string, Known>();
   /** Session uids being given out by this provider right now (session-user.ts). */
   const reserving = new Set<number>();
-  const opsCache = new PerSessionCache<SandboxOps>((id) => {
-    const k = knownOf(id);
-    return kubeOps({ kube, id, pod: k.pod, registryPod: k.registryPod, registryIp: k.registryIp, probe });
-  });
   const probe = { runnerId: config.runnerId, image: config.images.workstation, seccompProfile: config.seccompProfile };
-
-  const knownOf = (id: string): Known => {
-    const k = known.get(id);
-    if (!k) throw Object.assign(new Error(`unknown sandbox ${id}`), { code: 'unknown-sandbox' });
-    return k;
-  };
+  const known = new KnownSandboxes<KubeRefs>(
+    (id, k) => kubeOps({ kube, id, pod: k.pod, registryPod: k.registryPod, registryIp: k.registryIp, probe }),
+    sandboxErrorOf,
+  );
 
   const settings = async (): Promise<PodSettings> => ({
     runnerId: config.runnerId,
     images: config.images,
     limits: config.limits,
     seccompProfile: config.seccompProfile,
-    diskBytes: config.diskBytes,
+    diskBytes: config.diskQuotaBytes,
     egress,
     allow: egress.policy === 'allowlist' ? await resolveAllowlist(egress.allow) : [],
   });
@@ -86,7 +77,7 @@ export function createKubernetesProvider(config: KubernetesConfig): SandboxProvi
 
     async create(id, opts = {}) {
       const { signal } = opts;
-      if (signal?.aborted) throw abortError();
+      if (signal?.aborted) throw new CancelledError();
       const name = podName(id);
       const registryName = registryPodName(id);
       let user: SessionUser | undefined;
@@ -96,15 +87,15 @@ export function createKubernetesProvider(config: KubernetesConfig): SandboxProvi
         // The registries first: the workstation's forwarders and egress rules name their address.
         await core.createNamespacedPod({ namespace, body: registryPod(s, id) });
         const registryIp = await waitAddress(kube, registryName, signal);
-        if (signal?.aborted) throw abortError();
+        if (signal?.aborted) throw new CancelledError();
         await core.createNamespacedPod({ namespace, body: sandboxPod(s, id, { mirrorIp: await mirror.currentAddress(), registryIp, user, pool: opts.pool }) });
         const pod = await waitReady(kube, name, signal);
-        if (signal?.aborted) throw abortError();
+        if (signal?.aborted) throw new CancelledError();
         known.set(id, { pod: name, podIp: pod.status!.podIP!, registryPod: registryName, registryIp });
         return { id, workstationIp: pod.status!.podIP!, createdAt: new Date() };
       } catch (err) {
         await removeSession(kube, config.runnerId, id).catch(() => undefined);
-        throw signal?.aborted ? abortError() : err;
+        throw signal?.aborted ? new CancelledError() : sandboxErrorOf(err);
       } finally {
         if (user) reserving.delete(user.uid);
       }
@@ -133,12 +124,10 @@ export function createKubernetesProvider(config: KubernetesConfig): SandboxProvi
 
     async release() {
       known.clear();
-      opsCache.clear();
     },
 
     async destroy(id) {
-      known.delete(id);
-      opsCache.delete(id);
+      known.forget(id);
       await removeSession(kube, config.runnerId, id);
     },
 
@@ -148,23 +137,24 @@ export function createKubernetesProvider(config: KubernetesConfig): SandboxProvi
     },
 
     async openShell(id, size) {
-      return openKubeShell(kube, knownOf(id).pod, size);
+      return openKubeShell(kube, known.get(id).pod, size).catch((err: unknown) => {
+        throw sandboxErrorOf(err);
+      });
     },
 
     ops(id) {
-      return opsCache.get(id);
+      return known.opsOf(id);
     },
 
     async shutdown() {
       known.clear();
-      opsCache.clear();
       await removeSession(kube, config.runnerId);
       await mirror.stop();
     },
 
     async memoryUsage(id) {
       // metrics.k8s.io may not be installed: the containers' own cgroups say the same.
-      const k = knownOf(id);
+      const k = known.get(id);
       const read = async (target: string, container: string) => {
         const r = await execCapture(kube, target, container, ['sh', '-c', MEMORY_SCRIPT], { timeoutMs: 10_000 });
         return r.exitCode === 0 ? Math.max(0, Number(r.stdout.trim()) || 0) : 0;

@@ -6,7 +6,8 @@
 import type { LabContext, LabState } from '../../../checks/context.ts';
 import type * as Engine from '../../../checks/engine.ts';
 import type { SandboxProvider } from '../sandbox/provider.ts';
-import { checkFailed, labStartFailed, learnerAddresses, looksLikeSandboxDown, sandboxUnavailable } from '../core/sandbox-errors.ts';
+import { checkFailed, labStartFailed, learnerAddresses, sandboxUnavailable } from '../core/sandbox-errors.ts';
+import { isSandboxGone } from '../sandbox/errors.ts';
 import { ApiError } from '../core/errors.ts';
 import { errMessage, type Logger } from '../core/log.ts';
 import type { Session, SessionService } from '../core/sessions.ts';
@@ -149,9 +150,9 @@ export class LabService {
     };
   }
 
-  /** The workstation stopped, or Docker said as much (details are logged by the caller). */
+  /** The workstation stopped, or its backend said as much (details are logged by the caller). */
   private async sandboxDown(session: Session, err: unknown): Promise<boolean> {
-    if (err !== null && looksLikeSandboxDown(err)) return true;
+    if (isSandboxGone(err)) return true;
     return !(await this.provider.isRunning(session.id).catch(() => false));
   }
 

@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { SandboxProvider } from '../sandbox/provider.ts';
-import { looksLikeSandboxDown } from '../core/sandbox-errors.ts';
+import { isSandboxGone } from '../sandbox/errors.ts';
 import { withCreate } from '../core/with-create.ts';
 import type { SessionService } from '../core/sessions.ts';
 import type { LabEngine } from '../labs/service.ts';
@@ -20,7 +20,7 @@ export function startFailureReason(err: unknown, signal?: AbortSignal): string {
   if (signal?.aborted) return 'cancelled';
   if (/did not start within|timed? ?out/i.test(text)) return 'timeout';
   if (/no such image|pull access denied|image .* not found/i.test(text)) return 'image_missing';
-  if (looksLikeSandboxDown(err) || /ECONNREFUSED|ENOENT.*sock/i.test(text)) return 'engine_unreachable';
+  if (isSandboxGone(err) || /ECONNREFUSED|ENOENT.*sock/i.test(text)) return 'engine_unreachable';
   if (/no space left|disk quota/i.test(text)) return 'disk_full';
   return 'error';
 }
