@@ -32,6 +32,9 @@ import type { TerminalTuning } from './terminal/bridge.ts';
 import type { AuthorizeShadow } from './terminal/shadow.ts';
 import { removeOperatorToken } from './workshops/secrets.ts';
 import { WorkshopService } from './workshops/service.ts';
+import { LtiService } from './lti/service.ts';
+import { ltiRoutes } from './lti/routes.ts';
+import { removeToolKeys } from './lti/keys.ts';
 
 export interface Runner {
   url: string;
@@ -42,6 +45,8 @@ export interface Runner {
   labs: LabService;
   progress: ProgressService;
   workshops: WorkshopService;
+  /** LTI 1.3 (runner/src/lti): launches, deep linking, the score outbox. */
+  lti: LtiService;
   store: Store;
   app: FastifyInstance;
   terminals: TerminalServer;
@@ -147,6 +152,7 @@ export async function createRunner(overrides: Partial<Config> = {}, deps: Runner
   const workshops = new WorkshopService({ store, sessions, labs, progress, bus: activity, config, log: lateLog });
 
   let app: FastifyInstance;
+  let lti: LtiService;
   let recovery: RecoveryReport;
   let terminalBytes: { flush(): void } | null = null;
   try {
@@ -154,8 +160,10 @@ export async function createRunner(overrides: Partial<Config> = {}, deps: Runner
     // Taken before any session network is joined by this run.
     const ownAddresses = config.runnerContainer ? currentAddresses() : null;
     recovery = await sessions.recover();
-    app = await buildHttpApp({ config, sessions, labs, workshops, provider, port: () => port, metrics: { registry: metrics, beforeScrape: () => terminalBytes?.flush() } });
+    lti = await LtiService.create({ store, sessions, workshops, bus: activity, config, log: lateLog });
+    app = await buildHttpApp({ config, sessions, labs, workshops, provider, port: () => port, metrics: { registry: metrics, beforeScrape: () => terminalBytes?.flush() }, frameAncestors: () => lti.frameAncestors() });
     await app.register(durableRoutes({ sessions, progress }));
+    await app.register(ltiRoutes(lti));
     if (ownAddresses) acceptOnlyOn(app.server, ownAddresses);
   } catch (err) {
     await sessions.stop(0).catch(() => {});
@@ -214,6 +222,7 @@ export async function createRunner(overrides: Partial<Config> = {}, deps: Runner
 
   sessions.start();
   workshops.start();
+  lti.start();
   void labs.preload().then((n) => log.info({ labs: n }, 'labs loaded'));
 
   const runSteps = async (steps: [string, () => Promise<unknown>][]) => {
@@ -235,6 +244,7 @@ export async function createRunner(overrides: Partial<Config> = {}, deps: Runner
       await runSteps([
         ['terminals', () => terminals.close()],
         ['checks', () => hooks.idle(deps.stopGraceMs ?? 30_000)],
+        ['lti', () => lti.stop()],
         ['sessions', () => sessionsStopped],
         ['provider', () => provider.release()],
         ['http', () => app.close()],
@@ -248,6 +258,7 @@ export async function createRunner(overrides: Partial<Config> = {}, deps: Runner
     closing ??= (async () => {
       workshops.stop();
       await runSteps([
+        ['lti', () => lti.stop()],
         ['terminals', () => terminals.close()],
         ['sessions', () => sessions.shutdown()],
         ['provider', () => provider.shutdown()],
@@ -255,11 +266,12 @@ export async function createRunner(overrides: Partial<Config> = {}, deps: Runner
         ['store', async () => store.close()],
         ['database', async () => (deps.store ? undefined : removeDatabase(config))],
         ['operator token', async () => (config.instructorToken ? undefined : removeOperatorToken(config))],
+        ['lti keys', async () => removeToolKeys(config)],
         ['http', () => app.close()],
       ]);
     })();
     return closing;
   };
 
-  return { url, port, config, provider, sessions, labs, progress, workshops, store, app, terminals, metrics, reaped: recovery.reaped, recovery, stop, close };
+  return { url, port, config, provider, sessions, labs, progress, workshops, lti, store, app, terminals, metrics, reaped: recovery.reaped, recovery, stop, close };
 }

@@ -38,6 +38,8 @@ export interface HttpDeps {
   provider?: SandboxProvider;
   /** GET /metrics and the count of error answers (absent: no /metrics). */
   metrics?: { registry: Metrics; beforeScrape?: () => void };
+  /** Origins that may frame the runner's pages (LTI: the registered platforms), besides its own. */
+  frameAncestors?: () => string[];
 }
 
 /** A URL as logged: secrets in the query string (?token=) are replaced. */
@@ -103,6 +105,15 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
 
   installErrorHandler(app);
   installGuard(app, deps);
+  if (deps.frameAncestors) {
+    const origins = deps.frameAncestors;
+    app.addHook('onSend', async (_req, reply, payload) => {
+      if (String(reply.getHeader('content-type') ?? '').startsWith('text/html') && !reply.hasHeader('content-security-policy')) {
+        reply.header('content-security-policy', ["frame-ancestors 'self'", ...origins()].join(' '));
+      }
+      return payload;
+    });
+  }
   if (deps.metrics) {
     installMetrics(app, { metrics: deps.metrics.registry, allow: config.metricsAllow, token: config.metricsToken, trustedProxies: config.trustedProxies, beforeScrape: deps.metrics.beforeScrape });
   }

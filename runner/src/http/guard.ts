@@ -39,6 +39,8 @@ export function installGuard(app: FastifyInstance, deps: { config: Config; sessi
     }
     // Calls that change state are refused from foreign browser origins (same rule as the terminal).
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return;
+    // LTI: the LMS posts forms from its own origin; they carry a signed token (or a bearer token), not a cookie.
+    if (path.startsWith('/lti/')) return;
     const origin = req.headers.origin;
     if (origin !== undefined && !originAllowed(origin, req.raw, config, deps.port())) {
       throw new ApiError(403, 'origin_not_allowed', `Origin ${String(origin).slice(0, 200)} may not call this runner's API.`);

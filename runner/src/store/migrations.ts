@@ -81,4 +81,84 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE sessions ADD COLUMN lang TEXT NOT NULL DEFAULT 'ru' CHECK (lang IN ('ru', 'en'));
   `,
+  // 4: LTI 1.3 (issue 22, runner/src/lti/): registered platforms, OIDC login states, LMS users
+  // (iss + sub) with a progress record that outlives sessions, one workshop per LMS context,
+  // where each lab's score goes (line items), and the score outbox.
+  `
+  CREATE TABLE lti_registrations (
+    id TEXT PRIMARY KEY,
+    issuer TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    deployments TEXT NOT NULL,
+    auth_url TEXT NOT NULL,
+    token_url TEXT NOT NULL,
+    jwks_url TEXT NOT NULL,
+    audience TEXT,
+    created_at INTEGER NOT NULL,
+    UNIQUE (issuer, client_id)
+  ) STRICT;
+  CREATE TABLE lti_states (
+    state TEXT PRIMARY KEY,
+    nonce TEXT NOT NULL,
+    registration TEXT NOT NULL,
+    lang TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE TABLE lti_nonces (
+    nonce TEXT PRIMARY KEY,
+    expires_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE TABLE lti_users (
+    id TEXT PRIMARY KEY,
+    issuer TEXT NOT NULL,
+    sub TEXT NOT NULL,
+    name TEXT,
+    email TEXT,
+    session_id TEXT,
+    session_seal TEXT,
+    progress TEXT NOT NULL DEFAULT '{"labs":{},"quiz":{}}',
+    updated_at INTEGER NOT NULL,
+    UNIQUE (issuer, sub)
+  ) STRICT;
+  CREATE TABLE lti_sessions (
+    session_id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES lti_users (id) ON DELETE CASCADE,
+    context_id TEXT NOT NULL
+  ) STRICT;
+  CREATE TABLE lti_contexts (
+    id TEXT PRIMARY KEY,
+    registration TEXT NOT NULL,
+    deployment TEXT NOT NULL,
+    context TEXT NOT NULL,
+    title TEXT NOT NULL,
+    workshop TEXT NOT NULL,
+    key_seal TEXT NOT NULL,
+    nrps_url TEXT,
+    created_at INTEGER NOT NULL,
+    UNIQUE (registration, deployment, context)
+  ) STRICT;
+  CREATE TABLE lti_grade_targets (
+    user_id TEXT NOT NULL REFERENCES lti_users (id) ON DELETE CASCADE,
+    context_id TEXT NOT NULL,
+    lab TEXT NOT NULL,
+    lineitem TEXT NOT NULL,
+    last_body TEXT,
+    PRIMARY KEY (user_id, context_id, lab)
+  ) STRICT;
+  CREATE TABLE lti_outbox (
+    id INTEGER PRIMARY KEY,
+    registration TEXT NOT NULL,
+    lineitem TEXT NOT NULL,
+    body TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    lab TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_at INTEGER NOT NULL,
+    sent_at INTEGER,
+    failed_at INTEGER,
+    last_error TEXT
+  ) STRICT;
+  CREATE INDEX lti_outbox_pending ON lti_outbox (registration, id) WHERE sent_at IS NULL AND failed_at IS NULL;
+  `,
 ];

@@ -9,6 +9,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { MIGRATIONS } from './migrations.ts';
 import type { CheckRecord, QuizRecord, SessionPatch, SessionProgress, Store, StoredSession } from './types.ts';
 import { workshopStore, type WorkshopStore } from './workshops.ts';
+import { ltiStore, type LtiStore } from '../lti/store.ts';
 
 type Row = Record<string, unknown>;
 
@@ -115,12 +116,14 @@ export function openSqliteStore(path: string): OpenedStore {
 class SqliteStore implements Store {
   readonly location: string;
   readonly workshops: WorkshopStore;
+  readonly lti: LtiStore;
   private readonly db: DatabaseSync;
 
   constructor(db: DatabaseSync, location: string) {
     this.db = db;
     this.location = location;
     this.workshops = workshopStore(db, toSession);
+    this.lti = ltiStore(db);
   }
 
   private tx<T>(fn: () => T): T {

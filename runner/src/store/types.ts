@@ -2,6 +2,7 @@
  * The runner's durable state, behind an interface: the core never sees SQL. `openSqliteStore`
  * (sqlite.ts) implements it on a file or on `:memory:` (unit tests).
  */
+import type { LtiStore } from '../lti/store.ts';
 import type { WorkshopStore } from './workshops.ts';
 
 export type StoredState = 'starting' | 'ready' | 'stopped';
@@ -67,6 +68,8 @@ export interface Store {
   readonly location: string;
   /** Workshops and the last check of each lab with its messages (store/workshops.ts). */
   readonly workshops: WorkshopStore;
+  /** LTI 1.3 platforms, LMS users, contexts and the score outbox (runner/src/lti/store.ts). */
+  readonly lti: LtiStore;
   insertSession(s: StoredSession): void;
   updateSession(id: string, patch: SessionPatch): void;
   getSession(id: string): StoredSession | undefined;
