@@ -66,7 +66,16 @@ export interface PingMessage {
   type: 'ping';
   t?: number | string;
 }
-export type ClientMessage = ResizeMessage | AckMessage | PingMessage;
+/**
+ * Take-over (workshops): on a shadow socket the instructor sends `ask` or `end`; on a learner
+ * terminal the learner sends `allow`, `deny` or `end` (take control back).
+ */
+export const TAKEOVER_ACTIONS = ['ask', 'allow', 'deny', 'end'] as const;
+export interface TakeoverMessage {
+  type: 'takeover';
+  action: (typeof TAKEOVER_ACTIONS)[number];
+}
+export type ClientMessage = ResizeMessage | AckMessage | PingMessage | TakeoverMessage;
 
 /* ---------------- server → client (text frames) ---------------- */
 
@@ -135,7 +144,31 @@ export interface ShadowEvent {
   type: 'shadow';
   terminals: number;
 }
+/**
+ * The learner's raised hand (workshops): `up` with the place in the queue (1 = next), or
+ * `down` with why it closed. `reply`: the instructor's latest answer to this learner only.
+ */
+export interface HelpEvent {
+  type: 'help';
+  state: 'up' | 'down';
+  position?: number;
+  closedBy?: 'learner' | 'instructor' | 'broadcast' | 'end';
+  reply?: { message: string; at: string };
+}
+export const TAKEOVER_STATES = ['asked', 'active', 'ended'] as const;
+export const TAKEOVER_END_REASONS = ['learner', 'instructor', 'declined', 'timeout', 'closed', 'session'] as const;
+/**
+ * Take-over of the learner's terminal, to the learner's terminals and the instructor's shadow:
+ * `asked` (the learner is prompted), `active` (the shadow's input reaches the shell), `ended`.
+ */
+export interface TakeoverEvent {
+  type: 'takeover';
+  state: (typeof TAKEOVER_STATES)[number];
+  reason?: (typeof TAKEOVER_END_REASONS)[number];
+}
 export type ServerEvent =
+  | HelpEvent
+  | TakeoverEvent
   | StatusEvent
   | ReadyEvent
   | ExitEvent
@@ -188,6 +221,8 @@ export function parseClientMessage(text: string): ClientMessage | null {
     }
     case 'ping':
       return isStamp(m.t) ? { type: 'ping', t: m.t } : { type: 'ping' };
+    case 'takeover':
+      return (TAKEOVER_ACTIONS as readonly unknown[]).includes(m.action) ? { type: 'takeover', action: m.action as TakeoverMessage['action'] } : null;
     default:
       return null;
   }
@@ -225,6 +260,21 @@ export function parseServerEvent(text: string): ServerEvent | null {
       return str(m.message) ? { type: 'broadcast', message: m.message, at: str(m.at) ? m.at : new Date().toISOString() } : null;
     case 'watched':
       return typeof m.watching === 'boolean' ? { type: 'watched', watching: m.watching } : null;
+    case 'help': {
+      if (m.state !== 'up' && m.state !== 'down') return null;
+      const r = m.reply as { message?: unknown; at?: unknown } | undefined;
+      const e: HelpEvent = { type: 'help', state: m.state };
+      if (Number.isInteger(m.position)) e.position = m.position as number;
+      if (m.closedBy === 'learner' || m.closedBy === 'instructor' || m.closedBy === 'broadcast' || m.closedBy === 'end') e.closedBy = m.closedBy;
+      if (r && typeof r === 'object' && str(r.message)) e.reply = { message: r.message, at: str(r.at) ? r.at : new Date().toISOString() };
+      return e;
+    }
+    case 'takeover': {
+      if (!(TAKEOVER_STATES as readonly unknown[]).includes(m.state)) return null;
+      const e: TakeoverEvent = { type: 'takeover', state: m.state as TakeoverEvent['state'] };
+      if ((TAKEOVER_END_REASONS as readonly unknown[]).includes(m.reason)) e.reason = m.reason as TakeoverEvent['reason'];
+      return e;
+    }
     case 'shadow':
       return typeof m.terminals === 'number' && Number.isInteger(m.terminals) && m.terminals >= 0 ? { type: 'shadow', terminals: m.terminals } : null;
     default:

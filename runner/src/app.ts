@@ -32,6 +32,8 @@ import type { TerminalTuning } from './terminal/bridge.ts';
 import type { AuthorizeShadow } from './terminal/shadow.ts';
 import { removeOperatorToken } from './workshops/secrets.ts';
 import { WorkshopService } from './workshops/service.ts';
+import { workshopsRoot } from './workshops/data.ts';
+import { rmSync } from 'node:fs';
 import { LtiService } from './lti/service.ts';
 import { ltiRoutes } from './lti/routes.ts';
 import { removeToolKeys } from './lti/keys.ts';
@@ -185,9 +187,14 @@ export async function createRunner(overrides: Partial<Config> = {}, deps: Runner
     if (s.lab) labs.startInBackground(s, s.lab);
   });
 
-  const terminals = attachTerminalServer({ server: app.server, config, sessions, provider, log, port: () => port, tuning: deps.terminalTuning,
+  const terminals = attachTerminalServer({ server: app.server, config, sessions, provider, log, port: () => port,
+    tuning: { ...deps.terminalTuning, takeover: { maxMs: config.takeoverMaxMs, ...deps.terminalTuning?.takeover } },
     authorizeShadow: deps.authorizeShadow ?? ((w, s, t) => workshops.authorizeShadow(w, s, t)),
+    recordTerminal: (s, size, secrets) => workshops.recordTerminal(s, size, secrets),
   });
+  // Take-overs happen between terminals; the workshop keeps their log and tells its dashboards.
+  terminals.hub.onTakeover((r) => workshops.logTakeover(r));
+  terminals.hub.onTakeoverState((id, state) => workshops.takeoverChanged(id, state));
   workshops.setHub(terminals.hub);
   terminalBytes = watchTerminalSockets(app.server, metrics);
   metrics.observe(() => {
@@ -265,6 +272,7 @@ export async function createRunner(overrides: Partial<Config> = {}, deps: Runner
         // Before http: app.close() may wait long for a client that does not read.
         ['store', async () => store.close()],
         ['database', async () => (deps.store ? undefined : removeDatabase(config))],
+        ['workshop data', async () => rmSync(workshopsRoot(config), { recursive: true, force: true })],
         ['operator token', async () => (config.instructorToken ? undefined : removeOperatorToken(config))],
         ['lti keys', async () => removeToolKeys(config)],
         ['http', () => app.close()],

@@ -121,6 +121,11 @@ const envSchema = z.object({
   TERMINAL_MAX_FRAME: int(1024, 64 * 1024 * 1024),
   INSTRUCTOR_TOKEN: z.string().refine((v) => v === '' || v.trim().length >= 16, 'INSTRUCTOR_TOKEN: at least 16 characters').transform((v) => v.trim()),
   WORKSHOP_WRONG_CODES_PER_MINUTE: int(1, 10_000),
+  HELP_HANDS_PER_HOUR: int(1, 1000),
+  TAKEOVER_MAX_MS: duration,
+  RECORDING_MAX_BYTES: bytes,
+  RECORDING_INPUT: z.enum(['true', 'false']).transform((v) => v === 'true'),
+  WORKSHOP_DATA_RETENTION_MS: duration,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
 });
 
@@ -190,6 +195,11 @@ export interface Config {
   /** '' = made at first start and kept in DATA_DIR (workshops/secrets.ts). */
   instructorToken: string;
   workshopWrongCodesPerMinute: number;
+  helpHandsPerHour: number;
+  takeoverMaxMs: number;
+  recordingMaxBytes: number;
+  recordingInput: boolean;
+  workshopDataRetentionMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -256,6 +266,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     terminalMaxFrame: e.TERMINAL_MAX_FRAME,
     instructorToken: e.INSTRUCTOR_TOKEN,
     workshopWrongCodesPerMinute: e.WORKSHOP_WRONG_CODES_PER_MINUTE,
+    helpHandsPerHour: e.HELP_HANDS_PER_HOUR,
+    takeoverMaxMs: e.TAKEOVER_MAX_MS,
+    recordingMaxBytes: e.RECORDING_MAX_BYTES,
+    recordingInput: e.RECORDING_INPUT,
+    workshopDataRetentionMs: e.WORKSHOP_DATA_RETENTION_MS,
     logLevel: e.LOG_LEVEL,
   };
   checkConfig(config);

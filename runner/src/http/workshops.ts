@@ -9,7 +9,8 @@ import { z } from 'zod';
 import type { StoredWorkshop } from '../store/workshops.ts';
 import type { WorkshopService } from '../workshops/service.ts';
 import { labId } from './schemas.ts';
-import { bearer } from './session-auth.ts';
+import { createReadStream } from 'node:fs';
+import { bearer, requireSession, sessionOf } from './session-auth.ts';
 
 const createBody = z.object({
   title: z.string().trim().min(1).max(120),
@@ -27,6 +28,18 @@ const broadcastBody = z.object({
     .max(500)
     .refine((m) => !/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/.test(m), 'must not contain control characters (line breaks are fine)'),
 });
+const closeHandsBody = broadcastBody.extend({ closeHands: z.boolean().optional() });
+// Shown as text on the instructor's dashboard and the learner's page: plain, short, no control characters but line breaks.
+const plainText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max)
+    .refine((m) => !/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029]/.test(m), 'must not contain control characters (line breaks are fine)');
+const raiseBody = z.object({ message: plainText(280).nullish(), lab: labId.nullish() }).strict();
+const replyBody = z.object({ message: plainText(500).pipe(z.string().min(1)) }).strict();
+const recordingParams = z.object({ id: z.string(), session: z.string(), recording: z.string().max(100) });
+const sessionIdParams = z.object({ id: z.string().max(200) });
 // Ids are looked up only after the token was checked (an unknown id is 404 after auth).
 const idParams = z.object({ id: z.string() });
 const learnerParams = z.object({ id: z.string(), session: z.string() });
@@ -75,11 +88,38 @@ export function workshopRoutes(deps: { workshops: WorkshopService }) {
       return reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="workshop-${w.code}.csv"`)
-        .send(resultsCsv(r.labs, r.learners));
+        .send(resultsCsv(r.labs, r.learners, r.help));
     });
-    app.post('/api/workshops/:id/broadcast', { schema: { params: idParams, body: broadcastBody } }, async (req: Req) =>
-      workshops.broadcast(open(req), (req.body as z.infer<typeof broadcastBody>).message),
+    app.post('/api/workshops/:id/broadcast', { schema: { params: idParams, body: closeHandsBody } }, async (req: Req) => {
+      const body = req.body as z.infer<typeof closeHandsBody>;
+      return workshops.broadcast(open(req), body.message, body.closeHands ?? false);
+    });
+    // Help in the room (docs/api-extensions.md "Help, take-over, recordings").
+    app.get('/api/workshops/:id/help', byId, async (req: Req) => workshops.helpQueue(open(req)));
+    app.post('/api/workshops/:id/learners/:session/help/reply', { schema: { params: learnerParams, body: replyBody } }, async (req: Req) =>
+      workshops.replyHelp(open(req), req.params.session!, (req.body as z.infer<typeof replyBody>).message),
     );
+    app.post('/api/workshops/:id/learners/:session/help/helped', { schema: { params: learnerParams } }, async (req: Req) => workshops.markHelped(open(req), req.params.session!));
+    app.get('/api/workshops/:id/log', byId, async (req: Req) => workshops.workshopLog(open(req)));
+    app.get('/api/workshops/:id/recordings', byId, async (req: Req) => workshops.recordingsOf(open(req)));
+    app.get('/api/workshops/:id/learners/:session/recordings', { schema: { params: learnerParams } }, async (req: Req) => workshops.recordingsOf(open(req), req.params.session!));
+    app.get('/api/workshops/:id/learners/:session/recordings/:recording', { schema: { params: recordingParams } }, async (req: Req, reply: FastifyReply) => {
+      const w = open(req);
+      const rec = (req.params as unknown as { recording: string }).recording.replace(/\.cast$/, '');
+      if (!rec.startsWith(`${req.params.session}.`)) return reply.code(404).send({ error: { code: 'unknown_recording', message: 'No such recording of this learner.' } });
+      const file = workshops.recordingFile(w, rec);
+      return reply.type('application/x-asciicast').header('cache-control', 'no-store').send(createReadStream(file));
+    });
+    // The learner's side: their own hand, with their session token.
+    await app.register(async (scope) => {
+      requireSession(scope, workshops.sessions);
+      const opts = { schema: { params: sessionIdParams } };
+      scope.get('/api/sessions/:id/help', opts, async (req) => workshops.helpState(sessionOf(req)));
+      scope.post('/api/sessions/:id/help', { schema: { params: sessionIdParams, body: raiseBody } }, async (req, reply) =>
+        reply.code(201).send(workshops.raiseHand(sessionOf(req), req.body as z.infer<typeof raiseBody>)),
+      );
+      scope.delete('/api/sessions/:id/help', opts, async (req) => workshops.lowerHand(sessionOf(req)));
+    });
     app.post('/api/workshops/:id/extend', byId, async (req: Req) => workshops.extendAll(open(req)));
     app.post('/api/workshops/:id/learners/:session/labs/:lab/start', { schema: { params: labParams } }, async (req: Req) =>
       workshops.resetLab(open(req), req.params.session!, req.params.lab!),

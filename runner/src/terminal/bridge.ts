@@ -21,6 +21,7 @@ import { ShellInput } from './input.ts';
 import { followSession } from './session-events.ts';
 import { DEFAULT_HUB_TUNING } from './hub.ts';
 import { DEFAULT_MAX_SHADOWS_PER_SESSION } from './shadow.ts';
+import type { TakeoverTuning } from './takeover.ts';
 
 export interface TerminalTuning {
   /** Unsent bytes on the socket above which output pauses (until it drains). */
@@ -34,6 +35,8 @@ export interface TerminalTuning {
   shadowMaxBufferedBytes: number;
   /** Shadows that may watch one session at once. */
   maxShadowsPerSession: number;
+  /** Take-over timeouts (takeover.ts). */
+  takeover?: Partial<TakeoverTuning>;
 }
 
 export const DEFAULT_TUNING: TerminalTuning = {
@@ -55,6 +58,14 @@ const END_TEXT: Record<EndReason, string> = {
   died: 'sandbox stopped',
 };
 
+/** What a recording (workshops) is told of one terminal; input only reaches it when input recording is on. */
+export interface TerminalRecording {
+  output(chunk: Buffer): void;
+  input(chunk: Buffer): void;
+  resize(cols: number, rows: number): void;
+  close(): void;
+}
+
 /** Closes the terminal: optional last event, then the close frame. */
 export type CloseTerminal = (code: number, reason: string, event?: ServerEvent) => void;
 
@@ -69,6 +80,12 @@ export function bridge(opts: {
   tuning?: Partial<TerminalTuning>;
   /** Sees every output chunk after it was sent to this terminal (the hub copies it to shadows). */
   tap?: (chunk: Buffer) => void;
+  /** A learner's `takeover` message (allow, deny, end). */
+  onTakeover?: (action: 'ask' | 'allow' | 'deny' | 'end') => void;
+  /** Receives the function that writes into this shell as if typed here (a take-over's input). */
+  exposeInput?: (write: (chunk: Buffer) => void) => void;
+  /** Made once the size is known: this terminal's recording, if any. */
+  record?: (size: { cols: number; rows: number }) => TerminalRecording | null;
   onClose: () => void;
 }): CloseTerminal {
   const { ws, socket, session, sessions, provider, log } = opts;
@@ -78,6 +95,14 @@ export function bridge(opts: {
   let size = clampSize(opts.initialSize.cols, opts.initialSize.rows) ?? { cols: 80, rows: 24 };
   let shell: ShellHandle | null = null;
   let closed = false;
+  const recording = opts.record?.(size) ?? null;
+  const typed = (buf: Buffer) => {
+    recording?.input(buf);
+    input.write(buf);
+  };
+  opts.exposeInput?.((chunk) => {
+    if (!closed) typed(chunk);
+  });
 
   const send = (e: ServerEvent) => {
     if (ws.readyState === WebSocket.OPEN) ws.send(encodeMessage(e));
@@ -89,6 +114,7 @@ export function bridge(opts: {
     if (ws.readyState !== WebSocket.OPEN) return;
     ws.send(chunk, { binary: true });
     opts.tap?.(chunk);
+    recording?.output(chunk);
     if (flow.account(chunk.length, ws.bufferedAmount)) shell?.stream.pause();
   };
   const onDrain = () => resumeIf(flow.drained(ws.bufferedAmount));
@@ -99,18 +125,21 @@ export function bridge(opts: {
     if (m?.type === 'resize') {
       if (m.cols === size.cols && m.rows === size.rows) return;
       size = { cols: m.cols, rows: m.rows };
+      recording?.resize(size.cols, size.rows);
       if (shell) input.hold(shell.resize(size.cols, size.rows));
     } else if (m?.type === 'ack') {
       resumeIf(flow.commit(m.bytes, ws.bufferedAmount));
     } else if (m?.type === 'ping') {
       send(m.t === undefined ? { type: 'pong' } : { type: 'pong', t: m.t });
+    } else if (m?.type === 'takeover') {
+      opts.onTakeover?.(m.action);
     }
   };
 
   ws.on('message', (data, isBinary) => {
     if (closed) return;
     const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer);
-    if (isBinary) input.write(buf);
+    if (isBinary) typed(buf);
     else control(buf.toString('utf8'));
   });
   ws.on('error', (err) => log.debug({ session: session.id, err: errMessage(err) }, 'terminal websocket error'));
@@ -134,6 +163,7 @@ export function bridge(opts: {
     if (event) send(event);
     closed = true;
     clearInterval(ping);
+    recording?.close();
     if (queueTimer) clearInterval(queueTimer);
     news.stop();
     socket.off('drain', onDrain);

@@ -6,8 +6,13 @@
  * Shadows never slow a learner: output is copied to them without waiting, and a shadow whose
  * socket holds more than `shadowMaxBufferedBytes` unsent is dropped (the learner's own flow
  * control, bridge.ts, only looks at the learner's socket).
+ *
+ * Take-over (takeover.ts): a shadow that asked and was allowed by the learner writes into the
+ * learner's newest terminal, through that terminal's own input queue (input.ts), so the
+ * learner's and the instructor's frames reach the shell one whole frame after the other.
  */
-import { CLOSE, type ServerEvent } from '../../../protocol/terminal.ts';
+import { CLOSE, type ServerEvent, type TakeoverMessage } from '../../../protocol/terminal.ts';
+import { Takeovers, type TakeoverRecord, type TakeoverTuning } from './takeover.ts';
 
 /** The part W's workshop routes use. */
 export interface TerminalHub {
@@ -17,12 +22,21 @@ export interface TerminalHub {
   connected(sessionId: string): boolean;
   /** Called on 0→1 (true) and 1→0 (false) open learner terminals of a session. Returns the unsubscribe function. */
   onPresence(cb: (sessionId: string, connected: boolean) => void): () => void;
+  /** Sends an event (help, ...) to every open learner terminal of this session; returns how many were reached. */
+  notify(sessionId: string, e: ServerEvent): number;
+  /** Called when a take-over ends (asked-only ones included). Returns the unsubscribe function. */
+  onTakeover(cb: (r: TakeoverRecord) => void): () => void;
+  /** Called on every take-over state change of a session (for the dashboard). */
+  onTakeoverState(cb: (sessionId: string, state: 'asked' | 'active' | 'ended') => void): () => void;
+  takeoverState(sessionId: string): 'none' | 'asked' | 'active';
 }
 
 /** One open learner terminal, as the hub sees it. */
 export interface LearnerTerminal {
   /** Sends a JSON event on the terminal's socket (no-op once it is closing). */
   event(e: ServerEvent): void;
+  /** Writes bytes to this terminal's shell as if typed there (take-over). */
+  input?(chunk: Buffer): void;
 }
 
 /** One open shadow, as the hub sees it. */
@@ -31,11 +45,14 @@ export interface ShadowSink {
   output(chunk: Buffer): number;
   event(e: ServerEvent): void;
   close(code: number, reason: string): void;
+  /** Who opened it, for the workshop log ("instructor" or "operator"). */
+  who?: string;
 }
 
 export interface HubTuning {
   /** A shadow with more unsent bytes than this is closed (CLOSE.shadowTooSlow). */
   shadowMaxBufferedBytes: number;
+  takeover?: Partial<TakeoverTuning>;
 }
 
 export const DEFAULT_HUB_TUNING: HubTuning = { shadowMaxBufferedBytes: 4 * 1024 * 1024 };
@@ -50,6 +67,14 @@ export interface TerminalHubInternal extends TerminalHub {
   shadowCount(sessionId: string): number;
   /** Closes every shadow (of one session, or all). */
   closeShadows(code: number, reason: string, sessionId?: string): void;
+  /** A learner terminal's `takeover` message (allow, deny, end). */
+  learnerTakeover(sessionId: string, action: TakeoverMessage['action']): void;
+  /** A shadow's `takeover` message (ask, end). */
+  shadowTakeover(sessionId: string, s: ShadowSink, action: TakeoverMessage['action']): void;
+  /** Input from a shadow: reaches the learner's newest terminal only during its active take-over. Returns whether it did. */
+  shadowInput(sessionId: string, s: ShadowSink, chunk: Buffer): boolean;
+  /** The session ended: its take-over too. */
+  sessionEnded(sessionId: string): void;
 }
 
 interface Room {
@@ -61,6 +86,26 @@ export function createTerminalHub(tuning: Partial<HubTuning> = {}): TerminalHubI
   const t: HubTuning = { ...DEFAULT_HUB_TUNING, ...tuning };
   const rooms = new Map<string, Room>();
   const presence = new Set<(sessionId: string, connected: boolean) => void>();
+  const takeoverEnds = new Set<(r: TakeoverRecord) => void>();
+  const takeoverStates = new Set<(sessionId: string, state: 'asked' | 'active' | 'ended') => void>();
+  const each = <A extends unknown[]>(set: Set<(...a: A) => void>, ...a: A) => {
+    for (const cb of [...set]) {
+      try {
+        cb(...a);
+      } catch {
+        /* a listener's failure is its own */
+      }
+    }
+  };
+  const takeovers = new Takeovers({
+    tuning: tuning.takeover,
+    tell(id, owner, e) {
+      for (const l of rooms.get(id)?.learners ?? []) l.event(e);
+      (owner as ShadowSink).event(e);
+      if (e.type === 'takeover') each(takeoverStates, id, e.state);
+    },
+    ended: (r) => each(takeoverEnds, r),
+  });
 
   const room = (id: string): Room => {
     let r = rooms.get(id);
@@ -90,6 +135,7 @@ export function createTerminalHub(tuning: Partial<HubTuning> = {}): TerminalHubI
   const removeShadow = (id: string, s: ShadowSink) => {
     const r = rooms.get(id);
     if (!r || !r.shadows.delete(s)) return;
+    takeovers.ownerClosed(id, s);
     if (r.shadows.size === 0) tellLearners(r, false);
     forgetIfEmpty(id);
   };
@@ -107,6 +153,44 @@ export function createTerminalHub(tuning: Partial<HubTuning> = {}): TerminalHubI
       return reached;
     },
     connected: (id) => (rooms.get(id)?.learners.size ?? 0) > 0,
+    notify(id, e) {
+      let reached = 0;
+      for (const l of rooms.get(id)?.learners ?? []) {
+        l.event(e);
+        reached++;
+      }
+      return reached;
+    },
+    onTakeover(cb) {
+      takeoverEnds.add(cb);
+      return () => void takeoverEnds.delete(cb);
+    },
+    onTakeoverState(cb) {
+      takeoverStates.add(cb);
+      return () => void takeoverStates.delete(cb);
+    },
+    takeoverState: (id) => takeovers.state(id),
+    learnerTakeover(id, action) {
+      if (action === 'allow' || action === 'deny') takeovers.answer(id, action === 'allow');
+      else if (action === 'end') takeovers.learnerEnds(id);
+    },
+    shadowTakeover(id, s, action) {
+      const r = rooms.get(id);
+      if (action === 'ask') {
+        if (!r || !r.shadows.has(s)) return;
+        // Nobody to ask: the learner has no terminal open.
+        if (r.learners.size === 0) return s.event({ type: 'takeover', state: 'ended', reason: 'session' });
+        if (takeovers.ask(id, s, s.who ?? 'instructor') === 'busy') s.event({ type: 'takeover', state: 'ended', reason: 'declined' });
+      } else if (action === 'end') takeovers.instructorEnds(id, s);
+    },
+    shadowInput(id, s, chunk) {
+      if (!takeovers.canWrite(id, s)) return false;
+      const newest = [...(rooms.get(id)?.learners ?? [])].pop();
+      if (!newest?.input) return false;
+      newest.input(chunk);
+      return true;
+    },
+    sessionEnded: (id) => takeovers.sessionGone(id),
     onPresence(cb) {
       presence.add(cb);
       return () => void presence.delete(cb);
@@ -124,6 +208,8 @@ export function createTerminalHub(tuning: Partial<HubTuning> = {}): TerminalHubI
         removed = true;
         r.learners.delete(l);
         tellShadows(r);
+        // Consent was given on a page that is gone: the take-over ends with it.
+        if (r.learners.size === 0) takeovers.sessionGone(id);
         if (r.learners.size === 0) firePresence(id, false);
         forgetIfEmpty(id);
       };

@@ -14,8 +14,8 @@ import { ApiError } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import type { Session, SessionService } from '../core/sessions.ts';
 import { CLOSE, encodeMessage } from '../../../protocol/terminal.ts';
-import { bridge, DEFAULT_TUNING, type CloseTerminal, type TerminalTuning } from './bridge.ts';
-import { createTerminalHub, type TerminalHub } from './hub.ts';
+import { bridge, DEFAULT_TUNING, type CloseTerminal, type TerminalRecording, type TerminalTuning } from './bridge.ts';
+import { createTerminalHub, type LearnerTerminal, type TerminalHub } from './hub.ts';
 import { SHADOW_PATH, shadowUpgrades, type AuthorizeShadow } from './shadow.ts';
 import { HOST_MISSING, HOST_REFUSED, hostRule } from '../http/hosts.ts';
 import { writeRawError } from '../http/client-errors.ts';
@@ -64,6 +64,11 @@ export function attachTerminalServer(opts: {
   tuning?: Partial<TerminalTuning>;
   /** Who may watch a learner's terminals (the workshops); without it shadows get 503. */
   authorizeShadow?: AuthorizeShadow;
+  /**
+   * A recording for a new learner terminal, or null (the workshops record theirs). `secrets`:
+   * strings the recording must never contain (the session token of the upgrade URL).
+   */
+  recordTerminal?: (session: Session, size: { cols: number; rows: number }, secrets: string[]) => TerminalRecording | null;
 }): TerminalServer {
   const { server, config, sessions, provider, log } = opts;
   const tuning: TerminalTuning = { ...DEFAULT_TUNING, ...opts.tuning };
@@ -72,7 +77,7 @@ export function attachTerminalServer(opts: {
   const closers = new Set<CloseTerminal>();
 
   const hostAllowed = hostRule(config);
-  const hub = createTerminalHub({ shadowMaxBufferedBytes: tuning.shadowMaxBufferedBytes });
+  const hub = createTerminalHub({ shadowMaxBufferedBytes: tuning.shadowMaxBufferedBytes, takeover: tuning.takeover });
   const shadow = shadowUpgrades({
     wss,
     hub,
@@ -139,11 +144,13 @@ export function attachTerminalServer(opts: {
     });
     wss.handleUpgrade(req, socket, head, (ws) => {
       bridged = true;
-      const leave = hub.addLearner(session.id, {
+      const token = url.searchParams.get('token') ?? '';
+      const learner: LearnerTerminal = {
         event: (e) => {
           if (ws.readyState === ws.OPEN) ws.send(encodeMessage(e));
         },
-      });
+      };
+      const leave = hub.addLearner(session.id, learner);
       const close = bridge({
         ws,
         socket,
@@ -154,6 +161,9 @@ export function attachTerminalServer(opts: {
         initialSize: { cols, rows },
         tuning,
         tap: (chunk) => hub.output(session.id, chunk),
+        onTakeover: (action) => hub.learnerTakeover(session.id, action),
+        exposeInput: (write) => (learner.input = write),
+        record: opts.recordTerminal ? (size) => opts.recordTerminal!(session, size, [token]) : undefined,
         onClose: () => {
           leave();
           detach();

@@ -4,7 +4,8 @@
  * A read-only WebSocket for an instructor: from the upgrade on it receives, as binary frames,
  * the output of every terminal of that learner (also of terminals opened later), and a
  * `{"type":"shadow","terminals":n}` event whenever the learner's number of open terminals
- * changes. Whatever the shadow sends is ignored. Who may watch is the workshop's business:
+ * changes. What the shadow sends is ignored, except a `takeover` message (ask, end) and, while
+ * the learner allows a take-over it asked for, its binary frames (input; hub.ts). Who may watch is the workshop's business:
  * `authorize` (W's workshop store) answers; without one, shadows are refused with 503.
  *
  * Everything is checked before the upgrade; a refusal is a plain HTTP answer with a JSON error.
@@ -17,13 +18,14 @@ import { ApiError } from '../core/errors.ts';
 import { errMessage, type Logger } from '../core/log.ts';
 import type { Session, SessionService } from '../core/sessions.ts';
 import { writeRawError } from '../http/client-errors.ts';
-import { CLOSE, encodeMessage, type EndReason, type ServerEvent } from '../../../protocol/terminal.ts';
+import { CLOSE, encodeMessage, parseClientMessage, type EndReason, type ServerEvent } from '../../../protocol/terminal.ts';
 import { startHeartbeat } from './heartbeat.ts';
 import type { ShadowSink, TerminalHubInternal } from './hub.ts';
 
 export const SHADOW_PATH = /^\/api\/workshops\/([^/]+)\/learners\/([^/]+)\/terminal\/?$/;
 
-export type ShadowAuthorization = 'ok' | 'unauthorized' | 'not_found';
+/** `{ok, who}`: allowed, naming who for the workshop log ("instructor", "operator"). */
+export type ShadowAuthorization = 'ok' | 'unauthorized' | 'not_found' | { ok: true; who: string };
 /** May this token watch this learner of this workshop? (The session must belong to the workshop.) */
 export type AuthorizeShadow = (workshopId: string, sessionId: string, token: string | null) => Promise<ShadowAuthorization>;
 
@@ -68,17 +70,18 @@ export function shadowUpgrades(opts: {
     }
     if (socket.destroyed) return;
     if (verdict === 'unauthorized') return reject(socket, 401, 'unauthorized', 'A valid instructor key or operator token is required.');
-    if (verdict !== 'ok') return reject(socket, 404, 'not_found', 'No such workshop, or no such learner in it.');
+    if (verdict !== 'ok' && typeof verdict !== 'object') return reject(socket, 404, 'not_found', 'No such workshop, or no such learner in it.');
+    const who = typeof verdict === 'object' ? verdict.who : 'instructor';
     const session = sessions.get(sessionId);
     if (!session) return reject(socket, 404, 'not_found', 'No such workshop, or no such learner in it.');
     if (session.state === 'stopped') return reject(socket, 409, 'session_stopped', "The learner's session has ended.");
     if (hub.shadowCount(session.id) >= opts.maxPerSession) {
       return reject(socket, 429, 'too_many_shadows', `At most ${opts.maxPerSession} views may watch one learner at once.`);
     }
-    wss.handleUpgrade(req, socket, head, (ws) => watch(ws, session));
+    wss.handleUpgrade(req, socket, head, (ws) => watch(ws, session, who));
   };
 
-  function watch(ws: WebSocket, session: Session) {
+  function watch(ws: WebSocket, session: Session, who: string) {
     let closed = false;
     const send = (data: Buffer | string, binary: boolean) => {
       if (ws.readyState === WebSocket.OPEN) ws.send(data, { binary });
@@ -90,14 +93,22 @@ export function shadowUpgrades(opts: {
       },
       event: (e: ServerEvent) => send(encodeMessage(e), false),
       close: (code, reason) => finish(code, reason),
+      who,
     };
-    // Input is ignored, binary or text; reading it keeps the socket flowing.
-    ws.on('message', () => {});
+    // Input reaches the learner's shell only during an allowed take-over; otherwise it is dropped.
+    ws.on('message', (data, isBinary) => {
+      if (closed) return;
+      const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer);
+      if (isBinary) return void hub.shadowInput(session.id, sink, buf);
+      const m = parseClientMessage(buf.toString('utf8'));
+      if (m?.type === 'takeover') hub.shadowTakeover(session.id, sink, m.action);
+    });
     ws.on('error', (err) => log.debug({ session: session.id, err: errMessage(err) }, 'shadow websocket error'));
     ws.on('close', () => finish(CLOSE.normal, ''));
     const ping = startHeartbeat(ws, opts.pingIntervalMs);
     const onEnded = (s: Session, reason: EndReason) => {
       if (s !== session) return;
+      hub.sessionEnded(session.id);
       if (reason === 'shutdown') finish(CLOSE.restart, 'service restart');
       else {
         sink.event({ type: 'ended', reason });

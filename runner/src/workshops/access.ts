@@ -36,7 +36,7 @@ export async function authorizeShadow(
   workshopId: string,
   sessionId: string,
   token: string | null,
-): Promise<'ok' | 'unauthorized' | 'not_found'> {
+): Promise<{ ok: true; who: 'operator' | 'instructor' } | 'unauthorized' | 'not_found'> {
   let w: StoredWorkshop | null;
   try {
     w = authorize(store, operator, token, workshopId);
@@ -44,5 +44,7 @@ export async function authorizeShadow(
     return err instanceof ApiError && err.status === 404 ? 'not_found' : 'unauthorized';
   }
   const s = sessions.get(sessionId);
-  return w && s && s.workshop === w.id && s.state !== 'stopped' ? 'ok' : 'not_found';
+  // Who watches (and may ask to take over), for the workshop log.
+  const who = token && tokenMatches(token, operator.hash) ? 'operator' : 'instructor';
+  return w && s && s.workshop === w.id && s.state !== 'stopped' ? { ok: true, who } : 'not_found';
 }

@@ -2,6 +2,7 @@
  * Results of a workshop as CSV (API.md columns, RFC 4180 quoting, formula prefixes
  * neutralised) and as JSON.
  */
+import type { HelpView } from './help.ts';
 import type { LearnerRow } from './rows.ts';
 
 export interface LabInfo {
@@ -19,7 +20,12 @@ export function csvCell(value: string | number | boolean | null | undefined): st
 
 export const CSV_HEADER = ['learner', 'session', 'lab', 'criterion', 'passed', 'first_passed_at', 'last_checked_at'];
 
-export function resultsCsv(labs: LabInfo[], rows: LearnerRow[]): string {
+/**
+ * Help requests follow the learners as rows like the quiz's: `lab` = `help`, `criterion` = the
+ * lab the request was about, `passed` = closed by the instructor (helped), `first_passed_at` =
+ * raised, `last_checked_at` = closed.
+ */
+export function resultsCsv(labs: LabInfo[], rows: LearnerRow[], help: HelpView[] = []): string {
   const lines = [CSV_HEADER.join(',')];
   for (const r of rows) {
     for (const lab of labs) {
@@ -31,5 +37,6 @@ export function resultsCsv(labs: LabInfo[], rows: LearnerRow[]): string {
     }
     lines.push([r.name, r.session, 'quiz', r.quiz.answered, r.quiz.correct, '', ''].map(csvCell).join(','));
   }
+  for (const h of help) lines.push([h.name, h.session, 'help', h.lab ?? '', h.closedBy === 'instructor', h.raisedAt, h.closedAt ?? ''].map(csvCell).join(','));
   return `${lines.join('\r\n')}\r\n`;
 }

@@ -1,7 +1,9 @@
 /**
  * Workshops (API.md "Workshops"): create, list, end (by hand or when endsAt passes), join by
  * code with seats, the dashboard rows and their event stream, broadcast, extend-all,
- * instructor lab reset, results. Secrets: secrets.ts; HTTP: http/workshops.ts.
+ * instructor lab reset, results. Secrets: secrets.ts; HTTP: http/workshops.ts. Help in the
+ * room (issue 23): raised hands (help.ts), the take-over log, terminal recordings
+ * (recordings.ts) in the workshop's folder (data.ts) and its retention.
  */
 import type { Config } from '../config.ts';
 import type { Activity, ActivityBus } from '../core/activity.ts';
@@ -14,6 +16,12 @@ import type { LabService } from '../labs/service.ts';
 import type { Store } from '../store/types.ts';
 import type { StoredWorkshop } from '../store/workshops.ts';
 import type { TerminalHub } from '../terminal/hub.ts';
+import type { TerminalRecording } from '../terminal/bridge.ts';
+import type { TakeoverRecord } from '../terminal/takeover.ts';
+import { appendLog, readLog, sweepWorkshopData, workshopDir, workshopsRoot } from './data.ts';
+import { HelpDesk, helpView, type ClosedBy, type HelpRequest } from './help.ts';
+import { Recordings } from './recordings.ts';
+import type { HelpEvent } from '../../../protocol/terminal.ts';
 import { WrongCodeLimit } from './attempts.ts';
 import { newCode } from './codes.ts';
 import { iso, isOpen, workshopUrls, workshopView } from './views.ts';
@@ -43,6 +51,7 @@ export interface WorkshopDeps {
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+const SWEEP_EVERY_MS = 3_600_000;
 
 export class WorkshopService {
   readonly streams = new WorkshopStreams();
@@ -53,6 +62,9 @@ export class WorkshopService {
   private readonly presence = new Map<string, number>();
   private readonly unsubscribe: (() => void)[] = [];
   private readonly rowCtx: RowContext;
+  readonly help: HelpDesk;
+  readonly recordings: Recordings;
+  private sweeper: NodeJS.Timeout | null = null;
 
   private readonly deps: WorkshopDeps;
 
@@ -67,6 +79,9 @@ export class WorkshopService {
       connected: (id) => this.connected(id),
       presenceAt: (id) => this.presence.get(id),
     };
+    const dir = (id: string) => workshopDir(deps.config, id);
+    this.help = new HelpDesk({ dir, perHour: deps.config.helpHandsPerHour });
+    this.recordings = new Recordings({ dir, maxBytes: deps.config.recordingMaxBytes, recordInput: deps.config.recordingInput });
     deps.sessions.reservedForWorkshops = () => this.reserveWanted();
     this.unsubscribe.push(deps.bus.on((a) => this.onActivity(a)));
   }
@@ -75,6 +90,29 @@ export class WorkshopService {
   start(): void {
     for (const w of this.deps.store.workshops.list()) if (w.endedAt == null) this.arm(w);
     this.deps.sessions.pool.fill();
+    this.sweep();
+    this.sweeper = setInterval(() => this.sweep(), SWEEP_EVERY_MS);
+    this.sweeper.unref();
+  }
+
+  /** Removes the folders (help, log, recordings) of workshops ended longer ago than the retention (data.ts). */
+  sweep(now = Date.now()): string[] {
+    try {
+      const removed = sweepWorkshopData(
+        workshopsRoot(this.deps.config),
+        (id) => {
+          const w = this.deps.store.workshops.get(id);
+          return w === undefined ? undefined : isOpen(w, now) ? null : (w.endedAt ?? w.endsAt ?? now);
+        },
+        this.deps.config.workshopDataRetentionMs,
+        now,
+      );
+      if (removed.length) this.deps.log.info({ workshops: removed.length }, 'workshop data past its retention removed');
+      return removed;
+    } catch (err) {
+      this.deps.log.error({ err: errMessage(err) }, 'workshop data sweep failed');
+      return [];
+    }
   }
 
   /** The terminal hub (presence, broadcast), once the terminal server exists. */
@@ -92,8 +130,16 @@ export class WorkshopService {
   stop(): void {
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = null;
     for (const u of this.unsubscribe.splice(0)) u();
+    this.recordings.closeAll();
     this.streams.close();
+  }
+
+  /** The sessions (the learner's help routes authenticate with them). */
+  get sessions(): SessionService {
+    return this.deps.sessions;
   }
 
   /** The workshop a token opens (access.ts). */
@@ -193,6 +239,7 @@ export class WorkshopService {
       this.deps.log.info({ workshop: w.id }, 'workshop ended');
     }
     this.streams.send(w.id, 'workshop', this.view(w));
+    this.closeHands(w, 'end');
     await Promise.allSettled(this.live(w).map((s) => this.deps.sessions.delete(s)));
     this.deps.sessions.pool.fill();
     // The learners' last rows (state stopped) go out before the streams end.
@@ -245,14 +292,152 @@ export class WorkshopService {
     return this.deps.labs.start(this.learnerOf(w, sessionId), lab);
   }
 
-  broadcast(w: StoredWorkshop, message: string) {
+  broadcast(w: StoredWorkshop, message: string, closeHands = false) {
     if (!this.isOpen(w)) throw new ApiError(409, 'workshop_ended', 'The workshop has ended.');
     const at = new Date();
     const terminals = this.hub?.broadcast(this.live(w).map((s) => s.id), message, at) ?? 0;
     w.broadcast = { message, at: at.getTime() };
     this.deps.store.workshops.update(w.id, { broadcast: w.broadcast });
     this.streams.send(w.id, 'workshop', this.view(w));
-    return { message, at: at.toISOString(), terminals };
+    const hands = closeHands ? this.closeHands(w, 'broadcast') : 0;
+    return { message, at: at.toISOString(), terminals, ...(closeHands ? { handsClosed: hands } : {}) };
+  }
+
+  // --- help in the room (issue 23) -------------------------------------------------------
+
+  private workshopOf(s: Session): StoredWorkshop {
+    const w = s.workshop ? this.deps.store.workshops.get(s.workshop) : undefined;
+    if (!w) throw new ApiError(409, 'not_in_workshop', 'Help requests are for workshop sessions; this session is not in a workshop.');
+    return w;
+  }
+
+  /** The learner's view of their hand: up with a place, or down; the latest reply. */
+  helpState(s: Session) {
+    const w = this.workshopOf(s);
+    const r = this.help.latest(w.id, s.id);
+    return this.helpEventOf(w, s.id, r);
+  }
+
+  private helpEventOf(w: StoredWorkshop, sessionId: string, r: HelpRequest | undefined): HelpEvent {
+    const up = !!r && r.closedAt === null;
+    const e: HelpEvent = { type: 'help', state: up ? 'up' : 'down' };
+    if (up) e.position = this.help.position(w.id, sessionId) ?? undefined;
+    else if (r?.closedBy) e.closedBy = r.closedBy;
+    if (r?.reply) e.reply = { message: r.reply.message, at: iso(r.reply.at)! };
+    return e;
+  }
+
+  /** The learner raises a hand; the lab (given, else the latest checked) and its failing criteria are attached. */
+  raiseHand(s: Session, input: { message?: string | null; lab?: string | null }) {
+    const w = this.workshopOf(s);
+    if (!this.isOpen(w)) throw new ApiError(409, 'workshop_ended', 'The workshop has ended.');
+    const checks = this.deps.store.workshops.lastChecks(s.id);
+    const lab = input.lab && w.labs.includes(input.lab) ? input.lab : (checks[0]?.lab ?? null);
+    const last = lab ? checks.find((c) => c.lab === lab) : undefined;
+    const failing = (last?.criteria ?? []).filter((c) => !c.passed).map(({ id, title }) => ({ id, title }));
+    const r = this.help.raise(w.id, { session: s.id, name: s.name ?? '', message: input.message ?? '', lab, failing });
+    this.deps.log.info({ workshop: w.id, session: s.id }, 'hand raised');
+    this.helpChanged(w, [s.id]);
+    return this.helpEventOf(w, s.id, r);
+  }
+
+  lowerHand(s: Session) {
+    const w = this.workshopOf(s);
+    if (this.help.close(w.id, s.id, 'learner')) this.helpChanged(w, [s.id]);
+    return this.helpEventOf(w, s.id, this.help.latest(w.id, s.id));
+  }
+
+  helpQueue(w: StoredWorkshop) {
+    const now = Date.now();
+    return this.help.queue(w.id).map((r) => helpView(r, now));
+  }
+
+  replyHelp(w: StoredWorkshop, sessionId: string, message: string) {
+    this.learnerOf(w, sessionId);
+    const r = this.help.reply(w.id, sessionId, message);
+    this.hub?.notify(sessionId, this.helpEventOf(w, sessionId, r));
+    this.streams.send(w.id, 'help', { queue: this.helpQueue(w) });
+    return helpView(r);
+  }
+
+  markHelped(w: StoredWorkshop, sessionId: string) {
+    const r = this.help.close(w.id, sessionId, 'instructor');
+    if (!r) throw new ApiError(404, 'no_help_request', 'This learner has no raised hand.');
+    this.helpChanged(w, [sessionId]);
+    return helpView(r);
+  }
+
+  private closeHands(w: StoredWorkshop, by: ClosedBy): number {
+    const sessions = this.help.closeAll(w.id, by);
+    if (sessions.length) this.helpChanged(w, sessions);
+    return sessions.length;
+  }
+
+  /** Tells the changed learners and everyone still waiting (their place moved), and the dashboards. */
+  private helpChanged(w: StoredWorkshop, changed: string[]): void {
+    const tell = new Set([...changed, ...this.help.queue(w.id).map((r) => r.session)]);
+    for (const id of tell) this.hub?.notify(id, this.helpEventOf(w, id, this.help.latest(w.id, id)));
+    this.streams.send(w.id, 'help', { queue: this.helpQueue(w) });
+  }
+
+  /** A take-over ended (hub.ts): one line in the workshop's log, and the dashboards are told. */
+  logTakeover(r: TakeoverRecord): void {
+    const w = this.workshopOfSession(r.sessionId);
+    if (!w) return;
+    const entry = {
+      type: 'takeover',
+      session: r.sessionId,
+      name: this.deps.store.getSession(r.sessionId)?.name ?? '',
+      by: r.by,
+      askedAt: iso(r.askedAt),
+      startedAt: iso(r.startedAt),
+      endedAt: iso(r.endedAt),
+      durationMs: r.startedAt === null ? 0 : r.endedAt - r.startedAt,
+      reason: r.reason,
+    };
+    try {
+      appendLog(workshopDir(this.deps.config, w.id), entry);
+    } catch (err) {
+      this.deps.log.error({ workshop: w.id, err: errMessage(err) }, 'could not write the workshop log');
+    }
+    this.deps.log.info({ workshop: w.id, ...entry }, 'take-over ended');
+  }
+
+  /** A take-over changed state (hub.ts): the dashboards are told. */
+  takeoverChanged(sessionId: string, state: 'asked' | 'active' | 'ended'): void {
+    const w = this.workshopOfSession(sessionId);
+    if (w) this.streams.send(w.id, 'takeover', { session: sessionId, state });
+  }
+
+  private workshopOfSession(sessionId: string): StoredWorkshop | undefined {
+    const id = this.deps.sessions.get(sessionId)?.workshop ?? this.deps.store.getSession(sessionId)?.workshop;
+    return id ? this.deps.store.workshops.get(id) : undefined;
+  }
+
+  /** The workshop's log (take-overs), oldest first. */
+  workshopLog(w: StoredWorkshop) {
+    return readLog(workshopDir(this.deps.config, w.id));
+  }
+
+  /** A recording for a new terminal of a workshop learner (terminal/server.ts), or null. */
+  recordTerminal(s: Session, size: { cols: number; rows: number }, secrets: string[]): TerminalRecording | null {
+    if (!s.workshop || this.deps.config.recordingMaxBytes <= 0) return null;
+    try {
+      return this.recordings.start(s.workshop, s.id, size, secrets);
+    } catch (err) {
+      this.deps.log.error({ session: s.id, err: errMessage(err) }, 'could not start a recording');
+      return null;
+    }
+  }
+
+  recordingsOf(w: StoredWorkshop, sessionId?: string) {
+    return this.recordings.list(w.id, sessionId);
+  }
+
+  recordingFile(w: StoredWorkshop, recordingId: string): string {
+    const f = this.recordings.file(w.id, recordingId);
+    if (!f) throw new ApiError(404, 'unknown_recording', 'No such recording in this workshop.');
+    return f;
   }
 
   extendAll(w: StoredWorkshop) {
@@ -272,7 +457,8 @@ export class WorkshopService {
   async results(w: StoredWorkshop) {
     const all = await this.deps.labs.list();
     const labs: LabInfo[] = w.labs.flatMap((id) => all.filter((l) => l.id === id).map(({ title, criteria }) => ({ id, title, criteria })));
-    return { ...this.progress(w), labs };
+    const now = Date.now();
+    return { ...this.progress(w), labs, help: this.help.all(w.id).map((r) => helpView(r, now)) };
   }
 
   private onActivity(a: Activity): void {
@@ -280,6 +466,7 @@ export class WorkshopService {
     const workshop = session?.workshop;
     if (!session || !workshop) return;
     if (a.kind === 'check') {
+      this.recordings.mark(session.id, `check ${a.answer.lab}: ${a.answer.passed ? 'passed' : 'failed'}`);
       try {
         this.deps.store.workshops.saveLastCheck(session.id, { lab: a.answer.lab, at: a.at, passed: a.answer.passed, criteria: a.answer.criteria.map(({ id, title, passed, message }) => ({ id, title, passed, message })) });
       } catch (err) {
