@@ -18,6 +18,7 @@ const targets = {
   'build-site': 'scripts/build-site.ts',
   reset: 'scripts/reset.ts',
   workshop: 'scripts/workshop.ts',
+  lti: 'scripts/lti.ts',
   backup: 'scripts/backup.ts',
   restore: 'scripts/restore.ts',
 };
