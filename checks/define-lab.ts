@@ -49,9 +49,6 @@ export function defineLab<P = void>(spec: LabSpec<P>): LabSpec<P> {
 export function specProblem(spec: unknown, criterionIds: readonly string[]): string | null {
   if (!spec || typeof spec !== 'object') return 'lab.ts must default-export defineLab({ criteria: { ... } })';
   const s = spec as Record<string, unknown>;
-  if ('check' in s || 'setup' in s || 'afterSetup' in s) {
-    return 'lab.ts uses the old shape (check/setup/afterSetup); declare defineLab({ reset, record, prepare, criteria }) as checks/README.md shows';
-  }
   for (const hook of ['reset', 'record', 'prepare'] as const) {
     if (s[hook] !== undefined && typeof s[hook] !== 'function') return `lab.ts: "${hook}" must be a function`;
   }

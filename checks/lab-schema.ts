@@ -19,10 +19,15 @@ export const hintSchema = z.object({
 const labFields = {
   id: z.string().regex(/^[a-z][a-z0-9-]*$/, 'lab ids are kebab-case'),
   title: z.string().min(3),
-  /** Order on the site and in GET /api/labs. */
+  /** Order on the site and in GET /api/labs (the labs of a section are listed in this order). */
   order: z.number().int().nonnegative(),
-  /** Slug of the chapter page the lab practises, e.g. `docker-hub`, `private-registry`. */
+  /**
+   * Slug of the chapter section the lab practises, e.g. `docker-hub`: one of `sections` in
+   * site/src/data/chapter.ts. With `order` and `minutes`, the lab's place in the chapter.
+   */
   section: z.string().min(1),
+  /** Minutes a learner should expect to spend (reading the task, doing it, a check or two); shown by the site. */
+  minutes: z.number().int().positive().optional(),
   summary: z.string().min(3),
   criteria: z.array(criterionSchema).min(1),
   hints: z.array(hintSchema).default([]),

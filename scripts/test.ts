@@ -1,6 +1,6 @@
 /**
  * `npm test`: every test, on a real Docker engine. Makes the images and the site first
- * (reused when unchanged), typechecks, runs all suites in one `node --test` run, then
+ * (reused when unchanged), typechecks (the root project, then the site), runs all suites in one `node --test` run, then
  * verifies that nothing the tests made is left: Docker containers, networks, volumes and
  * images, files in the run's TMPDIR, and processes the tests started.
  *
@@ -81,6 +81,10 @@ if (needsCluster(files)) {
 }
 step('typecheck', join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json', '--noEmit']);
 step('site build', node, ['scripts/build-site.ts']);
+// The site's own tsconfig (astro's strict settings): site/src, astro.config.mjs and what they import
+// (quiz/, protocol/, checks/lab-schema.ts). After the build, which writes the astro:content types
+// (site/.astro) the collections' code is checked against; .astro components are left to the build.
+step('site typecheck', join(root, 'node_modules/.bin/tsc'), ['-p', 'site/tsconfig.json', '--noEmit']);
 
 const before = [...(await dockerObjects()), ...quotaLeftovers()];
 if (before.length) console.log(`[test] note: ${before.length} Docker objects exist before the tests; they are not counted`);

@@ -5,7 +5,7 @@ import starlight from '@astrojs/starlight';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join, resolve } from 'node:path';
-import { chapterOrder, labMinutes, sections } from './src/data/chapter.mjs';
+import { chapterOrder, sections } from './src/data/chapter.ts';
 import quizTells from './src/integrations/quiz-tells.ts';
 
 const siteRoot = fileURLToPath(new URL('.', import.meta.url));
@@ -13,7 +13,7 @@ const siteRoot = fileURLToPath(new URL('.', import.meta.url));
 const labsDir = resolve(siteRoot, process.env.RL_LABS_DIR ?? '../labs');
 process.env.RL_LABS_DIR = labsDir;
 
-/** Chapter sections, in reading order, and labs in the chapter's order (src/data/chapter.mjs). */
+/** Chapter sections, in reading order, and labs in the chapter's order (src/data/chapter.ts). */
 const docsDir = join(siteRoot, 'src/content/docs');
 /** @param {string} slug */
 const hasPage = (slug) => ['.mdx', '.md'].some((ext) => existsSync(join(docsDir, slug + ext)));
@@ -30,7 +30,7 @@ function readLabs() {
       // The English title for /en/ (labs/<id>/lab.en.json, read by the site only; see src/lib/lab-text.ts).
       const enFile = join(labsDir, name, 'lab.en.json');
       const titleEn = existsSync(enFile) ? JSON.parse(readFileSync(enFile, 'utf8')).title : undefined;
-      labs.push({ id: lab.id ?? name, title: lab.title ?? name, titleEn, order: lab.order ?? 0 });
+      labs.push({ id: lab.id ?? name, title: lab.title ?? name, titleEn, order: lab.order ?? 0, minutes: lab.minutes });
     } catch {
       /* reported with a clear message by the content collection loader */
     }
@@ -77,7 +77,7 @@ export default defineConfig({
             label: lab.title,
             ...(lab.titleEn ? { translations: { en: lab.titleEn } } : {}),
             link: `/labs/${lab.id}/`,
-            ...(labMinutes[lab.id] ? { badge: { text: { ru: `${labMinutes[lab.id]} мин`, en: `${labMinutes[lab.id]} min` }, variant: /** @type {const} */ ('note') } } : {}),
+            ...(lab.minutes ? { badge: { text: { ru: `${lab.minutes} мин`, en: `${lab.minutes} min` }, variant: /** @type {const} */ ('note') } } : {}),
           })),
         },
       ],

@@ -142,8 +142,8 @@ describe('engine: loading labs', () => {
     await assert.rejects(loadLab(d6), /lab "no-criteria-fn": lab\.ts: defineLab needs "criteria"/);
     const d6b = writeLab(join(root, 'bad6b'), 'no-export', { ts: 'export const x = 1;\n' });
     await assert.rejects(loadLab(d6b), /lab "no-export": lab\.ts must default-export defineLab/);
-    const d6c = writeLab(join(root, 'bad6c'), 'old-shape', { ts: 'export default { async check() { return {}; } };\n' });
-    await assert.rejects(loadLab(d6c), /lab "old-shape": lab\.ts uses the old shape/);
+    const d6c = writeLab(join(root, 'bad6c'), 'check-only', { ts: 'export default { async check() { return {}; } };\n' });
+    await assert.rejects(loadLab(d6c), /lab "check-only": lab\.ts: defineLab needs "criteria"/);
     const d7 = writeLab(join(root, 'bad7'), 'hint-ref', { json: { id: 'hint-ref', title: 'Лаба', order: 1, section: 's', summary: 'x y z', criteria: [{ id: 'a', title: 'Пункт' }], hints: [{ criterion: 'zzz', text: 'подсказка' }] } });
     await assert.rejects(loadLab(d7), /lab "hint-ref".*unknown criterion "zzz"/);
     await assert.rejects(loadLabs(join(root, 'bad1')), /bad-field/);
