@@ -1,5 +1,5 @@
 /**
- * cosign helpers for labs' checks: reading key files, finding (and deleting) the signature
+ * cosign helpers for labs' checks: reading key files, finding the signature
  * artifacts cosign stores next to an image in a registry.
  *
  * cosign 2.x stores a signature as a manifest tagged `sha256-<hex>.sig` in the image's
@@ -90,14 +90,4 @@ export async function findCosignSignature(client: RegistryClient, repo: string, 
     if (n > 0) return { tag: fallbackTag, manifestDigest: idx.digest, signatures: n };
   }
   return null;
-}
-
-/** Deletes cosign's artifacts (signatures, attestations, SBOMs) of `digest` from `repo`. */
-export async function deleteCosignArtifacts(client: RegistryClient, repo: string, digest: string): Promise<number> {
-  let n = 0;
-  for (const tag of cosignArtifactTags(digest)) {
-    const d = await client.headManifest(repo, tag);
-    if (d && (await client.deleteManifest(repo, d))) n++;
-  }
-  return n;
 }

@@ -47,21 +47,3 @@ export function sameHistoryCommand(a: string, b: string): boolean {
   const ka = historyCommandKey(a);
   return ka.length > 0 && ka === historyCommandKey(b);
 }
-
-export interface HistoryEntry {
-  createdBy: string;
-  emptyLayer: boolean;
-  created?: string;
-  comment?: string;
-}
-
-/** The `history` of an image config (oldest first). */
-export function configHistory(config: any): HistoryEntry[] {
-  const h: any[] = Array.isArray(config?.history) ? config.history : [];
-  return h.map((e) => ({
-    createdBy: typeof e?.created_by === 'string' ? e.created_by : '',
-    emptyLayer: e?.empty_layer === true,
-    created: typeof e?.created === 'string' ? e.created : undefined,
-    comment: typeof e?.comment === 'string' ? e.comment : undefined,
-  }));
-}

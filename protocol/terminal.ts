@@ -1,6 +1,6 @@
 /**
- * The terminal WebSocket protocol of ../../shared/API.md ("Terminal"), in one place: the
- * runner (runner/src/terminal/), the site (site/src/lib/terminal-client.ts) and the tests
+ * The terminal WebSocket protocol ("Terminal" in API.md, the runner's public API contract shared
+ * with clients), in one place: the runner (runner/src/terminal/), the site (site/src/lib/terminal-client.ts) and the tests
  * import it, as ttyd's server and client share their command bytes.
  *
  * Frames: binary = terminal bytes (output server→client, input client→server); text = one
@@ -47,6 +47,11 @@ export const FLOW = {
   ackDelayMs: 20,
 } as const;
 
+/**
+ * Why a session ended, the one list (the runner's StopReason is this type). `vanished`: its
+ * sandbox was gone when the runner started again; `died`: its workstation stopped while the
+ * session was live (docs/api-extensions.md).
+ */
 export const END_REASONS = ['deleted', 'expired', 'idle', 'failed', 'shutdown', 'vanished', 'died'] as const;
 export type EndReason = (typeof END_REASONS)[number];
 

@@ -1,5 +1,6 @@
 /**
- * A stand-in for the runner's Workshops API (../shared/API.md "Workshops", docs/api-extensions.md)
+ * A stand-in for the runner's Workshops API ("Workshops" in API.md, the runner's public
+ * API contract shared with clients, and docs/api-extensions.md)
  * serving a private copy of the built site, for browser tests of the instructor's dashboard that
  * are about the page, not Docker (tests/e2e/workshop.test.ts runs the real runner). One workshop
  * `w1` with the learners `learners()` returns; `push(row)` sends a `learner` event to open streams.

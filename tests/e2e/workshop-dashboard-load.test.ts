@@ -1,7 +1,8 @@
 /**
  * The dashboard with a full room: 100 learners and a burst of 2,000 `learner` events, in
  * Chromium. The runner's API is stood in for by a small HTTP server speaking the documented shapes
- * (../shared/API.md "Workshops", docs/api-extensions.md): this is about the page, not Docker
+ * ("Workshops" in API.md, the runner's public API contract shared with clients, and
+ * docs/api-extensions.md): this is about the page, not Docker
  * (tests/e2e/workshop.test.ts runs the real runner). Checks that every row ends in its last
  * state, that rows are updated in place (no row element is replaced), and prints the time the
  * page spent in long tasks (a figure, not an assertion: speed is not asserted on a shared host).

@@ -2,13 +2,11 @@
 import type { RegistryHealth } from '../sandbox/provider.ts';
 import type { LabState } from '../../../checks/context.ts';
 import type { Config } from '../config.ts';
+import type { EndReason } from '../../../protocol/terminal.ts';
 
 export type SessionState = 'starting' | 'ready' | 'stopped';
-/**
- * Why a session stopped. `vanished`: its sandbox was gone when the runner started again;
- * `died`: its workstation stopped while the session was live (docs/api-extensions.md).
- */
-export type StopReason = 'deleted' | 'expired' | 'idle' | 'failed' | 'shutdown' | 'vanished' | 'died';
+/** Why a session stopped: the one list is protocol/terminal.ts END_REASONS (a terminal is told it). */
+export type StopReason = EndReason;
 
 export type SessionSettings = Pick<
   Config,

@@ -2,7 +2,7 @@
  * The learner's sandbox session, shared by every terminal and lab panel of every page.
  * {id, token} live in localStorage; a stored session that the runner no longer knows
  * (404, 401, state "stopped") is replaced by a new one. Talks to the runner API
- * (/work/shared/API.md) on the site's own origin.
+ * (API.md, the runner's public API contract shared with clients) on the site's own origin.
  */
 export const SESSION_KEY = 'registry-lab:session:v1';
 
