@@ -1,6 +1,6 @@
 /**
- * The instructor's side of the runner's Workshops API (../shared/API.md "Workshops",
- * docs/api-extensions.md). Every call carries the key as a Bearer header; only EventSource
+ * The instructor's side of the runner's Workshops API ("Workshops" in API.md, the runner's public API
+ * contract shared with clients, and docs/api-extensions.md). Every call carries the key as a Bearer header; only EventSource
  * (which cannot set headers) and the shadow WebSocket put it in `?token=`.
  */
 import { api, ApiError, RunnerUnavailableError } from './session.ts';
