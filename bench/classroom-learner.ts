@@ -42,6 +42,13 @@ export interface LearnerResult {
   joinToReadyMs?: number;
   checks: { lab: string; ms: number; passed: boolean; answeredAt: number; startedAt: number }[];
   errors: string[];
+  /** When the join was sent (epoch ms). */
+  joinedAt?: number;
+  /**
+   * What the terminal showed while the cold start waited for a slot (`status` events with
+   * `queue`), each with when it came (ms after the join). Empty: the start never waited.
+   */
+  queueShown: { atMs: number; position: number; estimateMs: number }[];
 }
 
 export interface LearnerPlan {
@@ -77,6 +84,8 @@ class Terminal {
   private tail = '';
   private waiters = new Set<() => void>();
   readonly events: ServerEvent[] = [];
+  /** performance.now() of each event in `events`. */
+  readonly eventTimes: number[] = [];
   private unacked = 0;
   readonly ws: WebSocket;
   /** How the socket closed (for the error report). */
@@ -87,7 +96,10 @@ class Terminal {
       const buf = d as Buffer;
       if (!bin) {
         const e = parseServerEvent(buf.toString());
-        if (e) this.events.push(e);
+        if (e) {
+          this.events.push(e);
+          this.eventTimes.push(performance.now());
+        }
       } else {
         this.tail = (this.tail + buf.toString('utf8')).slice(-16_384);
         this.unacked += buf.length;
@@ -157,10 +169,12 @@ class Terminal {
 }
 
 export async function runLearner(p: LearnerPlan): Promise<LearnerResult> {
-  const r: LearnerResult = { name: p.name, checks: [], errors: [] };
+  const r: LearnerResult = { name: p.name, checks: [], errors: [], queueShown: [] };
   let term: Terminal | null = null;
+  let t0 = performance.now();
   try {
-    const t0 = performance.now();
+    r.joinedAt = Date.now();
+    t0 = performance.now();
     const join = await api(p.url, 'POST', '/api/sessions', undefined, { workshop: p.code, name: p.name });
     if (join.status !== 201) throw new Error(`join ${join.status} ${join.text.slice(0, 200)}`);
     const { id, token } = join.json as { id: string; token: string };
@@ -194,6 +208,11 @@ export async function runLearner(p: LearnerPlan): Promise<LearnerResult> {
   } catch (err) {
     r.errors.push(err instanceof Error ? err.message : String(err));
   } finally {
+    if (term) {
+      for (const [i, e] of term.events.entries()) {
+        if (e.type === 'status' && e.queue) r.queueShown.push({ atMs: Math.round(term.eventTimes[i]! - t0), position: e.queue.position, estimateMs: e.queue.estimateMs });
+      }
+    }
     term?.close();
   }
   return r;

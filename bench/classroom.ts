@@ -2,39 +2,59 @@
  * npm run bench:classroom: a classroom on one host, against the real Docker engine, loopback
  * only, bounded in learners and time, cleaning up after itself.
  *
- * Starts a runner (own RUNNER_ID, own operator token), creates a workshop for `push-private`
- * and `tagging`, and lets N learners join within 10 s (bench/classroom-learner.ts: each opens
- * a terminal, types the commands of the labs' solve.sh, asks for a check), while the
- * workshop's event stream (the instructor's dashboard) is read. Reports join-to-ready and check
- * p50/p95, check-to-dashboard delay p95 (check answered -> the `learner` event that shows it),
- * errors, host memory and load; with --find-max, steps N up and reports the largest N with no
- * error and check p95 under 2 s. Ends the workshop (DELETE) and closes the runner.
+ * Starts a runner (own RUNNER_ID, own operator token) and, for each room of the plan, creates a
+ * workshop for `push-private` and `tagging` (with its reserve of ready sandboxes warmed first, if
+ * any) and lets N learners join within 10 s (bench/classroom-learner.ts: each opens a terminal,
+ * types the commands of the labs' solve.sh, asks for a check), while the workshop's event stream
+ * (the instructor's dashboard) is read. Per room it reports:
+ *   - join to a shell answering: p50/p95/max and every learner's, sorted;
+ *   - check p50/p95, check-to-dashboard delay p50/p95 (check answered -> the `learner` event);
+ *   - with reserve 0 (every join a cold start): one cold start measured alone just before, the
+ *     host's START_CONCURRENCY, the last learner's shell (from the first join) against the bound
+ *     (N x one cold start / START_CONCURRENCY) x 1.2, and for each learner who waited in the start
+ *     queue the place and estimate the terminal showed first against the wait that followed;
+ *   - idle memory: once every learner is done (each has pulled and pushed), after a settle time,
+ *     the memory of every container of every session at once (docker stats: usage minus inactive
+ *     file cache), per session and by role (workstation, registries, helpers);
+ *   - errors, host memory and load; the issue-19 bars each row meets or misses.
+ * Then it ends the workshop (DELETE), waits until its sandboxes are gone, and goes on.
+ * Writes bench/results/classroom-latest.json and prints a table.
  *
- *   --learners N (or BENCH_LEARNERS; default 20), --find-max [--max N (default 60)],
- *   --reserve R (the workshop's ready sandboxes, default 0: every join is a cold start),
- *   --key-gap MS (between keystrokes, default 5), BENCH_TIMEOUT_S (per step, default 1200)
+ *   --learners N (or BENCH_LEARNERS; default 20)      --rooms 10,30,50 (several rooms in turn)
+ *   --reserve R|full (default 0: every join cold)      --reserve-modes 0,full (each room with each)
+ *   --find-max [--max N (default 60)]: rooms of 2, 5, 10, 15, 20, 30, ... per reserve mode, up to
+ *     the first with an error or check p95 over 2 s; reports the largest that passed
+ *   --join-window S (the room arrives within it, default 10)   --idle-settle S (default 20)
+ *   --key-gap MS (between keystrokes, default 5)
+ *   BENCH_TIMEOUT_S (per room, default 1200)
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { availableParallelism, cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import Docker from 'dockerode';
 import { createRunner, type Runner } from '../runner/src/app.ts';
 import { runLearner, solveCommands, type LearnerResult } from './classroom-learner.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const LABS = ['push-private', 'tagging'];
-const JOIN_WINDOW_MS = 10_000;
 const CHECK_P95_LIMIT_MS = 2000;
+/** Issue 19's bars. */
+const BARS = { joinP95Ms: 2000, joinMaxMs: 5000, checkP95Ms: 2000, dashboardP95Ms: 250, coldBoundFactor: 1.2, idleMiBPerSession: 100 };
 const STEPS = [2, 5, 10, 15, 20, 30, 40, 50, 60, 80, 100];
 
 const { values: args } = parseArgs({
   options: {
     learners: { type: 'string' },
+    rooms: { type: 'string' },
     'find-max': { type: 'boolean', default: false },
     max: { type: 'string' },
     reserve: { type: 'string' },
+    'reserve-modes': { type: 'string' },
+    'idle-settle': { type: 'string' },
+    'join-window': { type: 'string' },
     'key-gap': { type: 'string' },
   },
 });
@@ -42,11 +62,32 @@ const int = (v: string | undefined, def: number, min: number, max: number) => {
   const n = Number(v);
   return v !== undefined && Number.isInteger(n) ? Math.min(max, Math.max(min, n)) : def;
 };
+/** A reserve: a number of sandboxes, or `full` (one per seat). */
+type ReserveMode = number | 'full';
+function reserveMode(v: string): ReserveMode {
+  const t = v.trim();
+  if (t === 'full') return 'full';
+  const n = Number(t);
+  if (!Number.isInteger(n) || n < 0 || n > 100) throw new Error(`reserve "${v}": a number 0..100 or "full"`);
+  return n;
+}
+function intList(v: string, what: string): number[] {
+  return v.split(',').map((x) => {
+    const n = Number(x.trim());
+    if (!Number.isInteger(n) || n < 1 || n > 100) throw new Error(`${what} "${x}": a number 1..100`);
+    return n;
+  });
+}
 const LEARNERS = int(args.learners ?? process.env.BENCH_LEARNERS, 20, 1, 100);
 const MAX = int(args.max, 60, 1, 100);
-const RESERVE = int(args.reserve, 0, 0, 100);
+const RESERVE_MODES: ReserveMode[] = args['reserve-modes'] ? args['reserve-modes'].split(',').map(reserveMode) : [reserveMode(args.reserve ?? '0')];
+const ROOMS = args.rooms ? intList(args.rooms, '--rooms') : [LEARNERS];
 const KEY_GAP = int(args['key-gap'], 5, 0, 200);
+const IDLE_SETTLE_MS = int(args['idle-settle'], 20, 0, 600) * 1000;
+/** The room arrives within this (issue 19: 30 learners in 10 s). */
+const JOIN_WINDOW_MS = int(args['join-window'], 10, 0, 600) * 1000;
 const STEP_TIMEOUT_MS = int(process.env.BENCH_TIMEOUT_S, 1200, 60, 3600) * 1000;
+const reserveFor = (mode: ReserveMode, n: number) => (mode === 'full' ? n : Math.min(mode, n));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function pct(xs: number[], p: number): number {
@@ -55,6 +96,9 @@ function pct(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
 }
 const ms = (x: number) => (Number.isNaN(x) ? null : Math.round(x));
+const s1 = (x: number | null | undefined) => (x === null || x === undefined || Number.isNaN(x) ? null : Math.round(x / 100) / 10);
+const mib = (b: number) => Math.round((b / 1048576) * 10) / 10;
+const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** Host memory in use (MemTotal - MemAvailable, MiB) and the 1-minute load, sampled every second. */
 function sampleHost() {
@@ -134,29 +178,133 @@ function dashboardDelay(events: DashboardEvent[], session: string, lab: string, 
   return e ? Math.max(0, e.receivedAt - c.answeredAt) : null;
 }
 
-async function api(runner: Runner, method: string, path: string, token: string, body?: unknown) {
+async function api(runner: Runner, method: string, path: string, token?: string, body?: unknown) {
   const res = await fetch(runner.url + path, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
-  return { status: res.status, json: text ? (JSON.parse(text) as any) : null, text };
+  let json: any = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, json, text };
 }
 
-async function classroom(runner: Runner, operatorToken: string, n: number) {
-  const created = await api(runner, 'POST', '/api/workshops', operatorToken, { title: `Bench ${n}`, labs: LABS, seats: n, reserve: RESERVE || undefined });
+/** One cold start alone on the idle runner: POST /api/sessions -> state ready (ms); 3 tries. */
+async function coldStartAlone(runner: Runner): Promise<{ ms: number | null; failures: string[] }> {
+  const failures: string[] = [];
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const t0 = performance.now();
+    const c = await api(runner, 'POST', '/api/sessions', undefined, {});
+    if (c.status !== 201) {
+      failures.push(`POST /api/sessions ${c.status}`);
+      continue;
+    }
+    const { id, token } = c.json as { id: string; token: string };
+    try {
+      for (const end = Date.now() + 600_000; Date.now() < end; await sleep(100)) {
+        const g = await api(runner, 'GET', `/api/sessions/${id}`, token);
+        if (g.json?.state === 'ready') return { ms: Math.round(performance.now() - t0), failures };
+        if (g.json?.state === 'stopped' || g.status === 404) throw new Error(`stopped while starting: ${g.json?.error ?? g.status}`);
+      }
+      throw new Error('not ready in 600 s');
+    } catch (err) {
+      failures.push(errText(err));
+    } finally {
+      await api(runner, 'DELETE', `/api/sessions/${id}`, token).catch(() => {});
+    }
+  }
+  return { ms: null, failures };
+}
+
+/** Memory of every container of these sessions, read at once (docker stats, without inactive file cache). */
+async function idleMemory(docker: Docker, runnerId: string, sessions: string[]) {
+  const want = new Set(sessions);
+  const list = (await docker.listContainers({ filters: { label: [`registry-lab.runner=${runnerId}`, 'registry-lab.session'] } })).filter((c) => want.has(c.Labels['registry-lab.session'] ?? ''));
+  const bySession = new Map<string, Record<string, number>>();
+  const queue = [...list];
+  const worker = async () => {
+    for (let c = queue.shift(); c; c = queue.shift()) {
+      const st = (await docker.getContainer(c.Id).stats({ stream: false }).catch(() => null)) as {
+        memory_stats?: { usage?: number; stats?: { total_inactive_file?: number; inactive_file?: number; cache?: number } };
+      } | null;
+      const m = st?.memory_stats ?? {};
+      const used = Math.max(0, (m.usage ?? 0) - (m.stats?.total_inactive_file ?? m.stats?.inactive_file ?? m.stats?.cache ?? 0));
+      const session = c.Labels['registry-lab.session']!;
+      const role = c.Labels['registry-lab.role'] ?? 'other';
+      const row = bySession.get(session) ?? {};
+      row[role] = (row[role] ?? 0) + used;
+      bySession.set(session, row);
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+  const totals = [...bySession.values()].map((r) => Object.values(r).reduce((a, b) => a + b, 0));
+  const roles = [...new Set([...bySession.values()].flatMap((r) => Object.keys(r)))];
+  const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+  return {
+    sessions: bySession.size,
+    containers: list.length,
+    perSessionMiB: { mean: mib(mean(totals)), p50: mib(pct(totals, 50)), p95: mib(pct(totals, 95)), max: mib(Math.max(...totals)) },
+    byRoleMeanMiB: Object.fromEntries(roles.map((r) => [r, mib(mean([...bySession.values()].map((x) => x[r] ?? 0)))])),
+    totalMiB: mib(totals.reduce((a, b) => a + b, 0)),
+  };
+}
+
+/** What each learner who waited for a start slot was shown first, against what followed. */
+function queueReport(results: LearnerResult[]) {
+  const rows = results
+    .filter((r) => r.queueShown.length && r.joinToReadyMs !== undefined)
+    .map((r) => {
+      const first = r.queueShown[0]!;
+      const actualMs = r.joinToReadyMs! - first.atMs;
+      let rose = 0;
+      for (let i = 1; i < r.queueShown.length; i++) if (r.queueShown[i]!.estimateMs > r.queueShown[i - 1]!.estimateMs + 1000) rose++;
+      return {
+        name: r.name,
+        shownAfterS: s1(first.atMs),
+        place: first.position,
+        estimateS: s1(first.estimateMs),
+        actualS: s1(actualMs),
+        errorS: s1(actualMs - first.estimateMs),
+        updates: r.queueShown.length,
+        estimateRose: rose,
+      };
+    });
+  const abs = rows.map((r) => Math.abs(r.errorS ?? 0));
+  return {
+    waited: rows.length,
+    meanAbsErrorS: rows.length ? Math.round((abs.reduce((a, b) => a + b, 0) / rows.length) * 10) / 10 : null,
+    maxAbsErrorS: rows.length ? Math.max(...abs) : null,
+    learnersWhoseEstimateRose: rows.filter((r) => r.estimateRose > 0).length,
+    learners: rows,
+  };
+}
+
+async function classroom(runner: Runner, docker: Docker, operatorToken: string, n: number, mode: ReserveMode) {
+  const reserve = reserveFor(mode, n);
+  const slots = runner.config.startConcurrency > 0 ? runner.config.startConcurrency : availableParallelism();
+  // Reserve 0: one cold start alone first (the bound's unit; it also gives the queue a measured start).
+  const alone = reserve === 0 ? await coldStartAlone(runner) : undefined;
+  const created = await api(runner, 'POST', '/api/workshops', operatorToken, { title: `Bench ${n}`, labs: LABS, seats: n, reserve: reserve || undefined });
   if (created.status !== 201) throw new Error(`POST /api/workshops: ${created.status} ${created.text.slice(0, 300)}`);
   const ws = created.json as { id: string; code: string; instructorKey: string };
   const dash = readDashboard(runner.url, ws.id, ws.instructorKey);
-  const host = sampleHost();
   const commands = new Map(LABS.map((l) => [l, solveCommands(runner.config.labsDir, l)]));
   let results: LearnerResult[] = [];
+  let memory: Awaited<ReturnType<typeof idleMemory>> | { error: string } | undefined;
+  let host: ReturnType<typeof sampleHost> | undefined;
+  let reserveWarmMs: number | null = null;
   const t0 = Date.now();
   try {
     // A reserve is warmed before the room arrives (as an instructor creates the workshop ahead).
-    const warmUntil = Date.now() + 600_000;
-    while (RESERVE && runner.sessions.stats().pool.ready < RESERVE && Date.now() < warmUntil) await sleep(500);
+    const warmUntil = Date.now() + 900_000;
+    while (reserve && runner.sessions.stats().pool.ready < reserve && Date.now() < warmUntil) await sleep(500);
+    if (reserve) reserveWarmMs = Date.now() - t0;
+    host = sampleHost();
     const plan = (i: number) => ({ url: runner.url, code: ws.code, name: `Ученик ${i + 1}`, labs: LABS, commands, keyGapMs: KEY_GAP, timeoutMs: STEP_TIMEOUT_MS });
     const all = Array.from({ length: n }, (_, i) => sleep((i * JOIN_WINDOW_MS) / n).then(() => runLearner(plan(i))));
     let timer: NodeJS.Timeout | undefined;
@@ -166,12 +314,17 @@ async function classroom(runner: Runner, operatorToken: string, n: number) {
     const pending = () => results.some((r) => r.checks.some((c) => dashboardDelay(dash.events, r.session!, c.lab, c) === null));
     const until = Date.now() + 10_000;
     while (pending() && Date.now() < until) await sleep(100);
+    // The room idles (terminals closed, every learner has pulled and pushed): memory of all at once.
+    await sleep(IDLE_SETTLE_MS);
+    memory = await idleMemory(docker, runner.config.runnerId, results.flatMap((r) => (r.session ? [r.session] : []))).catch((e: unknown) => ({ error: errText(e) }));
   } finally {
     await dash.stop();
     const del = await api(runner, 'DELETE', `/api/workshops/${ws.id}`, ws.instructorKey).catch((e: unknown) => ({ status: 0, text: String(e) }));
     if (del.status !== 204) console.error(`[classroom] DELETE /api/workshops/${ws.id}: ${del.status} ${del.text}`);
   }
-  const hostStats = host.stop();
+  const hostStats = host?.stop();
+  // The next room starts on an empty host.
+  for (const end = Date.now() + 300_000; runner.sessions.stats().sandboxes > 0 && Date.now() < end; ) await sleep(500);
   const errors: string[] = results.flatMap((r) => r.errors.map((e) => `${r.name}: ${e}`));
   const delays: number[] = [];
   for (const r of results) {
@@ -184,44 +337,72 @@ async function classroom(runner: Runner, operatorToken: string, n: number) {
   if (dash.failure()) errors.push(dash.failure()!);
   const ready = results.flatMap((r) => (r.joinToReadyMs === undefined ? [] : [r.joinToReadyMs]));
   const checks = results.flatMap((r) => r.checks.map((c) => c.ms));
+  const firstJoin = Math.min(...results.flatMap((r) => (r.joinedAt ? [r.joinedAt] : [])));
+  const shells = results.flatMap((r) => (r.joinedAt && r.joinToReadyMs !== undefined ? [r.joinedAt + r.joinToReadyMs - firstJoin] : []));
+  const lastShellMs = shells.length === n ? Math.round(Math.max(...shells)) : null;
+  const boundMs = alone?.ms ? Math.round(((n * alone.ms) / slots) * BARS.coldBoundFactor) : null;
   const row = {
     learners: n,
-    reserve: RESERVE,
+    reserve,
+    reserveMode: mode,
+    reserveWarmS: s1(reserveWarmMs),
     seconds: Math.round((Date.now() - t0) / 1000),
-    joinToReadyMs: { p50: ms(pct(ready, 50)), p95: ms(pct(ready, 95)), n: ready.length },
+    joinToReadyMs: { p50: ms(pct(ready, 50)), p95: ms(pct(ready, 95)), max: ms(Math.max(...ready)), n: ready.length, sortedS: [...ready].sort((a, b) => a - b).map((x) => s1(x)) },
     checkMs: { p50: ms(pct(checks, 50)), p95: ms(pct(checks, 95)), n: checks.length },
     checkToDashboardMs: { p50: ms(pct(delays, 50)), p95: ms(pct(delays, 95)), n: delays.length },
     checksPassed: results.reduce((a, r) => a + r.checks.filter((c) => c.passed).length, 0),
+    coldStarts:
+      reserve === 0
+        ? { startConcurrency: slots, oneColdStartAloneMs: alone?.ms ?? null, aloneFailures: alone?.failures ?? [], lastShellFromFirstJoinMs: lastShellMs, boundMs, withinBound: lastShellMs !== null && boundMs !== null ? lastShellMs <= boundMs : null }
+        : undefined,
+    queue: queueReport(results),
+    idleMemory: memory,
     errors: errors.length,
     errorSamples: errors.slice(0, 10),
     host: hostStats,
     perLearner: results.map((r) => ({ name: r.name, joinToReadyMs: r.joinToReadyMs === undefined ? null : ms(r.joinToReadyMs), checksMs: r.checks.map((c) => ms(c.ms)), errors: r.errors.length })),
   };
+  const idle = memory && 'perSessionMiB' in memory ? memory.perSessionMiB : undefined;
+  const bars = {
+    noErrors: row.errors === 0,
+    checkP95: (row.checkMs.p95 ?? Infinity) <= BARS.checkP95Ms,
+    dashboardP95: (row.checkToDashboardMs.p95 ?? Infinity) <= BARS.dashboardP95Ms,
+    ...(reserve >= n ? { joinP95: (row.joinToReadyMs.p95 ?? Infinity) <= BARS.joinP95Ms, joinMax: (row.joinToReadyMs.max ?? Infinity) <= BARS.joinMaxMs } : {}),
+    ...(row.coldStarts ? { lastShellWithinBound: row.coldStarts.withinBound === true } : {}),
+    ...(idle ? { idleMemoryMean: idle.mean <= BARS.idleMiBPerSession, idleMemoryMax: idle.max <= BARS.idleMiBPerSession } : {}),
+  };
   const ok = row.errors === 0 && (row.checkMs.p95 ?? Infinity) < CHECK_P95_LIMIT_MS;
   console.log(
-    `[classroom] N=${n}: ready p50 ${row.joinToReadyMs.p50} / p95 ${row.joinToReadyMs.p95} ms; check p50 ${row.checkMs.p50} / p95 ${row.checkMs.p95} ms; ` +
-      `dashboard p95 ${row.checkToDashboardMs.p95} ms; errors ${row.errors}; host mem ${row.host.memStartMiB}->${row.host.memMaxMiB} MiB, load max ${row.host.loadMax} (${row.seconds} s)${ok ? '' : '  <- over the bar'}`,
+    `[classroom] N=${n} reserve ${reserve}: ready p50 ${row.joinToReadyMs.p50} / p95 ${row.joinToReadyMs.p95} / max ${row.joinToReadyMs.max} ms; check p50 ${row.checkMs.p50} / p95 ${row.checkMs.p95} ms; ` +
+      `dashboard p95 ${row.checkToDashboardMs.p95} ms; errors ${row.errors}; idle ${idle ? `${idle.mean} MiB/session (max ${idle.max})` : 'n/a'}; ` +
+      `host mem ${hostStats?.memStartMiB}->${hostStats?.memMaxMiB} MiB, load max ${hostStats?.loadMax} (${row.seconds} s)` +
+      (row.coldStarts ? `; last shell ${s1(row.coldStarts.lastShellFromFirstJoinMs)} s vs bound ${s1(row.coldStarts.boundMs)} s` : '') +
+      (ok ? '' : '  <- over the bar'),
   );
   for (const e of row.errorSamples) console.log(`[classroom]   ${e}`);
-  return { ...row, ok };
+  return { ...row, bars, ok };
 }
 
 async function main() {
   const loadAtStart = Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
   const operatorToken = randomBytes(24).toString('base64url');
   process.env.INSTRUCTOR_TOKEN = operatorToken;
-  const steps = args['find-max'] ? STEPS.filter((s) => s <= MAX) : [LEARNERS];
-  const top = Math.max(...steps) + RESERVE + 5;
+  const rooms = args['find-max'] ? STEPS.filter((s) => s <= MAX) : ROOMS;
+  const maxRoom = Math.max(...rooms);
+  const maxReserve = Math.max(...RESERVE_MODES.map((m) => reserveFor(m, maxRoom)));
+  const top = maxRoom + maxReserve + 5;
+  const runnerId = `bench-class-${randomBytes(3).toString('hex')}`;
   const runner = await createRunner({
     port: 0,
     host: '127.0.0.1',
-    runnerId: `bench-class-${randomBytes(3).toString('hex')}`,
+    runnerId,
     warmPoolSize: 0,
     logLevel: 'warn',
     maxSessions: top,
     maxSessionsPerClient: top,
     maxSessionCreatesPerMinute: 10_000,
   });
+  const docker = new Docker();
   let stopping = false;
   const onSignal = () => {
     if (stopping) return;
@@ -231,31 +412,66 @@ async function main() {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const rows: Awaited<ReturnType<typeof classroom>>[] = [];
+  type Row = Awaited<ReturnType<typeof classroom>>;
+  const rows: Row[] = [];
+  const failures: { learners: number; reserve: ReserveMode; error: string }[] = [];
+  const largest: Record<string, number> = {};
   try {
-    for (const n of steps) {
-      const row = await classroom(runner, operatorToken, n);
-      rows.push(row);
-      if (args['find-max'] && !row.ok) break;
+    for (const mode of RESERVE_MODES) {
+      for (const n of rooms) {
+        try {
+          const row = await classroom(runner, docker, operatorToken, n, mode);
+          rows.push(row);
+          if (row.ok) largest[String(mode)] = n;
+          if (args['find-max'] && !row.ok) break;
+        } catch (err) {
+          // A room that could not run at all is reported; the bench goes on with the next.
+          failures.push({ learners: n, reserve: mode, error: errText(err) });
+          console.error(`[classroom] N=${n} reserve ${mode}: ${errText(err)}`);
+          if (args['find-max']) break;
+        }
+      }
     }
   } finally {
     await runner.close();
   }
-  const largestOk = args['find-max'] ? (rows.filter((r) => r.ok).at(-1)?.learners ?? 0) : undefined;
   const result = {
     at: new Date().toISOString(),
     host: { cpus: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30), loadAtStart },
     labs: LABS,
     keyGapMs: KEY_GAP,
+    joinWindowS: JOIN_WINDOW_MS / 1000,
+    idleSettleS: IDLE_SETTLE_MS / 1000,
+    bars: BARS,
     steps: rows,
-    ...(largestOk === undefined ? {} : { largestN: largestOk, bar: `no error and check p95 < ${CHECK_P95_LIMIT_MS} ms` }),
+    failures,
+    ...(args['find-max'] ? { largestN: largest, largestBar: `no error and check p95 < ${CHECK_P95_LIMIT_MS} ms` } : {}),
   };
   const out = join(here, 'results', 'classroom-latest.json');
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
-  if (largestOk !== undefined) console.log(`[classroom] largest N with no error and check p95 < ${CHECK_P95_LIMIT_MS} ms: ${largestOk}`);
+  console.table(
+    rows.map((r) => ({
+      learners: r.learners,
+      reserve: r.reserve,
+      'ready p50/p95/max s': `${s1(r.joinToReadyMs.p50)} / ${s1(r.joinToReadyMs.p95)} / ${s1(r.joinToReadyMs.max)}`,
+      'last shell / bound s': r.coldStarts ? `${s1(r.coldStarts.lastShellFromFirstJoinMs)} / ${s1(r.coldStarts.boundMs)}` : '',
+      'queue |err| mean/max s': r.queue.waited ? `${r.queue.meanAbsErrorS} / ${r.queue.maxAbsErrorS} (${r.queue.waited})` : '',
+      'check p50/p95 ms': `${r.checkMs.p50} / ${r.checkMs.p95}`,
+      'dash p95 ms': r.checkToDashboardMs.p95,
+      'idle MiB/session mean/max': r.idleMemory && 'perSessionMiB' in r.idleMemory ? `${r.idleMemory.perSessionMiB.mean} / ${r.idleMemory.perSessionMiB.max}` : '',
+      errors: r.errors,
+      'load max': r.host?.loadMax,
+      'bars missed': Object.entries(r.bars).filter(([, v]) => !v).map(([k]) => k).join(' ') || '-',
+    })),
+  );
+  for (const r of rows.filter((r) => r.queue.waited)) {
+    console.log(`[classroom] N=${r.learners} reserve ${r.reserve}: what the waiting learners were shown first, and their wait`);
+    console.table(r.queue.learners.map(({ name, place, estimateS, actualS, errorS, updates, estimateRose }) => ({ name, place, estimateS, actualS, errorS, updates, estimateRose })));
+  }
+  if (args['find-max']) console.log(`[classroom] largest room with no error and check p95 < ${CHECK_P95_LIMIT_MS} ms, per reserve mode: ${JSON.stringify(largest)}`);
   console.log(`[classroom] written to ${out}`);
-  if (rows.some((r) => r.errors > 0) && !args['find-max']) process.exitCode = 1;
+  if ((rows.some((r) => r.errors > 0) || failures.length) && !args['find-max']) process.exitCode = 1;
 }
 
 await main();

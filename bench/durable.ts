@@ -21,7 +21,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function call(base: string, method: string, path: string, token?: string) {
   const res = await fetch(base + path, { method, headers: token ? { authorization: `Bearer ${token}` } : {}, ...(method === 'POST' ? { body: '{}', headers: { 'content-type': 'application/json' } } : {}) });
   const text = await res.text();
-  return { status: res.status, json: text ? JSON.parse(text) : undefined };
+  let json: any;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = { text: text.slice(0, 200) };
+  }
+  return { status: res.status, json };
 }
 
 function prompt(base: string, id: string, token: string, timeoutMs = 120_000): Promise<void> {
@@ -61,14 +67,18 @@ async function restartToAnswering(n: number): Promise<Record<string, number>> {
     // A sandbox that fails to start on a loaded machine is replaced (3 tries each).
     const ready = async (): Promise<{ id: string; token: string }> => {
       for (let attempt = 1; ; attempt++) {
-        const s = (await call(runner.url, 'POST', '/api/sessions')).json as { id: string; token: string };
+        const created = await call(runner.url, 'POST', '/api/sessions');
+        const s = created.json as { id: string; token: string };
         try {
+          if (created.status !== 201) throw new Error(`POST /api/sessions: ${created.status} ${JSON.stringify(created.json).slice(0, 200)}`);
           // A sandbox that died while starting takes its session record with it.
           const rec = runner.sessions.get(s.id);
           if (!rec) throw new Error(`session ${s.id} ended while its sandbox was starting`);
           await runner.sessions.waitReady(rec, 900_000);
           return s;
         } catch (err) {
+          console.log(`[durable] a sandbox failed to start (try ${attempt} of 3): ${err instanceof Error ? err.message.slice(0, 200) : String(err)}`);
+          if (s?.id) await call(runner.url, 'DELETE', `/api/sessions/${s.id}`, s.token).catch(() => {});
           if (attempt >= 3) throw err;
         }
       }
