@@ -41,7 +41,7 @@ test('a launched student checks a real lab in a real sandbox and the LMS gets th
   const lineitem = platform.lineitem(LAB, criteria.length);
   const r = await launch(platform, runner.url, platform.resourceLink({ sub: 'docker-student', lab: LAB, lineitem }));
   assert.equal(r.status, 200, r.html);
-  const s = JSON.parse(/var s=(\{.*?\});try/.exec(r.html)![1]!).value as { id: string; token: string };
+  const s = JSON.parse(/var s=(\{.*?\}),t=/.exec(r.html)![1]!).value as { id: string; token: string };
   // The launch named the lab: the runner sets it up once the sandbox is ready.
   const end = Date.now() + 360_000;
   for (;;) {

@@ -168,6 +168,17 @@ export class FakePlatform {
       req.socket.destroy();
       return;
     }
+    if (u.pathname === '/course') {
+      // A course page of the LMS with the activity in an iframe (the browser test).
+      return this.send(res, 200, `<!doctype html><title>Course</title><iframe id="tool" name="tool" src="/start?hint=${encodeURIComponent(u.searchParams.get('hint') ?? '')}&tool=${encodeURIComponent(u.searchParams.get('tool') ?? '')}" style="width:100%;height:600px"></iframe>`, 'text/html');
+    }
+    if (u.pathname === '/start') {
+      // Third-party initiated login: the platform's frame posts iss, login_hint, target_link_uri to the tool.
+      const tool = u.searchParams.get('tool') ?? '';
+      const fields = { iss: this.issuer, login_hint: u.searchParams.get('hint') ?? '', target_link_uri: `${tool}/lti/launch`, client_id: this.clientId, lti_deployment_id: this.deploymentId };
+      const inputs = Object.entries(fields).map(([k, v]) => `<input type="hidden" name="${k}" value="${escape(v)}">`).join('');
+      return this.send(res, 200, `<!doctype html><form id="f" method="post" action="${escape(tool)}/lti/login">${inputs}</form><script>document.getElementById('f').submit()</script>`, 'text/html');
+    }
     if (u.pathname === '/auth') {
       // OIDC authentication request (LTI Core §5.1.1.2): answered with a form_post to redirect_uri.
       const q = u.searchParams;

@@ -70,11 +70,25 @@ export function refusalPage(lang: Lang, r: Refusal): string {
   return page(lang, title, `<h1>${esc(title)}</h1>\n<p data-refusal="${r.code}">${esc(text.replace('{detail}', detail || '—'))}</p>`);
 }
 
-/** Hands a session to the site (localStorage, where the site keeps it) and opens the page. */
+/**
+ * Hands a session to the site (localStorage, where the site keeps it) and opens the page. Where
+ * the browser refuses storage in the LMS iframe (third-party storage blocked), a learner's
+ * session goes along in the fragment (`#rl-session=`, never sent to a server; the site takes it
+ * out of the address: site/src/lib/session.ts); a page that needs storage of its own (the
+ * instructor dashboard keeps its key there) is offered in a new window instead.
+ */
 export function launchPage(lang: Lang, stored: { key: string; value: unknown } | null, target: string, linkText: string): string {
   const go = lang === 'en' ? 'Opening…' : 'Открываем…';
-  const script = `(function(){var s=${scriptJson(stored)};try{if(s)localStorage.setItem(s.key,JSON.stringify(s.value))}catch(e){}location.replace(${scriptJson(target)})})();`;
-  return page(lang, go, `<p>${esc(go)} <a href="${esc(target)}" target="_blank" rel="noopener">${esc(linkText)}</a></p>`, script);
+  const blocked = lang === 'en' ? 'This browser keeps no data for Registry Lab inside the course page. Open it in a new window:' : 'Этот браузер не хранит данные Registry Lab внутри страницы курса. Откройте его в новом окне:';
+  const script = `(function(){var s=${scriptJson(stored)},t=${scriptJson(target)},ok=false;try{var k="rl-probe";localStorage.setItem(k,"1");localStorage.removeItem(k);ok=true;if(s)localStorage.setItem(s.key,JSON.stringify(s.value))}catch(e){}
+if(ok)return location.replace(t);if(s)return location.replace(t+"#rl-session="+encodeURIComponent(JSON.stringify(s.value)));document.getElementById("go").hidden=true;document.getElementById("blocked").hidden=false})();`;
+  return page(
+    lang,
+    go,
+    `<p id="go">${esc(go)} <a href="${esc(target)}" target="_blank" rel="noopener">${esc(linkText)}</a></p>
+<p id="blocked" hidden>${esc(blocked)} <a href="${esc(target)}" target="_blank" rel="noopener">${esc(linkText)}</a></p>`,
+    script,
+  );
 }
 
 export function pickerPage(lang: Lang, ticket: string, labs: { id: string; title: string; max: number }[], multiple: boolean): string {

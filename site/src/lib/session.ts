@@ -57,22 +57,52 @@ export function describeError(e: unknown, ui: Record<string, string>): string {
   return (ui['term.error'] ?? 'Error: {msg}').replace('{msg}', (e as Error).message);
 }
 
+/**
+ * Where the browser refuses storage (an LMS iframe with third-party storage blocked), the
+ * session lasts as long as the page: an LTI launch (runner/src/lti/pages.ts) then hands it over
+ * as `#rl-session=<json>`, taken out of the address at once.
+ */
+let pageSession: SessionRef | null = null;
+
+const validRef = (s: unknown): s is SessionRef => !!s && typeof (s as SessionRef).id === 'string' && typeof (s as SessionRef).token === 'string';
+
+/** Adopts a session handed over in the fragment (`#rl-session=`); true when one was. */
+export function adoptSessionFromFragment(loc: Location = location, hist: History = history): boolean {
+  const m = /(?:^#|&)rl-session=([^&]+)/.exec(loc.hash);
+  if (!m) return false;
+  hist.replaceState(hist.state, '', loc.pathname + loc.search);
+  try {
+    const s = JSON.parse(decodeURIComponent(m[1]!)) as unknown;
+    if (!validRef(s)) return false;
+    storeSession(s);
+    return true;
+  } catch {
+    return false;
+  }
+}
+try {
+  if (typeof location !== 'undefined' && location.hash.includes('rl-session=')) adoptSessionFromFragment();
+} catch {
+  /* not a browser */
+}
+
 export function storedSession(): SessionRef | null {
   try {
     const raw = localStorage.getItem(SESSION_KEY);
     const s = raw ? (JSON.parse(raw) as SessionRef) : null;
-    return s && typeof s.id === 'string' && typeof s.token === 'string' ? s : null;
+    return validRef(s) ? s : pageSession;
   } catch {
-    return null;
+    return pageSession;
   }
 }
 
 export function storeSession(s: SessionRef | null) {
+  pageSession = s;
   try {
     if (s) localStorage.setItem(SESSION_KEY, JSON.stringify(s));
     else localStorage.removeItem(SESSION_KEY);
   } catch {
-    /* ignore */
+    /* storage refused: pageSession keeps it for this page */
   }
 }
 
