@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkLab, createLabState, loadLabs, runSolve, startLab } from '../checks/engine.ts';
 import { loadConfig } from '../runner/src/config.ts';
-import { dockerProviderFor } from '../runner/src/app.ts';
+import { dockerProviderFor } from '../runner/src/backends.ts';
 
 export interface LabCheckDurations {
   lab: string;

@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
-import { dockerProviderFor } from '../runner/src/app.ts';
+import { dockerProviderFor } from '../runner/src/backends.ts';
 import { loadConfig } from '../runner/src/config.ts';
 import { startRootWorkstation, type Exec, type RootWorkstation } from './root-workstation.ts';
 

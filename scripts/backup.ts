@@ -5,7 +5,7 @@
  *   DATA_DIR=/var/lib/registry-lab npm run backup -- /var/backups/registry-lab/$(date +%F).sqlite
  */
 import { loadConfig } from '../runner/src/config.ts';
-import { databasePath } from '../runner/src/reset.ts';
+import { databasePath } from '../runner/src/store/files.ts';
 import { backupDatabase } from '../runner/src/store/backup.ts';
 
 const target = process.argv[2];

@@ -5,7 +5,7 @@
  * sessions whose sandboxes still exist and ends the rest (stop reason "vanished").
  */
 import { loadConfig } from '../runner/src/config.ts';
-import { databasePath } from '../runner/src/reset.ts';
+import { databasePath } from '../runner/src/store/files.ts';
 import { restoreDatabase } from '../runner/src/store/backup.ts';
 
 const copy = process.argv[2];

@@ -5,14 +5,15 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { checkConfig, loadConfig, REPO_ROOT, sandboxLimits, type Config } from './config.ts';
+import { checkConfig, loadConfig, REPO_ROOT, type Config } from './config.ts';
 import { acceptOnlyOn, currentAddresses } from './http/own-interfaces.ts';
 import type { SandboxProvider } from './sandbox/provider.ts';
 import { ActivityBus, forwardSessionEvents } from './core/activity.ts';
-import { engineHooks } from './core/engine-hooks.ts';
+import { engineHooks } from './labs/engine-hooks.ts';
 import { queueStarts, StartQueue } from './core/start-queue.ts';
 import { instrumentEngine, instrumentProvider, watchSessions, watchTerminalSockets } from './metrics/instrument.ts';
 import { createMetrics, type Metrics } from './metrics/registry.ts';
+import { installMetrics } from './metrics/route.ts';
 import { storeBytes } from './metrics/store-size.ts';
 import { quotaUsage } from './metrics/disk-quota.ts';
 import { ApiError } from './core/errors.ts';
@@ -24,10 +25,11 @@ import { SessionService } from './core/sessions.ts';
 import { buildHttpApp } from './http/app.ts';
 import { durableRoutes } from './http/durable.ts';
 import { LabService, loadEngine, type LabEngine } from './labs/service.ts';
-import { databasePath, removeDatabase } from './reset.ts';
+import { databasePath, removeDatabase } from './store/files.ts';
+import { providerFor } from './backends.ts';
 import { openSqliteStore } from './store/sqlite.ts';
 import type { Store } from './store/types.ts';
-import { attachTerminalServer, type TerminalServer } from './terminal/server.ts';
+import { attachTerminalServer, terminalHub, type TerminalServer } from './terminal/server.ts';
 import type { TerminalTuning } from './terminal/bridge.ts';
 import type { AuthorizeShadow } from './terminal/shadow.ts';
 import { removeOperatorToken } from './workshops/secrets.ts';
@@ -82,37 +84,6 @@ export interface RunnerDeps {
 
 export const QUIZ_DIR = `${REPO_ROOT}/site/src/data/quizzes`;
 
-/** The real Docker provider (runner/src/docker/index.ts), configured from the runner config. */
-export async function dockerProviderFor(config: Config): Promise<SandboxProvider> {
-  const mod = await import('./docker/index.ts');
-  return mod.createDockerProvider({
-    runnerId: config.runnerId,
-    images: { workstation: config.workstationImage, registry: config.registryImage, mirror: config.mirrorImage },
-    limits: sandboxLimits(config),
-    selfContainer: config.runnerContainer || undefined,
-    egress: { policy: config.egress, allow: config.egressAllow },
-    runtime: config.workstationRuntime,
-    network: config.workstationNet,
-    diskQuotaBytes: config.sessionDiskQuota,
-    quotaDir: config.quotaDir,
-  });
-}
-
-/** The provider SANDBOX_BACKEND names: Docker (default) or Kubernetes (runner/src/kubernetes). */
-export async function providerFor(config: Config): Promise<SandboxProvider> {
-  if (config.sandboxBackend !== 'kubernetes') return dockerProviderFor(config);
-  const mod = await import('./kubernetes/index.ts');
-  return mod.createKubernetesProvider({
-    runnerId: config.runnerId,
-    namespace: config.kubeNamespace,
-    kubeconfig: config.kubeconfig || undefined,
-    images: { workstation: config.workstationImage, registry: config.registryImage, mirror: config.mirrorImage },
-    limits: sandboxLimits(config),
-    seccompProfile: config.kubeSeccompProfile,
-    egress: { policy: config.egress, allow: config.egressAllow },
-    diskQuotaBytes: config.sessionDiskQuota,
-  });
-}
 
 export async function createRunner(overrides: Partial<Config> = {}, deps: RunnerDeps = {}): Promise<Runner> {
   const config: Config = { ...loadConfig(process.env), ...overrides };
@@ -151,7 +122,10 @@ export async function createRunner(overrides: Partial<Config> = {}, deps: Runner
     return bank;
   };
   const progress = new ProgressService(store, quizBank, activity);
-  const workshops = new WorkshopService({ store, sessions, labs, progress, bus: activity, config, log: lateLog });
+  const terminalTuning: Partial<TerminalTuning> = { ...deps.terminalTuning, takeover: { maxMs: config.takeoverMaxMs, ...deps.terminalTuning?.takeover } };
+  // Made before the workshops, which use it (presence, broadcasts), and handed to the terminal server.
+  const hub = terminalHub(terminalTuning);
+  const workshops = new WorkshopService({ store, sessions, labs, progress, bus: activity, config, log: lateLog, terminals: hub });
 
   let app: FastifyInstance;
   let lti: LtiService;
@@ -163,7 +137,7 @@ export async function createRunner(overrides: Partial<Config> = {}, deps: Runner
     const ownAddresses = config.runnerContainer ? currentAddresses() : null;
     recovery = await sessions.recover();
     lti = await LtiService.create({ store, sessions, workshops, bus: activity, config, log: lateLog });
-    app = await buildHttpApp({ config, sessions, labs, workshops, provider, port: () => port, metrics: { registry: metrics, beforeScrape: () => terminalBytes?.flush() }, frameAncestors: () => lti.frameAncestors() });
+    app = await buildHttpApp({ config, sessions, labs, workshops, provider, port: () => port, metrics: (root) => installMetrics(root, { metrics, allow: config.metricsAllow, token: config.metricsToken, trustedProxies: config.trustedProxies, beforeScrape: () => terminalBytes?.flush() }), frameAncestors: () => lti.frameAncestors() });
     await app.register(durableRoutes({ sessions, progress }));
     await app.register(ltiRoutes(lti));
     if (ownAddresses) acceptOnlyOn(app.server, ownAddresses);
@@ -188,14 +162,14 @@ export async function createRunner(overrides: Partial<Config> = {}, deps: Runner
   });
 
   const terminals = attachTerminalServer({ server: app.server, config, sessions, provider, log, port: () => port,
-    tuning: { ...deps.terminalTuning, takeover: { maxMs: config.takeoverMaxMs, ...deps.terminalTuning?.takeover } },
+    tuning: terminalTuning,
+    hub,
     authorizeShadow: deps.authorizeShadow ?? ((w, s, t) => workshops.authorizeShadow(w, s, t)),
     recordTerminal: (s, size, secrets) => workshops.recordTerminal(s, size, secrets),
   });
   // Take-overs happen between terminals; the workshop keeps their log and tells its dashboards.
   terminals.hub.onTakeover((r) => workshops.logTakeover(r));
   terminals.hub.onTakeoverState((id, state) => workshops.takeoverChanged(id, state));
-  workshops.setHub(terminals.hub);
   terminalBytes = watchTerminalSockets(app.server, metrics);
   metrics.observe(() => {
     const st = sessions.stats();

@@ -4,7 +4,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as k8s from '@kubernetes/client-node';
-import { createRunner, providerFor, type Runner } from '../../runner/src/app.ts';
+import { createRunner, type Runner } from '../../runner/src/app.ts';
+import { providerFor } from '../../runner/src/backends.ts';
 import { loadConfig, type Config } from '../../runner/src/config.ts';
 import type { SandboxProvider } from '../../runner/src/sandbox/provider.ts';
 import { POD_SECURITY_LABELS } from '../../runner/src/kubernetes/names.ts';

@@ -16,7 +16,7 @@ export const LABS_DIR = join(REPO_ROOT, 'labs');
 /** A real provider with a RUNNER_ID of its own (so parallel test processes never reap each other). */
 export async function createTestProvider(tag = 'labs'): Promise<SandboxProvider> {
   const { loadConfig } = await import('../../runner/src/config.ts');
-  const { dockerProviderFor } = await import('../../runner/src/app.ts');
+  const { dockerProviderFor } = await import('../../runner/src/backends.ts');
   return dockerProviderFor(loadConfig({ ...process.env, RUNNER_ID: `${tag}-${process.pid}-${randomBytes(3).toString('hex')}`, WARM_POOL_SIZE: '0' }));
 }
 

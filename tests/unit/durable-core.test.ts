@@ -12,7 +12,7 @@ import { SessionService, type SessionSettings } from '../../runner/src/core/sess
 import { silentLogger } from '../../runner/src/core/log.ts';
 import { ApiError } from '../../runner/src/core/errors.ts';
 import { PersistentLabState } from '../../runner/src/core/lab-states.ts';
-import { engineHooks } from '../../runner/src/core/engine-hooks.ts';
+import { engineHooks } from '../../runner/src/labs/engine-hooks.ts';
 import { ProgressService } from '../../runner/src/core/progress.ts';
 import { QuizBank } from '../../runner/src/core/quiz.ts';
 import { QUIZ_DIR } from '../../runner/src/app.ts';

@@ -15,8 +15,6 @@ import { frameworkError, installErrorHandler } from './errors.ts';
 import { installGuard } from './guard.ts';
 import { healthRoutes } from './health.ts';
 import type { SandboxProvider } from '../sandbox/provider.ts';
-import { installMetrics } from '../metrics/route.ts';
-import type { Metrics } from '../metrics/registry.ts';
 import { labRoutes } from './labs.ts';
 import { zodValidatorCompiler } from './schemas.ts';
 import { sessionRoutes } from './sessions.ts';
@@ -36,8 +34,11 @@ export interface HttpDeps {
   workshops?: WorkshopService;
   /** For the readiness probe (engine and mirror). */
   provider?: SandboxProvider;
-  /** GET /metrics and the count of error answers (absent: no /metrics). */
-  metrics?: { registry: Metrics; beforeScrape?: () => void };
+  /**
+   * Installs GET /metrics and the count of error answers on the root instance, before the routes
+   * (app.ts passes metrics/route.ts installMetrics; absent: no /metrics).
+   */
+  metrics?: (app: FastifyInstance) => void;
   /** Origins that may frame the runner's pages (LTI: the registered platforms), besides its own. */
   frameAncestors?: () => string[];
 }
@@ -114,9 +115,7 @@ export async function buildHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
       return payload;
     });
   }
-  if (deps.metrics) {
-    installMetrics(app, { metrics: deps.metrics.registry, allow: config.metricsAllow, token: config.metricsToken, trustedProxies: config.trustedProxies, beforeScrape: deps.metrics.beforeScrape });
-  }
+  deps.metrics?.(app);
 
   await app.register(sessionRoutes(deps));
   await app.register(labRoutes(deps));

@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.ts';
 import { ApiError } from '../core/errors.ts';
 import type { SessionService } from '../core/sessions.ts';
-import { originAllowed } from '../terminal/server.ts';
+import { originAllowed } from './hosts.ts';
 import { clientAddressRule } from './client-address.ts';
 import { HOST_MISSING, HOST_REFUSED, hostName, hostRule } from './hosts.ts';
 

@@ -2,8 +2,10 @@
  * DNS rebinding: a page on evil.example that re-points its name to 127.0.0.1 reaches the
  * runner with `Host: evil.example:4321` and a matching Origin, so the origin check alone
  * would let it drive a learner's sandbox. Requests (and WebSocket upgrades) whose Host is not
- * an allowed host name are refused.
+ * an allowed host name are refused. The Origin rule (originAllowed) is here too: the guard and
+ * the terminal upgrades both apply it.
  */
+import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import type { Config } from '../config.ts';
 
@@ -59,3 +61,18 @@ export const HOST_MISSING = {
   code: 'missing_host',
   message: 'The request has no Host header.',
 } as const;
+
+/** Allowed origins: ALLOWED_ORIGINS, or the request Host's own origin plus 127.0.0.1/localhost on the runner's port. */
+export function originAllowed(origin: string | undefined, req: Pick<IncomingMessage, 'headers'>, config: Config, port: number): boolean {
+  // Non-browser clients (scripts, tests) send no Origin; browsers always do.
+  if (origin === undefined) return true;
+  const o = origin.replace(/\/+$/, '').toLowerCase();
+  if (config.allowedOrigins.length > 0) return config.allowedOrigins.some((a) => a.toLowerCase() === o);
+  const host = req.headers.host?.toLowerCase();
+  const allowed = new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
+  if (host) {
+    allowed.add(`http://${host}`);
+    allowed.add(`https://${host}`);
+  }
+  return allowed.has(o);
+}

@@ -8,7 +8,7 @@
  */
 import { errMessage, type Logger } from '../core/log.ts';
 import { SCOPE_SCORE } from './claims.ts';
-import type { LtiStore, OutboxItem, Registration } from './store.ts';
+import type { LtiStore, OutboxItem, Registration } from '../store/lti.ts';
 import { HTTP_TIMEOUT_MS, PlatformError, type TokenCache } from './token.ts';
 
 export const SCORE_MEDIA_TYPE = 'application/vnd.ims.lis.v1.score+json';

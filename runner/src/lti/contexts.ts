@@ -10,7 +10,7 @@ import { LTI, NRPS, type ResourceLinkClaims } from './claims.ts';
 import type { ToolKeys } from './keys.ts';
 import { fetchRoster, isLearner } from './nrps.ts';
 import { seal } from './seal.ts';
-import type { LtiContext, LtiStore, Registration } from './store.ts';
+import type { LtiContext, LtiStore, Registration } from '../store/lti.ts';
 import type { TokenCache } from './token.ts';
 
 /** Seats of a course workshop when the roster is not known (the runner's MAX_SESSIONS still applies). */

@@ -12,7 +12,7 @@ import { DL_SETTINGS, LTI, type DeepLinkingClaims } from './claims.ts';
 import type { CatalogLab } from './catalog.ts';
 import type { ToolKeys } from './keys.ts';
 import { Refusal, type Lang } from './pages.ts';
-import type { Registration } from './store.ts';
+import type { Registration } from '../store/lti.ts';
 
 const TICKET_TTL_MS = 30 * 60_000;
 export const LINE_ITEM_TAG = 'registry-lab';

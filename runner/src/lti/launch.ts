@@ -7,7 +7,7 @@
 import { createRemoteJWKSet, decodeJwt, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { baseClaims, LTI } from './claims.ts';
 import { Refusal } from './pages.ts';
-import type { LtiStore, Registration } from './store.ts';
+import type { LtiStore, Registration } from '../store/lti.ts';
 
 export const CLOCK_SKEW_S = 60;
 /** An id_token older than this (by iat) is refused even when its exp is later. */

@@ -11,7 +11,7 @@ import type { Session, SessionService } from '../core/sessions.ts';
 import type { Store } from '../store/types.ts';
 import { formatCode } from '../workshops/codes.ts';
 import { AGS, LTI, type ResourceLinkClaims } from './claims.ts';
-import type { LtiContext, LtiUser, UserProgress } from './store.ts';
+import type { LtiContext, LtiUser, UserProgress } from '../store/lti.ts';
 import { Refusal } from './pages.ts';
 import { seal, unseal } from './seal.ts';
 

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { SCOPE_NRPS } from './claims.ts';
-import type { Registration } from './store.ts';
+import type { Registration } from '../store/lti.ts';
 import { HTTP_TIMEOUT_MS, PlatformError, type TokenCache } from './token.ts';
 
 export const NRPS_MEDIA_TYPE = 'application/vnd.ims.lti-nrps.v2.membershipcontainer+json';

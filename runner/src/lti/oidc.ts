@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { Refusal, type Lang } from './pages.ts';
-import type { LtiStore } from './store.ts';
+import type { LtiStore } from '../store/lti.ts';
 
 export const STATE_TTL_MS = 10 * 60_000;
 

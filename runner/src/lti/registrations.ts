@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { LtiStore, Registration } from './store.ts';
+import type { LtiStore, Registration } from '../store/lti.ts';
 
 const url = z
   .string()

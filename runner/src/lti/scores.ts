@@ -7,7 +7,7 @@
  * the runner ran reach this (the bus carries no "not started" answer).
  */
 import type { CheckAnswer } from '../core/activity.ts';
-import type { LtiStore, LtiUser, UserProgress } from './store.ts';
+import type { LtiStore, LtiUser, UserProgress } from '../store/lti.ts';
 
 export interface ScoreBody {
   userId: string;

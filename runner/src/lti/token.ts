@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { z } from 'zod';
 import type { ToolKeys } from './keys.ts';
-import type { Registration } from './store.ts';
+import type { Registration } from '../store/lti.ts';
 
 const tokenAnswer = z.object({ access_token: z.string().min(1).max(8000), expires_in: z.coerce.number().positive().optional(), token_type: z.string().optional() });
 

@@ -9,7 +9,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { MIGRATIONS } from './migrations.ts';
 import type { CheckRecord, QuizRecord, SessionPatch, SessionProgress, Store, StoredSession } from './types.ts';
 import { workshopStore, type WorkshopStore } from './workshops.ts';
-import { ltiStore, type LtiStore } from '../lti/store.ts';
+import { ltiStore, type LtiStore } from './lti.ts';
 
 type Row = Record<string, unknown>;
 

@@ -2,31 +2,11 @@
  * The runner's durable state, behind an interface: the core never sees SQL. `openSqliteStore`
  * (sqlite.ts) implements it on a file or on `:memory:` (unit tests).
  */
-import type { LtiStore } from '../lti/store.ts';
+import type { LtiStore } from './lti.ts';
 import type { WorkshopStore } from './workshops.ts';
+import type { StoredSession } from './session-row.ts';
 
-export type StoredState = 'starting' | 'ready' | 'stopped';
-
-export interface StoredSession {
-  id: string;
-  /** sha256 of the token; the token itself is never stored. */
-  tokenHash: Buffer;
-  clientAddress: string;
-  /** Epoch ms. */
-  createdAt: number;
-  expiresAt: number;
-  state: StoredState;
-  stopReason: string | null;
-  error: string | null;
-  lab: string | null;
-  workshop: string | null;
-  name: string | null;
-  /** The language of check messages and quiz explanations ('ru' | 'en'). */
-  lang: 'ru' | 'en';
-  fromPool: boolean;
-  readyAt: number | null;
-  stoppedAt: number | null;
-}
+export type { StoredSession, StoredState } from './session-row.ts';
 
 export type SessionPatch = Partial<Omit<StoredSession, 'id' | 'tokenHash' | 'createdAt'>>;
 
@@ -68,7 +48,7 @@ export interface Store {
   readonly location: string;
   /** Workshops and the last check of each lab with its messages (store/workshops.ts). */
   readonly workshops: WorkshopStore;
-  /** LTI 1.3 platforms, LMS users, contexts and the score outbox (runner/src/lti/store.ts). */
+  /** LTI 1.3 platforms, LMS users, contexts and the score outbox (store/lti.ts). */
   readonly lti: LtiStore;
   insertSession(s: StoredSession): void;
   updateSession(id: string, patch: SessionPatch): void;

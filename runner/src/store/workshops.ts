@@ -3,7 +3,7 @@
  * with its messages. Part of the Store (store.workshops); SQL stays in this folder.
  */
 import type { DatabaseSync } from 'node:sqlite';
-import type { StoredSession } from './types.ts';
+import type { StoredSession } from './session-row.ts';
 
 type Row = Record<string, unknown>;
 

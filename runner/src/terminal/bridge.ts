@@ -19,6 +19,7 @@ import { DEFAULT_FLOW_LIMITS, FlowControl } from './flow-control.ts';
 import { startHeartbeat } from './heartbeat.ts';
 import { ShellInput } from './input.ts';
 import { followSession } from './session-events.ts';
+import type { TerminalRecording } from '../workshops/terminals.ts';
 import { DEFAULT_HUB_TUNING } from './hub.ts';
 import { DEFAULT_MAX_SHADOWS_PER_SESSION } from './shadow.ts';
 import type { TakeoverTuning } from './takeover.ts';
@@ -58,13 +59,7 @@ const END_TEXT: Record<EndReason, string> = {
   died: 'sandbox stopped',
 };
 
-/** What a recording (workshops) is told of one terminal; input only reaches it when input recording is on. */
-export interface TerminalRecording {
-  output(chunk: Buffer): void;
-  input(chunk: Buffer): void;
-  resize(cols: number, rows: number): void;
-  close(): void;
-}
+export type { TerminalRecording } from '../workshops/terminals.ts';
 
 /** Closes the terminal: optional last event, then the close frame. */
 export type CloseTerminal = (code: number, reason: string, event?: ServerEvent) => void;

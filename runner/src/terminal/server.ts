@@ -15,30 +15,22 @@ import type { Logger } from '../core/log.ts';
 import type { Session, SessionService } from '../core/sessions.ts';
 import { CLOSE, encodeMessage } from '../../../protocol/terminal.ts';
 import { bridge, DEFAULT_TUNING, type CloseTerminal, type TerminalRecording, type TerminalTuning } from './bridge.ts';
-import { createTerminalHub, type LearnerTerminal, type TerminalHub } from './hub.ts';
+import { createTerminalHub, type LearnerTerminal, type TerminalHub, type TerminalHubInternal } from './hub.ts';
 import { SHADOW_PATH, shadowUpgrades, type AuthorizeShadow } from './shadow.ts';
-import { HOST_MISSING, HOST_REFUSED, hostRule } from '../http/hosts.ts';
+import { HOST_MISSING, HOST_REFUSED, hostRule, originAllowed } from '../http/hosts.ts';
 import { writeRawError } from '../http/client-errors.ts';
 
 const PATH = /^\/api\/sessions\/([^/]+)\/terminal\/?$/;
 
+/** The hub of presence, broadcasts, shadows and take-overs for terminals with this tuning. */
+export function terminalHub(tuning: Partial<TerminalTuning> = {}): TerminalHubInternal {
+  const t: TerminalTuning = { ...DEFAULT_TUNING, ...tuning };
+  return createTerminalHub({ shadowMaxBufferedBytes: t.shadowMaxBufferedBytes, takeover: t.takeover });
+}
+
 /** A refusal before the upgrade: a plain HTTP answer in the API's error shape. */
 const reject = (socket: Duplex, status: number, code: string, message: string) => writeRawError(socket, status, code, message);
 
-/** Allowed origins: ALLOWED_ORIGINS, or the request Host's own origin plus 127.0.0.1/localhost on the runner's port. */
-export function originAllowed(origin: string | undefined, req: Pick<IncomingMessage, 'headers'>, config: Config, port: number): boolean {
-  // Non-browser clients (scripts, tests) send no Origin; browsers always do.
-  if (origin === undefined) return true;
-  const o = origin.replace(/\/+$/, '').toLowerCase();
-  if (config.allowedOrigins.length > 0) return config.allowedOrigins.some((a) => a.toLowerCase() === o);
-  const host = req.headers.host?.toLowerCase();
-  const allowed = new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
-  if (host) {
-    allowed.add(`http://${host}`);
-    allowed.add(`https://${host}`);
-  }
-  return allowed.has(o);
-}
 
 export interface TerminalServer {
   /** Open terminals (all sessions). */
@@ -69,6 +61,8 @@ export function attachTerminalServer(opts: {
    * strings the recording must never contain (the session token of the upgrade URL).
    */
   recordTerminal?: (session: Session, size: { cols: number; rows: number }, secrets: string[]) => TerminalRecording | null;
+  /** The hub, when its users need it before the server exists (app.ts: the workshops); default: a new one from `tuning`. */
+  hub?: TerminalHubInternal;
 }): TerminalServer {
   const { server, config, sessions, provider, log } = opts;
   const tuning: TerminalTuning = { ...DEFAULT_TUNING, ...opts.tuning };
@@ -77,7 +71,7 @@ export function attachTerminalServer(opts: {
   const closers = new Set<CloseTerminal>();
 
   const hostAllowed = hostRule(config);
-  const hub = createTerminalHub({ shadowMaxBufferedBytes: tuning.shadowMaxBufferedBytes, takeover: tuning.takeover });
+  const hub = opts.hub ?? terminalHub(tuning);
   const shadow = shadowUpgrades({
     wss,
     hub,

@@ -10,21 +10,11 @@
  * - `active` ends when the learner takes control back, the instructor ends it, after `maxMs`,
  *   when the owning shadow closes, or when the session ends.
  */
-import type { ServerEvent, TakeoverEvent } from '../../../protocol/terminal.ts';
+import type { ServerEvent } from '../../../protocol/terminal.ts';
+import type { TakeoverEndReason, TakeoverRecord } from '../workshops/terminals.ts';
 
-export type TakeoverEndReason = NonNullable<TakeoverEvent['reason']>;
-
-/** What the workshop log keeps of one take-over (asked and never allowed ones included). */
-export interface TakeoverRecord {
-  sessionId: string;
-  /** Who asked: the role that opened the shadow ("instructor" or "operator"). */
-  by: string;
-  askedAt: number;
-  /** When the learner allowed it; null if never. */
-  startedAt: number | null;
-  endedAt: number;
-  reason: TakeoverEndReason;
-}
+// Declared by the workshops, which keep the log of take-overs.
+export type { TakeoverEndReason, TakeoverRecord } from '../workshops/terminals.ts';
 
 export interface TakeoverTuning {
   /** An ask the learner does not answer within this ends with `timeout`. */

@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TerminalRecording } from '../terminal/bridge.ts';
+import type { TerminalRecording } from './terminals.ts';
 import { AsciicastWriter, type Budget } from './asciicast.ts';
 import { ensureDir } from './data.ts';
 

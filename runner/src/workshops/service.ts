@@ -15,9 +15,7 @@ import type { Session, SessionService } from '../core/sessions.ts';
 import type { LabService } from '../labs/service.ts';
 import type { Store } from '../store/types.ts';
 import type { StoredWorkshop } from '../store/workshops.ts';
-import type { TerminalHub } from '../terminal/hub.ts';
-import type { TerminalRecording } from '../terminal/bridge.ts';
-import type { TakeoverRecord } from '../terminal/takeover.ts';
+import type { TakeoverRecord, TerminalRecording, WorkshopTerminals } from './terminals.ts';
 import { appendLog, readLog, sweepWorkshopData, workshopDir, workshopsRoot } from './data.ts';
 import { HelpDesk, helpView, type ClosedBy, type HelpRequest } from './help.ts';
 import { Recordings } from './recordings.ts';
@@ -48,6 +46,8 @@ export interface WorkshopDeps {
   bus: ActivityBus;
   config: Config;
   log: Logger;
+  /** The learners' terminals (terminal/hub.ts): presence, broadcasts, help events. */
+  terminals: WorkshopTerminals;
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -56,7 +56,7 @@ const SWEEP_EVERY_MS = 3_600_000;
 export class WorkshopService {
   readonly streams = new WorkshopStreams();
   readonly operator: OperatorToken;
-  private hub: TerminalHub | null = null;
+  private readonly hub: WorkshopTerminals;
   private readonly wrongCodes: WrongCodeLimit;
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly presence = new Map<string, number>();
@@ -70,6 +70,7 @@ export class WorkshopService {
 
   constructor(deps: WorkshopDeps) {
     this.deps = deps;
+    this.hub = deps.terminals;
     this.operator = loadOperatorToken(deps.config);
     this.wrongCodes = new WrongCodeLimit(deps.config.workshopWrongCodesPerMinute);
     this.rowCtx = {
@@ -84,6 +85,12 @@ export class WorkshopService {
     this.recordings = new Recordings({ dir, maxBytes: deps.config.recordingMaxBytes, recordInput: deps.config.recordingInput });
     deps.sessions.reservedForWorkshops = () => this.reserveWanted();
     this.unsubscribe.push(deps.bus.on((a) => this.onActivity(a)));
+    this.unsubscribe.push(
+      this.hub.onPresence((sessionId, connected) => {
+        this.presence.set(sessionId, Date.now());
+        this.deps.bus.emit({ kind: 'presence', sessionId, connected });
+      }),
+    );
   }
 
   /** Arms the end timers (ending at once what passed while the runner was down) and warms the reserves. */
@@ -113,17 +120,6 @@ export class WorkshopService {
       this.deps.log.error({ err: errMessage(err) }, 'workshop data sweep failed');
       return [];
     }
-  }
-
-  /** The terminal hub (presence, broadcast), once the terminal server exists. */
-  setHub(hub: TerminalHub): void {
-    this.hub = hub;
-    this.unsubscribe.push(
-      hub.onPresence((sessionId, connected) => {
-        this.presence.set(sessionId, Date.now());
-        this.deps.bus.emit({ kind: 'presence', sessionId, connected });
-      }),
-    );
   }
 
   /** Timers and streams stop (the runner stops or closes); workshops stay in the store. */
@@ -263,7 +259,7 @@ export class WorkshopService {
   }
 
   private connected(id: string): boolean {
-    return this.hub ? this.hub.connected(id) : (this.deps.sessions.get(id)?.terminals ?? 0) > 0;
+    return this.hub.connected(id);
   }
 
   row(sessionId: string) {
@@ -295,7 +291,7 @@ export class WorkshopService {
   broadcast(w: StoredWorkshop, message: string, closeHands = false) {
     if (!this.isOpen(w)) throw new ApiError(409, 'workshop_ended', 'The workshop has ended.');
     const at = new Date();
-    const terminals = this.hub?.broadcast(this.live(w).map((s) => s.id), message, at) ?? 0;
+    const terminals = this.hub.broadcast(this.live(w).map((s) => s.id), message, at);
     w.broadcast = { message, at: at.getTime() };
     this.deps.store.workshops.update(w.id, { broadcast: w.broadcast });
     this.streams.send(w.id, 'workshop', this.view(w));
@@ -355,7 +351,7 @@ export class WorkshopService {
   replyHelp(w: StoredWorkshop, sessionId: string, message: string) {
     this.learnerOf(w, sessionId);
     const r = this.help.reply(w.id, sessionId, message);
-    this.hub?.notify(sessionId, this.helpEventOf(w, sessionId, r));
+    this.hub.notify(sessionId, this.helpEventOf(w, sessionId, r));
     this.streams.send(w.id, 'help', { queue: this.helpQueue(w) });
     return helpView(r);
   }
@@ -376,7 +372,7 @@ export class WorkshopService {
   /** Tells the changed learners and everyone still waiting (their place moved), and the dashboards. */
   private helpChanged(w: StoredWorkshop, changed: string[]): void {
     const tell = new Set([...changed, ...this.help.queue(w.id).map((r) => r.session)]);
-    for (const id of tell) this.hub?.notify(id, this.helpEventOf(w, id, this.help.latest(w.id, id)));
+    for (const id of tell) this.hub.notify(id, this.helpEventOf(w, id, this.help.latest(w.id, id)));
     this.streams.send(w.id, 'help', { queue: this.helpQueue(w) });
   }
 

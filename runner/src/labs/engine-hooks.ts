@@ -2,10 +2,10 @@
  * The lab engine as the runner uses it: lab states that save themselves, every check recorded
  * in the store, and the count of starts and checks in flight (a stopping runner lets them end).
  */
-import type { LabEngine } from '../labs/service.ts';
+import type { LabEngine } from './service.ts';
 import type { Store } from '../store/types.ts';
-import { PersistentLabState } from './lab-states.ts';
-import { errMessage, type Logger } from './log.ts';
+import { PersistentLabState } from '../core/lab-states.ts';
+import { errMessage, type Logger } from '../core/log.ts';
 
 export interface EngineHooks {
   wrap(load: () => Promise<LabEngine>): () => Promise<LabEngine>;
