@@ -52,6 +52,11 @@ export class TerminalClient {
   private queue: string[] = [];
   private lastInputEvent = 0;
   private encoder = new TextEncoder();
+  /** The learner answers a take-over (allow, deny, end) from the page's banner: on this terminal's socket. */
+  private onTakeoverAnswer = (e: Event) => {
+    const action = (e as CustomEvent<'allow' | 'deny' | 'end'>).detail;
+    this.sendIfOpen(encodeMessage({ type: 'takeover', action }));
+  };
   /** Another component extended the session: the warning is over (the runner says when it returns). */
   private onExtended = (e: Event) => {
     this.expiresAt = (e as CustomEvent<string>).detail;
@@ -73,6 +78,7 @@ export class TerminalClient {
     term.onResize(() => this.size.send());
     this.size.fit();
     window.addEventListener('rl-session-extended', this.onExtended);
+    window.addEventListener('rl-takeover-answer', this.onTakeoverAnswer);
     void this.connect();
   }
 
@@ -210,6 +216,13 @@ export class TerminalClient {
       case 'watched':
         this.host.el.dispatchEvent(new CustomEvent('rl-watched', { bubbles: true, detail: { watching: e.watching } }));
         return;
+      // Help and take-over (lib/workshop-help.ts shows them; its answers come back as rl-takeover-answer).
+      case 'help':
+        this.host.el.dispatchEvent(new CustomEvent('rl-help', { bubbles: true, detail: e }));
+        return;
+      case 'takeover':
+        this.host.el.dispatchEvent(new CustomEvent('rl-takeover', { bubbles: true, detail: e }));
+        return;
       case 'pong':
         return;
     }
@@ -284,6 +297,7 @@ export class TerminalClient {
     this.acks.dispose();
     this.keys.dispose();
     window.removeEventListener('rl-session-extended', this.onExtended);
+    window.removeEventListener('rl-takeover-answer', this.onTakeoverAnswer);
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.ws?.close();
     this.term.dispose();

@@ -84,3 +84,37 @@ export async function downloadResults(token: string, id: string, ext: 'csv' | 'j
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
+
+/* ---------- help in the room (issue 23) ---------- */
+
+export interface HelpRequestView {
+  id: string;
+  session: string;
+  name: string;
+  message: string;
+  lab: string | null;
+  failing: { id: string; title: string }[];
+  raisedAt: string;
+  closedAt: string | null;
+  closedBy: string | null;
+  waitingMs: number;
+  reply: { message: string; at: string } | null;
+}
+export interface RecordingInfo {
+  id: string;
+  session: string;
+  bytes: number;
+  startedAt: string;
+}
+const learner = (id: string, session: string) => `${w(id)}/learners/${encodeURIComponent(session)}`;
+export const getHelpQueue = (token: string, id: string) => api<HelpRequestView[]>(`${w(id)}/help`, { token });
+export const replyHelp = (token: string, id: string, session: string, message: string) =>
+  api<HelpRequestView>(`${learner(id, session)}/help/reply`, { method: 'POST', token, body: JSON.stringify({ message }) });
+export const markHelped = (token: string, id: string, session: string) => api<HelpRequestView>(`${learner(id, session)}/help/helped`, { method: 'POST', token });
+export const listRecordings = (token: string, id: string, session: string) => api<RecordingInfo[]>(`${learner(id, session)}/recordings`, { token });
+/** The asciicast text of one recording (sent with the key in a header, never in a URL). */
+export async function fetchRecording(token: string, id: string, session: string, recording: string): Promise<string> {
+  const res = await fetch(`${learner(id, session)}/recordings/${encodeURIComponent(recording)}`, { headers: { authorization: `Bearer ${token}` } });
+  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  return res.text();
+}

@@ -15,6 +15,8 @@ import { keyFor, setSessionKey } from './workshop-keys.ts';
 import { attachRoom } from './workshop-room.ts';
 import { attachTooltip, createRow, headerCells, updateRow, updateSummary, type RowContext } from './workshop-rows.ts';
 import { attachProjector } from './workshop-projector.ts';
+import { attachHelpQueue } from './workshop-help-queue.ts';
+import { attachReplay } from './workshop-replay.ts';
 
 const STUCK_KEY = 'registry-lab:stuck-minutes:v1';
 const SORT_KEY = 'registry-lab:dashboard-sort:v1';
@@ -107,7 +109,7 @@ export function mountDashboard(root: HTMLElement, ui: Record<string, string>) {
     const filter = filterIn.value;
     const lab = labFilter ? labs.find((l) => l.id === labFilter) : undefined;
     const list = [...rows.values()].sort(compareRows(sortSel.value as SortKey));
-    const shown = new Set(list.filter((r) => matchesFilter(r, filter) && (!lab || workingOn(r, lab))));
+    const shown = new Set(list.filter((r) => matchesFilter(r, filter) && (!lab || workingOn(r, lab)) && help.shows(r.session)));
     for (const r of list) {
       const tr = trs.get(r.session)!;
       if (tr.hidden !== !shown.has(r)) tr.hidden = !shown.has(r);
@@ -182,8 +184,10 @@ export function mountDashboard(root: HTMLElement, ui: Record<string, string>) {
     stream?.close();
     stream = openStream({
       url: eventsUrl(id, key),
-      events: ['learner', 'workshop'],
-      catchUp: loadProgress,
+      events: ['learner', 'workshop', 'help', 'takeover'],
+      catchUp: async () => {
+        await Promise.all([loadProgress(), help.catchUp()]);
+      },
       onEvent: apply,
       onState: setConn,
     });
@@ -193,6 +197,7 @@ export function mountDashboard(root: HTMLElement, ui: Record<string, string>) {
     try {
       const data = JSON.parse(ev.data as string);
       if (ev.type === 'learner') upsert(data as LearnerRow);
+      else if (ev.type === 'help' || ev.type === 'takeover') help.apply(ev.type, data);
       else if (ev.type === 'workshop') {
         workshop = { ...workshop, ...(data as Workshop) };
         renderHead();
@@ -307,7 +312,8 @@ export function mountDashboard(root: HTMLElement, ui: Record<string, string>) {
     renderHead();
   }, 30_000);
 
-  attachRowActions({
+  const replay = attachReplay({ root, ui, id, key: () => key });
+  const actions = attachRowActions({
     root,
     ui,
     id,
@@ -315,6 +321,20 @@ export function mountDashboard(root: HTMLElement, ui: Record<string, string>) {
     key: () => key,
     labs: () => labs,
     row: (session) => rows.get(session),
+    replay: (session, name) => void replay.open(session, name),
+  });
+  const help = attachHelpQueue({
+    root,
+    ui,
+    id,
+    key: () => key,
+    labs: () => labs,
+    refilter: () => {
+      reorder = true;
+      schedule();
+    },
+    watch: (session, name, takeOver) => void actions.watch(session, name, takeOver),
+    replay: (session, name) => void replay.open(session, name),
   });
 
   const projector = attachProjector({

@@ -1,4 +1,7 @@
-/** Row actions of the dashboard: read-only terminal view, reset one lab (confirmed), last check. */
+/**
+ * Row actions of the dashboard: the terminal view (read-only; with the learner's consent a
+ * take-over, issue 23), replay of the recording, reset one lab (confirmed), last check.
+ */
 import { describeError } from './session.ts';
 import { fmt } from './fmt.ts';
 import { resetLearnerLab, shadowUrl } from './workshop-api.ts';
@@ -13,6 +16,7 @@ export interface RowActionsHost {
   key: () => string;
   labs: () => LabInfo[];
   row: (session: string) => LearnerRow | undefined;
+  replay: (session: string, name: string) => void;
 }
 
 export function attachRowActions(h: RowActionsHost) {
@@ -23,23 +27,54 @@ export function attachRowActions(h: RowActionsHost) {
   const resetDlg = q<HTMLDialogElement>('.rl-dash-reset');
   const checkDlg = q<HTMLDialogElement>('.rl-dash-check');
   let shadow: ShadowView | null = null;
+  const askBtn = q<HTMLButtonElement>('.rl-dash-takeover-ask');
+  const endBtn = q<HTMLButtonElement>('.rl-dash-takeover-end');
+  const toStatus = q('.rl-dash-takeover-status');
   shadowDlg.addEventListener('close', () => {
     shadow?.close();
     shadow = null;
   });
+  askBtn.addEventListener('click', () => {
+    shadow?.ask();
+    askBtn.disabled = true;
+  });
+  endBtn.addEventListener('click', () => shadow?.end());
+
+  /** Opens the learner's terminal view; `takeOver`: asks the learner at once. */
+  async function watch(session: string, name: string, takeOver: boolean) {
+    q('#rl-dash-shadow-h').textContent = fmt(ui, 'dash.shadow.title', { name });
+    askBtn.disabled = false;
+    askBtn.hidden = false;
+    endBtn.hidden = true;
+    toStatus.textContent = '';
+    if (!shadowDlg.open) shadowDlg.showModal();
+    const { openShadow } = await import('./workshop-shadow.ts');
+    shadow?.close();
+    shadow = openShadow(
+      q('.rl-dash-shadow-screen'),
+      shadowUrl(id, session, h.key()),
+      (state) => {
+        q('.rl-dash-shadow-status').textContent = ui[`dash.shadow.${state}`] ?? state;
+        if (state === 'live' && takeOver) askBtn.click();
+      },
+      (e) => {
+        const active = e.state === 'active';
+        askBtn.hidden = active;
+        askBtn.disabled = e.state === 'asked';
+        endBtn.hidden = !active;
+        toStatus.textContent = e.state === 'ended' ? (ui[`dash.takeover.ended.${e.reason}`] ?? ui['dash.takeover.ended'] ?? '') : (ui[`dash.takeover.${e.state}`] ?? '');
+      },
+    );
+  }
 
   tbody.addEventListener('click', async (ev) => {
     const b = (ev.target as HTMLElement).closest<HTMLButtonElement>('button[data-action]');
     const row = b && h.row(b.closest('tr')?.dataset.session ?? '');
     if (!b || !row) return;
     if (b.dataset.action === 'watch') {
-      q('#rl-dash-shadow-h').textContent = fmt(ui, 'dash.shadow.title', { name: row.name });
-      shadowDlg.showModal();
-      const { openShadow } = await import('./workshop-shadow.ts');
-      shadow?.close();
-      shadow = openShadow(q('.rl-dash-shadow-screen'), shadowUrl(id, row.session, h.key()), (state) => {
-        q('.rl-dash-shadow-status').textContent = ui[`dash.shadow.${state}`] ?? state;
-      });
+      await watch(row.session, row.name, false);
+    } else if (b.dataset.action === 'replay') {
+      h.replay(row.session, row.name);
     } else if (b.dataset.action === 'check') {
       showLastCheck(row);
     } else if (b.dataset.action === 'reset') {
@@ -98,4 +133,5 @@ export function attachRowActions(h: RowActionsHost) {
     checkDlg.showModal();
   }
 
+  return { watch };
 }

@@ -121,6 +121,7 @@ export function createRow(session: string, ctx: RowContext): HTMLTableRowElement
   actions.append(box);
   for (const [action, key] of [
     ['watch', 'dash.watch'],
+    ['replay', 'dash.replay'],
     ['check', 'dash.check'],
     ['reset', 'dash.reset'],
   ] as const) {
