@@ -7,14 +7,18 @@
  *   list
  *   end <id>
  *   results <id> [--csv]
+ *   export <id> [--out <dir>]   results.json, results.csv, log.json and recordings/*.cast (asciicast v2)
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { loadConfig } from '../runner/src/config.ts';
 import { operatorTokenPath, readOperatorToken } from '../runner/src/workshops/secrets.ts';
 
 const USAGE = `usage: npm run workshop -- create "<title>" [--seats N] [--labs a,b] [--reserve N] [--ends-at ISO]
        npm run workshop -- list
        npm run workshop -- end <id>
-       npm run workshop -- results <id> [--csv]`;
+       npm run workshop -- results <id> [--csv]
+       npm run workshop -- export <id> [--out <dir>]`;
 
 function fail(message: string): never {
   console.error(message);
@@ -111,6 +115,23 @@ async function main(): Promise<void> {
       process.stdout.write(await call('GET', `/api/workshops/${encodeURIComponent(arg)}/results.${flags.get('csv') ? 'csv' : 'json'}`));
       if (!flags.get('csv')) process.stdout.write('\n');
       break;
+    case 'export': {
+      if (!arg) fail(`export needs a workshop id\n${USAGE}`);
+      const w = `/api/workshops/${encodeURIComponent(arg)}`;
+      const out = resolve(typeof flags.get('out') === 'string' ? (flags.get('out') as string) : `workshop-${arg}`);
+      mkdirSync(join(out, 'recordings'), { recursive: true });
+      writeFileSync(join(out, 'results.json'), await call('GET', `${w}/results.json`));
+      writeFileSync(join(out, 'results.csv'), await call('GET', `${w}/results.csv`));
+      writeFileSync(join(out, 'log.json'), await call('GET', `${w}/log`));
+      const recordings = JSON.parse(await call('GET', `${w}/recordings`)) as { id: string; session: string }[];
+      for (const r of recordings) {
+        // Ids are the runner's own (<session>.<n>); anything else is not written.
+        if (!/^[A-Za-z0-9_-]+\.\d+$/.test(r.id)) continue;
+        writeFileSync(join(out, 'recordings', `${r.id}.cast`), await call('GET', `${w}/learners/${encodeURIComponent(r.session)}/recordings/${encodeURIComponent(r.id)}`));
+      }
+      console.log(`Workshop ${arg} exported to ${out}: results.json, results.csv, log.json, ${recordings.length} recordings.`);
+      break;
+    }
     default:
       fail(USAGE);
   }

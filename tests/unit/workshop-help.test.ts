@@ -8,7 +8,9 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRunner, type Runner } from '../../runner/src/app.ts';
@@ -288,5 +290,20 @@ describe('help in the room (fake provider)', () => {
     assert.match(flood.events.at(-1)![2], /truncated/);
     const dir = join(dataDir, 'workshops', runner.config.runnerId, w.id, 'recordings');
     assert.ok(readFileSync(join(dir, `${all[0].id}.cast`), 'utf8').startsWith('{"version":2'));
+  });
+
+  test('npm run workshop -- export <id>: results, log and every recording as files', async () => {
+    const out = join(dataDir, 'export');
+    const root = new URL('../..', import.meta.url).pathname;
+    const env = { ...process.env, RUNNER_URL: runner.url, INSTRUCTOR_TOKEN: OPERATOR, DATA_DIR: dataDir, RUNNER_ID: runner.config.runnerId };
+    const { stdout } = await promisify(execFile)(process.execPath, [join(root, 'scripts/workshop.ts'), 'export', w.id, '--out', out], { env, cwd: root });
+    assert.match(stdout, /exported/);
+    assert.ok(JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')).help.length >= 1);
+    assert.match(readFileSync(join(out, 'results.csv'), 'utf8'), /,help,/);
+    assert.ok(JSON.parse(readFileSync(join(out, 'log.json'), 'utf8')).length >= 1);
+    const casts = readdirSync(join(out, 'recordings'));
+    assert.ok(casts.length >= 2 && casts.every((f) => f.endsWith('.cast')));
+    for (const f of casts) parseAsciicast(readFileSync(join(out, 'recordings', f), 'utf8'));
+    assert.ok(existsSync(join(out, 'recordings')));
   });
 });
