@@ -1,7 +1,11 @@
-import { randomBytes } from 'node:crypto';
+/**
+ * SandboxOps on Docker: the learner's commands, the grader container, files in and out, extra
+ * registries and image probes of one session.
+ */
 import type Docker from 'dockerode';
-import type { ExecOptions, ExecResult, FileToCopy, HttpProbeResult, SandboxOps } from '../../../checks/sandbox.ts';
-import { firstFileOf, streamToBuffer, tarOf } from '../sandbox/tar.ts';
+import type { ExecOptions, ExecResult, SandboxOps } from '../../../checks/sandbox.ts';
+import { firstFileOf, tarOf } from '../sandbox/tar.ts';
+import { copyInto, inWorkFolder, type RunIn } from '../sandbox/copy.ts';
 import { probeImage } from './probe.ts';
 import { untilRegistryAnswers } from '../sandbox/http-poll.ts';
 import { ignoreMissing, isNotFound, removeContainer } from './client.ts';
@@ -13,7 +17,8 @@ import { logConfig, type SandboxRefs } from './sandbox.ts';
 import type { SandboxLimits } from '../sandbox/provider.ts';
 
 /** The grader runs as nobody: root in there would be root next to data a learner wrote. */
-const GRADER = '65534:65534';
+const GRADER_UID = 65534;
+const GRADER = `${GRADER_UID}:${GRADER_UID}`;
 
 export interface OpsDeps {
   docker: Docker;
@@ -89,13 +94,11 @@ export function sandboxOps(deps: OpsDeps): SandboxOps {
       timeoutMs: opts.timeoutMs,
     });
 
-  // Through tar in the container, as its own user: works on tmpfs too, where the archive API does not.
-  const putFiles = async (container: Docker.Container, destDir: string, files: FileToCopy[], user: string) => {
-    const uid = Number(user.split(':')[0]);
-    const tar = await streamToBuffer(tarOf(files, uid, uid));
-    const r = await execCapture(container, ['tar', '-x', '--no-same-owner', '-C', destDir, '-f', '-'], { user, stdin: tar, timeoutMs: 30_000 });
-    if (r.exitCode !== 0) throw new Error(`cannot write files under ${destDir}: ${r.stderr.trim().slice(0, 300)}`);
-  };
+  // A command in a container as the given user (sandbox/copy.ts builds copyIn and graderExec on it).
+  const runIn =
+    (container: Docker.Container, user: string): RunIn =>
+    (cmd, opts = {}) =>
+      execCapture(container, cmd, { user, ...opts });
 
   return {
     sessionId: refs.id,
@@ -103,15 +106,7 @@ export function sandboxOps(deps: OpsDeps): SandboxOps {
     exec,
 
     async graderExec(cmd, opts = {}) {
-      const g = await grader();
-      const cwd = `/tmp/work-${randomBytes(6).toString('hex')}`;
-      await execCapture(g, ['mkdir', '-m', '700', cwd], { user: GRADER, timeoutMs: 5_000 });
-      try {
-        if (opts.files?.length) await putFiles(g, cwd, opts.files, GRADER);
-        return await execCapture(g, shellCommand(cmd), { user: GRADER, cwd, env: opts.env, stdin: opts.stdin, timeoutMs: opts.timeoutMs });
-      } finally {
-        await execCapture(g, ['rm', '-rf', cwd], { user: GRADER, timeoutMs: 5_000 }).catch(() => undefined);
-      }
+      return inWorkFolder(runIn(await grader(), GRADER), cmd, opts, GRADER_UID);
     },
 
     async readFile(path, maxBytes = 64 * 1024 * 1024) {
@@ -124,12 +119,8 @@ export function sandboxOps(deps: OpsDeps): SandboxOps {
       }
     },
 
-    async copyIn(destDir, files) {
-      // As the learner, and only where the path is what it says (no symlink of the learner's
-      // redirects the runner's write elsewhere in the workstation).
-      const r = await execCapture(ws, ['sh', '-c', 'install -d -- "$1" && test "$(realpath -e -- "$1")" = "$1"', 'copy-in', destDir], { user: LEARNER, timeoutMs: 10_000 });
-      if (r.exitCode !== 0) throw new Error(`cannot create ${destDir}: ${r.stderr.trim() || 'it leads elsewhere (symlink)'}`);
-      await putFiles(ws, destDir, files, LEARNER);
+    copyIn(destDir, files) {
+      return copyInto(runIn(ws, LEARNER), destDir, files, refs.uid);
     },
 
     registryUrl(port = 5000) {

@@ -1,6 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { streamToBuffer, tarOf } from '../sandbox/tar.ts';
-import type { ExecOptions, ExecResult, FileToCopy, SandboxOps } from '../../../checks/sandbox.ts';
+/**
+ * SandboxOps on Kubernetes: the learner's commands in the workstation Pod, the grader and extra
+ * registries in the registry Pod, files in and out, image probes.
+ */
+import { copyInto, inWorkFolder, type RunIn } from '../sandbox/copy.ts';
+import type { ExecOptions, ExecResult, SandboxOps } from '../../../checks/sandbox.ts';
 import { shellCommand } from '../sandbox/shell.ts';
 import { LEARNER_ENV } from '../sandbox/workstation.ts';
 import type { KubeClients } from './client.ts';
@@ -55,29 +58,19 @@ export function kubeOps(deps: KubeOpsDeps): SandboxOps {
       timeoutMs: opts.timeoutMs,
     });
 
-  const untar = async (target: string, container: string, destDir: string, files: FileToCopy[], uid: number) => {
-    const tar = await streamToBuffer(tarOf(files, uid, uid));
-    const r = await execRaw(kube, target, container, ['tar', '-x', '--no-same-owner', '-C', destDir], { stdin: tar, timeoutMs: 60_000 });
-    if (r.exitCode !== 0) throw new Error(`cannot write files to ${destDir}: ${r.stderr.toString('utf8').trim()}`);
-  };
+  // A command in one container of a Pod, as that container's user (sandbox/copy.ts builds copyIn and graderExec on it).
+  const runIn =
+    (target: string, container: string): RunIn =>
+    (cmd, opts = {}) =>
+      execCapture(kube, target, container, cmd, opts);
 
   return {
     sessionId: deps.id,
     home: HOME,
     exec,
 
-    async graderExec(cmd, opts = {}) {
-      let cwd = '/root';
-      if (opts.files?.length) {
-        cwd = `/tmp/work-${randomBytes(6).toString('hex')}`;
-        await execCapture(kube, registryPod, CONTAINER.grader, ['mkdir', '-p', cwd], { timeoutMs: 10_000 });
-        await untar(registryPod, CONTAINER.grader, cwd, opts.files, 0);
-      }
-      try {
-        return await execCapture(kube, registryPod, CONTAINER.grader, shellCommand(cmd), { cwd, env: opts.env, stdin: opts.stdin, timeoutMs: opts.timeoutMs });
-      } finally {
-        if (cwd !== '/root') await execCapture(kube, registryPod, CONTAINER.grader, ['rm', '-rf', cwd], { timeoutMs: 10_000 }).catch(() => undefined);
-      }
+    graderExec(cmd, opts = {}) {
+      return inWorkFolder(runIn(registryPod, CONTAINER.grader), cmd, opts, 0);
     },
 
     async readFile(path, maxBytes = 64 * 1024 * 1024) {
@@ -91,11 +84,9 @@ export function kubeOps(deps: KubeOpsDeps): SandboxOps {
       return r.stdout;
     },
 
-    async copyIn(destDir, files) {
-      // As the learner, and only where the path is what it says (no symlink redirects the write).
-      const r = await execCapture(kube, pod, CONTAINER.workstation, ['sh', '-c', 'install -d -- "$1" && test "$(realpath -e -- "$1")" = "$1"', 'copy-in', destDir], { timeoutMs: 10_000 });
-      if (r.exitCode !== 0) throw new Error(`cannot create ${destDir}: ${r.stderr.trim() || 'it leads elsewhere (symlink)'}`);
-      await untar(pod, CONTAINER.workstation, destDir, files, 1000);
+    copyIn(destDir, files) {
+      // As the learner (the workstation's user), uid 1000 in the Pod's user namespace.
+      return copyInto(runIn(pod, CONTAINER.workstation), destDir, files, 1000);
     },
 
     registryUrl,
