@@ -1,3 +1,6 @@
+/**
+ * Creating a session's sandbox within the start timeout, and removing it once a cancelled creation settled.
+ */
 import type { SandboxProvider } from '../sandbox/provider.ts';
 import { errMessage, type Logger } from './log.ts';
 

@@ -1,3 +1,6 @@
+/**
+ * Session ids and tokens: random, their hashes, their constant-time comparison and the id pattern of URLs.
+ */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** A sandbox / session id: 18 random bytes (144 bits), base64url (24 characters). */

@@ -1,3 +1,6 @@
+/**
+ * The liveness probe of ready sessions: which workstations are gone or stopped, and how their registries fare.
+ */
 import type { RegistryHealth, SandboxProvider } from '../sandbox/provider.ts';
 import { errMessage, type Logger } from './log.ts';
 import type { SessionRecord } from './records.ts';

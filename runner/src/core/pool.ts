@@ -1,3 +1,6 @@
+/**
+ * The warm pool: ready sandboxes kept for sessions to claim.
+ */
 import type { SandboxInfo, SandboxProvider } from '../sandbox/provider.ts';
 import { newSandboxId } from './ids.ts';
 import type { Logger } from './log.ts';

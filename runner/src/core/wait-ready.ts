@@ -1,3 +1,6 @@
+/**
+ * Waiting for a session to become ready (a request that needs its sandbox).
+ */
 import type { EventEmitter } from 'node:events';
 import { ApiError } from './errors.ts';
 import type { Session } from './session.ts';

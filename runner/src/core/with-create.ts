@@ -1,3 +1,6 @@
+/**
+ * A provider wrapper that replaces only `create` (used by the start queue and the metrics).
+ */
 import type { SandboxProvider } from '../sandbox/provider.ts';
 
 /**

@@ -1,3 +1,6 @@
+/**
+ * The dockerode client and Docker's answers the backend asks about (not found, conflict), with idempotent removal.
+ */
 import Docker from 'dockerode';
 import { ignoringMissing } from '../sandbox/ignore-missing.ts';
 

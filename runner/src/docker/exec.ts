@@ -1,3 +1,6 @@
+/**
+ * Running a command in a container without a TTY (execCapture): stdout and stderr apart, the exit code, a timeout, bounded output.
+ */
 import { PassThrough, type Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import type { ExecResult } from '../../../checks/sandbox.ts';

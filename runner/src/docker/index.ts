@@ -1,3 +1,7 @@
+/**
+ * The Docker backend (SANDBOX_BACKEND=docker, the default): createDockerProvider wires the
+ * pieces of this folder into the SandboxProvider of sandbox/provider.ts.
+ */
 import type Docker from 'dockerode';
 import { createDockerClient, ignoreMissing } from './client.ts';
 import { removeLabelled } from './reaper.ts';

@@ -1,3 +1,6 @@
+/**
+ * The runner's registry mirror container on Docker: started once, attached to every session network.
+ */
 import type Docker from 'dockerode';
 import { ignoreMissing, removeContainer } from './client.ts';
 import { labelsFor } from './labels.ts';

@@ -1,3 +1,6 @@
+/**
+ * Per-session disk quotas on Docker: loop-mounted ext4 file systems for a session's home and registries.
+ */
 import { execFile } from 'node:child_process';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';

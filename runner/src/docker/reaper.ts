@@ -1,3 +1,6 @@
+/**
+ * Removing a runner's (or one session's) containers, networks and volumes by their labels, in an order Docker accepts.
+ */
 import type Docker from 'dockerode';
 import { ignoreMissing, removeContainer } from './client.ts';
 import { LABEL, labelFilter, objectName } from './labels.ts';

@@ -1,3 +1,7 @@
+/**
+ * One session's sandbox on Docker: its network, workstation, registries' namespace, volumes,
+ * egress rules and account files, created and described by SandboxRefs.
+ */
 import { readFileSync } from 'node:fs';
 import type Docker from 'dockerode';
 import type { SandboxLimits } from '../sandbox/provider.ts';

@@ -1,3 +1,7 @@
+/**
+ * The Kubernetes API clients of the backend and the API server's answers it asks about (not
+ * found, conflict, a gone Pod as sandbox/errors.ts SandboxGoneError), with a bounded poll.
+ */
 import * as k8s from '@kubernetes/client-node';
 import { ignoringMissing } from '../sandbox/ignore-missing.ts';
 import { CancelledError, sandboxErrorWhen } from '../sandbox/errors.ts';

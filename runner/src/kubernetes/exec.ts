@@ -1,3 +1,7 @@
+/**
+ * Running a command in a container of a Pod through the API server without a TTY: environment,
+ * working folder, stdin and a timeout made from what Kubernetes exec lacks; the exit code from its status.
+ */
 import { PassThrough, Writable } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
 import type { ExecResult } from '../../../checks/sandbox.ts';

@@ -1,7 +1,7 @@
 /**
  * The Kubernetes backend (SANDBOX_BACKEND=kubernetes): two Pods per session in KUBE_NAMESPACE
  * (the workstation and the registries with the grader: pod.ts),
- * the mirror as a Deployment and a Service. Same interface as runner/src/docker (provider.ts).
+ * the mirror as a Deployment and a Service. The SandboxProvider of sandbox/provider.ts, as on Docker.
  */
 import type { SandboxLimits, SandboxProvider } from '../sandbox/provider.ts';
 import { resolveAllowlist, type EgressSettings } from '../sandbox/egress.ts';

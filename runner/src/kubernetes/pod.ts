@@ -98,8 +98,8 @@ const initRoot = (caps: string[]): k8s.V1SecurityContext => ({
 });
 
 /**
- * What the workstation's init container runs: the Docker backend's egress rules
- * (runner/src/docker/egress.ts) in the Pod's network namespace, with the mirror's and the
+ * What the workstation's init container runs: the egress rules both backends use
+ * (sandbox/egress.ts) in the Pod's network namespace, with the mirror's and the
  * registry Pod's addresses, then the account files. The node's address comes from the downward
  * API ($HOST_IP).
  */

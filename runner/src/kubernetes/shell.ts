@@ -1,3 +1,7 @@
+/**
+ * A terminal's login shell in a Kubernetes workstation: an exec with a TTY through the API server,
+ * started and ended as sandbox/shell.ts says (environment, mark, hang-up).
+ */
 import { Duplex, PassThrough } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import * as k8s from '@kubernetes/client-node';
@@ -8,9 +12,10 @@ import { execCapture, exitCodeOf } from './exec.ts';
 import { CONTAINER, HOME } from './pod.ts';
 
 /**
- * What client-node's Exec needs to send resizes (`columns`, `rows`, a `resize` event), and flow
- * control: client-node ignores write()'s answer, so a full buffer pauses the exec's WebSocket
- * (TCP back-pressure up to the API server and the shell) until the terminal bridge drains it.
+ * What client-node's Exec needs to send resizes (`columns`, `rows`, a `resize` event), and the
+ * back-pressure ShellHandle.stream promises: client-node ignores write()'s answer, so a full
+ * buffer (the bridge paused the stream: terminal/flow-control.ts decides when) pauses the exec's
+ * WebSocket, TCP back-pressure up to the API server and the shell. No pacing rule of its own.
  */
 class TerminalOutput extends PassThrough {
   columns: number;
@@ -36,8 +41,8 @@ class TerminalOutput extends PassThrough {
 
 /**
  * A login shell as the learner (the workstation's user) with a TTY, through the API server.
- * The stream is raw terminal bytes; close() hangs up everything the terminal started, as the
- * Docker shell does (runner/src/docker/shell.ts).
+ * The stream is raw terminal bytes; close() hangs up everything the terminal started
+ * (sandbox/shell.ts HANGUP_SCRIPT), as on Docker.
  */
 export async function openKubeShell(kube: KubeClients, pod: string, size: { cols: number; rows: number }): Promise<ShellHandle> {
   const mark = randomBytes(12).toString('hex');

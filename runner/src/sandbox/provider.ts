@@ -24,7 +24,11 @@ export interface SandboxInfo {
 }
 
 export interface ShellHandle {
-  /** Raw TTY stream: write input bytes, read output bytes. Never demultiplexed. */
+  /**
+   * Raw TTY stream: write input bytes, read output bytes. Never demultiplexed. Pausing it must stop
+   * the shell's output at its source: the terminal's one flow control (terminal/flow-control.ts,
+   * applied by terminal/bridge.ts for both backends) pauses and resumes this stream, nothing else.
+   */
   stream: Duplex;
   resize(cols: number, rows: number): Promise<void>;
   /** Resolves with the shell's exit code once it ended (or -1 if unknown). */
