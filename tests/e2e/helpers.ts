@@ -10,6 +10,9 @@ import type { AddressInfo } from 'node:net';
 import { dirname, extname, join, normalize, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page, type Request } from 'playwright-core';
+import { sleep } from '../support/wait.ts';
+
+export { sleep };
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DIST = join(REPO, 'site', 'dist');
@@ -149,9 +152,6 @@ export function formatViolations(where: string, v: AxeViolation[]): string {
     .map((x) => `${where}: [${x.impact}] ${x.id}: ${x.help}\n${x.nodes.map((n) => `    ${n.target.join(' ')} — ${n.failureSummary ?? ''}`).join('\n')}`)
     .join('\n');
 }
-
-/** Resolves after `ms`, for bounded polling. */
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * page.goto that survives Chromium's net::ERR_NETWORK_CHANGED: on this host Docker adds and

@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { kubeApi, type KubeApi } from './api.ts';
 import { kubeconfig, SECCOMP_PROFILE, testNamespace } from './cluster.ts';
+import { sleep } from '../support/wait.ts';
 
 const READY_TIMEOUT_MS = 300_000;
 let k: KubeApi;
@@ -143,8 +144,4 @@ function workstationPod(name: string) {
       ],
     },
   };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

@@ -21,6 +21,7 @@ import { createFakeProvider } from '../unit/fake-provider.ts';
 import { api, openTerminal, uniqueRunnerId, type Term } from '../runner/helpers.ts';
 import { REPO } from '../e2e/helpers.ts';
 import { demoEngine } from './fake-engine.ts';
+import { until } from '../support/wait.ts';
 
 const TOKEN = 'metrics-token-0123456789';
 const OPERATOR = 'operator-token-for-metrics-test';
@@ -102,15 +103,12 @@ describe('Prometheus scrapes the runner', { timeout: 180_000 }, () => {
     const body = (await res.json()) as { data: { result: { value: [number, string] }[] } };
     return body.data.result.length === 1 ? Number(body.data.result[0]!.value[1]) : NaN;
   }
-  async function until(q: string, ok: (v: number) => boolean, timeoutMs = 30_000): Promise<number> {
-    const end = Date.now() + timeoutMs;
+  /** Waits (30 s at most) until the query's value passes `ok`; fails with the last value and Prometheus's log. */
+  async function metric(q: string, ok: (v: number) => boolean): Promise<void> {
     let v = NaN;
-    while (Date.now() < end) {
-      v = await value(q);
-      if (ok(v)) return v;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    assert.fail(`${q} = ${v} after ${timeoutMs} ms\nprometheus: ${promLog.slice(-1500)}`);
+    await until(q, async () => ok((v = await value(q))), { timeoutMs: 30_000, everyMs: 250 }).catch(() =>
+      assert.fail(`${q} = ${v} after 30000 ms\nprometheus: ${promLog.slice(-1500)}`),
+    );
   }
 
   test('who may read /metrics', async () => {
@@ -141,8 +139,8 @@ describe('Prometheus scrapes the runner', { timeout: 180_000 }, () => {
 
   test('the figures of a session\'s life', async () => {
     const base = runner.url;
-    await until('up{job="registry-lab"}', (v) => v === 1);
-    await until('registrylab_warm_pool_sandboxes{state="ready"}', (v) => v === 1);
+    await metric('up{job="registry-lab"}', (v) => v === 1);
+    await metric('registrylab_warm_pool_sandboxes{state="ready"}', (v) => v === 1);
 
     const created = await api(base, 'POST', '/api/sessions', { body: {} });
     assert.equal(created.status, 201);
@@ -162,27 +160,27 @@ describe('Prometheus scrapes the runner', { timeout: 180_000 }, () => {
     assert.equal(stream.status, 200);
 
     try {
-      await until('registrylab_sessions{state="ready"}', (v) => v === 1);
-      await until('registrylab_sessions_max', (v) => v === 4);
-      await until('sum(registrylab_sandbox_starts_total{outcome="ok"})', (v) => v >= 2);
-      await until('registrylab_sandbox_start_seconds_count', (v) => v >= 2);
-      await until('registrylab_sandbox_start_wait_seconds_count', (v) => v >= 2);
-      await until('registrylab_warm_pool_claims_total', (v) => v === 1);
-      await until('registrylab_check_seconds_count{lab="demo",result="passed"}', (v) => v === 1);
-      await until('registrylab_terminal_connections', (v) => v === 1);
-      await until('registrylab_terminal_bytes_total{direction="out"}', (v) => v > 0);
-      await until('registrylab_terminal_bytes_total{direction="in"}', (v) => v > 0);
-      await until('registrylab_sse_clients', (v) => v === 1);
-      await until('registrylab_api_errors_total{status="404",code="unknown_session"}', (v) => v >= 1);
-      await until('registrylab_store_bytes', (v) => v > 0);
-      await until('registrylab_client_sessions_max{of="busiest_client"}', (v) => v === 1);
-      await until('registrylab_disk_quota_bytes{of="limit"}', (v) => v === 64 * 1024 * 1024);
-      await until('registrylab_disk_quota_bytes{of="used"}', (v) => v >= 6 * 1024 * 1024 && v < 8 * 1024 * 1024);
-      await until('registrylab_disk_quota_bytes{of="busiest_session"}', (v) => v >= 4 * 1024 * 1024 && v < 5 * 1024 * 1024);
-      await until('process_resident_memory_bytes{job="registry-lab"}', (v) => v > 0);
-      await until('nodejs_eventloop_lag_seconds{job="registry-lab"}', (v) => v >= 0);
+      await metric('registrylab_sessions{state="ready"}', (v) => v === 1);
+      await metric('registrylab_sessions_max', (v) => v === 4);
+      await metric('sum(registrylab_sandbox_starts_total{outcome="ok"})', (v) => v >= 2);
+      await metric('registrylab_sandbox_start_seconds_count', (v) => v >= 2);
+      await metric('registrylab_sandbox_start_wait_seconds_count', (v) => v >= 2);
+      await metric('registrylab_warm_pool_claims_total', (v) => v === 1);
+      await metric('registrylab_check_seconds_count{lab="demo",result="passed"}', (v) => v === 1);
+      await metric('registrylab_terminal_connections', (v) => v === 1);
+      await metric('registrylab_terminal_bytes_total{direction="out"}', (v) => v > 0);
+      await metric('registrylab_terminal_bytes_total{direction="in"}', (v) => v > 0);
+      await metric('registrylab_sse_clients', (v) => v === 1);
+      await metric('registrylab_api_errors_total{status="404",code="unknown_session"}', (v) => v >= 1);
+      await metric('registrylab_store_bytes', (v) => v > 0);
+      await metric('registrylab_client_sessions_max{of="busiest_client"}', (v) => v === 1);
+      await metric('registrylab_disk_quota_bytes{of="limit"}', (v) => v === 64 * 1024 * 1024);
+      await metric('registrylab_disk_quota_bytes{of="used"}', (v) => v >= 6 * 1024 * 1024 && v < 8 * 1024 * 1024);
+      await metric('registrylab_disk_quota_bytes{of="busiest_session"}', (v) => v >= 4 * 1024 * 1024 && v < 5 * 1024 * 1024);
+      await metric('process_resident_memory_bytes{job="registry-lab"}', (v) => v > 0);
+      await metric('nodejs_eventloop_lag_seconds{job="registry-lab"}', (v) => v >= 0);
       // The p95 the start-time alert uses is computable.
-      await until('histogram_quantile(0.95, sum by (le) (rate(registrylab_sandbox_start_seconds_bucket[1m])))', (v) => Number.isFinite(v) && v >= 0);
+      await metric('histogram_quantile(0.95, sum by (le) (rate(registrylab_sandbox_start_seconds_bucket[1m])))', (v) => Number.isFinite(v) && v >= 0);
     } finally {
       sse.abort();
       term.close();
@@ -190,10 +188,10 @@ describe('Prometheus scrapes the runner', { timeout: 180_000 }, () => {
     }
 
     assert.equal((await api(base, 'DELETE', `/api/sessions/${id}`, { token })).status, 204);
-    await until('registrylab_sessions{state="ready"}', (v) => v === 0);
-    await until('registrylab_sessions_ended_total{reason="deleted"}', (v) => v === 1);
-    await until('registrylab_terminal_connections', (v) => v === 0);
-    await until('registrylab_sse_clients', (v) => v === 0);
+    await metric('registrylab_sessions{state="ready"}', (v) => v === 0);
+    await metric('registrylab_sessions_ended_total{reason="deleted"}', (v) => v === 1);
+    await metric('registrylab_terminal_connections', (v) => v === 0);
+    await metric('registrylab_sse_clients', (v) => v === 0);
 
     // Every query of the Grafana dashboard parses, and shows data (failed starts: none here).
     const dashboard = JSON.parse(readFileSync(join(REPO, 'deploy/grafana/registry-lab.json'), 'utf8')) as { panels: { title: string; targets?: { expr: string }[] }[] };

@@ -177,4 +177,4 @@ export function openSocket(url: string, opts: { origin?: string; maxPayload?: nu
   });
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export { sleep } from '../support/wait.ts';

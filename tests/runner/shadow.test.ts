@@ -13,6 +13,7 @@ import type { AuthorizeShadow } from '../../runner/src/terminal/shadow.ts';
 import { CLOSE } from '../../protocol/terminal.ts';
 import { api, openSocket, rawUpgrade, sleep, type Term } from './helpers.ts';
 import { dockerObjects, newSession, readyTerminal, run, startRealRunner } from './real.ts';
+import { until } from '../support/wait.ts';
 
 const KEY = 'test-instructor-key';
 const learners = new Set<string>();
@@ -21,13 +22,6 @@ const authorize: AuthorizeShadow = async (workshop, session, token) =>
 
 const shadowPath = (session: string, token = KEY, workshop = 'room') => `/api/workshops/${workshop}/learners/${session}/terminal?token=${encodeURIComponent(token)}`;
 const events = (t: Term, type: string) => t.events.filter((e) => e?.type === type);
-async function until(ok: () => boolean, timeoutMs: number, what: string) {
-  const end = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 describe('workshop terminals: broadcast, presence, shadow (real Docker)', () => {
   let runner: Runner;
@@ -58,7 +52,7 @@ describe('workshop terminals: broadcast, presence, shadow (real Docker)', () => 
     assert.deepEqual(events(b1, 'broadcast'), []);
     assert.doesNotMatch(a1.output(), /разбор/);
     for (const t of [a1, a2, b1]) t.close();
-    await until(() => !runner.terminals.hub.connected(a.id) && !runner.terminals.hub.connected(b.id), 20_000, 'presence to drop');
+    await until('presence to drop', () => !runner.terminals.hub.connected(a.id) && !runner.terminals.hub.connected(b.id), { timeoutMs: 20_000, everyMs: 50 });
     assert.deepEqual(
       presence.filter(([id]) => id === a.id),
       [
@@ -95,7 +89,7 @@ describe('workshop terminals: broadcast, presence, shadow (real Docker)', () => 
     assert.match(r.out, /exists=1/, 'the shadow typed nothing into a shell');
     assert.doesNotMatch(r.out, /\b5 20\b/, 'the shadow resized nothing');
     sh.close();
-    await until(() => events(t1, 'watched').length === 2 && events(t2, 'watched').length === 2, 10_000, 'watched false');
+    await until('watched false', () => events(t1, 'watched').length === 2 && events(t2, 'watched').length === 2, { timeoutMs: 10_000, everyMs: 50 });
     assert.deepEqual(events(t1, 'watched').at(-1), { type: 'watched', watching: false });
     assert.deepEqual(events(t2, 'watched').at(-1), { type: 'watched', watching: false });
     t1.close();
@@ -112,7 +106,7 @@ describe('workshop terminals: broadcast, presence, shadow (real Docker)', () => 
     const before = t.bytes();
     t.send('seq 1 1200000; echo flood-$((1+1))-done\r');
     // (Polling the tail: matching the whole 8 MB transcript on every frame would be quadratic.)
-    await until(() => t.output().slice(-300).includes('1200000\r\nflood-2-done'), 300_000, 'the flood to reach the learner');
+    await until('the flood to reach the learner', () => t.output().slice(-300).includes('1200000\r\nflood-2-done'), { timeoutMs: 300_000, everyMs: 50 });
     assert.ok(t.bytes() - before > 8_000_000, `the learner got everything (${t.bytes() - before} bytes)`);
     assert.equal(runner.terminals.hub.connected(b.id), true);
     sock.resume();
@@ -120,7 +114,7 @@ describe('workshop terminals: broadcast, presence, shadow (real Docker)', () => 
     // The close frame sits behind the backlog; the runner drops the connection shortly after (1006 on this side).
     assert.ok([CLOSE.shadowTooSlow, 1006].includes(closed.code), `closed with ${closed.code}`);
     // The learner's terminal keeps working and is no longer watched.
-    await until(() => events(t, 'watched').at(-1)?.watching === false, 10_000, 'watched false');
+    await until('watched false', () => events(t, 'watched').at(-1)?.watching === false, { timeoutMs: 10_000, everyMs: 50 });
     assert.equal((await run(t, 'echo still-here')).code, 0);
     t.close();
   });

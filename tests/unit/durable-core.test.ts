@@ -19,8 +19,8 @@ import { QUIZ_DIR } from '../../runner/src/app.ts';
 import { openSqliteStore } from '../../runner/src/store/sqlite.ts';
 import { gradeAnswer } from '../../quiz/grade.ts';
 import { createFakeProvider, testSessionSettings } from './fake-provider.ts';
+import { sleep } from '../support/wait.ts';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const settings = (over: Partial<SessionSettings> = {}) => testSessionSettings({ sessionProbeMs: 0, maxSessionsPerClient: 5, ...over });
 
 test('restart: live sessions are re-adopted with token, expiry and lab state; vanished, died, expired and unknown are handled', async () => {

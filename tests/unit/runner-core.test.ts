@@ -8,18 +8,12 @@ import { silentLogger } from '../../runner/src/core/log.ts';
 import { ApiError } from '../../runner/src/core/errors.ts';
 import { createFakeProvider, testSessionSettings } from './fake-provider.ts';
 import { readFileSync } from 'node:fs';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { sleep, until } from '../support/wait.ts';
 
 const settings = testSessionSettings;
 
-async function until(cond: () => boolean, ms = 3000) {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not reached');
-    await sleep(5);
-  }
-}
+/** The fake provider and the timers here move in milliseconds: ask often. */
+const quick = { timeoutMs: 3000, everyMs: 5 };
 
 test('config: defaults, units, every variable listed', () => {
   const c = loadConfig({});
@@ -130,13 +124,13 @@ test('sessions: expiring event, again after extend; expiry ends the session', as
   svc.on('expiring', () => events.push('expiring'));
   svc.on('ended', (_s, reason) => events.push(`ended:${reason}`));
   const { session } = await svc.create({ clientAddress: 'a' });
-  await until(() => events.includes('expiring'));
+  await until('expiring', () => events.includes('expiring'), quick);
   assert.ok(Date.now() >= session.expiresAt - 260);
   svc.extend(session);
-  await until(() => events.filter((e) => e === 'expiring').length === 2);
-  await until(() => events.includes('ended:expired'), 2000);
+  await until('a second expiring', () => events.filter((e) => e === 'expiring').length === 2, quick);
+  await until('ended:expired', () => events.includes('ended:expired'), { ...quick, timeoutMs: 2000 });
   assert.equal(session.state, 'stopped');
-  await until(() => provider.live.size === 0);
+  await until('no live sandbox', () => provider.live.size === 0, quick);
   await svc.shutdown();
 });
 
@@ -171,12 +165,12 @@ test('warm pool: claimed sandbox is ready at once, pool refills, shutdown destro
   const provider = createFakeProvider({ createDelayMs: 30 });
   const svc = new SessionService({ provider, settings: settings({ warmPoolSize: 2 }), log: silentLogger });
   svc.start();
-  await until(() => svc.pool.stats().ready === 2);
+  await until('two ready in the pool', () => svc.pool.stats().ready === 2, quick);
   const { session } = await svc.create({ clientAddress: 'a' });
   assert.equal(session.state, 'ready');
   assert.equal(session.fromPool, true);
   assert.ok(provider.live.has(session.id));
-  await until(() => svc.pool.stats().ready === 2);
+  await until('two ready in the pool', () => svc.pool.stats().ready === 2, quick);
   assert.equal(provider.live.size, 3);
   const createdBefore = provider.created.length;
   await svc.shutdown();
@@ -190,7 +184,7 @@ test('warm pool: never exceeds capacity left', async () => {
   const provider = createFakeProvider({ createDelayMs: 10 });
   const svc = new SessionService({ provider, settings: settings({ warmPoolSize: 3, maxSessions: 2, maxSessionsPerClient: 5 }), log: silentLogger });
   svc.start();
-  await until(() => svc.pool.stats().ready === 2);
+  await until('two ready in the pool', () => svc.pool.stats().ready === 2, quick);
   await svc.create({ clientAddress: 'a' });
   await svc.create({ clientAddress: 'a' });
   await sleep(100);

@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import { startHeartbeat } from '../../runner/src/terminal/heartbeat.ts';
+import { sleep } from '../support/wait.ts';
 
 async function withServer(excused: () => boolean, fn: (url: string) => Promise<void>): Promise<void> {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
@@ -27,8 +28,6 @@ async function withServer(excused: () => boolean, fn: (url: string) => Promise<v
     await new Promise((r) => wss.close(r));
   }
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('a client that answers pings stays; one that does not is terminated', async () => {
   await withServer(() => false, async (url) => {

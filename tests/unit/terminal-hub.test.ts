@@ -15,6 +15,7 @@ import type { AuthorizeShadow } from '../../runner/src/terminal/shadow.ts';
 import { CLOSE } from '../../protocol/terminal.ts';
 import { createFakeProvider } from './fake-provider.ts';
 import { api, openSocket, openTerminal, rawUpgrade, sleep, uniqueRunnerId, type Term } from '../runner/helpers.ts';
+import { until } from '../support/wait.ts';
 
 const KEY = 'instructor-key-for-tests';
 /** Workshop "w1" holds the sessions in `members`; KEY opens it. */
@@ -40,10 +41,6 @@ async function session(runner: Runner) {
 const shadowPath = (session: string, token = KEY, workshop = 'w1') =>
   `/api/workshops/${workshop}/learners/${session}/terminal?token=${encodeURIComponent(token)}`;
 const openShadow = (runner: Runner, session: string) => openSocket(runner.url.replace(/^http/, 'ws') + shadowPath(session));
-async function until(ok: () => boolean, timeoutMs = 5000) {
-  const end = Date.now() + timeoutMs;
-  while (!ok() && Date.now() < end) await sleep(20);
-}
 const events = (t: Term, type: string) => t.events.filter((e) => e?.type === type);
 
 describe('terminal hub (fake provider)', () => {
@@ -77,7 +74,7 @@ describe('terminal hub (fake provider)', () => {
     a2.close();
     b1.close();
     await Promise.all([a2.closed, b1.closed]);
-    await until(() => seen.length === 4);
+    await until('four presence changes', () => seen.length === 4);
     off();
     assert.equal(runner.terminals.hub.connected(a.id), false);
     assert.deepEqual(
@@ -139,9 +136,9 @@ describe('terminal hub (fake provider)', () => {
     assert.doesNotMatch(t1.output() + t2.output(), /from-shadow/);
     sh.close();
     await sh.closed;
-    await until(() => events(t1, 'watched').length === 2);
+    await until('t1 told it is no longer watched', () => events(t1, 'watched').length === 2);
     assert.deepEqual(events(t1, 'watched').at(-1), { type: 'watched', watching: false });
-    await until(() => events(t2, 'watched').length === 2);
+    await until('t2 told it is no longer watched', () => events(t2, 'watched').length === 2);
     assert.deepEqual(events(t2, 'watched').at(-1), { type: 'watched', watching: false });
     t2.close();
     await t2.closed;
@@ -160,7 +157,7 @@ describe('terminal hub (fake provider)', () => {
     await sh.waitFor('echo later', 5000);
     t.close();
     await t.closed;
-    await until(() => events(sh, 'shadow').length === 3);
+    await until('three shadow events', () => events(sh, 'shadow').length === 3);
     assert.deepEqual(events(sh, 'shadow').map((e) => e.terminals), [0, 1, 0]);
     assert.equal((await api(runner.url, 'DELETE', `/api/sessions/${a.id}`, { token: a.token })).status, 204);
     assert.equal((await sh.closed).code, CLOSE.sessionEnded);

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { WorkshopStreams } from '../../runner/src/workshops/stream.ts';
+import { sleep } from '../support/wait.ts';
 
 class FakeResponse extends EventEmitter {
   text = '';
@@ -29,7 +30,6 @@ class FakeResponse extends EventEmitter {
 }
 const fake = () => new FakeResponse();
 const asRes = (f: FakeResponse) => f as unknown as ServerResponse;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('a burst of one learner: the first row at once, the latest at the end of the window, nothing more', async () => {
   const s = new WorkshopStreams(100, 60_000);

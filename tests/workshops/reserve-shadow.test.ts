@@ -10,18 +10,9 @@ import { WebSocket } from 'ws';
 import { createRunner, type Runner } from '../../runner/src/app.ts';
 import { api, openTerminal, rawUpgrade, sleep, uniqueRunnerId, type Term } from '../runner/helpers.ts';
 import { dockerObjects, run } from '../runner/real.ts';
+import { until } from '../support/wait.ts';
 
 const OPERATOR = 'operator-token-for-the-reserve-tests';
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 180_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(250);
-  }
-}
 
 describe('workshop reserve and shadow terminal (real runner)', () => {
   let runner: Runner;
@@ -43,7 +34,7 @@ describe('workshop reserve and shadow terminal (real runner)', () => {
     const w = (await api(runner.url, 'POST', '/api/workshops', { token: OPERATOR, body: { title: 'Reserve', seats: 3, reserve: 1, labs: ['tagging'] } })).json;
     const other = (await api(runner.url, 'POST', '/api/workshops', { token: OPERATOR, body: { title: 'Other' } })).json;
     assert.equal(w.reserve, 1);
-    await until('a warm sandbox', async () => (await api(runner.url, 'GET', `/api/workshops/${w.id}`, { token: w.instructorKey })).json.ready === 1);
+    await until('a warm sandbox', async () => (await api(runner.url, 'GET', `/api/workshops/${w.id}`, { token: w.instructorKey })).json.ready === 1, { timeoutMs: 180_000, everyMs: 250 });
 
     // Someone outside the workshop does not take the reserved sandbox.
     const outsider = await api(runner.url, 'POST', '/api/sessions', { body: {} });
@@ -80,7 +71,7 @@ describe('workshop reserve and shadow terminal (real runner)', () => {
     const watched = await term.waitEvent('watched', 10_000);
     assert.equal(watched.watching, true);
     await run(term, 'echo shadow-$((6*7))');
-    await until('the shadow sees the output', () => seen.includes('shadow-42'), 10_000);
+    await until('the shadow sees the output', () => seen.includes('shadow-42'), { timeoutMs: 10_000, everyMs: 250 });
 
     const d = await api(runner.url, 'DELETE', `/api/workshops/${w.id}`, { token: w.instructorKey });
     assert.equal(d.status, 204);
@@ -88,7 +79,7 @@ describe('workshop reserve and shadow terminal (real runner)', () => {
     await until('the reserve removed', async () => {
       const h = (await api(runner.url, 'GET', '/api/health')).json;
       return h.pool.ready === 0 && h.pool.creating === 0 && h.pool.removing === 0 && h.pool.target === 0;
-    }, 60_000);
+    }, { timeoutMs: 60_000, everyMs: 250 });
     stream.abort();
 
     // close() with a stream open returns.

@@ -13,6 +13,7 @@ import { createRunner, type Runner } from '../../runner/src/app.ts';
 import type { Config } from '../../runner/src/config.ts';
 import { api, openTerminal, sleep, uniqueRunnerId, type Term } from '../runner/helpers.ts';
 import { dockerObjects, run } from '../runner/real.ts';
+import { until } from '../support/wait.ts';
 
 const OPERATOR = 'operator-token-for-the-workshop-tests';
 const XFF = (a: string) => ({ 'x-forwarded-for': a });
@@ -42,16 +43,6 @@ function eventStream(url: string) {
     }
   })().catch(() => undefined);
   return { events, done, close: () => controller.abort() };
-}
-
-async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
 }
 
 describe('workshops (real runner, real sandboxes)', () => {
@@ -171,7 +162,7 @@ describe('workshops (real runner, real sandboxes)', () => {
       term = await openTerminal(runner.url, a.id, a.token);
       await term.waitEvent('ready', 180_000);
       await run(term, 'true', 60_000);
-      await until('connected in the stream', () => stream.events.find((e) => e.event === 'learner' && e.data.session === a.id && e.data.connected));
+      await until('connected in the stream', () => stream.events.find((e) => e.event === 'learner' && e.data.session === a.id && e.data.connected), { timeoutMs: 60_000, everyMs: 200 });
       const reset = await api(runner.url, 'POST', `/api/workshops/${w1.id}/learners/${a.id}/labs/tagging/start`, { token: w1.instructorKey });
       assert.equal(reset.status, 200, reset.text);
       assert.deepEqual(reset.json, { lab: 'tagging', ready: true });
@@ -189,6 +180,7 @@ describe('workshops (real runner, real sandboxes)', () => {
 
       const row = await until('the passing row in the stream', () =>
         stream.events.find((e) => e.event === 'learner' && e.data.session === a.id && e.data.labs?.tagging?.passed),
+        { timeoutMs: 60_000, everyMs: 200 },
       );
       assert.equal(row.data.lastCheck.passed, true);
       assert.equal(row.data.lastCheck.lab, 'tagging');
@@ -238,7 +230,7 @@ describe('workshops (real runner, real sandboxes)', () => {
     term?.close();
     term = undefined;
     const stream = eventStream(`${runner.url}/api/workshops/${w1.id}/events?token=${encodeURIComponent(w1.instructorKey)}`);
-    await until('stream open', () => stream.events.length >= 0 && sleep(300).then(() => true));
+    await until('stream open', () => stream.events.length >= 0 && sleep(300).then(() => true), { timeoutMs: 60_000, everyMs: 200 });
     await runner.stop();
     await Promise.race([stream.done, sleep(10_000).then(() => assert.fail('the event stream was not closed by stop()'))]);
     runner = await createRunner(settings);
@@ -286,7 +278,7 @@ describe('workshops (real runner, real sandboxes)', () => {
     assert.equal(past.status, 400);
     const soon = await api(runner.url, 'POST', '/api/workshops', { token: OPERATOR, body: { title: 'Short', endsAt: new Date(Date.now() + 1500).toISOString() } });
     assert.equal(soon.status, 201);
-    await until('the short workshop ended', async () => (await api(runner.url, 'GET', `/api/workshops/${soon.json.id}`, { token: OPERATOR })).json.state === 'ended', 15_000);
+    await until('the short workshop ended', async () => (await api(runner.url, 'GET', `/api/workshops/${soon.json.id}`, { token: OPERATOR })).json.state === 'ended', { timeoutMs: 15_000, everyMs: 200 });
     assert.equal((await api(runner.url, 'POST', '/api/sessions', { body: { workshop: soon.json.code, name: 'x' } })).status, 404);
   });
 });
