@@ -330,3 +330,36 @@ test('a runner restart with scores pending loses nothing', async () => {
   assert.equal(last.body.scoreGiven, 1);
   assert.ok(decodeJwt((await launch(platform, runner.url, platform.resourceLink({ sub: 'stud-4', lab: 'signing' }))).form.id_token).sub);
 });
+
+test('a section quiz as an activity: deep linked with its question count, answers post their share of right answers', async () => {
+  const dl = await launch(platform, runner.url, platform.deepLinkingRequest({ sub: 'teach-1', locale: 'ru' }));
+  const ticket = /name="ticket" value="([^"]+)"/.exec(dl.html)![1]!;
+  assert.match(dl.html, /value="quiz:docker-hub"/);
+  const page = await (await postForm(`${runner.url}/lti/deep-linking`, { ticket, lab: 'quiz:docker-hub' })).text();
+  const items = decodeJwt(/name="JWT" value="([^"]+)"/.exec(page)![1]!)['https://purl.imsglobal.org/spec/lti-dl/claim/content_items'] as any[];
+  assert.equal(items.length, 1);
+  assert.deepEqual(items[0].custom, { section: 'docker-hub' });
+  const total = items[0].lineItem.scoreMaximum as number;
+  assert.ok(total > 1);
+  assert.match(items[0].title, /^Тест: Docker Hub$/);
+  const r = await launch(platform, runner.url, platform.resourceLink({ sub: 'stud-5', extra: { [`${CLAIM}custom`]: { section: 'docker-hub' }, 'https://purl.imsglobal.org/spec/lti-ags/claim/endpoint': { scope: ['https://purl.imsglobal.org/spec/lti-ags/scope/score'], lineitem: platform.lineitem('quiz-docker-hub', total) } } }));
+  assert.match(r.html, /,t="\/docker-hub\/"/);
+  const s = sessionFromPage(r.html);
+  const before = platform.scores.length;
+  const answer = await api(runner.url, 'POST', `/api/sessions/${s.id}/quiz`, { token: s.token, body: { question: 'docker-hub/hub-role', answer: '2' } });
+  assert.equal(answer.status, 200, answer.text);
+  assert.equal(answer.json.correct, true);
+  const got = await waitFor('the quiz score', () => platform.scores.slice(before).find((x) => x.lineitem === 'quiz-docker-hub'));
+  assert.deepEqual([got.body.scoreGiven, got.body.scoreMaximum, got.body.gradingProgress, got.body.userId], [1, total, 'Pending', 'stud-5']);
+});
+
+test('key rotation: a new signing key, the previous one still published, at most two', async () => {
+  const first = (await api(runner.url, 'GET', '/lti/jwks')).json.keys.map((k: any) => k.kid);
+  const r1 = await api(runner.url, 'POST', '/lti/keys/rotate', { token: operator });
+  assert.equal(r1.status, 200);
+  assert.deepEqual(r1.json.jwks.keys.map((k: any) => k.kid), [first[0], r1.json.kid]);
+  const r2 = await api(runner.url, 'POST', '/lti/keys/rotate', { token: operator });
+  assert.deepEqual((await api(runner.url, 'GET', '/lti/jwks')).json.keys.map((k: any) => k.kid), [r1.json.kid, r2.json.kid]);
+  assert.equal(statSync(keyFilePath(runner.config)).mode & 0o777, 0o600);
+  assert.equal((await api(runner.url, 'POST', '/lti/keys/rotate')).status, 401);
+});

@@ -10,6 +10,7 @@ import { SignJWT } from 'jose';
 import { z } from 'zod';
 import { DL_SETTINGS, LTI, type DeepLinkingClaims } from './claims.ts';
 import type { CatalogLab } from './catalog.ts';
+import { quizKey, type QuizSection } from './quiz-sections.ts';
 import type { ToolKeys } from './keys.ts';
 import { Refusal, type Lang } from './pages.ts';
 import type { Registration } from '../store/lti.ts';
@@ -48,19 +49,26 @@ export class DeepLinking {
   }
 
   /** The signed response for the chosen labs, and where to post it. */
-  async respond(keys: ToolKeys, body: z.infer<typeof pickBody>, catalog: CatalogLab[], origin: string): Promise<{ returnUrl: string; jwt: string; lang: Lang; count: number }> {
+  async respond(keys: ToolKeys, body: z.infer<typeof pickBody>, catalog: CatalogLab[], sections: QuizSection[], origin: string): Promise<{ returnUrl: string; jwt: string; lang: Lang; count: number }> {
     const t = this.tickets.get(body.ticket);
     this.tickets.delete(body.ticket);
     if (!t || t.expiresAt < Date.now()) throw new Refusal('replayed');
     const chosen = [...new Set(Array.isArray(body.lab) ? body.lab : body.lab ? [body.lab] : [])];
-    const labs = chosen.map((id) => catalog.find((l) => l.id === id));
-    if (labs.some((l) => !l)) throw new Refusal('unknown_lab');
-    const items = (t.multiple ? labs : labs.slice(0, 1)).map((l) => ({
+    const quizWord = t.lang === 'en' ? 'Quiz' : 'Тест';
+    const picks = chosen.map((id) => {
+      const lab = catalog.find((l) => l.id === id);
+      if (lab) return { title: lab.title[t.lang], custom: { lab: lab.id }, max: lab.required, resourceId: lab.id };
+      const s = sections.find((x) => quizKey(x.id) === id);
+      if (s) return { title: `${quizWord}: ${s.title[t.lang]}`, custom: { section: s.id }, max: s.questions.length, resourceId: quizKey(s.id) };
+      return null;
+    });
+    if (picks.some((p) => !p)) throw new Refusal('unknown_lab');
+    const items = (t.multiple ? picks : picks.slice(0, 1)).map((p) => ({
       type: 'ltiResourceLink',
-      title: l!.title[t.lang],
+      title: p!.title,
       url: `${origin}/lti/launch`,
-      custom: { lab: l!.id },
-      lineItem: { scoreMaximum: l!.required, label: l!.title[t.lang], resourceId: l!.id, tag: LINE_ITEM_TAG },
+      custom: p!.custom,
+      lineItem: { scoreMaximum: p!.max, label: p!.title, resourceId: p!.resourceId, tag: LINE_ITEM_TAG },
     }));
     const { kid, key } = keys.signing;
     const jwt = await new SignJWT({

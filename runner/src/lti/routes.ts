@@ -100,7 +100,7 @@ export function ltiRoutes(lti: LtiService) {
       try {
         const body = pickBody.safeParse(req.body);
         if (!body.success) throw new Refusal('bad_request', body.error.issues[0]?.path.join('.') ?? 'body');
-        const r = await lti.deepLinking.respond(lti.keys, body.data, labCatalog(lti.deps.config.labsDir), originOf(req));
+        const r = await lti.deepLinking.respond(lti.keys, body.data, labCatalog(lti.deps.config.labsDir), lti.sections(), originOf(req));
         lang = r.lang;
         return html(reply, 200, autoPostPage(r.lang, r.returnUrl, { JWT: r.jwt }));
       } catch (err) {

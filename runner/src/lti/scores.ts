@@ -8,6 +8,7 @@
  */
 import type { CheckAnswer } from '../core/activity.ts';
 import type { LtiStore, LtiUser, UserProgress } from '../store/lti.ts';
+import { quizKey, quizScore, type QuizSection } from './quiz-sections.ts';
 
 export interface ScoreBody {
   userId: string;
@@ -60,24 +61,36 @@ export function onCheck(store: LtiStore, sessionId: string, answer: CheckAnswer,
   if (!user) return 0;
   const body = scoreOf(user, answer, at, lang);
   store.saveProgress(user.id, recordCheck(user.progress, answer, at));
+  return queue(store, user, answer.lab, body);
+}
+
+/** Queues `body` for every line item of this user and lab (or quiz) whose last score differs. */
+function queue(store: LtiStore, user: LtiUser, key: string, body: ScoreBody): number {
   let queued = 0;
-  for (const t of store.targets(user.id, answer.lab)) {
-    const sig = signature(body);
+  const sig = signature(body);
+  for (const t of store.targets(user.id, key)) {
     if (t.lastBody === sig) continue;
     const ctx = store.contextById(t.contextId);
     if (!ctx) continue;
-    store.enqueue({ registration: ctx.registration, lineitem: t.lineitem, body: JSON.stringify(body), userId: user.id, lab: answer.lab, contextId: t.contextId, signature: sig });
+    store.enqueue({ registration: ctx.registration, lineitem: t.lineitem, body: JSON.stringify(body), userId: user.id, lab: key, contextId: t.contextId, signature: sig });
     queued++;
   }
   return queued;
 }
 
-/** Quiz answers of an LMS user's session join their record (latest answer per question). */
-export function onQuiz(store: LtiStore, sessionId: string, quiz: Record<string, { correct: boolean; at: number }>): void {
+/**
+ * Quiz answers of an LMS user's session join their record (latest answer per question), and
+ * each section quiz the user reached through a course link gets its share of right answers.
+ * Returns how many scores were queued.
+ */
+export function onQuiz(store: LtiStore, sessionId: string, quiz: Record<string, { correct: boolean; at: number }>, sections: QuizSection[]): number {
   const owner = store.sessionOwner(sessionId);
   const user = owner && store.userById(owner.userId);
-  if (!user) return;
+  if (!user) return 0;
   const merged = { ...user.progress.quiz };
   for (const [q, a] of Object.entries(quiz)) if (!merged[q] || merged[q].at <= a.at) merged[q] = a;
   store.saveProgress(user.id, { ...user.progress, quiz: merged });
+  let queued = 0;
+  for (const s of sections) if (s.questions.some((q) => merged[q])) queued += queue(store, user, quizKey(s.id), quizScore(user.sub, s, merged));
+  return queued;
 }

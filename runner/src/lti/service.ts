@@ -22,6 +22,9 @@ import { platformOrigins } from './registrations.ts';
 import { onCheck, onQuiz } from './scores.ts';
 import { unseal } from './seal.ts';
 import { TokenCache } from './token.ts';
+import { quizKey, quizSections } from './quiz-sections.ts';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../config.ts';
 
 /** site/src/lib/session.ts SESSION_KEY */
 const SITE_SESSION_KEY = 'registry-lab:session:v1';
@@ -36,6 +39,8 @@ export interface LtiDeps {
   /** The tool's public origin (LTI_TOOL_URL); else each request's own. */
   toolUrl?: string;
   retry?: { baseMs?: number; maxMs?: number };
+  /** site/src: the quizzes (data/quizzes) and section titles (content/docs). */
+  siteSrc?: string;
 }
 
 export class LtiService {
@@ -96,11 +101,15 @@ export class LtiService {
       if (a.kind === 'check') {
         if (onCheck(this.store, a.session.id, a.answer, a.at, a.session.lang) > 0) this.outbox.kick();
       } else if (a.kind === 'quiz') {
-        if (this.store.sessionOwner(a.session.id)) onQuiz(this.store, a.session.id, this.deps.store.progress(a.session.id).quiz);
+        if (this.store.sessionOwner(a.session.id) && onQuiz(this.store, a.session.id, this.deps.store.progress(a.session.id).quiz, this.sections()) > 0) this.outbox.kick();
       }
     } catch (err) {
       this.deps.log.error({ session: a.kind === 'presence' ? a.sessionId : a.session.id, err: errMessage(err) }, 'lti: could not record the result');
     }
+  }
+
+  sections() {
+    return quizSections(this.deps.siteSrc ?? join(REPO_ROOT, 'site', 'src'));
   }
 
   private contextDeps(): ContextDeps {
@@ -116,7 +125,11 @@ export class LtiService {
       const parsed = deepLinkingClaims.safeParse(v.payload);
       if (!parsed.success) throw new Refusal('missing_claim', parsed.error.issues[0]?.path.join('.') ?? '');
       const { ticket, multiple } = this.deepLinking.open(v.registration, v.deployment, parsed.data, lang);
-      return pickerPage(lang, ticket, catalog.map((l) => ({ id: l.id, title: l.title[lang], max: l.required })), multiple);
+      const choices = [
+        ...catalog.map((l) => ({ id: l.id, title: l.title[lang], max: l.required })),
+        ...this.sections().map((s) => ({ id: quizKey(s.id), title: `${lang === 'en' ? 'Quiz' : 'Тест'}: ${s.title[lang]}`, max: s.questions.length })),
+      ];
+      return pickerPage(lang, ticket, choices, multiple);
     }
     const parsed = resourceLinkClaims.safeParse(v.payload);
     if (!parsed.success) throw new Refusal('missing_claim', parsed.error.issues[0]?.path.join('.') ?? '');
@@ -133,9 +146,12 @@ export class LtiService {
     }
     const { lab, section } = labOfLink(claims);
     if (lab && !catalog.some((l) => l.id === lab)) throw new Refusal('unknown_lab');
+    if (section && !lab && !this.sections().some((s) => s.id === section)) throw new Refusal('unknown_lab');
     const user = upsertUser(this.deps.store, v.registration.issuer, claims);
-    rememberLineItem(this.deps.store, user, ctx, lab, claims);
+    rememberLineItem(this.deps.store, user, ctx, lab ?? (section ? quizKey(section) : null), claims);
     const s = await learnerSession({ store: this.deps.store, sessions: this.deps.sessions, sealKey: this.keys.sealKey }, user, ctx, lab, lang, clientAddress);
+    // A section link: the quiz's score goes out now if the record already has answers there.
+    if (section && !lab && onQuiz(this.store, s.session.id, {}, this.sections().filter((x) => x.id === section)) > 0) this.outbox.kick();
     const w = this.deps.store.workshops.get(ctx.workshop)!;
     const target = lab ? `${prefix}/labs/${lab}/` : section ? `${prefix}/${section}/` : `${prefix}/`;
     this.deps.log.info({ session: s.session.id, lab, workshop: w.id }, 'lti: learner launch');
