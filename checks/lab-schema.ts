@@ -1,8 +1,12 @@
+/**
+ * `labs/<id>/lab.json`, the data half of a lab, and which folders of labs/ are labs: read by the
+ * runner (load.ts) and by the site (content.config.ts, astro.config.mjs) through this one module.
+ */
+import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 
-/** `labs/<id>/lab.json`: the data half of a lab, read by the runner and by the site. */
 export const criterionSchema = z.object({
   id: z.string().regex(/^[a-z][a-z0-9-]*$/, 'criterion ids are kebab-case'),
   title: z.string().min(3),
@@ -84,4 +88,16 @@ export async function readLabJson(dir: string, folder: string): Promise<{ ok: tr
   if (!parsed.success) return { ok: false, error: `lab.json: ${formatIssues(parsed.error.issues)}` };
   if (parsed.data.id !== folder) return { ok: false, error: `lab.json: field "id" is "${parsed.data.id}" but the folder is "${folder}" (they must match)` };
   return { ok: true, definition: parsed.data, raw };
+}
+
+/**
+ * The lab folders of `labsDir`, by name: each folder with a lab.json, except those whose name starts
+ * with `.` or `_` (drafts, shared helpers), which are never labs. The one scanner of labs/: the
+ * engine, the site and the tests list labs with it.
+ */
+export function labFolders(labsDir: string): string[] {
+  return readdirSync(labsDir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && !/^[._]/.test(e.name) && existsSync(join(labsDir, e.name, 'lab.json')))
+    .map((e) => e.name)
+    .sort();
 }

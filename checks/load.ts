@@ -1,10 +1,10 @@
 /** Loading labs: labs/<id>/lab.json (schema) + lab.ts (declaration) + scripts, checked together. */
-import { readFile, readdir, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { specProblem, type AnyLabSpec } from './define-lab.ts';
-import { formatIssues, readLabJson, type LabDefinition } from './lab-schema.ts';
+import { formatIssues, labFolders, readLabJson, type LabDefinition } from './lab-schema.ts';
 import { readCatalogues, type Catalogues } from './messages.ts';
 
 /** What the engine reads of labs/<id>/lab.en.json (the site reads the rest). */
@@ -100,18 +100,14 @@ export async function loadLab(dir: string): Promise<LoadedLab> {
 /** Every labs/<id>/ with a lab.json, validated and imported, sorted by order then id. */
 export async function loadLabs(labsDir: string): Promise<LoadedLab[]> {
   const root = resolve(labsDir);
-  let entries;
+  let folders;
   try {
-    entries = await readdir(root, { withFileTypes: true });
+    folders = labFolders(root);
   } catch (err) {
     throw new Error(`labs folder ${root} cannot be read: ${(err as Error).message}`);
   }
-  const dirs = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.') && !e.name.startsWith('_')).map((e) => join(root, e.name));
   const labs: LoadedLab[] = [];
-  for (const d of dirs.sort()) {
-    if (!existsSync(join(d, 'lab.json'))) continue; // e.g. a shared helpers folder
-    labs.push(await loadLab(d));
-  }
+  for (const name of folders) labs.push(await loadLab(join(root, name)));
   return labs.sort((a, b) => a.definition.order - b.definition.order || a.id.localeCompare(b.id));
 }
 

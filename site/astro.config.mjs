@@ -2,11 +2,12 @@
 // Registry Lab course site. Build: `node_modules/.bin/astro build --root site` (Node 22).
 import { defineConfig } from 'astro/config';
 import starlight from '@astrojs/starlight';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join, resolve } from 'node:path';
 import { chapterOrder, sections } from './src/data/chapter.ts';
 import quizTells from './src/integrations/quiz-tells.ts';
+import { labFolders } from '../checks/lab-schema.ts';
 
 const siteRoot = fileURLToPath(new URL('.', import.meta.url));
 /** Where lab folders live; tests may point this at a fixture folder. */
@@ -22,9 +23,8 @@ const hasPage = (slug) => ['.mdx', '.md'].some((ext) => existsSync(join(docsDir,
 function readLabs() {
   if (!existsSync(labsDir)) return [];
   const labs = [];
-  for (const name of readdirSync(labsDir)) {
+  for (const name of labFolders(labsDir)) {
     const file = join(labsDir, name, 'lab.json');
-    if (!existsSync(file)) continue;
     try {
       const lab = JSON.parse(readFileSync(file, 'utf8'));
       // The English title for /en/ (labs/<id>/lab.en.json, read by the site only; see src/lib/lab-text.ts).

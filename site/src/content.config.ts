@@ -3,9 +3,9 @@ import { z } from 'astro/zod';
 import { glob, type Loader } from 'astro/loaders';
 import { docsLoader } from '@astrojs/starlight/loaders';
 import { docsSchema } from '@astrojs/starlight/schema';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { labSchema, readLabJson } from '../../checks/lab-schema.ts';
+import { labFolders, labSchema, readLabJson } from '../../checks/lab-schema.ts';
 import { quizFileSchema } from '../../quiz/schema.ts';
 import { readQuizzes, type QuizLang } from '../../quiz/load.ts';
 
@@ -58,8 +58,7 @@ function labsLoader(): Loader {
         logger.warn(`no labs folder at ${labsDir}`);
         return;
       }
-      for (const name of readdirSync(labsDir).sort()) {
-        if (!existsSync(join(labsDir, name, 'lab.json'))) continue;
+      for (const name of labFolders(labsDir)) {
         const read = await readLabJson(join(labsDir, name), name);
         if (!read.ok) throw new Error(`labs/${name}: ${read.error} (schema: checks/lab-schema.ts)`);
         const solvePath = join(labsDir, name, 'solve.sh');

@@ -5,17 +5,15 @@
  */
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { readLabJson } from '../../checks/lab-schema.ts';
+import { labFolders, readLabJson } from '../../checks/lab-schema.ts';
 import { chapterOrder, labsOfSection, sections } from '../../site/src/data/chapter.ts';
 
 const labsDir = join(import.meta.dirname, '../../labs');
 
 async function labs() {
   const out = [];
-  for (const name of readdirSync(labsDir).sort()) {
-    if (!existsSync(join(labsDir, name, 'lab.json'))) continue;
+  for (const name of labFolders(labsDir)) {
     const read = await readLabJson(join(labsDir, name), name);
     assert.ok(read.ok, `labs/${name}: ${read.ok ? '' : read.error}`);
     out.push(read.definition);

@@ -21,6 +21,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
+import { labFolders } from '../../checks/lab-schema.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const docs = join(root, 'site', 'src', 'content', 'docs');
@@ -73,9 +74,8 @@ test('English pages keep the Russian heading outline (quiz links map by position
 
 test('every lab has an English task page and English texts for everything lab.json shows', () => {
   const problems: string[] = [];
-  for (const id of readdirSync(labsDir).sort()) {
+  for (const id of labFolders(labsDir)) {
     const labJson = join(labsDir, id, 'lab.json');
-    if (!existsSync(labJson)) continue;
     const lab = JSON.parse(readFileSync(labJson, 'utf8')) as {
       criteria: Array<{ id: string }>;
       hints?: Array<{ criterion?: string }>;

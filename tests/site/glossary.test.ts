@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { labFolders } from '../../checks/lab-schema.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const docs = join(root, 'site', 'src', 'content', 'docs');
@@ -40,7 +41,7 @@ function russianFiles(): string[] {
   const files: string[] = [];
   for (const n of readdirSync(docs)) if (/\.mdx?$/.test(n) && n !== 'glossary.mdx') files.push(join(docs, n));
   for (const n of readdirSync(quizzes)) if (/\.ya?ml$/.test(n)) files.push(join(quizzes, n));
-  for (const id of readdirSync(labs)) {
+  for (const id of labFolders(labs)) {
     const page = join(labs, id, 'page.mdx');
     if (existsSync(page)) files.push(page);
   }

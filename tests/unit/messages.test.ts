@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import {
   ENGINE_MESSAGES,
@@ -21,16 +21,12 @@ import {
   renderAll,
   type Catalogues,
 } from '../../checks/messages.ts';
+import { labFolders } from '../../checks/lab-schema.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const LABS = join(ROOT, 'labs');
 const EXAMPLE = join(ROOT, 'checks', 'example-lab', 'hello');
-const labDirs = [
-  ...readdirSync(LABS, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && existsSync(join(LABS, e.name, 'lab.json')))
-    .map((e) => join(LABS, e.name)),
-  EXAMPLE,
-];
+const labDirs = [...labFolders(LABS).map((name) => join(LABS, name)), EXAMPLE];
 
 /** Every `.ts` file under `dir` (no node_modules). */
 function tsFiles(dir: string): string[] {
