@@ -363,3 +363,14 @@ test('key rotation: a new signing key, the previous one still published, at most
   assert.equal(statSync(keyFilePath(runner.config)).mode & 0o777, 0o600);
   assert.equal((await api(runner.url, 'POST', '/lti/keys/rotate')).status, 401);
 });
+
+test('a course whose workshop the instructor ended goes on in a new one at the next launch', async () => {
+  const open = async () => /t="\/instructor\/workshop\/\?id=([^#"]+)#key=([^"]+)"/.exec((await launch(platform, runner.url, platform.resourceLink({ sub: 'teach-2', roles: [INSTRUCTOR], context: 'course-2' }))).html)!.slice(1).map(decodeURIComponent);
+  const [id, key] = await open();
+  assert.equal((await api(runner.url, 'DELETE', `/api/workshops/${id}`, { token: key })).status, 204);
+  const s = sessionFromPage((await launch(platform, runner.url, platform.resourceLink({ sub: 'stud-6', lab: 'tagging', context: 'course-2' }))).html);
+  assert.notEqual(s.workshop.id, id);
+  const [id2, key2] = await open();
+  assert.equal(id2, s.workshop.id);
+  assert.equal((await api(runner.url, 'GET', `/api/workshops/${id2}`, { token: key2 })).json.state, 'open');
+});

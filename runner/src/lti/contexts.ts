@@ -6,10 +6,11 @@
 import { randomBytes } from 'node:crypto';
 import { errMessage, type Logger } from '../core/log.ts';
 import type { WorkshopService } from '../workshops/service.ts';
+import type { WorkshopStore } from '../store/workshops.ts';
 import { LTI, NRPS, type ResourceLinkClaims } from './claims.ts';
 import type { ToolKeys } from './keys.ts';
 import { fetchRoster, isLearner } from './nrps.ts';
-import { seal } from './seal.ts';
+import { seal, unseal } from './seal.ts';
 import type { LtiContext, LtiStore, Registration } from '../store/lti.ts';
 import type { TokenCache } from './token.ts';
 
@@ -20,6 +21,8 @@ const NO_CONTEXT = '-';
 
 export interface ContextDeps {
   store: LtiStore;
+  /** The workshops table (is the course's workshop still open?). */
+  workshopRows: Pick<WorkshopStore, 'get'>;
   workshops: WorkshopService;
   keys: ToolKeys;
   tokens: TokenCache;
@@ -30,12 +33,20 @@ export async function ensureContext(deps: ContextDeps, reg: Registration, deploy
   const ctxClaim = claims[`${LTI}context`];
   const contextId = ctxClaim?.id ?? NO_CONTEXT;
   const nrpsUrl = claims[NRPS]?.context_memberships_url ?? null;
+  const title = (ctxClaim?.title || ctxClaim?.label || 'LMS course').replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').trim().slice(0, 120) || 'LMS course';
   const existing = deps.store.context(reg.id, deployment, contextId);
   if (existing) {
     if (nrpsUrl && existing.nrpsUrl !== nrpsUrl) deps.store.setContextNrps(existing.id, nrpsUrl);
-    return { ...existing, nrpsUrl: nrpsUrl ?? existing.nrpsUrl };
+    const ctx = { ...existing, nrpsUrl: nrpsUrl ?? existing.nrpsUrl };
+    const w = deps.workshopRows.get(existing.workshop);
+    // Ended by an instructor (the lesson is over), or its key unreadable (a key file from elsewhere): the course goes on in a new one.
+    if (w && deps.workshops.isOpen(w) && unseal(deps.keys.sealKey, existing.keySeal)) return ctx;
+    const fresh = await deps.workshops.create({ title, labs: null, seats: w?.seats ?? DEFAULT_SEATS, reserve: 0 }, origin);
+    const keySeal = seal(deps.keys.sealKey, fresh.instructorKey);
+    deps.store.replaceContextWorkshop(existing.id, fresh.id, keySeal);
+    deps.log.info({ workshop: fresh.id, previous: existing.workshop }, 'lti: the course continues in a new workshop');
+    return { ...ctx, workshop: fresh.id, keySeal };
   }
-  const title = (ctxClaim?.title || ctxClaim?.label || 'LMS course').replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').trim().slice(0, 120) || 'LMS course';
   const created = await deps.workshops.create({ title, labs: null, seats: DEFAULT_SEATS, reserve: 0 }, origin);
   const ctx: LtiContext = { id: randomBytes(12).toString('base64url'), registration: reg.id, deployment, context: contextId, title, workshop: created.id, keySeal: seal(deps.keys.sealKey, created.instructorKey), nrpsUrl };
   try {

@@ -34,7 +34,7 @@ export function loginRedirect(store: LtiStore, raw: unknown, launchUrl: string, 
   if (p.lti_deployment_id && !reg.deployments.includes(p.lti_deployment_id)) throw new Refusal('unknown_deployment');
   const state = randomBytes(32).toString('base64url');
   const nonce = randomBytes(32).toString('base64url');
-  store.saveState({ state, nonce, registration: reg.id, lang, expiresAt: Date.now() + STATE_TTL_MS });
+  if (!store.saveState({ state, nonce, registration: reg.id, lang, expiresAt: Date.now() + STATE_TTL_MS })) throw new Refusal('unavailable', 'too many logins at once');
   const u = new URL(reg.authUrl);
   const q: Record<string, string> = {
     scope: 'openid',

@@ -113,7 +113,7 @@ export class LtiService {
   }
 
   private contextDeps(): ContextDeps {
-    return { store: this.store, workshops: this.deps.workshops, keys: this.keys, tokens: this.tokens, log: this.deps.log };
+    return { store: this.store, workshopRows: this.deps.store.workshops, workshops: this.deps.workshops, keys: this.keys, tokens: this.tokens, log: this.deps.log };
   }
 
   /** After verification: the page to answer with. */

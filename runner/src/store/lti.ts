@@ -153,9 +153,12 @@ export function ltiStore(db: DatabaseSync) {
     },
 
     // --- OIDC states and nonces -------------------------------------------------------------
-    saveState(s: { state: string; nonce: string; registration: string; lang: string; expiresAt: number }): void {
+    /** False when too many logins are in flight (a flood of login initiations): nothing is stored. */
+    saveState(s: { state: string; nonce: string; registration: string; lang: string; expiresAt: number }, max = 20_000): boolean {
       db.prepare('DELETE FROM lti_states WHERE expires_at < ?').run(Date.now());
+      if (Number((db.prepare('SELECT COUNT(*) AS n FROM lti_states').get() as Row).n) >= max) return false;
       db.prepare('INSERT INTO lti_states (state, nonce, registration, lang, expires_at) VALUES (?, ?, ?, ?, ?)').run(s.state, s.nonce, s.registration, s.lang, s.expiresAt);
+      return true;
     },
     /** The state, removed (a state is used once); undefined when unknown or expired. */
     takeState(state: string): { nonce: string; registration: string; lang: string } | undefined {
@@ -217,6 +220,10 @@ export function ltiStore(db: DatabaseSync) {
     contextForWorkshop(workshopId: string): LtiContext | undefined {
       const r = db.prepare('SELECT * FROM lti_contexts WHERE workshop = ?').get(workshopId) as Row | undefined;
       return r ? toContext(r) : undefined;
+    },
+    /** The course's workshop was ended (or its key cannot be read): the context gets a new one. */
+    replaceContextWorkshop(id: string, workshop: string, keySeal: string): void {
+      db.prepare('UPDATE lti_contexts SET workshop = ?, key_seal = ? WHERE id = ?').run(workshop, keySeal, id);
     },
     setContextNrps(id: string, url: string | null): void {
       db.prepare('UPDATE lti_contexts SET nrps_url = ? WHERE id = ?').run(url, id);
