@@ -297,15 +297,26 @@ async function interactiveFigures(docker: Docker, s: Ready, label: string) {
 const loadLoop = (maxS: number) => `
 set -u
 d=/tmp/bench-load; mkdir -p "$d" && cd "$d" || exit 1
-printf 'FROM busybox\\nRUN head -c 10M /dev/urandom > /blob && sha256sum /blob > /sum && gzip -c /blob > /blob.gz\\n' > Dockerfile
-i=0; end=$((SECONDS + ${maxS}))
+printf 'FROM busybox\\nRUN dd if=/dev/urandom of=/blob bs=1048576 count=10 2>/dev/null && sha256sum /blob > /sum && gzip -c /blob > /blob.gz\\n' > Dockerfile
+i=0; ok=0; end=$((SECONDS + ${maxS}))
 while [ ! -e "$d/stop" ] && [ "$SECONDS" -lt "$end" ]; do
   i=$((i + 1))
-  docker build -q --no-cache -t localhost:5000/load/x:1 . >/dev/null 2>&1 && docker push -q localhost:5000/load/x:1 >/dev/null 2>&1 && echo "round=$i"
+  if docker build -q --no-cache -t localhost:5000/load/x:1 . >/dev/null 2>"$d/err" && docker push -q localhost:5000/load/x:1 >/dev/null 2>"$d/err"; then
+    ok=$((ok + 1)); echo "round=$i"
+  else
+    echo "failed=$i $(tail -c 300 "$d/err" | tr '\\n' ' ')"; sleep 2
+  fi
+  echo "$ok $((i - ok))" > "$d/rounds"
   docker image prune -f >/dev/null 2>&1
 done
 exit 0
 `;
+/** Rounds a load loop has finished and failed so far. */
+async function loadRounds(runner: Runner, id: string): Promise<{ ok: number; failed: number }> {
+  const r = await runner.provider.ops(id).exec('cat /tmp/bench-load/rounds 2>/dev/null || echo 0 0', { timeoutMs: 30_000 }).catch(() => null);
+  const [ok = 0, failed = 0] = (r?.stdout.trim() ?? '').split(/\s+/).map(Number);
+  return { ok: ok || 0, failed: failed || 0 };
+}
 
 async function underLoad(runner: Runner, docker: Docker, failures: string[]) {
   // The session measured starts first, on a quiet host; then the room that loads it.
@@ -325,12 +336,26 @@ async function underLoad(runner: Runner, docker: Docker, failures: string[]) {
         runner.provider
           .ops(l.id)
           .exec(loadLoop(900), { timeoutMs: 960_000 })
-          .then((r) => ({ rounds: (r.stdout.match(/^round=\d+$/gm) ?? []).length, ...(r.exitCode ? { error: r.stderr.slice(-200) } : {}) }))
+          .then((r) => {
+            const failed = r.stdout.match(/^failed=.*$/gm) ?? [];
+            const error = r.exitCode ? r.stderr.slice(-200) : failed.length ? `${failed.length} round(s) failed, last: ${failed.at(-1)!.slice(0, 300)}` : undefined;
+            return { rounds: (r.stdout.match(/^round=\d+$/gm) ?? []).length, ...(error ? { error } : {}) };
+          })
           .catch((e: unknown) => ({ rounds: 0, error: errText(e) })),
       );
     }
-    // Let every loop reach its first build before measuring.
-    await sleep(15_000);
+    // Measure once every loop has finished a first round (its base image pulled, the load steady).
+    // A loop that only fails (3 rounds, none done) is not waited for; it shows in loadErrors.
+    const warmEnd = Date.now() + 300_000;
+    for (;;) {
+      const rounds = await Promise.all(load.map((l) => loadRounds(runner, l.id)));
+      if (rounds.every((r) => r.ok >= 1 || r.failed >= 3)) break;
+      if (Date.now() > warmEnd) {
+        console.log('[load] not every load loop finished a round in 300 s; measuring anyway');
+        break;
+      }
+      await sleep(2000);
+    }
     const t0 = Date.now();
     const figures = await interactiveFigures(docker, s, `under load of ${load.length}`);
     const seconds = Math.round((Date.now() - t0) / 1000);
@@ -446,7 +471,10 @@ async function main() {
       }
 
       await phase('load', async () => {
-        results.underLoad = await underLoad(runner, docker, failures);
+        const u = await underLoad(runner, docker, failures);
+        results.underLoad = u;
+        // Figures "under load" with no load are not figures: the phase fails, its numbers stay for a look.
+        if (!u.loadRoundsFinished) throw new Error(`no load round finished: ${u.loadErrors[0] ?? 'unknown'}`);
       });
       results.runnerRssMiB = r1(process.memoryUsage().rss / 1048576);
     }
