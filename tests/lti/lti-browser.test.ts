@@ -1,9 +1,10 @@
 /**
- * The launch in a real browser (Chromium, Playwright): a course page of the fake LMS, on
- * another origin and site (127.0.0.1 vs localhost), frames the tool; the login initiation,
- * the OIDC round trip and the launch run inside the iframe, where third-party cookies do not
- * help; the tool's pages may be framed by the platform (frame-ancestors) and the session
- * lands in the frame's storage, ready for the lab page.
+ * The launch in a real browser (Chromium, Playwright) with the built site: a course page of
+ * the fake LMS, on another origin and site (127.0.0.1 vs localhost), frames the tool; the
+ * login initiation, the OIDC round trip and the launch run inside the iframe, where
+ * third-party cookies do not help; the tool's pages may be framed by the platform
+ * (frame-ancestors) and the lab page gets the session (the workshop banner shows the course).
+ * An instructor launch in a window opens the dashboard with the LMS panel (roster, scores).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,21 +14,23 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { createRunner, type Runner } from '../../runner/src/app.ts';
 import { operatorTokenPath } from '../../runner/src/workshops/secrets.ts';
-import { launchBrowser } from '../e2e/helpers.ts';
+import { launchBrowser, snapshotSite } from '../e2e/helpers.ts';
 import { api, uniqueRunnerId } from '../runner/helpers.ts';
 import { createFakeProvider } from '../unit/fake-provider.ts';
 import { demoEngine } from '../operations/fake-engine.ts';
-import { FakePlatform } from './platform.ts';
+import { FakePlatform, INSTRUCTOR, LEARNER } from './platform.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'rl-lti-browser-'));
 let runner: Runner;
 let platform: FakePlatform;
 let browser: Browser;
 let tool: string;
+// LTI_TEST_SITE_DIR: a site built elsewhere (while site/dist is being rebuilt by someone else).
+const site = process.env.LTI_TEST_SITE_DIR ? { dir: process.env.LTI_TEST_SITE_DIR, dispose() {} } : snapshotSite();
 
 before(async () => {
   platform = await new FakePlatform().start();
-  runner = await createRunner({ port: 0, runnerId: uniqueRunnerId('ltib'), logLevel: 'silent', siteDir: '/nonexistent-site', warmPoolSize: 0, dataDir, instructorToken: '' }, { provider: createFakeProvider(), labEngine: async () => demoEngine });
+  runner = await createRunner({ port: 0, runnerId: uniqueRunnerId('ltib'), logLevel: 'silent', siteDir: site.dir, warmPoolSize: 0, dataDir, instructorToken: '' }, { provider: createFakeProvider(), labEngine: async () => demoEngine });
   tool = runner.url.replace('127.0.0.1', 'localhost');
   platform.toolJwks = `${runner.url}/lti/jwks`;
   const operator = readFileSync(operatorTokenPath(runner.config), 'utf8').trim();
@@ -38,6 +41,7 @@ after(async () => {
   await browser?.close();
   await runner?.close();
   await platform?.stop();
+  site.dispose();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -49,20 +53,34 @@ test('the launch runs in an iframe of the LMS page (another origin) and hands th
     const frame = await (await page.waitForSelector('#tool')).contentFrame();
     assert.ok(frame);
     await frame.waitForURL((u) => u.href.startsWith(`${tool}/en/labs/tagging/`), { timeout: 60_000 });
-    // The session is in the frame's storage, or, where the browser refuses third-party storage
-    // (this Chromium does), handed over in the fragment for the page (site/src/lib/session.ts).
-    const stored = await frame.evaluate(() => {
-      try {
-        return localStorage.getItem('registry-lab:session:v1');
-      } catch {
-        return null;
-      }
-    });
-    const fragment = /#rl-session=(.+)$/.exec(frame.url())?.[1];
-    assert.ok(stored || fragment, `no session handed over: ${frame.url()}`);
-    const s = JSON.parse(stored ?? decodeURIComponent(fragment!)) as { id: string; token: string; workshop: { title: string } };
-    assert.equal(s.workshop.title, 'Docker 101');
-    assert.equal((await api(runner.url, 'GET', `/api/sessions/${s.id}`, { token: s.token })).status, 200);
+    // The session reached the lab page (from the frame's storage, or, where the browser refuses
+    // third-party storage, as this Chromium does, from the fragment it then removes).
+    await frame.locator('.rl-wsb-title').filter({ hasText: 'Docker 101' }).waitFor({ timeout: 30_000 });
+    assert.equal(new URL(frame.url()).hash, '', 'the session is taken out of the address');
+    const live = runner.sessions.list();
+    assert.equal(live.length, 1, 'the page uses the launched session, it makes no other');
+    assert.equal(live[0]!.name, 'User browser-student');
+  } finally {
+    await page.close();
+  }
+});
+
+test('an instructor launch in a window opens the course dashboard with the LMS panel', { timeout: 120_000 }, async () => {
+  platform.members = [
+    { user_id: 'browser-student', roles: [LEARNER], name: 'User browser-student' },
+    { user_id: 'absent', roles: [LEARNER], name: 'Absent Learner' },
+  ];
+  platform.pending.set('browser-teacher', (nonce) => platform.idToken(platform.resourceLink({ sub: 'browser-teacher', roles: [INSTRUCTOR], nrps: true, locale: 'en' }), { nonce }));
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${platform.url}/start?hint=browser-teacher&tool=${encodeURIComponent(tool)}`);
+    await page.waitForURL((u) => u.pathname === '/en/instructor/workshop/', { timeout: 60_000 });
+    const panel = page.locator('rl-lti-course');
+    await page.locator('.rl-dash-main').waitFor({ state: 'visible', timeout: 60_000 });
+    await panel.getByText('LMS course: Docker 101').waitFor({ timeout: 60_000 });
+    assert.match(await panel.locator('.rl-lti-roster').innerText(), /Not started yet \(1\): Absent Learner/);
+    assert.match(await panel.locator('.rl-lti-scores').innerText(), /every score has been sent/);
+    assert.ok(!page.url().includes('key='), 'the key left the address');
   } finally {
     await page.close();
   }

@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import type { ScoreBody } from './scores.ts';
+import type { ScoreBody } from './score-body.ts';
 
 export interface QuizSection {
   id: string;

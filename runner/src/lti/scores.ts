@@ -9,16 +9,10 @@
 import type { CheckAnswer } from '../core/activity.ts';
 import type { LtiStore, LtiUser, UserProgress } from '../store/lti.ts';
 import { quizKey, quizScore, type QuizSection } from './quiz-sections.ts';
+import type { ScoreBody } from './score-body.ts';
 
-export interface ScoreBody {
-  userId: string;
-  scoreGiven: number;
-  scoreMaximum: number;
-  comment?: string;
-  timestamp: string;
-  activityProgress: 'Initialized' | 'Started' | 'InProgress' | 'Submitted' | 'Completed';
-  gradingProgress: 'FullyGraded' | 'Pending' | 'PendingManual' | 'Failed' | 'NotReady';
-}
+export type { ScoreBody };
+
 
 type Criterion = CheckAnswer['criteria'][number] & { required?: boolean };
 
