@@ -102,7 +102,7 @@ it('every container has ephemeral-storage requests and limits; every emptyDir a 
   // The probe fetches and unpacks a 300 MB image: at least 2 GiB, and the fetch may use all of it.
   const probe = probePod(probeSettings, newSandboxId(), 'x-probe', 'h:5000/a:b', 10_000).spec!;
   assert.ok(sizeLimitBytes(probe.volumes![0]!) >= 2 * GI);
-  assert.ok(bytes(probe.initContainers![0]!.resources!.limits!['ephemeral-storage']) >= 2 * GI);
+  assert.ok(bytes(probe.initContainers!.find((c) => c.name === 'fetch')!.resources!.limits!['ephemeral-storage']) >= 2 * GI);
   // Requests stay small: they only place Pods.
   const requested = [...session.initContainers!, ...session.containers].reduce((s, c) => Math.max(s, bytes(c.resources!.requests!['ephemeral-storage'])), 0);
   assert.ok(requested <= GI, `largest request ${requested}`);
@@ -174,7 +174,7 @@ it('the image Env never reaches a command or args; it arrives literally as RL_EN
     const needles = [...env, ...env.map((e) => e.slice(e.indexOf('=') + 1)), 'rm -rf /', '$(id)', '`id`', 'A;rm', 'LD_PRELOAD', '/work/rootfs/x.so'];
     for (const needle of needles) assert.ok(!text.includes(needle), `${c.name}: ${JSON.stringify(needle)} in its command`);
     // No container's own environment holds one of the image's names (they would steer bash).
-    for (const e of c.env ?? []) assert.ok(/^(RL_ENV_(COUNT|\d+)|REF|HOME|TMPDIR|XDG_RUNTIME_DIR)$/.test(e.name), `${c.name}: env ${e.name}`);
+    for (const e of c.env ?? []) assert.ok(/^(RL_ENV_(COUNT|\d+)|REF|HOME|TMPDIR|XDG_RUNTIME_DIR|REGISTRY_IP)$/.test(e.name), `${c.name}: env ${e.name}`);
   }
   const app = pod.spec!.containers[0]!;
   assert.deepEqual(app.env, imageEnvVars(env));

@@ -110,7 +110,17 @@ it('the probe Pod runs the learner image as nobody with no capability, sealed, b
   assert.deepEqual(app.securityContext!.capabilities, { drop: ['ALL'] });
   assert.equal(app.volumeMounts![0]!.readOnly, true);
   for (const c of allContainers(pod)) assert.ok(c.resources?.limits?.memory && c.resources.limits.cpu, `${c.name} limits`);
-  assert.match(pod.spec!.initContainers![1]!.command!.join(' '), /iptables -P OUTPUT DROP/);
+  // Egress closed before the fetch (only the session's registry Pod open), the registry closed again before the program.
+  const inits = pod.spec!.initContainers!;
+  assert.deepEqual(inits.map((c) => c.name), ['fence', 'fetch', 'seal']);
+  assert.match(inits[0]!.command!.join(' '), /iptables -P OUTPUT DROP[\s\S]*-A OUTPUT -d "\$REGISTRY_IP" -p tcp -m multiport --dports 5000,5001 -j ACCEPT/);
+  assert.match(inits[0]!.command!.join(' '), /ip6tables -P OUTPUT DROP; fi/, 'IPv6: nothing, no failure ignored');
+  assert.match(inits[2]!.command!.join(' '), /iptables -D OUTPUT -d "\$REGISTRY_IP" -p tcp -m multiport --dports 5000,5001 -j ACCEPT/);
+  for (const i of [0, 2]) assert.deepEqual(inits[i]!.env, [{ name: 'REGISTRY_IP', value: '' }]);
+  assert.equal(inits[1]!.securityContext!.runAsUser, 65534);
+  const fenced = probePod({ runnerId: 'rl-test', image: 'registry-lab/workstation:2', seccompProfile: 'p.json' }, newSandboxId(), 'x-probe', '10.244.0.5:5000/a/b:c', 10_000, [], '10.244.0.5');
+  assert.deepEqual(fenced.spec!.initContainers![0]!.env, [{ name: 'REGISTRY_IP', value: '10.244.0.5' }]);
+  assert.throws(() => probePod({ runnerId: 'rl-test', image: 'w', seccompProfile: 'p.json' }, newSandboxId(), 'x', 'h:5000/a:b', 1, [], '10.0.0.1; reboot'), /not an IPv4/);
   assert.equal(refFromProbe('localhost:5000/shop/api:slim', '10.244.0.5'), '10.244.0.5:5000/shop/api:slim');
   assert.equal(refFromProbe('127.0.0.1:5001/x@sha256:ab', '10.1.1.1'), '10.1.1.1:5001/x@sha256:ab');
 });

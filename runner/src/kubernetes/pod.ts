@@ -46,12 +46,16 @@ export const EXTRA_REGISTRY_DIR = '/var/lib/registry-extra';
 /** Marker checked by the readiness probe (the workstation's entrypoint writes it). */
 export const READY_COMMAND = 'test -e "$XDG_RUNTIME_DIR/sandbox-ready" && curl -fsS -o /dev/null http://localhost:5000/v2/';
 
-/** Outgoing traffic of a network namespace: loopback and replies only (registry Pod, probe Pod). */
+/**
+ * Outgoing traffic of a network namespace: loopback and replies only (registry Pod, probe Pod).
+ * IPv6 (a Pod has a link-local address, and the node answers there): nothing at all, and a
+ * failure to say so stops the Pod, unless the kernel has no IPv6.
+ */
 export const SEAL_SCRIPT = `set -e
 iptables -P OUTPUT DROP
 iptables -A OUTPUT -o lo -j ACCEPT
 iptables -A OUTPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
-ip6tables -P OUTPUT DROP 2>/dev/null || true`;
+if [ -e /proc/net/if_inet6 ]; then ip6tables -P OUTPUT DROP; fi`;
 
 /**
  * One extra registry, kept running: `$1` is its folder (port, data, optional htpasswd). The

@@ -1,11 +1,13 @@
 /**
  * The probe of a learner's image on Kubernetes. The node cannot pull from a session's registry
  * (plain HTTP on a Pod address), so a short-lived Pod fetches the image itself and runs its root
- * file system: an init container copies it out of the session registry (skopeo, as nobody, no
- * capability) and unpacks it; a second one closes the Pod's egress (iptables: loopback and
- * replies only); the learner's program then runs as nobody, every capability dropped, in a user
- * namespace chrooted into the unpacked image, with memory, CPU and time limits. The runner
- * probes it over HTTP at the Pod's address and deletes the Pod afterwards.
+ * file system. Three init containers: `fence` closes the Pod's egress to all but loopback, replies
+ * and the session's registry Pod (iptables, whatever the network plugin); `fetch` copies the image
+ * out of that registry (skopeo, as nobody, no capability) and unpacks it; `seal` takes the
+ * registry away again (loopback and replies only). The learner's program then runs as nobody,
+ * every capability dropped, in a user namespace chrooted into the unpacked image, with memory,
+ * CPU and time limits. The runner probes it over HTTP at the Pod's address and deletes the Pod
+ * afterwards.
  *
  * Nothing the learner controls becomes shell text: the runner reads the image's config itself
  * (imageConfig), pins the reference to the manifest it read (so the Pod fetches exactly that
@@ -22,6 +24,7 @@ import { ignoreMissing, type KubeClients, sleep } from './client.ts';
 import { LABEL, labelsFor, podName, RUNNER_POD_LABELS, selector } from './names.ts';
 import { MI, mib, PROBE_WORK_BYTES, withEphemeral } from './storage.ts';
 import { kubeLiteral, SEAL_SCRIPT } from './pod.ts';
+import { REGISTRY_PORTS } from '../sandbox/workstation.ts';
 
 export { kubeLiteral };
 
@@ -123,6 +126,17 @@ export function probeEnv(env: unknown): string[] {
 }
 
 
+// The fence's one opening: the session's registry Pod ($REGISTRY_IP, from the Pod's env), on the
+// registry ports only. `seal` deletes that very rule before the learner's program starts.
+const REGISTRY_RULE = `OUTPUT -d "$REGISTRY_IP" -p tcp -m multiport --dports ${REGISTRY_PORTS.join(',')} -j ACCEPT`;
+const FENCE_SCRIPT = `${SEAL_SCRIPT}
+[ -z "$REGISTRY_IP" ] || iptables -A ${REGISTRY_RULE}`;
+const CLOSE_SCRIPT = `set -e
+[ -z "$REGISTRY_IP" ] || iptables -D ${REGISTRY_RULE}
+iptables -P OUTPUT DROP`;
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+
 /** The probe's Env (probeEnv's strings) as the app container's RL_ENV_* variables, read by RUN. */
 export function imageEnvVars(env: string[]): k8s.V1EnvVar[] {
   return [{ name: 'RL_ENV_COUNT', value: String(env.length) }, ...env.map((e, i) => ({ name: `RL_ENV_${i}`, value: kubeLiteral(e) }))];
@@ -153,7 +167,12 @@ export function probePolicy(runnerId: string, sessionId: string, name: string): 
   };
 }
 
-export function probePod(s: ProbeSettings, sessionId: string, name: string, ref: string, timeoutMs: number, env: string[] = []): k8s.V1Pod {
+/**
+ * The probe Pod. `registryIp`: the session's registry Pod, the only address the fetch step may
+ * reach (none when absent: the fetch then fails).
+ */
+export function probePod(s: ProbeSettings, sessionId: string, name: string, ref: string, timeoutMs: number, env: string[] = [], registryIp = ''): k8s.V1Pod {
+  if (registryIp && !IPV4.test(registryIp)) throw new Error(`probe: the registry Pod's address "${registryIp}" is not an IPv4 address`);
   const nobody = {
     runAsUser: 65534,
     runAsGroup: 65534,
@@ -163,6 +182,7 @@ export function probePod(s: ProbeSettings, sessionId: string, name: string, ref:
     readOnlyRootFilesystem: true,
   };
   const res = { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '500m', memory: '256Mi' } };
+  const netAdmin = { runAsUser: 0, runAsNonRoot: false, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['NET_ADMIN', 'NET_RAW'] }, seccompProfile: { type: 'RuntimeDefault' as const } };
   const volumes: k8s.V1Volume[] = [{ name: 'work', emptyDir: { sizeLimit: mib(PROBE_WORK_BYTES) } }];
   // ephemeral-storage (storage.ts): read-only root file systems, so logs plus the work volume;
   // the app's limit covers the work volume too (the Pod's total counts it while the app runs).
@@ -183,6 +203,15 @@ export function probePod(s: ProbeSettings, sessionId: string, name: string, ref:
       volumes,
       initContainers: [
         disk({
+          name: 'fence',
+          image: s.image,
+          imagePullPolicy: 'IfNotPresent',
+          command: ['sh', '-c', FENCE_SCRIPT],
+          env: [{ name: 'REGISTRY_IP', value: registryIp }],
+          securityContext: netAdmin,
+          resources: res,
+        }, 16 * MI),
+        disk({
           name: 'fetch',
           image: s.image,
           imagePullPolicy: 'IfNotPresent',
@@ -197,8 +226,9 @@ export function probePod(s: ProbeSettings, sessionId: string, name: string, ref:
           name: 'seal',
           image: s.image,
           imagePullPolicy: 'IfNotPresent',
-          command: ['sh', '-c', SEAL_SCRIPT],
-          securityContext: { runAsUser: 0, runAsNonRoot: false, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['NET_ADMIN', 'NET_RAW'] }, seccompProfile: { type: 'RuntimeDefault' } },
+          command: ['sh', '-c', CLOSE_SCRIPT],
+          env: [{ name: 'REGISTRY_IP', value: registryIp }],
+          securityContext: netAdmin,
           resources: res,
         }, 16 * MI),
       ],
@@ -241,7 +271,7 @@ export async function probeImage(deps: ProbeDeps, ref: string, opts: { port: num
   const user = config?.user ?? '';
   await net.createNamespacedNetworkPolicy({ namespace, body: probePolicy(deps.probe.runnerId, deps.id, name) });
   try {
-    await core.createNamespacedPod({ namespace, body: probePod(deps.probe, deps.id, name, fetchRef, opts.timeoutMs, config?.env ?? []) });
+    await core.createNamespacedPod({ namespace, body: probePod(deps.probe, deps.id, name, fetchRef, opts.timeoutMs, config?.env ?? [], deps.registryIp) });
     // Fetching and unpacking the image is not the program's time: it has its own bound.
     const startBy = Date.now() + FETCH_BOUND_MS;
     let pod: k8s.V1Pod | undefined;
