@@ -25,6 +25,7 @@ let runner: Runner;
 let platform: FakePlatform;
 let browser: Browser;
 let tool: string;
+let operator: string;
 // LTI_TEST_SITE_DIR: a site built elsewhere (while site/dist is being rebuilt by someone else).
 const site = process.env.LTI_TEST_SITE_DIR ? { dir: process.env.LTI_TEST_SITE_DIR, dispose() {} } : snapshotSite();
 
@@ -33,7 +34,7 @@ before(async () => {
   runner = await createRunner({ port: 0, runnerId: uniqueRunnerId('ltib'), logLevel: 'silent', siteDir: site.dir, warmPoolSize: 0, dataDir, instructorToken: '' }, { provider: createFakeProvider(), labEngine: async () => demoEngine });
   tool = runner.url.replace('127.0.0.1', 'localhost');
   platform.toolJwks = `${runner.url}/lti/jwks`;
-  const operator = readFileSync(operatorTokenPath(runner.config), 'utf8').trim();
+  operator = readFileSync(operatorTokenPath(runner.config), 'utf8').trim();
   assert.equal((await api(runner.url, 'POST', '/lti/registrations', { token: operator, body: platform.registration() })).status, 201);
   browser = await launchBrowser();
 });
@@ -81,6 +82,32 @@ test('an instructor launch in a window opens the course dashboard with the LMS p
     assert.match(await panel.locator('.rl-lti-roster').innerText(), /Not started yet \(1\): Absent Learner/);
     assert.match(await panel.locator('.rl-lti-scores').innerText(), /every score has been sent/);
     assert.ok(!page.url().includes('key='), 'the key left the address');
+  } finally {
+    await page.close();
+  }
+});
+
+test('the operator registers and removes a platform on /instructor/', { timeout: 120_000 }, async () => {
+  const page = await browser.newPage();
+  try {
+    await page.addInitScript((t) => localStorage.setItem('registry-lab:operator-token:v1', t), operator);
+    await page.goto(`${tool}/en/instructor/`);
+    const box = page.locator('rl-lti-platforms');
+    await box.getByText('Registered platforms').waitFor({ timeout: 60_000 });
+    assert.match(await box.locator('.rl-lti-config').innerText(), new RegExp(`${tool}/lti/login`));
+    await box.getByLabel('Issuer (Platform ID)').fill('https://moodle.example.edu');
+    await box.getByLabel('Client ID').fill('moodle-client');
+    await box.getByLabel('Deployment IDs (comma-separated)').fill('1, 2');
+    await box.getByLabel('OIDC auth URL').fill('https://moodle.example.edu/mod/lti/auth.php');
+    await box.getByLabel('Token URL').fill('https://moodle.example.edu/mod/lti/token.php');
+    await box.getByLabel('JWKS URL (public keyset)').fill('https://moodle.example.edu/mod/lti/certs.php');
+    await box.getByRole('button', { name: 'Register' }).click();
+    await box.getByText('The platform is registered.').waitFor({ timeout: 30_000 });
+    const regs = (await api(runner.url, 'GET', '/lti/registrations', { token: operator })).json;
+    assert.deepEqual(regs.find((r: any) => r.issuer === 'https://moodle.example.edu')?.deployments, ['1', '2']);
+    await box.locator('li', { hasText: 'moodle-client' }).getByRole('button', { name: 'Remove' }).click();
+    await box.locator('li', { hasText: 'moodle-client' }).waitFor({ state: 'detached', timeout: 30_000 });
+    assert.ok(!(await api(runner.url, 'GET', '/lti/registrations', { token: operator })).json.some((r: any) => r.issuer === 'https://moodle.example.edu'));
   } finally {
     await page.close();
   }
