@@ -51,6 +51,8 @@ export function openShadow(
     }
   };
   readOnly(true);
+  // Read-only, Escape is the dialog's (it closes the view), not the terminal's.
+  term.attachCustomKeyEventHandler((e) => !(e.key === 'Escape' && term.options.disableStdin));
   try {
     fit.fit();
   } catch {
