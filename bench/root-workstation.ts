@@ -144,7 +144,8 @@ export async function startRootWorkstation(docker: Docker, beside: string, image
     const deadline = Date.now() + timeoutMs;
     let last: ExecResult | undefined;
     for (;;) {
-      last = await exec('docker info --format "{{.Driver}}" && curl -fsS -o /dev/null http://localhost:5000/v2/', { timeoutMs: 10_000 });
+      // `docker info` exits 0 with empty server fields while the engine is not up yet: the driver must be there.
+      last = await exec('d=$(docker info --format "{{.Driver}}" 2>/dev/null) && [ -n "$d" ] && curl -fsS -o /dev/null http://localhost:5000/v2/ && echo "$d"', { timeoutMs: 10_000 });
       if (last.exitCode === 0) break;
       const state = await ws.inspect();
       if (!state.State.Running || Date.now() > deadline) {
