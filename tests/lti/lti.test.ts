@@ -324,6 +324,7 @@ test('a runner restart with scores pending loses nothing', async () => {
   await runner.stop();
   platform.down = false;
   runner = await start();
+  platform.toolJwks = `${runner.url}/lti/jwks`;
   await waitFor('the pending score', () => platform.scores.length > before, 30_000);
   const last = platform.scores.at(-1)!;
   assert.equal(last.body.userId, 'stud-4');
@@ -373,4 +374,24 @@ test('a course whose workshop the instructor ended goes on in a new one at the n
   const [id2, key2] = await open();
   assert.equal(id2, s.workshop.id);
   assert.equal((await api(runner.url, 'GET', `/api/workshops/${id2}`, { token: key2 })).json.state, 'open');
+});
+
+test('a link without its own line item: the tool finds or makes one through the line items service', async () => {
+  const ags = { 'https://purl.imsglobal.org/spec/lti-ags/claim/endpoint': { scope: ['https://purl.imsglobal.org/spec/lti-ags/scope/lineitem', 'https://purl.imsglobal.org/spec/lti-ags/scope/score'], lineitems: `${platform.url}/lineitems` } };
+  const s = sessionFromPage((await launch(platform, runner.url, platform.resourceLink({ sub: 'stud-7', lab: 'signing', extra: ags }))).html);
+  await Promise.all(runner.lti.lineItemLookups);
+  const made = [...platform.lineitems].find(([, i]) => i.resourceId === 'signing' && i.resourceLinkId === 'rl-signing');
+  assert.ok(made, 'a line item was made');
+  assert.equal(made[1].scoreMaximum, requiredOf('signing').length);
+  assert.equal(made[1].tag, 'registry-lab');
+  // A second student of the same link finds it instead of making another.
+  await launch(platform, runner.url, platform.resourceLink({ sub: 'stud-8', lab: 'signing', extra: ags }));
+  await Promise.all(runner.lti.lineItemLookups);
+  assert.equal([...platform.lineitems.values()].filter((i) => i.resourceLinkId === 'rl-signing').length, 1);
+  const before = platform.scores.length;
+  passing.set('signing', []);
+  await check(s, 'signing');
+  const got = await waitFor('the score', () => platform.scores.slice(before).find((x) => x.lineitem === made[0]));
+  assert.equal(got.body.userId, 'stud-7');
+  assert.equal(got.body.scoreGiven, 0);
 });

@@ -52,15 +52,22 @@ export class FakePlatform {
   url = '';
   readonly clientId = `client-${randomBytes(4).toString('hex')}`;
   readonly deploymentId = 'deployment-1';
-  /** Tool JWKS URL (set once the runner is known). */
-  toolJwks = '';
+  private jwksUrl = '';
+  /** Tool JWKS URL (set once the runner is known, again when it moved). */
+  get toolJwks(): string {
+    return this.jwksUrl;
+  }
+  set toolJwks(url: string) {
+    this.jwksUrl = url;
+    this.toolKeys = null;
+  }
   /** When set, every endpoint answers 503 (the LMS is down). */
   down = false;
   /** When set, the JWKS endpoint answers 503. */
   jwksDown = false;
   readonly scores: ReceivedScore[] = [];
   readonly tokenRequests: { scope: string }[] = [];
-  readonly lineitems = new Map<string, { scoreMaximum: number; label: string }>();
+  readonly lineitems = new Map<string, { scoreMaximum: number; label: string; resourceId?: string; resourceLinkId?: string; tag?: string }>();
   members: Member[] = [];
   deepLinks: unknown[] = [];
   /** id_tokens waiting for the OIDC auth request, by login_hint (the browser flow). */
@@ -192,7 +199,7 @@ export class FakePlatform {
       // Client credentials with a JWT assertion (Security Framework §4.1.1).
       const form = new URLSearchParams(await readBody(req));
       if (form.get('grant_type') !== 'client_credentials' || form.get('client_assertion_type') !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer') return this.send(res, 400, { error: 'unsupported_grant_type' });
-      this.toolKeys ??= createRemoteJWKSet(new URL(this.toolJwks));
+      this.toolKeys ??= createRemoteJWKSet(new URL(this.toolJwks), { cooldownDuration: 0 });
       try {
         const { payload } = await jwtVerify(form.get('client_assertion') ?? '', this.toolKeys, { issuer: this.clientId, subject: this.clientId, audience: `${this.url}/token`, requiredClaims: ['jti', 'exp', 'iat'] });
         if (!payload.jti) throw new Error('jti');
@@ -204,6 +211,23 @@ export class FakePlatform {
       const token = randomBytes(16).toString('hex');
       this.tokens.set(token, { scope, exp: Date.now() + 3600_000 });
       return this.send(res, 200, { access_token: token, token_type: 'Bearer', expires_in: 3600, scope });
+    }
+    if (u.pathname === '/lineitems') {
+      // AGS 2.0 line items service: the container, filtered by resource_link_id, resource_id, tag.
+      if (!this.bearer(req, 'https://purl.imsglobal.org/spec/lti-ags/scope/lineitem')) return this.send(res, 401, { error: 'unauthorized' });
+      if (req.method === 'POST') {
+        if (req.headers['content-type'] !== 'application/vnd.ims.lis.v2.lineitem+json') return this.send(res, 415, { error: 'media type' });
+        const body = JSON.parse(await readBody(req)) as { scoreMaximum: number; label: string; resourceId?: string; resourceLinkId?: string; tag?: string };
+        if (!(body.scoreMaximum > 0) || !body.label) return this.send(res, 400, { error: 'bad line item' });
+        const key = `made-${this.lineitems.size + 1}`;
+        this.lineitems.set(key, { scoreMaximum: body.scoreMaximum, label: body.label, resourceId: body.resourceId, resourceLinkId: body.resourceLinkId, tag: body.tag });
+        return this.send(res, 201, { id: `${this.url}/lineitems/${key}/lineitem?type_id=1`, ...body }, 'application/vnd.ims.lis.v2.lineitem+json');
+      }
+      const q = u.searchParams;
+      const items = [...this.lineitems]
+        .filter(([, i]) => (!q.get('resource_link_id') || i.resourceLinkId === q.get('resource_link_id')) && (!q.get('tag') || i.tag === q.get('tag')) && (!q.get('resource_id') || i.resourceId === q.get('resource_id')))
+        .map(([key, i]) => ({ id: `${this.url}/lineitems/${key}/lineitem?type_id=1`, ...i }));
+      return this.send(res, 200, items, 'application/vnd.ims.lis.v2.lineitemcontainer+json');
     }
     const score = /^\/lineitems\/([^/]+)\/lineitem\/scores$/.exec(u.pathname);
     if (score && req.method === 'POST') {
@@ -220,7 +244,7 @@ export class FakePlatform {
     }
     if (u.pathname === '/dl-return' && req.method === 'POST') {
       const form = new URLSearchParams(await readBody(req));
-      this.toolKeys ??= createRemoteJWKSet(new URL(this.toolJwks));
+      this.toolKeys ??= createRemoteJWKSet(new URL(this.toolJwks), { cooldownDuration: 0 });
       const { payload } = await jwtVerify(form.get('JWT') ?? '', this.toolKeys, { issuer: this.clientId, audience: this.issuer });
       this.deepLinks.push(payload);
       return this.send(res, 200, 'ok', 'text/plain');

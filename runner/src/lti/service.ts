@@ -11,7 +11,8 @@ import type { Store } from '../store/types.ts';
 import type { WorkshopService } from '../workshops/service.ts';
 import { ScoreOutbox } from './ags-outbox.ts';
 import { labCatalog } from './catalog.ts';
-import { deepLinkingClaims, isStaff, langOfLocale, LTI, resourceLinkClaims } from './claims.ts';
+import { AGS, deepLinkingClaims, isStaff, langOfLocale, LTI, resourceLinkClaims } from './claims.ts';
+import { findOrCreateLineItem, SCOPE_LINEITEM } from './lineitems.ts';
 import { ensureContext, roster, type ContextDeps } from './contexts.ts';
 import { DeepLinking } from './deep-linking.ts';
 import { ToolKeys } from './keys.ts';
@@ -47,6 +48,8 @@ export class LtiService {
   readonly outbox: ScoreOutbox;
   readonly tokens: TokenCache;
   readonly deepLinking = new DeepLinking();
+  /** Line item look-ups started by launches (after the answer); tests wait for them. */
+  readonly lineItemLookups = new Set<Promise<unknown>>();
   private unsubscribe: (() => void) | null = null;
 
   readonly deps: LtiDeps;
@@ -148,7 +151,18 @@ export class LtiService {
     if (lab && !catalog.some((l) => l.id === lab)) throw new Refusal('unknown_lab');
     if (section && !lab && !this.sections().some((s) => s.id === section)) throw new Refusal('unknown_lab');
     const user = upsertUser(this.deps.store, v.registration.issuer, claims);
-    rememberLineItem(this.deps.store, user, ctx, lab ?? (section ? quizKey(section) : null), claims);
+    const key = lab ?? (section ? quizKey(section) : null);
+    rememberLineItem(this.deps.store, user, ctx, key, claims);
+    const ags = claims[AGS];
+    if (key && !ags?.lineitem && ags?.lineitems && ags.scope?.includes(SCOPE_LINEITEM)) {
+      const labInfo = catalog.find((l) => l.id === lab);
+      const quiz = this.sections().find((s) => s.id === section);
+      const label = labInfo ? labInfo.title[lang] : `${lang === 'en' ? 'Quiz' : 'Тест'}: ${quiz!.title[lang]}`;
+      const scoreMaximum = labInfo ? labInfo.required : quiz!.questions.length;
+      const wanted = { registration: v.registration, lineitems: ags.lineitems, resourceLinkId: claims[`${LTI}resource_link`].id, key, label, scoreMaximum, userId: user.id, contextId: ctx.id };
+      const lookup: Promise<unknown> = findOrCreateLineItem(this.store, this.tokens, this.deps.log, wanted).finally(() => this.lineItemLookups.delete(lookup));
+      this.lineItemLookups.add(lookup);
+    }
     const s = await learnerSession({ store: this.deps.store, sessions: this.deps.sessions, sealKey: this.keys.sealKey }, user, ctx, lab, lang, clientAddress);
     // A section link: the quiz's score goes out now if the record already has answers there.
     if (section && !lab && onQuiz(this.store, s.session.id, {}, this.sections().filter((x) => x.id === section)) > 0) this.outbox.kick();
