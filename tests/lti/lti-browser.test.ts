@@ -61,6 +61,9 @@ test('the launch runs in an iframe of the LMS page (another origin) and hands th
     const live = runner.sessions.list();
     assert.equal(live.length, 1, 'the page uses the launched session, it makes no other');
     assert.equal(live[0]!.name, 'User browser-student');
+    // The site's pages (not only the LTI ones) may be framed by the registered platform, and only by it.
+    const csp = (await fetch(`${tool}/en/labs/tagging/`)).headers.get('content-security-policy');
+    assert.equal(csp, `frame-ancestors 'self' ${platform.url}`);
   } finally {
     await page.close();
   }
