@@ -51,7 +51,6 @@ export interface SandboxSecurity {
 
 // Generous: a rootless engine on a busy host can take a minute; SESSION_START_TIMEOUT_MS bounds it all.
 const READY_TIMEOUT_MS = 150_000;
-const HOME = LEARNER_HOME;
 /**
  * Writable places of the workstation besides its home; its root file system is read-only. Memory
  * backed, so they count against the workstation's memory limit and never touch the host's disk.
@@ -143,7 +142,7 @@ async function createWith(
     }),
   ] as const);
   // A uid of its own: the image's /home/learner (uid 1000) is not copied in; the entrypoint makes what it needs.
-  const home: Docker.MountSettings = { Type: 'volume', Source: homeVolume, Target: HOME, VolumeOptions: { NoCopy: true } as Docker.MountSettings['VolumeOptions'] };
+  const home: Docker.MountSettings = { Type: 'volume', Source: homeVolume, Target: LEARNER_HOME, VolumeOptions: { NoCopy: true } as Docker.MountSettings['VolumeOptions'] };
   const accounts = await prepareAccounts(docker, images.workstation, {
     accounts: objectName(id, 'accounts'),
     labels: labelsFor(runnerId, 'volume', id),

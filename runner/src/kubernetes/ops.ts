@@ -5,11 +5,11 @@
 import { copyInto, inWorkFolder, type RunIn } from '../sandbox/copy.ts';
 import type { ExecOptions, ExecResult, SandboxOps } from '../../../checks/sandbox.ts';
 import { shellCommand } from '../sandbox/shell.ts';
-import { LEARNER_ENV } from '../sandbox/workstation.ts';
+import { LEARNER_ENV, LEARNER_HOME } from '../sandbox/workstation.ts';
 import type { KubeClients } from './client.ts';
 import { execCapture, execRaw } from './exec.ts';
 import { REGISTRY_PORTS } from '../sandbox/workstation.ts';
-import { CONTAINER, EXTRA_REGISTRY_DIR, HOME } from './pod.ts';
+import { CONTAINER, EXTRA_REGISTRY_DIR } from './pod.ts';
 import { probeImage, type ProbeSettings } from './probe.ts';
 import { untilRegistryAnswers } from '../sandbox/http-poll.ts';
 
@@ -52,7 +52,7 @@ export function kubeOps(deps: KubeOpsDeps): SandboxOps {
   // command asked for as root runs as the learner, as on Docker (there is no root in there).
   const exec = (cmd: string | string[], opts: ExecOptions = {}): Promise<ExecResult> =>
     execCapture(kube, pod, CONTAINER.workstation, shellCommand(cmd), {
-      cwd: opts.cwd ?? HOME,
+      cwd: opts.cwd ?? LEARNER_HOME,
       env: { ...LEARNER_ENV, ...opts.env },
       stdin: opts.stdin,
       timeoutMs: opts.timeoutMs,
@@ -66,7 +66,7 @@ export function kubeOps(deps: KubeOpsDeps): SandboxOps {
 
   return {
     sessionId: deps.id,
-    home: HOME,
+    home: LEARNER_HOME,
     exec,
 
     graderExec(cmd, opts = {}) {

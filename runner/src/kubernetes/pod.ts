@@ -40,7 +40,6 @@ export interface Placement {
 }
 
 export const CONTAINER = { workstation: 'workstation', registry: 'registry', grader: 'grader', egress: 'egress', seal: 'seal' } as const;
-export const HOME = LEARNER_HOME;
 /** Where the extra registries of startRegistry keep their data (an emptyDir of the registry container). */
 export const EXTRA_REGISTRY_DIR = '/var/lib/registry-extra';
 /** Marker checked by the readiness probe (the workstation's entrypoint writes it). */
@@ -187,7 +186,7 @@ export function sandboxPod(s: PodSettings, id: string, p: Placement): k8s.V1Pod 
           image: s.images.workstation,
           imagePullPolicy: 'IfNotPresent',
           env: [
-            { name: 'HOME', value: HOME },
+            { name: 'HOME', value: LEARNER_HOME },
             { name: 'USER', value: 'learner' },
             { name: 'MIRROR_URL', value: 'http://mirror:5000' },
             { name: 'REGISTRY_ADDR', value: p.registryIp },
@@ -212,8 +211,8 @@ export function sandboxPod(s: PodSettings, id: string, p: Placement): k8s.V1Pod 
             limits: { cpu: cpu(limits.workstationNanoCpus), memory: mi(limits.workstationMemoryBytes) },
           },
           volumeMounts: [
-            { name: 'home', mountPath: HOME },
-            { name: 'engine', mountPath: `${HOME}/.local/share/docker` },
+            { name: 'home', mountPath: LEARNER_HOME },
+            { name: 'engine', mountPath: `${LEARNER_HOME}/.local/share/docker` },
             { name: 'tmp', mountPath: '/tmp' },
             { name: 'var-tmp', mountPath: '/var/tmp' },
             { name: 'run-user', mountPath: '/run/user/1000' },

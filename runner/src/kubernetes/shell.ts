@@ -9,7 +9,8 @@ import type { ShellHandle } from '../sandbox/provider.ts';
 import { hangupCommand, loginShellEnv } from '../sandbox/shell.ts';
 import type { KubeClients } from './client.ts';
 import { execCapture, exitCodeOf } from './exec.ts';
-import { CONTAINER, HOME } from './pod.ts';
+import { CONTAINER } from './pod.ts';
+import { LEARNER_HOME } from '../sandbox/workstation.ts';
 
 /**
  * What client-node's Exec needs to send resizes (`columns`, `rows`, a `resize` event), and the
@@ -51,7 +52,7 @@ export async function openKubeShell(kube: KubeClients, pod: string, size: { cols
   let resolveExit!: (code: number) => void;
   const exited = new Promise<number>((r) => (resolveExit = r));
   const env = loginShellEnv(mark);
-  const ws = await new k8s.Exec(kube.kc).exec(kube.namespace, pod, CONTAINER.workstation, ['env', '-C', HOME, ...env, 'bash', '-l'], output, null, input, true, (status) =>
+  const ws = await new k8s.Exec(kube.kc).exec(kube.namespace, pod, CONTAINER.workstation, ['env', '-C', LEARNER_HOME, ...env, 'bash', '-l'], output, null, input, true, (status) =>
     resolveExit(exitCodeOf(status)),
   );
   output.socket = ws;
