@@ -77,6 +77,9 @@ function median(xs: number[]): number {
   return s.length ? (s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2) : NaN;
 }
 
+/** What a running comparison would leave behind if the bench had to exit now (its time guard). */
+export const pendingCleanups = new Set<() => Promise<void>>();
+
 export interface RegistryIoComparison {
   rounds: number;
   pushMiB: number;
@@ -98,13 +101,18 @@ export async function registryIoComparison(opts: { rounds?: number; nets?: Net[]
   const sandboxes: { side: string; provider: Provider; id: string; exec: Exec }[] = [];
   let root: RootWorkstation | undefined;
   const sides: RegistryIoComparison['sides'] = {};
+  const cleanupNow = async () => {
+    await root?.stop();
+    for (const s of sandboxes) await s.provider.shutdown().catch((e: unknown) => errors.push(`cleanup: ${String(e)}`));
+  };
+  pendingCleanups.add(cleanupNow);
   try {
     for (const net of nets) {
       const env = { ...process.env, RUNNER_ID: `bench-io-${net.slice(0, 5)}-${randomBytes(3).toString('hex')}`, WARM_POOL_SIZE: '0', WORKSTATION_NET: net };
       const provider = await dockerProviderFor(loadConfig(env));
-      await provider.init();
       const id = randomBytes(16).toString('base64url');
       sandboxes.push({ side: `rootless-${net}`, provider, id, exec: (s, o) => provider.ops(id).exec(s, o) });
+      await provider.init();
       const t0 = performance.now();
       await createWithRetry(provider, id, 3, log);
       sides[`rootless-${net}`] = { pushMs: [], pullMs: [], pushMedianMs: NaN, pullMedianMs: NaN, startMs: Math.round(performance.now() - t0) };
@@ -153,8 +161,8 @@ export async function registryIoComparison(opts: { rounds?: number; nets?: Net[]
   } catch (err) {
     errors.push(err instanceof Error ? err.message : String(err));
   } finally {
-    await root?.stop();
-    for (const s of sandboxes) await s.provider.shutdown().catch((e: unknown) => errors.push(`cleanup: ${String(e)}`));
+    pendingCleanups.delete(cleanupNow);
+    await cleanupNow();
   }
   const ratios: RegistryIoComparison['ratios'] = {};
   for (const v of Object.values(sides)) {

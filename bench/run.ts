@@ -32,7 +32,7 @@ import type { Duplex } from 'node:stream';
 import Docker from 'dockerode';
 import { WebSocket } from 'ws';
 import { createRunner, type Runner } from '../runner/src/app.ts';
-import { parseNets, registryIoComparison } from './registry-io.ts';
+import { parseNets, pendingCleanups, registryIoComparison } from './registry-io.ts';
 import { terminalFigures } from './terminal.ts';
 import { benchDurable } from './durable.ts';
 import { checkDurations } from './check-durations.ts';
@@ -406,7 +406,7 @@ async function main() {
     : undefined;
   const guard = setTimeout(() => {
     console.error(`bench: over ${TIMEOUT_S} s, cleaning up and exiting`);
-    void (runner?.close() ?? Promise.resolve()).finally(() => process.exit(1));
+    void Promise.allSettled([runner?.close(), ...[...pendingCleanups].map((f) => f())]).finally(() => process.exit(1));
   }, TIMEOUT_S * 1000);
   guard.unref();
   try {
