@@ -5,7 +5,7 @@
  * latest criteria, quiz answers), so a student coming back days later finds what they did.
  * Name and e-mail from the token are kept for the instructor's view only.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { ApiError } from '../core/errors.ts';
 import type { Session, SessionService } from '../core/sessions.ts';
 import type { Store } from '../store/types.ts';
@@ -68,7 +68,9 @@ export async function learnerSession(
   if (!w) throw new Refusal('unavailable', 'the course workshop is gone');
   let created;
   try {
-    created = await sessions.create({ workshop: w.id, seats: w.seats, name: user.name ?? 'LMS learner', lab, lang, clientAddress });
+    // Without a name from the LMS (its privacy settings), a short tag tells learners apart on the dashboard.
+    const tag = createHash('sha256').update(`${user.issuer}\n${user.sub}`).digest('hex').slice(0, 6);
+    created = await sessions.create({ workshop: w.id, seats: w.seats, name: user.name ?? `LMS ${tag}`, lab, lang, clientAddress });
   } catch (err) {
     if (err instanceof ApiError && err.code === 'workshop_full') throw new Refusal('course_full');
     if (err instanceof ApiError) throw new Refusal('unavailable', err.code);
