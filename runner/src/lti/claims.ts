@@ -65,7 +65,8 @@ export function isStaff(roles: string[]): boolean {
 /** ru or en from a BCP 47 locale (anything but English is Russian, the course's first language). */
 export function langOfLocale(locale: string | undefined | null): 'ru' | 'en' | null {
   if (!locale) return null;
-  if (/^en\b/i.test(locale)) return 'en';
-  if (/^ru\b/i.test(locale)) return 'ru';
+  // BCP 47 (en-US) and Moodle's own codes (en_us).
+  if (/^en(?:$|[-_])/i.test(locale)) return 'en';
+  if (/^ru(?:$|[-_])/i.test(locale)) return 'ru';
   return null;
 }
