@@ -269,7 +269,7 @@ describe('site (static deployment)', { timeout: 600_000 }, () => {
       if (tag) seen.add(tag);
       if (['quiz-input', 'quiz-button', 'reset'].every((x) => seen.has(x))) break;
     }
-    // (the terminal's own keyboard use needs a runner: tests/e2e/terminal.test.ts)
+    // (the terminal's own keyboard use needs a runner: tests/terminal/browser.test.ts)
     for (const want of ['quiz-input', 'quiz-button', 'reset']) assert.ok(seen.has(want), `Tab reaches ${want} (seen: ${[...seen].join(', ')})`);
 
     // answering with the keyboard alone: focus a text input, type, press Enter

@@ -6,7 +6,7 @@
  *     (resume below `lowBytes`), so a slow browser (xterm.js rendering) holds the program;
  *   - the socket holds more than `socketHighBytes` unsent (resume on its drain), for clients
  *     that never ack (scripts) or a slow network.
- * Pure bookkeeping, no I/O: unit-tested alone (tests/unit/flow-control.test.ts).
+ * Pure bookkeeping, no I/O: unit-tested alone (tests/terminal/flow-control.test.ts).
  */
 import { FLOW } from '../../../protocol/terminal.ts';
 

@@ -1,6 +1,6 @@
 /**
  * The instructor's dashboard at a glance (issue 25), with 30 learners and all ten labs, in
- * Chromium against the stand-in runner (tests/e2e/dashboard-standin.ts). At 1366×768, 1920×1080
+ * Chromium against the stand-in runner (tests/workshops/dashboard-standin.ts). At 1366×768, 1920×1080
  * and phone width it takes a screenshot (into RL_E2E_SHOTS when set, else a temporary folder removed afterwards) and
  * checks from the DOM what the first screen holds: a one-line header, the toolbar, the summary
  * row and at least 15 (30 on 1920×1080) whole learner rows, no page scroll, lab headers on one
@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { formatViolations, launchBrowser, runAxe } from './helpers.ts';
+import { formatViolations, launchBrowser, runAxe } from '../e2e/helpers.ts';
 import { STANDIN_KEY, startStandIn, type StandIn } from './dashboard-standin.ts';
 
 const LABS = ['tagging', 'automated-build', 'push-private', 'registry-auth', 'save-load', 'registry-api', 'multistage', 'layer-history', 'digest-pull', 'signing'];

@@ -9,8 +9,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { Runner } from '../../runner/src/app.ts';
-import { api, openSocket, openTerminal, rawUpgrade, sleep } from './helpers.ts';
-import { dockerObjects, run, startRealRunner } from './real.ts';
+import { api, openSocket, openTerminal, rawUpgrade, sleep } from '../runner/helpers.ts';
+import { dockerObjects, run, startRealRunner } from '../runner/real.ts';
 
 describe('workshop terminals through the workshop API (real Docker)', () => {
   let runner: Runner;

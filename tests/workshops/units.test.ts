@@ -8,7 +8,7 @@ import { WrongCodeLimit } from '../../runner/src/workshops/attempts.ts';
 import { redactUrl } from '../../runner/src/http/app.ts';
 import { Admission } from '../../runner/src/core/admission.ts';
 import { ApiError } from '../../runner/src/core/errors.ts';
-import { testSessionSettings } from './fake-provider.ts';
+import { testSessionSettings } from '../unit/fake-provider.ts';
 
 test('codes: 6 characters without look-alikes, shown as ABC-DEF, typed any way', () => {
   for (const ch of '01OIL') assert.ok(!CODE_ALPHABET.includes(ch), ch);

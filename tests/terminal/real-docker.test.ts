@@ -31,8 +31,8 @@ import { execFileSync } from 'node:child_process';
 import { WebSocket } from 'ws';
 import type { Runner } from '../../runner/src/app.ts';
 import { CLOSE, FLOW } from '../../protocol/terminal.ts';
-import { api, openTerminal, rawUpgrade, sleep, wsUrl } from './helpers.ts';
-import { dockerObjects, newSession, readyTerminal, run, startRealRunner } from './real.ts';
+import { api, openTerminal, rawUpgrade, sleep, wsUrl } from '../runner/helpers.ts';
+import { dockerObjects, newSession, readyTerminal, run, startRealRunner } from '../runner/real.ts';
 
 describe('runner terminal (real Docker)', () => {
   let runner: Runner;

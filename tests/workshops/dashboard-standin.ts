@@ -2,14 +2,14 @@
  * A stand-in for the runner's Workshops API ("Workshops" in API.md, the runner's public
  * API contract shared with clients, and docs/api-extensions.md)
  * serving a private copy of the built site, for browser tests of the instructor's dashboard that
- * are about the page, not Docker (tests/e2e/workshop.test.ts runs the real runner). One workshop
+ * are about the page, not Docker (tests/workshops/browser.test.ts runs the real runner). One workshop
  * `w1` with the learners `learners()` returns; `push(row)` sends a `learner` event to open streams.
  */
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
-import { REPO, snapshotSite } from './helpers.ts';
+import { REPO, snapshotSite } from '../e2e/helpers.ts';
 
 export const STANDIN_KEY = 'instructor-key-for-the-dashboard-tests';
 
@@ -42,6 +42,7 @@ export async function startStandIn(o: { labs: string[]; workshop: Record<string,
       if (!authed) return res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":{"code":"wrong_token","message":"no"}}');
       if (u.pathname === '/api/workshops/w1') return json(workshop);
       if (u.pathname === '/api/workshops/w1/progress') return json({ workshop, learners: o.learners() });
+      if (u.pathname === '/api/workshops/w1/help') return json([]);
       if (u.pathname === '/api/workshops/w1/events') {
         res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
         res.write('retry: 2000\n\n');

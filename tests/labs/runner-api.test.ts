@@ -3,8 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { Runner } from '../../runner/src/app.ts';
-import { api, sleep, type Term } from './helpers.ts';
-import { dockerObjects, newSession, readyTerminal, run, startRealRunner } from './real.ts';
+import { api, sleep, type Term } from '../runner/helpers.ts';
+import { dockerObjects, newSession, readyTerminal, run, startRealRunner } from '../runner/real.ts';
 
 describe('labs through the runner API (real Docker)', () => {
   let runner: Runner;

@@ -2,7 +2,7 @@
  * The terminal hub through the real runner and WebSockets, on the fake provider (an echoing
  * shell): presence, broadcast, shadows (auth before the upgrade, limit, watched, input ignored,
  * closed by the session's end and by closeAll). The same behaviour on real sandboxes:
- * tests/runner/shadow.test.ts.
+ * tests/workshops/shadow.test.ts.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +13,7 @@ import { silentLogger } from '../../runner/src/core/log.ts';
 import { attachTerminalServer } from '../../runner/src/terminal/server.ts';
 import type { AuthorizeShadow } from '../../runner/src/terminal/shadow.ts';
 import { CLOSE } from '../../protocol/terminal.ts';
-import { createFakeProvider } from './fake-provider.ts';
+import { createFakeProvider } from '../unit/fake-provider.ts';
 import { api, openSocket, openTerminal, rawUpgrade, sleep, uniqueRunnerId, type Term } from '../runner/helpers.ts';
 import { until } from '../support/wait.ts';
 

@@ -2,7 +2,7 @@
  * Workshops, terminal side, on real sandboxes: broadcast, presence, shadows (what the learner
  * types and a terminal opened later, `watched`, input ignored, refusals before the upgrade),
  * and a shadow that does not read never stalls the learner. The shadow's authorizer is a test
- * one (the workshop store is not needed for the terminal side); tests/unit/terminal-hub.test.ts
+ * one (the workshop store is not needed for the terminal side); tests/terminal/hub.test.ts
  * covers the same hub on the fake provider, with the edge cases.
  */
 import { after, before, describe, test } from 'node:test';
@@ -11,8 +11,8 @@ import type { Socket } from 'node:net';
 import type { Runner } from '../../runner/src/app.ts';
 import type { AuthorizeShadow } from '../../runner/src/terminal/shadow.ts';
 import { CLOSE } from '../../protocol/terminal.ts';
-import { api, openSocket, rawUpgrade, sleep, type Term } from './helpers.ts';
-import { dockerObjects, newSession, readyTerminal, run, startRealRunner } from './real.ts';
+import { api, openSocket, rawUpgrade, sleep, type Term } from '../runner/helpers.ts';
+import { dockerObjects, newSession, readyTerminal, run, startRealRunner } from '../runner/real.ts';
 import { until } from '../support/wait.ts';
 
 const KEY = 'test-instructor-key';

@@ -3,7 +3,7 @@
  * Chromium. The runner's API is stood in for by a small HTTP server speaking the documented shapes
  * ("Workshops" in API.md, the runner's public API contract shared with clients, and
  * docs/api-extensions.md): this is about the page, not Docker
- * (tests/e2e/workshop.test.ts runs the real runner). Checks that every row ends in its last
+ * (tests/workshops/browser.test.ts runs the real runner). Checks that every row ends in its last
  * state, that rows are updated in place (no row element is replaced), and prints the time the
  * page spent in long tasks (a figure, not an assertion: speed is not asserted on a shared host).
  */
@@ -14,7 +14,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { launchBrowser, snapshotSite } from './helpers.ts';
+import { launchBrowser, snapshotSite } from '../e2e/helpers.ts';
 
 const N = 100;
 const EVENTS = 2000;
@@ -60,6 +60,7 @@ describe('dashboard with 100 learners (runner API stood in for)', { timeout: 300
         if (!authed) return res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":{"code":"wrong_token","message":"no"}}');
         if (u.pathname === '/api/workshops/w1') return json(workshop);
         if (u.pathname === '/api/workshops/w1/progress') return json({ workshop, learners: Array.from({ length: N }, (_, i) => learner(i, 0)) });
+        if (u.pathname === '/api/workshops/w1/help') return json([]);
         if (u.pathname === '/api/workshops/w1/events') {
           res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
           res.write('retry: 2000\n\n');

@@ -14,7 +14,7 @@ import { createRunner, type Runner } from '../../runner/src/app.ts';
 import type { Config } from '../../runner/src/config.ts';
 import { operatorTokenPath } from '../../runner/src/workshops/secrets.ts';
 import { api, sleep, uniqueRunnerId } from '../runner/helpers.ts';
-import { createFakeProvider } from './fake-provider.ts';
+import { createFakeProvider } from '../unit/fake-provider.ts';
 
 const root = new URL('../..', import.meta.url).pathname;
 const dataDir = mkdtempSync(join(tmpdir(), 'rl-wshttp-'));

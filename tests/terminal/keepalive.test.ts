@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRunner } from '../../runner/src/app.ts';
-import { createFakeProvider } from './fake-provider.ts';
+import { createFakeProvider } from '../unit/fake-provider.ts';
 import { api, openTerminal, uniqueRunnerId } from '../runner/helpers.ts';
 
 test('a terminal waiting for a slow sandbox survives several ping intervals, then gets its shell', async () => {

@@ -17,7 +17,7 @@ import type { LabEngine } from '../../runner/src/labs/service.ts';
 import { labDefinitionSchema, type LabDefinition } from '../../checks/lab-schema.ts';
 import { createFakeProvider, type FakeProvider } from '../unit/fake-provider.ts';
 import { uniqueRunnerId } from '../runner/helpers.ts';
-import { REPO, builtPages, formatViolations, gotoRobust, launchBrowser, runAxe, snapshotSite } from './helpers.ts';
+import { REPO, builtPages, formatViolations, gotoRobust, launchBrowser, runAxe, snapshotSite } from '../e2e/helpers.ts';
 
 /** Text currently on the xterm screen (DOM renderer). */
 async function screenText(page: Page, scope = 'rl-terminal'): Promise<string> {
