@@ -37,6 +37,7 @@ import { parseArgs } from 'node:util';
 import Docker from 'dockerode';
 import { createRunner, type Runner } from '../runner/src/app.ts';
 import { runLearner, solveCommands, type LearnerResult } from './classroom-learner.ts';
+import { coldStartBound, lastShellFromFirstJoin, queueReport, reserveFor, reserveMode, type ReserveMode } from './classroom-report.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const LABS = ['push-private', 'tagging'];
@@ -62,15 +63,6 @@ const int = (v: string | undefined, def: number, min: number, max: number) => {
   const n = Number(v);
   return v !== undefined && Number.isInteger(n) ? Math.min(max, Math.max(min, n)) : def;
 };
-/** A reserve: a number of sandboxes, or `full` (one per seat). */
-type ReserveMode = number | 'full';
-function reserveMode(v: string): ReserveMode {
-  const t = v.trim();
-  if (t === 'full') return 'full';
-  const n = Number(t);
-  if (!Number.isInteger(n) || n < 0 || n > 100) throw new Error(`reserve "${v}": a number 0..100 or "full"`);
-  return n;
-}
 function intList(v: string, what: string): number[] {
   return v.split(',').map((x) => {
     const n = Number(x.trim());
@@ -87,7 +79,6 @@ const IDLE_SETTLE_MS = int(args['idle-settle'], 20, 0, 600) * 1000;
 /** The room arrives within this (issue 19: 30 learners in 10 s). */
 const JOIN_WINDOW_MS = int(args['join-window'], 10, 0, 600) * 1000;
 const STEP_TIMEOUT_MS = int(process.env.BENCH_TIMEOUT_S, 1200, 60, 3600) * 1000;
-const reserveFor = (mode: ReserveMode, n: number) => (mode === 'full' ? n : Math.min(mode, n));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function pct(xs: number[], p: number): number {
@@ -254,36 +245,6 @@ async function idleMemory(docker: Docker, runnerId: string, sessions: string[]) 
   };
 }
 
-/** What each learner who waited for a start slot was shown first, against what followed. */
-function queueReport(results: LearnerResult[]) {
-  const rows = results
-    .filter((r) => r.queueShown.length && r.joinToReadyMs !== undefined)
-    .map((r) => {
-      const first = r.queueShown[0]!;
-      const actualMs = r.joinToReadyMs! - first.atMs;
-      let rose = 0;
-      for (let i = 1; i < r.queueShown.length; i++) if (r.queueShown[i]!.estimateMs > r.queueShown[i - 1]!.estimateMs + 1000) rose++;
-      return {
-        name: r.name,
-        shownAfterS: s1(first.atMs),
-        place: first.position,
-        estimateS: s1(first.estimateMs),
-        actualS: s1(actualMs),
-        errorS: s1(actualMs - first.estimateMs),
-        updates: r.queueShown.length,
-        estimateRose: rose,
-      };
-    });
-  const abs = rows.map((r) => Math.abs(r.errorS ?? 0));
-  return {
-    waited: rows.length,
-    meanAbsErrorS: rows.length ? Math.round((abs.reduce((a, b) => a + b, 0) / rows.length) * 10) / 10 : null,
-    maxAbsErrorS: rows.length ? Math.max(...abs) : null,
-    learnersWhoseEstimateRose: rows.filter((r) => r.estimateRose > 0).length,
-    learners: rows,
-  };
-}
-
 async function classroom(runner: Runner, docker: Docker, operatorToken: string, n: number, mode: ReserveMode) {
   const reserve = reserveFor(mode, n);
   const slots = runner.config.startConcurrency > 0 ? runner.config.startConcurrency : availableParallelism();
@@ -337,10 +298,8 @@ async function classroom(runner: Runner, docker: Docker, operatorToken: string, 
   if (dash.failure()) errors.push(dash.failure()!);
   const ready = results.flatMap((r) => (r.joinToReadyMs === undefined ? [] : [r.joinToReadyMs]));
   const checks = results.flatMap((r) => r.checks.map((c) => c.ms));
-  const firstJoin = Math.min(...results.flatMap((r) => (r.joinedAt ? [r.joinedAt] : [])));
-  const shells = results.flatMap((r) => (r.joinedAt && r.joinToReadyMs !== undefined ? [r.joinedAt + r.joinToReadyMs - firstJoin] : []));
-  const lastShellMs = shells.length === n ? Math.round(Math.max(...shells)) : null;
-  const boundMs = alone?.ms ? Math.round(((n * alone.ms) / slots) * BARS.coldBoundFactor) : null;
+  const lastShellMs = lastShellFromFirstJoin(results, n);
+  const boundMs = alone?.ms ? coldStartBound(n, alone.ms, slots, BARS.coldBoundFactor) : null;
   const row = {
     learners: n,
     reserve,
