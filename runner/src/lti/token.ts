@@ -25,6 +25,7 @@ export const HTTP_TIMEOUT_MS = 10_000;
 
 export class TokenCache {
   private readonly tokens = new Map<string, { token: string; expiresAt: number }>();
+  private readonly asking = new Map<string, Promise<string>>();
   private readonly keys: ToolKeys;
   constructor(keys: ToolKeys) {
     this.keys = keys;
@@ -38,10 +39,20 @@ export class TokenCache {
     this.tokens.delete(this.keyOf(reg, scopes));
   }
 
-  async token(reg: Registration, scopes: string[]): Promise<string> {
+  /** A cached token, or one asked for now (one request at a time per platform and scopes). */
+  token(reg: Registration, scopes: string[]): Promise<string> {
     const k = this.keyOf(reg, scopes);
     const hit = this.tokens.get(k);
-    if (hit && hit.expiresAt > Date.now()) return hit.token;
+    if (hit && hit.expiresAt > Date.now()) return Promise.resolve(hit.token);
+    let asking = this.asking.get(k);
+    if (!asking) {
+      asking = this.ask(reg, scopes, k).finally(() => this.asking.delete(k));
+      this.asking.set(k, asking);
+    }
+    return asking;
+  }
+
+  private async ask(reg: Registration, scopes: string[], k: string): Promise<string> {
     const { kid, key } = this.keys.signing;
     const assertion = await new SignJWT({})
       .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
