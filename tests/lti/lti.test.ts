@@ -352,6 +352,15 @@ test('a section quiz as an activity: deep linked with its question count, answer
   assert.equal(answer.json.correct, true);
   const got = await waitFor('the quiz score', () => platform.scores.slice(before).find((x) => x.lineitem === 'quiz-docker-hub'));
   assert.deepEqual([got.body.scoreGiven, got.body.scoreMaximum, got.body.gradingProgress, got.body.userId], [1, total, 'Pending', 'stud-5']);
+  // Back later in a new sandbox: the answer is still there, and nothing is sent again for it.
+  assert.equal((await api(runner.url, 'DELETE', `/api/sessions/${s.id}`, { token: s.token })).status, 204);
+  const n = platform.scores.length;
+  const again = sessionFromPage((await launch(platform, runner.url, platform.resourceLink({ sub: 'stud-5', extra: { [`${CLAIM}custom`]: { section: 'docker-hub' } } }))).html);
+  assert.notEqual(again.id, s.id);
+  const progress = await api(runner.url, 'GET', `/api/sessions/${again.id}/progress`, { token: again.token });
+  assert.equal(progress.json.quiz.questions['docker-hub/hub-role'].correct, true);
+  await sleep(300);
+  assert.equal(platform.scores.length, n);
 });
 
 test('key rotation: a new signing key, the previous one still published, at most two', async () => {
