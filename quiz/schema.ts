@@ -2,7 +2,7 @@
  * Schema of a quiz file, site/src/data/quizzes/<section>.yaml, in plain zod. Used by the site's
  * `quizzes` content collection (site/src/content.config.ts: a broken question fails the build with
  * the question id and the problem) and by the runner's grading (runner/src/core/quiz.ts).
- * Unit tests: tests/site/quiz-schema.test.ts.
+ * Unit tests: tests/quiz/schema.test.ts.
  */
 import { z } from 'zod';
 import { giveawayProblems } from './order.ts';

@@ -15,7 +15,7 @@
  *    but the odd one out" wins).
  *
  * The build (src/integrations/quiz-tells.ts) fails with the ids that break a rule; the test
- * (tests/site/quiz-tells.test.ts) prints the numbers per section. Both read the quiz folder with
+ * (tests/quiz/tells.test.ts) prints the numbers per section. Both read the quiz folder with
  * readQuizDir below: Russian from `<quiz dir>/<section>.yaml`, English from the text overlay
  * `<quiz dir>/en/<section>.yaml` laid over the Russian structure (quiz/load.ts), exactly as
  * the English pages show it.

@@ -1,6 +1,6 @@
 /**
  * Normalises shell commands typed as quiz answers so that equivalent forms compare equal.
- * Pure functions, no DOM: used by the Quiz client script and by tests/site/command-match.test.ts.
+ * Pure functions, no DOM: used by the Quiz client script and by tests/quiz/command-match.test.ts.
  *
  * Equivalences:
  *  - a leading `$ ` prompt, `sudo `, repeated spaces, quotes around plain words;

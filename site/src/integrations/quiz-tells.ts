@@ -24,7 +24,7 @@ export default function quizTells(siteRoot: string): AstroIntegration {
         }
         const problems = tellProblems(readQuizDir(dir));
         if (problems.length === 0) return;
-        const text = `quiz options give the answer away (rules: quiz/tells.ts; numbers: node --test tests/site/quiz-tells.test.ts):\n  - ${problems.join('\n  - ')}`;
+        const text = `quiz options give the answer away (rules: quiz/tells.ts; numbers: node --test tests/quiz/tells.test.ts):\n  - ${problems.join('\n  - ')}`;
         if (command === 'build') throw new Error(text);
         logger.warn(text);
       },
