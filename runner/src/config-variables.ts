@@ -60,6 +60,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'TERMINAL_MAX_FRAME', default: '1048576', meaning: 'Largest accepted WebSocket frame from a client in bytes; larger closes with 1009.' },
   { name: 'INSTRUCTOR_TOKEN', default: '', meaning: 'Operator token of workshops (creates and lists them; at least 16 characters). Empty: made at the first start and kept in DATA_DIR/<RUNNER_ID>.operator-token (mode 0600); the log says where, never the token.' },
   { name: 'WORKSHOP_WRONG_CODES_PER_MINUTE', default: '10', meaning: 'Wrong workshop join codes one client address may send per minute; beyond it every join of that client answers 429 until the minute has passed.' },
+  { name: 'HELP_CONTACT', default: '', meaning: 'Self-study help: an e-mail address or https:// link offered under "Need help" to learners outside workshops (GET /api/help/contact). Empty: no button outside workshops.' },
   { name: 'HELP_HANDS_PER_HOUR', default: '6', meaning: 'Requests for help ("raise a hand") one workshop learner may make per hour; one may be open at a time. Beyond it 429 too_many_hands.' },
   { name: 'TAKEOVER_MAX_MS', default: '900000', meaning: 'A take-over of a learner\'s terminal (allowed by the learner) ends by itself after this long (15 min); an ask the learner does not answer ends after 1 min.' },
   { name: 'RECORDING_MAX_BYTES', default: '5m', meaning: 'Workshop terminals are recorded (asciicast v2) in DATA_DIR/workshops; this bounds all recordings of one session together (b, k, m, g). 0: no recordings.' },

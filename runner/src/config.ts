@@ -121,6 +121,11 @@ const envSchema = z.object({
   TERMINAL_MAX_FRAME: int(1024, 64 * 1024 * 1024),
   INSTRUCTOR_TOKEN: z.string().refine((v) => v === '' || v.trim().length >= 16, 'INSTRUCTOR_TOKEN: at least 16 characters').transform((v) => v.trim()),
   WORKSHOP_WRONG_CODES_PER_MINUTE: int(1, 10_000),
+  HELP_CONTACT: z
+    .string()
+    .trim()
+    .max(200)
+    .refine((v) => v === '' || /^https?:\/\/[^\s<>"]+$/.test(v) || /^[^\s@<>"]+@[^\s@<>"]+$/.test(v), 'HELP_CONTACT: an e-mail address or an http(s):// link'),
   HELP_HANDS_PER_HOUR: int(1, 1000),
   TAKEOVER_MAX_MS: duration,
   RECORDING_MAX_BYTES: bytes,
@@ -195,6 +200,8 @@ export interface Config {
   /** '' = made at first start and kept in DATA_DIR (workshops/secrets.ts). */
   instructorToken: string;
   workshopWrongCodesPerMinute: number;
+  /** '' = no self-study help contact. */
+  helpContact: string;
   helpHandsPerHour: number;
   takeoverMaxMs: number;
   recordingMaxBytes: number;
@@ -266,6 +273,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     terminalMaxFrame: e.TERMINAL_MAX_FRAME,
     instructorToken: e.INSTRUCTOR_TOKEN,
     workshopWrongCodesPerMinute: e.WORKSHOP_WRONG_CODES_PER_MINUTE,
+    helpContact: e.HELP_CONTACT,
     helpHandsPerHour: e.HELP_HANDS_PER_HOUR,
     takeoverMaxMs: e.TAKEOVER_MAX_MS,
     recordingMaxBytes: e.RECORDING_MAX_BYTES,

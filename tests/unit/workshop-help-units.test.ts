@@ -138,6 +138,20 @@ describe('asciicast writer', () => {
     assert.equal(cast.events.filter(([, c]) => c === 'i').length, 0);
   });
 
+  test('a secret added later (an instructor taking over) is kept out from then on, in output and input', () => {
+    const path = join(tmp, 'late.cast');
+    const w = new AsciicastWriter({ path, width: 80, height: 24, budget: { left: 1e6 }, recordInput: true });
+    const key = 'instructor-key-0123456789abcdefghij';
+    w.addSecret(key);
+    w.input(Buffer.from(key.slice(0, 10)));
+    w.input(Buffer.from(key.slice(10) + '\r'));
+    w.output(Buffer.from(`echo ${key}\r\n${key}\r\n`));
+    w.close();
+    const raw = readFileSync(path, 'utf8');
+    assert.ok(!raw.includes(key));
+    assert.ok(!raw.includes(key.slice(5, 25)), 'not even in pieces across events');
+  });
+
   test('input only when asked for; the shared budget ends a recording with a marker', () => {
     const budget = { left: 2000 };
     const p1 = join(tmp, 'b1.cast');

@@ -40,7 +40,7 @@ describe('help in the room (fake provider)', () => {
 
   before(async () => {
     runner = await createRunner(
-      { port: 0, runnerId: uniqueRunnerId('help'), warmPoolSize: 0, logLevel: 'silent', siteDir: '/nonexistent-site', dataDir, instructorToken: OPERATOR, helpHandsPerHour: 3, recordingMaxBytes: 64 * 1024 },
+      { port: 0, runnerId: uniqueRunnerId('help'), warmPoolSize: 0, logLevel: 'silent', siteDir: '/nonexistent-site', dataDir, instructorToken: OPERATOR, helpHandsPerHour: 3, recordingMaxBytes: 64 * 1024, helpContact: 'help@example.org', maxSessionsPerClient: 10 },
       { provider: createFakeProvider(), terminalTuning: { takeover: { askTimeoutMs: 400, maxMs: 1500 } } },
     );
     const c = await api(runner.url, 'POST', '/api/workshops', { token: OPERATOR, body: { title: 'Help room', seats: 5 } });
@@ -173,6 +173,9 @@ describe('help in the room (fake provider)', () => {
     assert.ok(!ta.output().includes('BEFORE-ASK') && !ta.output().includes('WHILE-ASKED'), 'input before consent never reached the shell');
     // Both see the same screen.
     await sh.waitFor('I19-instructor;', 5000);
+    // Even typed by the instructor, the key never lands in the learner's recording.
+    sh.send(`echo typed ${key()} done\r`);
+    await ta.waitFor('done', 5000, from);
     // The learner takes control back at once; the shadow's input is dropped again.
     ta.control({ type: 'takeover', action: 'end' });
     await until(() => last(sh, 'takeover')?.state === 'ended', 'ended on the shadow');
@@ -233,6 +236,11 @@ describe('help in the room (fake provider)', () => {
       else assert.equal(e.durationMs, 0);
     }
     assert.ok(sse.join('').includes('event: takeover'));
+    await sleep(400);
+    for (const r of (await api(runner.url, 'GET', `/api/workshops/${w.id}/learners/${a.id}/recordings`, { token: key() })).json as any[]) {
+      const text = (await api(runner.url, 'GET', `/api/workshops/${w.id}/learners/${a.id}/recordings/${r.id}`, { token: key() })).text;
+      assert.ok(!text.includes(key()) && !text.includes(a.token), 'no key or token in the recording');
+    }
     for (const t of [sh2, sh3, tb]) t.close();
   });
 
@@ -290,6 +298,16 @@ describe('help in the room (fake provider)', () => {
     assert.match(flood.events.at(-1)![2], /truncated/);
     const dir = join(dataDir, 'workshops', runner.config.runnerId, w.id, 'recordings');
     assert.ok(readFileSync(join(dir, `${all[0].id}.cast`), 'utf8').startsWith('{"version":2'));
+  });
+
+  test('self-study: the operator\'s help contact for learners outside workshops; their hand is refused', async () => {
+    assert.deepEqual((await api(runner.url, 'GET', '/api/help/contact')).json, { contact: 'help@example.org' });
+    const solo = await api(runner.url, 'POST', '/api/sessions', { body: {} });
+    assert.equal(solo.status, 201, solo.text);
+    const r = await api(runner.url, 'POST', `/api/sessions/${solo.json.id}/help`, { token: solo.json.token, body: {} });
+    assert.equal(r.status, 409);
+    assert.equal(r.json.error.code, 'not_in_workshop');
+    await api(runner.url, 'DELETE', `/api/sessions/${solo.json.id}`, { token: solo.json.token });
   });
 
   test('npm run workshop -- export <id>: results, log and every recording as files', async () => {

@@ -94,7 +94,8 @@ export function workshopRoutes(deps: { workshops: WorkshopService }) {
       const body = req.body as z.infer<typeof closeHandsBody>;
       return workshops.broadcast(open(req), body.message, body.closeHands ?? false);
     });
-    // Help in the room (docs/api-extensions.md "Help, take-over, recordings").
+    // Help in the room (docs/api-extensions.md "Help in the room"); outside workshops: the operator's contact.
+    app.get('/api/help/contact', async () => ({ contact: workshops.helpContact() }));
     app.get('/api/workshops/:id/help', byId, async (req: Req) => workshops.helpQueue(open(req)));
     app.post('/api/workshops/:id/learners/:session/help/reply', { schema: { params: learnerParams, body: replyBody } }, async (req: Req) =>
       workshops.replyHelp(open(req), req.params.session!, (req.body as z.infer<typeof replyBody>).message),

@@ -77,8 +77,8 @@ export function bridge(opts: {
   tap?: (chunk: Buffer) => void;
   /** A learner's `takeover` message (allow, deny, end). */
   onTakeover?: (action: 'ask' | 'allow' | 'deny' | 'end') => void;
-  /** Receives the function that writes into this shell as if typed here (a take-over's input). */
-  exposeInput?: (write: (chunk: Buffer) => void) => void;
+  /** Receives the function that writes into this shell as if typed here (a take-over's input), and the recording's redaction. */
+  exposeInput?: (write: (chunk: Buffer) => void, redact: (secret: string) => void) => void;
   /** Made once the size is known: this terminal's recording, if any. */
   record?: (size: { cols: number; rows: number }) => TerminalRecording | null;
   onClose: () => void;
@@ -95,9 +95,12 @@ export function bridge(opts: {
     recording?.input(buf);
     input.write(buf);
   };
-  opts.exposeInput?.((chunk) => {
-    if (!closed) typed(chunk);
-  });
+  opts.exposeInput?.(
+    (chunk) => {
+      if (!closed) typed(chunk);
+    },
+    (secret) => recording?.redact?.(secret),
+  );
 
   const send = (e: ServerEvent) => {
     if (ws.readyState === WebSocket.OPEN) ws.send(encodeMessage(e));

@@ -37,6 +37,8 @@ export interface LearnerTerminal {
   event(e: ServerEvent): void;
   /** Writes bytes to this terminal's shell as if typed there (take-over). */
   input?(chunk: Buffer): void;
+  /** Keeps a string out of this terminal's recording (the key of a shadow taking over). */
+  redact?(secret: string): void;
 }
 
 /** One open shadow, as the hub sees it. */
@@ -47,6 +49,8 @@ export interface ShadowSink {
   close(code: number, reason: string): void;
   /** Who opened it, for the workshop log ("instructor" or "operator"). */
   who?: string;
+  /** The key it was opened with: kept out of the learner's recordings once it asks to take over. */
+  secret?: string;
 }
 
 export interface HubTuning {
@@ -180,6 +184,7 @@ export function createTerminalHub(tuning: Partial<HubTuning> = {}): TerminalHubI
         if (!r || !r.shadows.has(s)) return;
         // Nobody to ask: the learner has no terminal open.
         if (r.learners.size === 0) return s.event({ type: 'takeover', state: 'ended', reason: 'session' });
+        if (s.secret) for (const l of r.learners) l.redact?.(s.secret);
         if (takeovers.ask(id, s, s.who ?? 'instructor') === 'busy') s.event({ type: 'takeover', state: 'ended', reason: 'declined' });
       } else if (action === 'end') takeovers.instructorEnds(id, s);
     },

@@ -156,7 +156,10 @@ export function attachTerminalServer(opts: {
         tuning,
         tap: (chunk) => hub.output(session.id, chunk),
         onTakeover: (action) => hub.learnerTakeover(session.id, action),
-        exposeInput: (write) => (learner.input = write),
+        exposeInput: (write, redact) => {
+          learner.input = write;
+          learner.redact = redact;
+        },
         record: opts.recordTerminal ? (size) => opts.recordTerminal!(session, size, [token]) : undefined,
         onClose: () => {
           leave();

@@ -78,10 +78,11 @@ export function shadowUpgrades(opts: {
     if (hub.shadowCount(session.id) >= opts.maxPerSession) {
       return reject(socket, 429, 'too_many_shadows', `At most ${opts.maxPerSession} views may watch one learner at once.`);
     }
-    wss.handleUpgrade(req, socket, head, (ws) => watch(ws, session, who));
+    const secret = url.searchParams.get('token') ?? undefined;
+    wss.handleUpgrade(req, socket, head, (ws) => watch(ws, session, who, secret));
   };
 
-  function watch(ws: WebSocket, session: Session, who: string) {
+  function watch(ws: WebSocket, session: Session, who: string, secret: string | undefined) {
     let closed = false;
     const send = (data: Buffer | string, binary: boolean) => {
       if (ws.readyState === WebSocket.OPEN) ws.send(data, { binary });
@@ -94,6 +95,7 @@ export function shadowUpgrades(opts: {
       event: (e: ServerEvent) => send(encodeMessage(e), false),
       close: (code, reason) => finish(code, reason),
       who,
+      secret,
     };
     // Input reaches the learner's shell only during an allowed take-over; otherwise it is dropped.
     ws.on('message', (data, isBinary) => {

@@ -22,10 +22,15 @@ class Stream {
   private readonly decoder = new StringDecoder('utf8');
   private held = '';
   private readonly secrets: string[];
-  private readonly holdLen: number;
+  private holdLen: number;
   constructor(secrets: string[]) {
     this.secrets = secrets;
     this.holdLen = Math.max(0, ...secrets.map((s) => s.length)) - 1;
+  }
+  addSecret(s: string): void {
+    if (s.length < 4 || this.secrets.includes(s)) return;
+    this.secrets.push(s);
+    this.holdLen = Math.max(this.holdLen, s.length - 1);
   }
   /** The text that may be written now (redacted), holding back only a tail that could start a secret. */
   push(chunk: Buffer, end = false): string {
@@ -98,6 +103,12 @@ export class AsciicastWriter {
 
   input(chunk: Buffer): void {
     if (this.recordInput) this.event('i', this.inp.push(chunk));
+  }
+
+  /** One more string never to write (the key of an instructor who takes over this terminal). */
+  addSecret(secret: string): void {
+    this.out.addSecret(secret);
+    this.inp.addSecret(secret);
   }
 
   resize(cols: number, rows: number): void {

@@ -53,6 +53,7 @@ export class Recordings {
       output: (c) => w.output(c),
       input: (c) => w.input(c),
       resize: (c, r) => w.resize(c, r),
+      redact: (secret) => w.addSecret(secret),
       close: () => {
         w.close();
         set.delete(w);

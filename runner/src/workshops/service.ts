@@ -307,6 +307,11 @@ export class WorkshopService {
     return w;
   }
 
+  /** Self-study help (HELP_CONTACT), or null. */
+  helpContact(): string | null {
+    return this.deps.config.helpContact || null;
+  }
+
   /** The learner's view of their hand: up with a place, or down; the latest reply. */
   helpState(s: Session) {
     const w = this.workshopOf(s);

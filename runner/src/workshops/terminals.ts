@@ -22,6 +22,8 @@ export interface TerminalRecording {
   output(chunk: Buffer): void;
   input(chunk: Buffer): void;
   resize(cols: number, rows: number): void;
+  /** A string never to write from now on (the key of an instructor taking over this terminal). */
+  redact?(secret: string): void;
   close(): void;
 }
 

@@ -186,7 +186,8 @@ export function mountDashboard(root: HTMLElement, ui: Record<string, string>) {
       url: eventsUrl(id, key),
       events: ['learner', 'workshop', 'help', 'takeover'],
       catchUp: async () => {
-        await Promise.all([loadProgress(), help.catchUp()]);
+        // The queue is not worth holding the grid back: it catches up with the next `help` event.
+        await Promise.all([loadProgress(), help.catchUp().catch(() => undefined)]);
       },
       onEvent: apply,
       onState: setConn,

@@ -4,7 +4,9 @@
  * the queue, lower the hand, the instructor's reply; the take-over prompt and, while the
  * instructor types, the banner with "take control back". Live news arrives through the learner's
  * terminal (`rl-help`, `rl-takeover` from terminal-client.ts); answers go back through it
- * (`rl-takeover-answer`). Messages are shown as text only.
+ * (`rl-takeover-answer`). Messages are shown as text only. Outside workshops, where the operator
+ * set HELP_CONTACT (GET /api/help/contact), the same button writes to that contact instead
+ * (a mail with the message, the lab and the page, or the operator's link).
  */
 import type { HelpEvent, TakeoverEvent } from '../../../protocol/terminal.ts';
 import { fmt } from './fmt.ts';
@@ -14,6 +16,21 @@ export function helpStateText(e: HelpEvent, ui: Record<string, string>): string 
   if (e.state === 'up') return fmt(ui, 'wsb.helpUp', { position: e.position ?? 1 });
   return e.closedBy ? (ui[`wsb.helpDown.${e.closedBy}`] ?? '') : '';
 }
+
+/** Where the self-study message goes: a mailto: with subject and body, or the operator's http(s) link as it is. */
+export function contactHref(contact: string, message: string, lab: string | null, page: string): string | null {
+  if (/^https?:\/\//.test(contact)) return contact;
+  if (!/^[^\s@<>"]+@[^\s@<>"]+$/.test(contact)) return null;
+  const body = [message, lab ? `lab: ${lab}` : '', `page: ${page}`].filter(Boolean).join('\n\n');
+  return `mailto:${contact}?subject=${encodeURIComponent(`Registry Lab: help${lab ? ` (${lab})` : ''}`)}&body=${encodeURIComponent(body)}`;
+}
+
+let contactOnce: Promise<string | null> | null = null;
+const loadContact = () =>
+  (contactOnce ??= api<{ contact: string | null }>('/api/help/contact').then(
+    (r) => (typeof r?.contact === 'string' && r.contact ? r.contact : null),
+    () => null,
+  ));
 
 export function mountHelp(root: HTMLElement, ui: Record<string, string>) {
   const q = <T extends HTMLElement>(s: string) => root.querySelector<T>(s)!;
@@ -27,6 +44,7 @@ export function mountHelp(root: HTMLElement, ui: Record<string, string>) {
   const ask = q('.rl-wsh-ask');
   const on = q('.rl-wsh-on');
   let up = false;
+  let contact: string | null = null;
 
   const session = () => {
     const s = storedSession();
@@ -54,7 +72,12 @@ export function mountHelp(root: HTMLElement, ui: Record<string, string>) {
   const refresh = async () => {
     const s = session();
     root.hidden = !s;
-    if (!s) return;
+    root.dataset.mode = s ? 'workshop' : 'self';
+    if (!s) {
+      contact = await loadContact();
+      root.hidden = !contact;
+      return;
+    }
     try {
       render(await api<HelpEvent>(`/api/sessions/${encodeURIComponent(s.id)}/help`, { token: s.token }));
     } catch {
@@ -75,9 +98,18 @@ export function mountHelp(root: HTMLElement, ui: Record<string, string>) {
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const s = session();
-    if (!s) return;
     error.hidden = true;
     const lab = document.querySelector<HTMLElement>('rl-lab[data-lab]')?.dataset.lab ?? null;
+    if (!s) {
+      const href = contact ? contactHref(contact, message.value.trim().slice(0, 280), lab, location.href) : null;
+      if (!href) return;
+      window.open(href, '_blank', 'noopener');
+      state.hidden = false;
+      state.textContent = fmt(ui, 'wsb.helpContact', { contact: contact! });
+      form.hidden = true;
+      openBtn.setAttribute('aria-expanded', 'false');
+      return;
+    }
     try {
       const e = await api<HelpEvent>(`/api/sessions/${encodeURIComponent(s.id)}/help`, {
         method: 'POST',

@@ -7,26 +7,7 @@
 import { fmt } from './fmt.ts';
 import { fetchRecording, listRecordings } from './workshop-api.ts';
 import { describeError } from './session.ts';
-
-export interface CastMarker {
-  time: number;
-  label: string;
-}
-
-/** The "m" events of an asciicast v2 text, in order. */
-export function castMarkers(text: string): CastMarker[] {
-  const out: CastMarker[] = [];
-  for (const line of text.split('\n').slice(1)) {
-    if (!line.includes('"m"')) continue;
-    try {
-      const e = JSON.parse(line) as [number, string, string];
-      if (e[1] === 'm') out.push({ time: e[0], label: String(e[2]) });
-    } catch {
-      /* a torn last line */
-    }
-  }
-  return out;
-}
+import { castMarkers } from './asciicast-markers.ts';
 
 export function attachReplay(h: { root: HTMLElement; ui: Record<string, string>; id: string; key: () => string }) {
   const { root, ui, id } = h;

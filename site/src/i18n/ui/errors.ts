@@ -23,6 +23,11 @@ export const errors = {
     'err.operator_only': "Ключ преподавателя открывает только своё занятие; создавать и видеть список занятий может только токен оператора.",
     'err.wrong_workshop': "Этот ключ относится к другому занятию.",
     'err.workshop_ended': "Занятие уже завершено.",
+    'err.hand_already_raised': "Ваша рука уже поднята: дождитесь преподавателя или опустите руку.",
+    'err.too_many_hands': "Слишком много вопросов за час — подождите немного.",
+    'err.no_help_request': "Этот участник сейчас не просит помощи.",
+    'err.not_in_workshop': "Позвать преподавателя можно только на занятии.",
+    'err.unknown_recording': "Такой записи нет: возможно, она уже удалена.",
     'err.unknown_workshop_id': "Такого занятия нет на этом сервере.",
   },
   en: {
@@ -48,6 +53,11 @@ export const errors = {
     'err.operator_only': "An instructor key opens its own workshop only; creating and listing workshops needs the operator token.",
     'err.wrong_workshop': "This key belongs to another workshop.",
     'err.workshop_ended': "The workshop has already ended.",
+    'err.hand_already_raised': "Your hand is already raised: wait for the instructor or lower it.",
+    'err.too_many_hands': "Too many questions this hour — please wait a little.",
+    'err.no_help_request': "This learner is not asking for help now.",
+    'err.not_in_workshop': "You can call an instructor only in a workshop.",
+    'err.unknown_recording': "There is no such recording: it may have been deleted.",
     'err.unknown_workshop_id': "This server has no such workshop.",
   },
 } as const;
