@@ -35,5 +35,6 @@ export async function providerFor(config: Config): Promise<SandboxProvider> {
     seccompProfile: config.kubeSeccompProfile,
     egress: { policy: config.egress, allow: config.egressAllow },
     diskQuotaBytes: config.sessionDiskQuota,
+    runtimeClass: config.workstationRuntime || undefined,
   });
 }

@@ -12,6 +12,7 @@ import { idFromKey, podName, registryPodName, sessionKey, LABEL, checkRunnerIdFo
 import { exitCodeOf, wrapCommand } from '../../runner/src/kubernetes/exec.ts';
 import { extraRegistryScript } from '../../runner/src/kubernetes/ops.ts';
 import { newSandboxId } from '../../runner/src/core/ids.ts';
+import { checkRuntimeClass } from '../../runner/src/kubernetes/index.ts';
 
 const settings: PodSettings = {
   runnerId: 'rl-test',
@@ -147,4 +148,16 @@ it('exec: the command runs under env -C and timeout; stdin is handed over by len
   assert.doesNotMatch(extraRegistryScript(5001, 'u:$2y$x'), /\$2y/);
   assert.doesNotMatch(extraRegistryScript(5002), /htpasswd/);
   assert.match(SUPERVISE_SCRIPT, /REGISTRY_AUTH=htpasswd[\s\S]*registry serve/);
+});
+
+it('WORKSTATION_RUNTIME names the RuntimeClass of the workstation and probe Pods, never of the registry Pod', () => {
+  const id = newSandboxId();
+  assert.equal(sandboxPod(settings, id, placement).spec!.runtimeClassName, undefined);
+  assert.equal(sandboxPod({ ...settings, runtimeClass: 'gvisor' }, id, placement).spec!.runtimeClassName, 'gvisor');
+  assert.equal(registryPod({ ...settings, runtimeClass: 'gvisor' }, id).spec!.runtimeClassName, undefined);
+  const probe = probePod({ runnerId: 'rl-test', image: 'w', seccompProfile: 'p.json', runtimeClass: 'kata' }, id, 'x-probe', '10.244.0.5:5000/a/b:c', 10_000);
+  assert.equal(probe.spec!.runtimeClassName, 'kata');
+  assert.doesNotThrow(() => checkRuntimeClass('kata-qemu'));
+  assert.doesNotThrow(() => checkRuntimeClass(''));
+  assert.throws(() => checkRuntimeClass('Sysbox_Runc'), /RuntimeClass/);
 });

@@ -29,6 +29,8 @@ export interface KubernetesConfig {
   egress?: EgressSettings;
   /** Per-session disk quota in bytes (SESSION_DISK_QUOTA): the emptyDir size limit of a session's engine storage (0: none). */
   diskQuotaBytes: number;
+  /** RuntimeClass of workstation and probe Pods (WORKSTATION_RUNTIME); empty: the node's default. */
+  runtimeClass?: string;
   kube?: KubeClients;
 }
 
@@ -44,15 +46,23 @@ const MEMORY_SCRIPT = `if [ -f /sys/fs/cgroup/memory.current ]; then u=$(cat /sy
 else u=$(cat /sys/fs/cgroup/memory/memory.usage_in_bytes); f=$(awk '$1=="total_inactive_file"{print $2}' /sys/fs/cgroup/memory/memory.stat); fi
 echo $((u - \${f:-0}))`;
 
+/** A RuntimeClass name is a DNS subdomain (lowercase); refused at start rather than by every Pod creation. */
+export function checkRuntimeClass(name: string | undefined): void {
+  if (name && !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(name)) {
+    throw new Error(`WORKSTATION_RUNTIME=${JSON.stringify(name)}: on Kubernetes this names a RuntimeClass (lowercase letters, digits, '-' and '.')`);
+  }
+}
+
 export function createKubernetesProvider(config: KubernetesConfig): SandboxProvider {
   checkRunnerIdForLabels(config.runnerId);
+  checkRuntimeClass(config.runtimeClass);
   const kube = config.kube ?? kubeClients(config.namespace, config.kubeconfig);
   const { core, namespace } = kube;
   const mirror = new KubeMirror(kube, config.runnerId, config.images.mirror);
   const egress = config.egress ?? { policy: 'open' as const, allow: [] };
   /** Session uids being given out by this provider right now (session-user.ts). */
   const reserving = new Set<number>();
-  const probe = { runnerId: config.runnerId, image: config.images.workstation, seccompProfile: config.seccompProfile };
+  const probe = { runnerId: config.runnerId, image: config.images.workstation, seccompProfile: config.seccompProfile, runtimeClass: config.runtimeClass };
   const known = new KnownSandboxes<KubeRefs>(
     (id, k) => kubeOps({ kube, id, pod: k.pod, registryPod: k.registryPod, registryIp: k.registryIp, probe }),
     sandboxErrorOf,
@@ -64,6 +74,7 @@ export function createKubernetesProvider(config: KubernetesConfig): SandboxProvi
     limits: config.limits,
     seccompProfile: config.seccompProfile,
     diskBytes: config.diskQuotaBytes,
+    runtimeClass: config.runtimeClass,
     egress,
     allow: egress.policy === 'allowlist' ? await resolveAllowlist(egress.allow) : [],
   });

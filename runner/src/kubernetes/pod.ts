@@ -28,6 +28,8 @@ export interface PodSettings {
   egress: EgressSettings;
   /** Resolved allowlist (EGRESS=allowlist). */
   allow: string[];
+  /** RuntimeClass of the learner's Pods (WORKSTATION_RUNTIME, e.g. gVisor or Kata); empty: the node's default. */
+  runtimeClass?: string;
 }
 
 /** Where a workstation Pod's neighbours are, and whose it is. */
@@ -106,6 +108,11 @@ const initRoot = (caps: string[]): k8s.V1SecurityContext => ({
  * registry Pod's addresses, then the account files. The node's address comes from the downward
  * API ($HOST_IP).
  */
+/** The Pod spec field for a RuntimeClass, or nothing. The registry Pod runs only our own code and keeps the default. */
+export function runtimeClassOf(name: string | undefined): { runtimeClassName?: string } {
+  return name ? { runtimeClassName: name } : {};
+}
+
 export function initScript(s: PodSettings, p: Pick<Placement, 'mirrorIp' | 'registryIp'>): string {
   const rules = egressScript(s.egress.policy, {
     mirrorIp: p.mirrorIp,
@@ -152,6 +159,7 @@ export function sandboxPod(s: PodSettings, id: string, p: Placement): k8s.V1Pod 
     metadata: podMeta(podName(id), id, labels),
     spec: {
       ...podBasics,
+      ...runtimeClassOf(s.runtimeClass),
       restartPolicy: 'Never',
       // No cluster DNS is needed for the mirror: its Pod address under the name the workstation's engine uses.
       hostAliases: [{ ip: p.mirrorIp, hostnames: ['mirror'] }],

@@ -23,7 +23,7 @@ import { readBounded } from '../sandbox/bounded-body.ts';
 import { ignoreMissing, type KubeClients, sleep } from './client.ts';
 import { LABEL, labelsFor, podName, RUNNER_POD_LABELS, selector } from './names.ts';
 import { MI, mib, PROBE_WORK_BYTES, withEphemeral } from './storage.ts';
-import { kubeLiteral, SEAL_SCRIPT } from './pod.ts';
+import { kubeLiteral, runtimeClassOf, SEAL_SCRIPT } from './pod.ts';
 import { REGISTRY_PORTS } from '../sandbox/workstation.ts';
 
 export { kubeLiteral };
@@ -33,6 +33,8 @@ export interface ProbeSettings {
   /** The workstation image: it has skopeo, jq, tar, iptables and unshare. */
   image: string;
   seccompProfile: string;
+  /** RuntimeClass the learner's image runs under (WORKSTATION_RUNTIME); empty: the node's default. */
+  runtimeClass?: string;
 }
 
 interface ProbeDeps {
@@ -195,6 +197,7 @@ export function probePod(s: ProbeSettings, sessionId: string, name: string, ref:
     kind: 'Pod',
     metadata: { name, labels: labelsFor(s.runnerId, 'probe', sessionId) },
     spec: {
+      ...runtimeClassOf(s.runtimeClass),
       automountServiceAccountToken: false,
       enableServiceLinks: false,
       restartPolicy: 'Never',
