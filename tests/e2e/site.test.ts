@@ -184,7 +184,7 @@ describe('site (static deployment)', { timeout: 600_000 }, () => {
     const requests: string[] = [];
     const listener = (r: { url(): string }) => void requests.push(r.url());
     page.on('request', listener);
-    await gotoRobust(page, `${server.url}/automated-builds/`);
+    await gotoRobust(page, `${server.url}/summary/`);
     await page.mouse.wheel(0, 20000);
     await page.waitForTimeout(500);
     page.off('request', listener);
@@ -225,13 +225,13 @@ describe('site (static deployment)', { timeout: 600_000 }, () => {
       }
       return { total, own: total - search, xterm: [...sizes.keys()].some((k) => k.includes('terminal-client')) };
     };
-    const text = await measure('/automated-builds/', false);
+    const text = await measure('/summary/', false);
     const termTop = await measure('/docker-hub/', false);
     const termOpen = await measure('/docker-hub/', true);
     const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
     const line = (what: string, m: { total: number; own: number }) =>
       t.diagnostic(`${what}: ${kb(m.total)} JS (uncompressed); without Starlight's search UI ${kb(m.own)}`);
-    line('text-only page /automated-builds/ (quiz)', text);
+    line('text-only page /summary/ (quiz)', text);
     line('terminal page /docker-hub/ before the terminal is reached', termTop);
     line('terminal page /docker-hub/ after the terminal opened', termOpen);
     assert.ok(!text.xterm && !termTop.xterm, 'xterm.js is not loaded before the terminal is needed');
