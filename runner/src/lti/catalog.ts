@@ -3,9 +3,10 @@
  * title (ru/en), section and how many criteria are required (the score maximum). Read from
  * labs/<id>/lab.json and lab.en.json once.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { labFolders } from '../../../checks/lab-schema.ts';
 
 const labJson = z.object({
   id: z.string(),
@@ -31,9 +32,8 @@ let cached: { dir: string; labs: CatalogLab[] } | null = null;
 export function labCatalog(labsDir: string): CatalogLab[] {
   if (cached?.dir === labsDir) return cached.labs;
   const labs: CatalogLab[] = [];
-  for (const id of readdirSync(labsDir)) {
+  for (const id of labFolders(labsDir)) {
     const file = join(labsDir, id, 'lab.json');
-    if (!existsSync(file)) continue;
     try {
       const d = labJson.parse(JSON.parse(readFileSync(file, 'utf8')));
       const enFile = join(labsDir, id, 'lab.en.json');
