@@ -4,7 +4,7 @@
  * allows on her own terminal, `docker images` typed in the shadow runs in her rootless engine
  * and both see its output; she takes control back; the recording on disk is asciicast v2 with
  * the check marker and without her token; the take-over is in the workshop's log; the end of
- * the workshop closes her hand. The edge cases run on the fake provider (tests/unit/workshop-help.test.ts).
+ * the workshop closes her hand. The edge cases run on the fake provider (tests/workshops/help.test.ts).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createRunner, type Runner } from '../../runner/src/app.ts';
 import { uniqueRunnerId } from '../runner/helpers.ts';
-import { formatViolations, gotoRobust, launchBrowser, runAxe, snapshotSite } from './helpers.ts';
+import { formatViolations, gotoRobust, launchBrowser, runAxe, snapshotSite } from '../e2e/helpers.ts';
 
 const TOKEN = `op-${Math.random().toString(36).slice(2)}-e2e-help-token`;
 const LAB = 'tagging';

@@ -14,7 +14,7 @@ import { AsciicastWriter, REDACTED, TRUNCATED_MARKER } from '../../runner/src/wo
 import { sweepWorkshopData } from '../../runner/src/workshops/data.ts';
 import { ApiError } from '../../runner/src/core/errors.ts';
 import type { ServerEvent } from '../../protocol/terminal.ts';
-import { parseAsciicast } from '../workshops/asciicast-check.ts';
+import { parseAsciicast } from './asciicast-check.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'rl-help-units-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));

@@ -15,8 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRunner, type Runner } from '../../runner/src/app.ts';
 import { api, openSocket, openTerminal, sleep, uniqueRunnerId, type Term } from '../runner/helpers.ts';
-import { createFakeProvider } from './fake-provider.ts';
-import { parseAsciicast } from '../workshops/asciicast-check.ts';
+import { createFakeProvider } from '../unit/fake-provider.ts';
+import { parseAsciicast } from './asciicast-check.ts';
 
 const OPERATOR = 'operator-token-for-help-tests-0123456789';
 const dataDir = mkdtempSync(join(tmpdir(), 'rl-help-'));
