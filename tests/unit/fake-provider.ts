@@ -8,7 +8,7 @@
 import { Duplex } from 'node:stream';
 import type { SandboxInfo, SandboxProvider, ShellHandle } from '../../runner/src/sandbox/provider.ts';
 import type { SandboxOps } from '../../checks/context.ts';
-import type { SessionSettings } from '../../runner/src/core/session.ts';
+import type { SessionSettings } from '../../runner/src/core/session-model.ts';
 
 export interface FakeProvider extends SandboxProvider {
   live: Set<string>;

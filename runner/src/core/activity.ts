@@ -5,7 +5,7 @@
  * SessionService events) and terminal presence (the terminal hub).
  */
 import { EventEmitter } from 'node:events';
-import type { Session } from './session.ts';
+import type { Session } from './session-model.ts';
 
 export interface CheckAnswer {
   lab: string;

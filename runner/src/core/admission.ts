@@ -4,7 +4,7 @@
  */
 import { ApiError } from './errors.ts';
 import { SlidingWindowLimit } from './rate-limit.ts';
-import type { CreateSessionInput, SessionSettings } from './session.ts';
+import type { CreateSessionInput, SessionSettings } from './session-model.ts';
 
 /** Retry-After (seconds) when capacity is full. */
 export const RETRY_AFTER_S = 30;

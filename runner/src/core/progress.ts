@@ -2,7 +2,7 @@
 import type { Store } from '../store/types.ts';
 import type { ActivityBus } from './activity.ts';
 import type { QuizBank, QuizVerdict } from './quiz.ts';
-import type { Session } from './session.ts';
+import type { Session } from './session-model.ts';
 
 const iso = (ms: number | null) => (ms == null ? undefined : new Date(ms).toISOString());
 

@@ -2,7 +2,7 @@
 import type { SessionPatch, Store, StoredSession } from '../store/types.ts';
 import { errMessage, type Logger } from './log.ts';
 import { LabStateMap } from './lab-states.ts';
-import type { CreateSessionInput, Session, SessionSettings, StopReason } from './session.ts';
+import type { CreateSessionInput, Session, SessionSettings, StopReason } from './session-model.ts';
 import { SessionTimers, type TimerCallbacks } from './timers.ts';
 
 export interface SessionRecord {

@@ -7,7 +7,7 @@
 import type { SandboxProvider } from '../sandbox/provider.ts';
 import type { Store, StoredSession } from '../store/types.ts';
 import { errMessage, type Logger } from './log.ts';
-import type { Session, SessionSettings, StopReason } from './session.ts';
+import type { Session, SessionSettings, StopReason } from './session-model.ts';
 
 export interface RecoveryReport {
   adopted: number;

@@ -2,7 +2,7 @@
 import { ApiError, notFound } from './errors.ts';
 import { ID_PATTERN, tokenMatches } from './ids.ts';
 import { countRecords, type SessionRecord } from './records.ts';
-import type { Session } from './session.ts';
+import type { Session } from './session-model.ts';
 
 export class SessionRegistry {
   private readonly records = new Map<string, SessionRecord>();

@@ -19,7 +19,7 @@ import { hashToken, newSandboxId, newToken } from './ids.ts';
 import { errMessage, type Logger } from './log.ts';
 import { WarmPool, type PoolStats } from './pool.ts';
 import { recover, type RecoveryReport } from './recovery.ts';
-import type { CreateSessionInput, Session, SessionSettings, StopReason } from './session.ts';
+import type { CreateSessionInput, Session, SessionSettings, StopReason } from './session-model.ts';
 import { createWithin, removeSandbox } from './creation.ts';
 import { deadSandboxes } from './liveness.ts';
 import type { QueuePlace, StartQueue } from './start-queue.ts';
@@ -29,7 +29,7 @@ import { sessionTimerActions } from './timers.ts';
 import { waitReady } from './wait-ready.ts';
 import { extendedExpiry, stoppedError } from './views.ts';
 
-export type { CreateSessionInput, Session, SessionSettings, SessionState, StopReason } from './session.ts';
+export type { CreateSessionInput, Session, SessionSettings, SessionState, StopReason } from './session-model.ts';
 export { formatDuration, sessionView } from './views.ts';
 
 const DEFAULT_PROBE_MS = 5_000;

@@ -1,6 +1,6 @@
 /** How sessions look to HTTP clients: the API view and the 409 of a stopped session. */
 import { ApiError } from './errors.ts';
-import type { Session } from './session.ts';
+import type { Session } from './session-model.ts';
 import type { QueuePlace } from './start-queue.ts';
 
 export function formatDuration(ms: number): string {

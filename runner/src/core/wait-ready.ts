@@ -3,7 +3,7 @@
  */
 import type { EventEmitter } from 'node:events';
 import { ApiError } from './errors.ts';
-import type { Session } from './session.ts';
+import type { Session } from './session-model.ts';
 import { stoppedError } from './views.ts';
 
 /** Resolves once the session is ready; rejects with 409 if it stopped, or after timeoutMs. */

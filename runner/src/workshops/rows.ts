@@ -3,7 +3,7 @@
  * docs/api-extensions.md: connected, lastCheck, failingSince per lab).
  */
 import type { ProgressService } from '../core/progress.ts';
-import type { Session } from '../core/session.ts';
+import type { Session } from '../core/session-model.ts';
 import type { Store, StoredSession } from '../store/types.ts';
 import type { CheckHistoryEntry, CheckSnapshot } from '../store/workshops.ts';
 
