@@ -163,7 +163,8 @@ describe('help in the room in the browser: hand, queue, take-over, replay', { ti
     assert.equal(await boris.locator('.rl-wsh-reply').isVisible(), false);
     await item.getByRole('button', { name: 'Помог: Анна' }).click();
     await anna.locator('.rl-wsh-state').filter({ hasText: 'отметил, что помог' }).waitFor();
-    await ins.locator('.rl-dash-help-empty').waitFor({ state: 'visible' });
+    await ins.locator('.rl-dash-help').waitFor({ state: 'hidden' });
+    await ins.locator('.rl-dash-room-status').filter({ hasText: /Никто не просит помощи|Анна: вопрос закрыт/ }).waitFor();
     assert.equal(await ins.title(), baseTitle);
 
     /* ---- the workshop log has the take-over; the recording has no token ---- */

@@ -45,7 +45,12 @@ export function attachHelpQueue(h: HelpQueueHost) {
     document.title = queue.length ? `(${queue.length}) ✋ ${baseTitle}` : baseTitle;
     count.textContent = String(queue.length);
     section.dataset.count = String(queue.length);
-    q('.rl-dash-help-empty').hidden = queue.length > 0;
+    const was = !section.hidden;
+    section.hidden = queue.length === 0;
+    // Off with the last hand: the filter would hide every row.
+    if (section.hidden && handsOnly.checked) handsOnly.checked = false;
+    // The room's status line says when the last hand went down (the section itself is gone).
+    if (was && section.hidden) q('.rl-dash-room-status').textContent = ui['dash.help.empty'] ?? '';
     const items = queue.map((r, i) => {
       const li = document.createElement('li');
       li.className = 'rl-dash-help-item';
@@ -108,7 +113,7 @@ export function attachHelpQueue(h: HelpQueueHost) {
     const keep = focused && list.contains(focused) ? { s: focused.closest('li')?.dataset.session, a: focused.dataset.help } : null;
     list.replaceChildren(...items);
     if (keep) list.querySelector<HTMLElement>(`li[data-session="${CSS.escape(keep.s ?? '')}"] [data-help="${keep.a}"]`)?.focus();
-    if (handsOnly.checked) h.refilter();
+    h.refilter();
   }
 
   list.addEventListener('click', async (ev) => {
