@@ -38,6 +38,8 @@ export function solveCommands(labsDir: string, lab: string): string[][] {
 export interface LearnerResult {
   name: string;
   session?: string;
+  /** The session's token (for the help phase, bench/classroom-help.ts; never written to the report). */
+  token?: string;
   /** POST /api/sessions (join) -> the shell answered a first command. */
   joinToReadyMs?: number;
   checks: { lab: string; ms: number; passed: boolean; answeredAt: number; startedAt: number }[];
@@ -179,6 +181,7 @@ export async function runLearner(p: LearnerPlan): Promise<LearnerResult> {
     if (join.status !== 201) throw new Error(`join ${join.status} ${join.text.slice(0, 200)}`);
     const { id, token } = join.json as { id: string; token: string };
     r.session = id;
+    r.token = token;
     term = new Terminal(`${p.url.replace(/^http/, 'ws')}/api/sessions/${id}/terminal?token=${encodeURIComponent(token)}`);
     await term.opened();
     term.ws.send(encodeMessage({ type: 'ack', bytes: 0 }));

@@ -17,6 +17,9 @@
  *     the memory of every container of every session at once (docker stats: usage minus inactive
  *     file cache), per session and by role (workstation, registries, helpers);
  *   - errors, host memory and load; the issue-19 bars each row meets or misses.
+ * Then the help phase (bench/classroom-help.ts, issue 23; --skip-help leaves it out): the learners
+ * connect again, a baseline of keystroke echo, then a third raise a hand and the instructor takes
+ * over five terminals in turn: echo p95 with and without, the dashboard's help event delay p95.
  * Then it ends the workshop (DELETE), waits until its sandboxes are gone, and goes on.
  * Writes bench/results/classroom-latest.json and prints a table.
  *
@@ -37,6 +40,7 @@ import { parseArgs } from 'node:util';
 import Docker from 'dockerode';
 import { createRunner, type Runner } from '../runner/src/app.ts';
 import { runLearner, solveCommands, type LearnerResult } from './classroom-learner.ts';
+import { helpPhase } from './classroom-help.ts';
 import { coldStartBound, lastShellFromFirstJoin, queueReport, reserveFor, reserveMode, type ReserveMode } from './classroom-report.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -57,6 +61,7 @@ const { values: args } = parseArgs({
     'idle-settle': { type: 'string' },
     'join-window': { type: 'string' },
     'key-gap': { type: 'string' },
+    'skip-help': { type: 'boolean', default: false },
   },
 });
 const int = (v: string | undefined, def: number, min: number, max: number) => {
@@ -257,6 +262,7 @@ async function classroom(runner: Runner, docker: Docker, operatorToken: string, 
   const commands = new Map(LABS.map((l) => [l, solveCommands(runner.config.labsDir, l)]));
   let results: LearnerResult[] = [];
   let memory: Awaited<ReturnType<typeof idleMemory>> | { error: string } | undefined;
+  let help: Awaited<ReturnType<typeof helpPhase>> | { error: string } | undefined;
   let host: ReturnType<typeof sampleHost> | undefined;
   let reserveWarmMs: number | null = null;
   const t0 = Date.now();
@@ -278,6 +284,10 @@ async function classroom(runner: Runner, docker: Docker, operatorToken: string, 
     // The room idles (terminals closed, every learner has pulled and pushed): memory of all at once.
     await sleep(IDLE_SETTLE_MS);
     memory = await idleMemory(docker, runner.config.runnerId, results.flatMap((r) => (r.session ? [r.session] : []))).catch((e: unknown) => ({ error: errText(e) }));
+    if (!args['skip-help']) {
+      const learners = results.flatMap((r) => (r.session && r.token ? [{ session: r.session, token: r.token }] : []));
+      help = await helpPhase({ url: runner.url, workshopId: ws.id, key: ws.instructorKey, learners }).catch((e: unknown) => ({ error: errText(e) }));
+    }
   } finally {
     await dash.stop();
     const del = await api(runner, 'DELETE', `/api/workshops/${ws.id}`, ws.instructorKey).catch((e: unknown) => ({ status: 0, text: String(e) }));
@@ -316,6 +326,7 @@ async function classroom(runner: Runner, docker: Docker, operatorToken: string, 
         : undefined,
     queue: queueReport(results),
     idleMemory: memory,
+    help,
     errors: errors.length,
     errorSamples: errors.slice(0, 10),
     host: hostStats,
@@ -338,6 +349,13 @@ async function classroom(runner: Runner, docker: Docker, operatorToken: string, 
       (row.coldStarts ? `; last shell ${s1(row.coldStarts.lastShellFromFirstJoinMs)} s vs bound ${s1(row.coldStarts.boundMs)} s` : '') +
       (ok ? '' : '  <- over the bar'),
   );
+  if (help && 'echoMs' in help) {
+    console.log(
+      `[classroom] N=${n} help: ${help.handsRaised} hands, ${help.takeovers} take-overs; echo p95 ${help.echoMs.baseline.p95} ms without, ${help.echoMs.duringHelp.p95} ms during; ` +
+        `dashboard help event p95 ${help.dashboardHelpEventMs.p95} ms; ask->active p95 ${help.askToActiveMs.p95} ms; instructor echo p95 ${help.instructorEchoMs.p95} ms` +
+        (help.errors.length ? `; ${help.errors.length} errors: ${help.errors.slice(0, 3).join('; ')}` : ''),
+    );
+  } else if (help) console.log(`[classroom] N=${n} help phase failed: ${help.error}`);
   for (const e of row.errorSamples) console.log(`[classroom]   ${e}`);
   return { ...row, bars, ok };
 }
