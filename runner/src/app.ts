@@ -34,8 +34,7 @@ import type { TerminalTuning } from './terminal/bridge.ts';
 import type { AuthorizeShadow } from './terminal/shadow.ts';
 import { removeOperatorToken } from './workshops/secrets.ts';
 import { WorkshopService } from './workshops/service.ts';
-import { workshopsRoot } from './workshops/data.ts';
-import { rmSync } from 'node:fs';
+import { removeWorkshopData } from './workshops/data.ts';
 import { LtiService } from './lti/service.ts';
 import { ltiRoutes } from './lti/routes.ts';
 import { removeToolKeys } from './lti/keys.ts';
@@ -246,7 +245,7 @@ export async function createRunner(overrides: Partial<Config> = {}, deps: Runner
         // Before http: app.close() may wait long for a client that does not read.
         ['store', async () => store.close()],
         ['database', async () => (deps.store ? undefined : removeDatabase(config))],
-        ['workshop data', async () => rmSync(workshopsRoot(config), { recursive: true, force: true })],
+        ['workshop data', async () => removeWorkshopData(config)],
         ['operator token', async () => (config.instructorToken ? undefined : removeOperatorToken(config))],
         ['lti keys', async () => removeToolKeys(config)],
         ['http', () => app.close()],

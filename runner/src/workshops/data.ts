@@ -5,8 +5,8 @@
  * than WORKSHOP_DATA_RETENTION_MS (default 7 days); folders of workshops the store does not
  * know are removed too.
  */
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Config } from '../config.ts';
 
 const SAFE_ID = /^[A-Za-z0-9_-]{1,80}$/;
@@ -20,6 +20,17 @@ export function workshopsRoot(config: Pick<Config, 'dataDir' | 'runnerId'>): str
 export function workshopDir(config: Pick<Config, 'dataDir' | 'runnerId'>, workshopId: string): string {
   if (!SAFE_ID.test(workshopId)) throw new Error(`not a workshop id: ${workshopId.slice(0, 80)}`);
   return join(workshopsRoot(config), workshopId);
+}
+
+/** Removes every workshop folder of this RUNNER_ID (runner.close(): tests, bench), and `workshops/` itself once empty. */
+export function removeWorkshopData(config: Pick<Config, 'dataDir' | 'runnerId'>): void {
+  const root = workshopsRoot(config);
+  rmSync(root, { recursive: true, force: true });
+  try {
+    rmdirSync(dirname(root));
+  } catch {
+    /* another runner's folders are still there, or none was made */
+  }
 }
 
 export function ensureDir(dir: string): string {
