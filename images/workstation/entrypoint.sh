@@ -43,6 +43,9 @@ case "${ROOTLESS_NET:-slirp4netns}" in
   pasta) export DOCKERD_ROOTLESS_ROOTLESSKIT_NET=pasta DOCKERD_ROOTLESS_ROOTLESSKIT_PORT_DRIVER=implicit ;;
   *) export DOCKERD_ROOTLESS_ROOTLESSKIT_NET=slirp4netns DOCKERD_ROOTLESS_ROOTLESSKIT_PORT_DRIVER=builtin ;;
 esac
+# dockerd-rootless.sh falls back to MTU 1500 once the network is named; at 65520 the user-mode TCP
+# stack handles ~40x fewer packets (a 239 MB layer from the mirror: 3.1 s -> 0.3-0.5 s via slirp4netns).
+export DOCKERD_ROOTLESS_ROOTLESSKIT_MTU=65520
 # 10.0.2.2 inside the engine's namespace is this container's loopback: the forwarders below use it.
 export DOCKERD_ROOTLESS_ROOTLESSKIT_DISABLE_HOST_LOOPBACK=false
 # The engine and everything it runs (builds, pushes, inner containers) at nice 10: the learner's
@@ -63,6 +66,13 @@ if [ -n "$child" ]; then
   }
   for port in ${REGISTRY_PORTS:-}; do forward "$port" "$REGISTRY_ADDR"; done
   for port in ${FORWARD_PORTS:-}; do forward "$port" 10.0.2.2; done
+  # Every pull makes the engine look up docker.io; where Docker's embedded DNS gets no answer for it
+  # (egress none/allowlist, or an upstream it cannot reach) that waited out the resolver's default
+  # 2 tries x 5 s: 10 s of every pull. 1 s x 2 in the engine's own copy of /etc (rootlesskit's
+  # copy-up; inner containers inherit it) costs 2 s there and changes nothing where DNS answers.
+  nsenter -U --preserve-credentials -m -t "$child" sh -c \
+    'grep -q "^options" /etc/resolv.conf || echo "options timeout:1 attempts:2" >> /etc/resolv.conf' 2>>"$run/forward.log" \
+    || log "could not shorten the engine's DNS timeout"
   touch "$run/sandbox-ready"
 else
   log "no rootlesskit child pid: localhost:5000 is not forwarded into the engine"
