@@ -167,6 +167,16 @@ describe('help in the room in the browser: hand, queue, take-over, replay', { ti
     await ins.locator('.rl-dash-room-status').filter({ hasText: /Никто не просит помощи|Анна: вопрос закрыт/ }).waitFor();
     assert.equal(await ins.title(), baseTitle);
 
+    /* ---- a broadcast that closes every question ---- */
+    await boris.getByRole('button', { name: 'Нужна помощь' }).click();
+    await boris.getByRole('button', { name: 'Позвать преподавателя' }).click();
+    await ins.locator('.rl-dash-help-item').filter({ hasText: 'Борис' }).waitFor();
+    await ins.getByLabel('Следующее сообщение всем закрывает все вопросы').check();
+    await ins.getByLabel('Сообщение всем участникам').fill('Разбираем теги вместе');
+    await ins.getByRole('button', { name: 'Отправить всем' }).click();
+    await boris.locator('.rl-wsh-state').filter({ hasText: 'закрыл все вопросы' }).waitFor();
+    await ins.locator('.rl-dash-help').waitFor({ state: 'hidden' });
+
     /* ---- the workshop log has the take-over; the recording has no token ---- */
     const log = (await fetch(`${runner.url}/api/workshops/${made.id}/log`, { headers: { authorization: `Bearer ${made.instructorKey}` } }).then((r) => r.json())) as any[];
     assert.deepEqual(log.map((e) => [e.session, e.reason]), [[annaSession, 'learner']]);

@@ -42,8 +42,8 @@ export const getProgress = (token: string, id: string) =>
   api<{ workshop: Workshop; learners: LearnerRow[] }>(`${w(id)}/progress`, { token });
 /** The labs with their titles in `lang` (the runner's default, Russian, when absent). */
 export const getLabs = (lang?: 'en') => api<LabInfo[]>(lang ? `/api/labs?lang=${lang}` : '/api/labs');
-export const broadcast = (token: string, id: string, message: string) =>
-  api<unknown>(`${w(id)}/broadcast`, { method: 'POST', token, body: JSON.stringify({ message }) });
+export const broadcast = (token: string, id: string, message: string, closeHands = false) =>
+  api<unknown>(`${w(id)}/broadcast`, { method: 'POST', token, body: JSON.stringify(closeHands ? { message, closeHands } : { message }) });
 export const extendAll = (token: string, id: string) =>
   api<{ extended: number }>(`${w(id)}/extend`, { method: 'POST', token, body: JSON.stringify({}) });
 export const endWorkshop = (token: string, id: string) => api<void>(w(id), { method: 'DELETE', token });

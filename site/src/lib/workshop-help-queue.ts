@@ -136,6 +136,7 @@ export function attachHelpQueue(h: HelpQueueHost) {
       q('#rl-dash-reply-h').textContent = fmt(ui, 'dash.help.replyTo', { name: r.name });
       const input = q<HTMLTextAreaElement>('#rl-dash-reply-text');
       input.value = '';
+      q<HTMLInputElement>('#rl-dash-reply-close').checked = false;
       replyDlg.returnValue = '';
       replyDlg.showModal();
       replyDlg.addEventListener(
@@ -145,7 +146,9 @@ export function attachHelpQueue(h: HelpQueueHost) {
           if (replyDlg.returnValue !== 'send' || !text) return;
           try {
             await replyHelp(h.key(), h.id, r.session, text);
-            status.textContent = fmt(ui, 'dash.help.sent', { name: r.name });
+            const close = q<HTMLInputElement>('#rl-dash-reply-close');
+            if (close.checked) await markHelped(h.key(), h.id, r.session);
+            status.textContent = fmt(ui, close.checked ? 'dash.help.done' : 'dash.help.sent', { name: r.name });
           } catch (e) {
             status.textContent = describeError(e, ui);
           }

@@ -71,7 +71,10 @@ export function attachRoom(h: RoomHost) {
       return;
     }
     void busy(form.querySelector('button')!, async () => {
-      await broadcast(h.key(), h.id, message);
+      // The raised-hands panel's checkbox: this message answers every hand (issue 23).
+      const closeHands = h.root.querySelector<HTMLInputElement>('#rl-dash-closehands');
+      await broadcast(h.key(), h.id, message, !!closeHands?.checked && !closeHands.closest('[hidden]'));
+      if (closeHands) closeHands.checked = false;
       area.value = '';
       return h.ui['dash.broadcast.sent'];
     });
