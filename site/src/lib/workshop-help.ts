@@ -155,5 +155,9 @@ export function mountHelp(root: HTMLElement, ui: Record<string, string>) {
   window.addEventListener('storage', (ev) => {
     if (ev.key?.startsWith('registry-lab:session')) void refresh();
   });
+  // A page without a terminal hears no `help` events: while the hand is up it asks now and then.
+  setInterval(() => {
+    if (up && !document.querySelector('rl-terminal[data-state="ready"]')) void refresh();
+  }, 20_000);
   void refresh();
 }
