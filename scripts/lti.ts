@@ -11,8 +11,7 @@
  *   config            the URLs to paste into the LMS
  *   rotate-key        a new tool signing key (the previous one stays published)
  */
-import { loadConfig } from '../runner/src/config.ts';
-import { operatorTokenPath, readOperatorToken } from '../runner/src/workshops/secrets.ts';
+import { fail, operatorApi } from './operator-api.ts';
 
 const USAGE = `usage: npm run lti -- add --issuer URL --client-id ID --deployment ID [--deployment ID ...] --auth-url URL --token-url URL --jwks-url URL [--audience AUD]
        npm run lti -- list
@@ -20,10 +19,6 @@ const USAGE = `usage: npm run lti -- add --issuer URL --client-id ID --deploymen
        npm run lti -- config
        npm run lti -- rotate-key`;
 
-function fail(message: string): never {
-  console.error(message);
-  process.exit(1);
-}
 
 function parse(args: string[]) {
   const positional: string[] = [];
@@ -44,27 +39,10 @@ function parse(args: string[]) {
 async function main(): Promise<void> {
   const { positional, flags } = parse(process.argv.slice(2));
   const [command, arg] = positional;
-  const base = (process.env.RUNNER_URL ?? 'http://127.0.0.1:4321').replace(/\/+$/, '');
-  const config = loadConfig(process.env);
-  const token = readOperatorToken(config) ?? fail(`No operator token: set INSTRUCTOR_TOKEN, or start the runner once (it writes ${operatorTokenPath(config)}).`);
+  const api = operatorApi();
+  const base = api.base;
   const call = async (method: string, path: string, body?: unknown) => {
-    let res: Response;
-    try {
-      res = await fetch(base + path, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
-    } catch (err) {
-      fail(`The runner at ${base} does not answer (${(err as Error).message}). Start it (npm start) or set RUNNER_URL.`);
-    }
-    const text = await res.text();
-    if (!res.ok) {
-      let message = text;
-      try {
-        const e = JSON.parse(text).error;
-        message = `${e.code}: ${e.message}`;
-      } catch {
-        /* not JSON */
-      }
-      fail(`${method} ${path}: ${res.status} ${message}`);
-    }
+    const text = await api.call(method, path, body);
     return text ? JSON.parse(text) : null;
   };
   const one = (name: string) => {

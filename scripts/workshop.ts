@@ -11,8 +11,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadConfig } from '../runner/src/config.ts';
-import { operatorTokenPath, readOperatorToken } from '../runner/src/workshops/secrets.ts';
+import { fail, operatorApi } from './operator-api.ts';
 
 const USAGE = `usage: npm run workshop -- create "<title>" [--seats N] [--labs a,b] [--reserve N] [--ends-at ISO]
        npm run workshop -- list
@@ -20,10 +19,6 @@ const USAGE = `usage: npm run workshop -- create "<title>" [--seats N] [--labs a
        npm run workshop -- results <id> [--csv]
        npm run workshop -- export <id> [--out <dir>]`;
 
-function fail(message: string): never {
-  console.error(message);
-  process.exit(1);
-}
 
 function parse(args: string[]): { positional: string[]; flags: Map<string, string | true> } {
   const positional: string[] = [];
@@ -50,34 +45,7 @@ const int = (name: string, v: string | true | undefined): number | undefined => 
 async function main(): Promise<void> {
   const { positional, flags } = parse(process.argv.slice(2));
   const [command, arg] = positional;
-  const base = (process.env.RUNNER_URL ?? 'http://127.0.0.1:4321').replace(/\/+$/, '');
-  const config = loadConfig(process.env);
-  const token = readOperatorToken(config) ?? fail(`No operator token: set INSTRUCTOR_TOKEN, or start the runner once (it writes ${operatorTokenPath(config)}).`);
-
-  const call = async (method: string, path: string, body?: unknown) => {
-    let res: Response;
-    try {
-      res = await fetch(base + path, {
-        method,
-        headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-    } catch (err) {
-      fail(`The runner at ${base} does not answer (${(err as Error).message}). Start it (npm start) or set RUNNER_URL.`);
-    }
-    const text = await res.text();
-    if (!res.ok) {
-      let message = text;
-      try {
-        const e = JSON.parse(text).error;
-        message = `${e.code}: ${e.message}`;
-      } catch {
-        /* not JSON */
-      }
-      fail(`${method} ${path}: ${res.status} ${message}`);
-    }
-    return text;
-  };
+  const { base, call } = operatorApi();
 
   switch (command) {
     case 'create': {
