@@ -15,20 +15,12 @@ import { WebSocket } from 'ws';
 import { createRunner, type Runner } from '../runner/src/app.ts';
 import type { Config } from '../runner/src/config.ts';
 import { openSqliteStore } from '../runner/src/store/sqlite.ts';
+import { api } from './api.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function call(base: string, method: string, path: string, token?: string) {
-  const res = await fetch(base + path, { method, headers: token ? { authorization: `Bearer ${token}` } : {}, ...(method === 'POST' ? { body: '{}', headers: { 'content-type': 'application/json' } } : {}) });
-  const text = await res.text();
-  let json: any;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = { text: text.slice(0, 200) };
-  }
-  return { status: res.status, json };
-}
+/** POST with an empty JSON body, as a learner's page creates a session. */
+const call = (base: string, method: string, path: string, token?: string) => api(base, method, path, token, method === 'POST' ? {} : undefined);
 
 function prompt(base: string, id: string, token: string, timeoutMs = 120_000): Promise<void> {
   return new Promise((resolve, reject) => {

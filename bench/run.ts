@@ -35,6 +35,7 @@ import { createRunner, type Runner } from '../runner/src/app.ts';
 import { parseNets, pendingCleanups, registryIoComparison } from './registry-io.ts';
 import { terminalFigures } from './terminal.ts';
 import { benchDurable } from './durable.ts';
+import { api } from './api.ts';
 import { checkDurations } from './check-durations.ts';
 
 const PHASES = ['ready', 'interactive', 'load', 'terminal', 'registry-io', 'durable', 'checks'] as const;
@@ -115,22 +116,6 @@ interface Pipe {
   send(b: Buffer | string): void;
   watch: Watch;
   close(): void;
-}
-
-async function api(base: string, method: string, path: string, token?: string, body?: unknown) {
-  const res = await fetch(base + path, {
-    method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  let json: any;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = { text: text.slice(0, 200) };
-  }
-  return { status: res.status, json };
 }
 
 function terminal(runner: Runner, id: string, token: string): Promise<Pipe> {
