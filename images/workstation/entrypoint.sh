@@ -64,7 +64,19 @@ if [ -n "$child" ]; then
     nsenter -U --preserve-credentials -n -t "$child" \
       socat "TCP-LISTEN:$1,bind=127.0.0.1,fork,reuseaddr" "TCP:$2:$1" 2>>"$run/forward.log" &
   }
-  for port in ${REGISTRY_PORTS:-}; do forward "$port" "$REGISTRY_ADDR"; done
+  # The session registries: a DNAT in the engine's own namespace (its root is the learner's, as for
+  # the socat it replaces), so a push goes from dockerd through the kernel to slirp4netns or pasta
+  # without a socat copy: 0.2 s of CPU per 100 MB, a 100 MB push 3.3 -> 2.8 s. socat where the
+  # namespace refuses (e.g. a read-only /proc/sys).
+  nat_forward() {
+    nsenter -U --preserve-credentials -n -m -t "$child" sh -ec '
+      echo 1 > /proc/sys/net/ipv4/conf/all/route_localnet
+      iptables -w -t nat -C POSTROUTING -s 127.0.0.0/8 ! -o lo -j MASQUERADE 2>/dev/null \
+        || iptables -w -t nat -A POSTROUTING -s 127.0.0.0/8 ! -o lo -j MASQUERADE
+      iptables -w -t nat -A OUTPUT -d 127.0.0.1/32 -p tcp --dport "$1" -j DNAT --to-destination "$2:$1"' \
+      sh "$1" "$2" 2>>"$run/forward.log"
+  }
+  for port in ${REGISTRY_PORTS:-}; do nat_forward "$port" "$REGISTRY_ADDR" || forward "$port" "$REGISTRY_ADDR"; done
   for port in ${FORWARD_PORTS:-}; do forward "$port" 10.0.2.2; done
   # Every pull makes the engine look up docker.io; where Docker's embedded DNS gets no answer for it
   # (egress none/allowlist, or an upstream it cannot reach) that waited out the resolver's default
