@@ -16,7 +16,7 @@ import type { SandboxLimits, SandboxProvider } from '../sandbox/provider.ts';
 import { loadConfig, sandboxLimits } from '../config.ts';
 import { CancelledError } from '../sandbox/errors.ts';
 import { KnownSandboxes } from '../sandbox/known.ts';
-import { ownAddresses, type EgressSettings } from '../sandbox/egress.ts';
+import { hostResolvers, ownAddresses, type EgressSettings } from '../sandbox/egress.ts';
 import { DEFAULT_QUOTA_DIR, DiskQuota } from './quota.ts';
 
 export type { SandboxProvider, SandboxLimits, SandboxInfo, ShellHandle } from '../sandbox/provider.ts';
@@ -57,6 +57,7 @@ export function createDockerProvider(config: DockerConfig): SandboxProvider {
     egress: config.egress ?? { policy: 'open' as const, allow: [] },
     // On the host these are the host's addresses; in a container, the runner's own.
     hostAddresses: ownAddresses(),
+    resolvers: hostResolvers(),
     runtime: config.runtime ?? '',
     network: config.network ?? 'slirp4netns',
     quota,

@@ -39,6 +39,8 @@ export interface SandboxSecurity {
   egress: EgressSettings;
   /** The host's own addresses, never reachable from a sandbox. */
   hostAddresses: string[];
+  /** The host's DNS resolvers, reachable on port 53 under EGRESS=open only. */
+  resolvers?: string[];
   /** OCI runtime of the workstation ('' = the engine's default, runc). */
   runtime: string;
   /** The inner engine's user-mode network (the image's entrypoint: ROOTLESS_NET). */
@@ -198,6 +200,7 @@ async function createWith(
     subnet,
     hostAddresses: security.hostAddresses,
     allow: allow?.addresses ?? [],
+    resolvers: security.resolvers,
   }, limits.logMaxSize);
   const reg = await docker.createContainer({
     name: refs.registry,

@@ -6,6 +6,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import { readFileSync } from 'node:fs';
 
 export type EgressPolicy = 'open' | 'allowlist' | 'none';
 
@@ -38,6 +39,30 @@ export interface EgressTargets {
   hostAddresses: string[];
   /** Resolved allowlist (policy allowlist only). */
   allow: string[];
+  /**
+   * The host's DNS resolvers (policy open only): Docker's embedded DNS forwards other names to them
+   * from inside the sandbox's namespace, and they are often at private addresses refused below.
+   */
+  resolvers?: string[];
+}
+
+/**
+ * The IPv4 resolvers Docker's embedded DNS forwards to: the nameservers of the host's
+ * resolv.conf, or systemd-resolved's upstream list when that names only a loopback stub.
+ * Docker 25+ also lists them in the container's resolv.conf (`# ExtServers:`), 20.10 does not.
+ */
+export function hostResolvers(read: (path: string) => string = (p) => readFileSync(p, 'utf8')): string[] {
+  const servers = (path: string) => {
+    try {
+      return [...read(path).matchAll(/^\s*nameserver\s+(\S+)/gm)].map((m) => m[1]!).filter((a) => isIP(a) === 4);
+    } catch {
+      return [];
+    }
+  };
+  const outside = (list: string[]) => list.filter((a) => !a.startsWith('127.'));
+  const own = servers('/etc/resolv.conf');
+  const found = outside(own).length ? outside(own) : outside(servers('/run/systemd/resolve/resolv.conf'));
+  return [...new Set(found)].slice(0, 8);
 }
 
 /** IPv4 addresses of this machine's interfaces (the host's own, when the runner runs on the host). */
@@ -96,7 +121,8 @@ const ADDRESS = /^((\d{1,3}\.){3}\d{1,3}|\$[A-Z_]+)(\/\d{1,2})?$/;
  * tunnel through DNS (allowlist entries are resolved by the runner when the sandbox starts).
  */
 export function egressScript(policy: EgressPolicy, t: EgressTargets): string {
-  const addresses = [t.mirrorIp, t.registryIp ?? '0.0.0.0', t.subnet, ...t.hostAddresses, ...ALWAYS_DENIED, ...t.allow];
+  const resolvers = policy === 'open' ? (t.resolvers ?? []) : [];
+  const addresses = [t.mirrorIp, t.registryIp ?? '0.0.0.0', t.subnet, ...t.hostAddresses, ...ALWAYS_DENIED, ...t.allow, ...resolvers];
   const bad = addresses.find((a) => !ADDRESS.test(a));
   if (bad !== undefined) throw new Error(`egress: "${bad}" is not an IPv4 address or CIDR`);
   const ports = t.registryPorts ?? [];
@@ -117,6 +143,7 @@ export function egressScript(policy: EgressPolicy, t: EgressTargets): string {
       `for ns in $(sed -n 's/^# *ExtServers: *\\[\\(.*\\)\\]/\\1/p' /etc/resolv.conf | tr -d '[]' | sed 's/host(//g; s/)//g' | tr ', ' '\\n\\n'; awk '$1=="nameserver" && $2 !~ /^127\\./ {print $2}' /etc/resolv.conf); do`,
       '  case "$ns" in *.*.*.*) iptables -A RL-EGRESS -d "$ns" -p udp --dport 53 -j ACCEPT; iptables -A RL-EGRESS -d "$ns" -p tcp --dport 53 -j ACCEPT ;; esac',
       'done',
+      ...resolvers.flatMap((ns) => [`iptables -A RL-EGRESS -d ${ns} -p udp --dport 53 -j ACCEPT`, `iptables -A RL-EGRESS -d ${ns} -p tcp --dport 53 -j ACCEPT`]),
     );
   }
   lines.push('deny() { iptables -A RL-EGRESS -d "$1" -j REJECT --reject-with icmp-admin-prohibited; }');
