@@ -374,7 +374,7 @@ async function main() {
     host: '127.0.0.1',
     runnerId,
     warmPoolSize: 0,
-    logLevel: 'warn',
+    logLevel: (process.env.BENCH_LOG_LEVEL ?? 'warn') as 'warn',
     maxSessions: top,
     maxSessionsPerClient: top,
     maxSessionCreatesPerMinute: 10_000,

@@ -76,6 +76,21 @@ it('estimates from measured starts and counts down as time passes', async () => 
   assert.equal(q.stats().running, 0);
 });
 
+it('a rising start time is followed at once: the mean of the last three when it is above the median', async () => {
+  let now = 0;
+  const q = new StartQueue({ slots: 1, now: () => now });
+  for (const ms of [2_000, 2_000, 2_000, 2_000, 2_000, 2_000, 6_000, 7_000, 8_000]) {
+    await q.run(`m${ms}-${now}`, 'learner', async () => {
+      now += ms;
+    });
+  }
+  assert.equal(q.typicalStartMs(), 7_000, 'not the median of nine (2 s)');
+  await q.run('fast', 'learner', async () => {
+    now += 1_000;
+  });
+  assert.equal(q.typicalStartMs(), 5_333, 'the mean of the last three (7, 8, 1 s), still above the median of 2 s');
+});
+
 it('a cancelled wait leaves the queue; a failed start frees its slot and is not measured', async () => {
   const q = new StartQueue({ slots: 1 });
   const g = gate();

@@ -78,11 +78,17 @@ export class StartQueue {
     return { slots: this.slots, running: this.running.size, waiting: this.waiting.length, typicalStartMs: this.typicalStartMs() };
   }
 
-  /** The median of the last starts measured (FIRST_GUESS_MS before any). */
+  /**
+   * The median of the last starts measured (FIRST_GUESS_MS before any), or the mean of the last
+   * three when that is longer: starts slow down as a room arrives and its learners start working,
+   * and a median of nine lags that by several starts (the waiting learners were told too little).
+   */
   typicalStartMs(): number {
     if (!this.recent.length) return FIRST_GUESS_MS;
     const sorted = [...this.recent].sort((a, b) => a - b);
-    return sorted[Math.floor(sorted.length / 2)]!;
+    const median = sorted[Math.floor(sorted.length / 2)]!;
+    const last = this.recent.slice(-3);
+    return Math.max(median, Math.round(last.reduce((a, b) => a + b, 0) / last.length));
   }
 
   private wait(id: string, kind: StartKind, signal?: AbortSignal): Promise<void> {
