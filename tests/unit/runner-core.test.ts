@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CONFIG_VARIABLES, loadConfig, parseBytes, parseDuration } from '../../runner/src/config.ts';
 import { SessionService } from '../../runner/src/core/sessions.ts';
+import { WarmPool } from '../../runner/src/core/pool.ts';
 import { SlidingWindowLimit } from '../../runner/src/core/rate-limit.ts';
 import { silentLogger } from '../../runner/src/core/log.ts';
 import { ApiError } from '../../runner/src/core/errors.ts';
@@ -224,4 +225,21 @@ test('sessions: creating too often from one client -> 429 too_many_creations wit
   const other = await svc.create({ clientAddress: 'b' });
   assert.ok(other.session.id, 'another client is not limited');
   await svc.shutdown();
+});
+
+test('warm pool: when its target shrinks while a sandbox is being made, a ready sandbox stays and the new one goes', async () => {
+  const provider = createFakeProvider({ createDelayMs: 50 });
+  let target = 2;
+  const pool = new WarmPool({ provider, log: silentLogger, target: () => target });
+  pool.fill();
+  await until('two ready', () => pool.stats().ready === 2, quick);
+  target = 3;
+  pool.fill();
+  assert.equal(pool.stats().creating, 1);
+  target = 2;
+  pool.fill();
+  assert.equal(pool.stats().ready, 2, 'the ready ones are kept: the next learner claims one at once');
+  await until('the extra one made and given back', () => pool.stats().creating === 0 && provider.destroyed.length === 1, quick);
+  assert.equal(pool.stats().ready, 2);
+  await pool.shutdown();
 });

@@ -59,7 +59,9 @@ export class WarmPool {
       this.spawn();
     }
     // Too many ready (capacity shrank because sessions were created): give back the surplus.
-    while (this.ready.length > 0 && this.ready.length + this.creating.size > this.target()) {
+    // A ready sandbox is never given back for one still being created (that one is checked when
+    // it is done): the next learner would find nothing ready and wait for a cold start.
+    while (this.ready.length > 0 && this.ready.length > this.target()) {
       const extra = this.ready.pop()!;
       void this.destroy(extra.id);
     }
@@ -74,6 +76,7 @@ export class WarmPool {
           this.creating.delete(id);
           if (this.stopped) return this.destroy(id);
           this.failures = 0;
+          if (this.ready.length >= this.target()) return this.destroy(id);
           this.ready.push({ id, info });
           this.log.info({ sandbox: id, pool: this.stats() }, 'warm pool: sandbox ready');
         },

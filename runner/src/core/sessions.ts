@@ -109,15 +109,25 @@ export class SessionService extends EventEmitter {
     if (this.shuttingDown) throw shuttingDownError();
     const client = input.clientAddress;
     const { release, mayClaim } = this.admission.admitCreation(input, { registry: this.registry, sandboxes: this.stats().sandboxes, poolReady: this.pool.stats().ready, reservedForWorkshops: this.reservedForWorkshops() });
-    const pooled = await (mayClaim ? this.pool.claim() : Promise.resolve(null)).catch(() => null).finally(release);
-    if (this.shuttingDown) {
-      if (pooled) await this.provider.destroy(pooled.id).catch(() => {});
-      throw shuttingDownError();
+    // The reservation holds until the session is registered: released earlier, the pool's target
+    // would count this sandbox nowhere for a moment and start one more.
+    let pooled: Awaited<ReturnType<WarmPool['claim']>>;
+    let token: string;
+    let stored: StoredSession;
+    let rec: SessionRecord;
+    try {
+      pooled = await (mayClaim ? this.pool.claim() : Promise.resolve(null)).catch(() => null);
+      if (this.shuttingDown) {
+        if (pooled) await this.provider.destroy(pooled.id).catch(() => {});
+        throw shuttingDownError();
+      }
+      token = newToken();
+      stored = newStoredSession({ id: pooled?.id ?? newSandboxId(), tokenHash: hashToken(token), input, ttlMs: this.settings.sessionTtlMs, fromPool: Boolean(pooled) });
+      this.store.insertSession(stored);
+      rec = this.register(stored, 'starting');
+    } finally {
+      release();
     }
-    const token = newToken();
-    const stored = newStoredSession({ id: pooled?.id ?? newSandboxId(), tokenHash: hashToken(token), input, ttlMs: this.settings.sessionTtlMs, fromPool: Boolean(pooled) });
-    this.store.insertSession(stored);
-    const rec = this.register(stored, 'starting');
     rec.session.labStatus = input.lab ? 'pending' : null;
     if (pooled) this.markReady(rec);
     else this.startSandbox(rec);
