@@ -3,7 +3,8 @@
  * output pacing is FlowControl (flow-control.ts), input pacing is ShellInput (input.ts),
  * session news is followSession (session-events.ts).
  *
- * Output: every chunk of the shell is sent at once as a binary frame (no batching).
+ * Output: a chunk after a quiet moment is sent at once as a binary frame; what follows it within
+ * a couple of milliseconds leaves as one frame (OutputBatch, output-batch.ts), events after it.
  * The shell is opened once the session is ready (the client is told `status` meanwhile,
  * then `ready`), and ended (hang-up, then kill) whenever the terminal closes.
  */
@@ -18,6 +19,7 @@ import type { Session, SessionService } from '../core/sessions.ts';
 import { DEFAULT_FLOW_LIMITS, FlowControl } from './flow-control.ts';
 import { startHeartbeat } from './heartbeat.ts';
 import { ShellInput } from './input.ts';
+import { OutputBatch } from './output-batch.ts';
 import { followSession } from './session-events.ts';
 import type { TerminalRecording } from '../workshops/terminals.ts';
 import { DEFAULT_HUB_TUNING } from './hub.ts';
@@ -102,19 +104,23 @@ export function bridge(opts: {
     (secret) => recording?.redact?.(secret),
   );
 
-  const send = (e: ServerEvent) => {
-    if (ws.readyState === WebSocket.OPEN) ws.send(encodeMessage(e));
-  };
-  const resumeIf = (ok: boolean) => {
-    if (ok && shell && !closed) shell.stream.resume();
-  };
-  const onOutput = (chunk: Buffer) => {
+  const sendOutput = (chunk: Buffer) => {
     if (ws.readyState !== WebSocket.OPEN) return;
     ws.send(chunk, { binary: true });
     opts.tap?.(chunk);
     recording?.output(chunk);
     if (flow.account(chunk.length, ws.bufferedAmount)) shell?.stream.pause();
   };
+  const output = new OutputBatch(sendOutput);
+  const send = (e: ServerEvent) => {
+    // An event (exit, ended, ...) follows the output that came before it.
+    output.flush();
+    if (ws.readyState === WebSocket.OPEN) ws.send(encodeMessage(e));
+  };
+  const resumeIf = (ok: boolean) => {
+    if (ok && shell && !closed) shell.stream.resume();
+  };
+  const onOutput = (chunk: Buffer) => output.push(chunk);
   const onDrain = () => resumeIf(flow.drained(ws.bufferedAmount));
   socket.on('drain', onDrain);
 
@@ -159,6 +165,7 @@ export function bridge(opts: {
   function finish(code: number, reason: string, event?: ServerEvent) {
     if (closed) return;
     if (event) send(event);
+    output.close();
     closed = true;
     clearInterval(ping);
     recording?.close();
