@@ -177,6 +177,7 @@ export async function createRunner(overrides: Partial<Config> = {}, deps: Runner
     return {
       sessions: { starting: st.starting, ready: st.ready },
       pool: st.pool,
+      startQueue: st.startQueue,
       maxSessions: config.maxSessions,
       terminals: st.terminals,
       sseClients: workshops.streams.count(),

@@ -131,3 +131,62 @@ it('SESSION_START_TIMEOUT_MS bounds the start itself, not the wait for a slot', 
   assert.ok(abort.signal.aborted);
   clearTimeout(alive);
 });
+
+/**
+ * A host that does `capacity` starts' worth of work at once: k starts at once each go at
+ * min(1, capacity / k) of full speed. Runs n starts through the queue on a fake clock and
+ * returns the slots after every finished start and the time the last one ended.
+ */
+async function simulate(n: number, capacity: number, workMs: number, maxSlots: number) {
+  const clock = { now: 0 };
+  const q = new StartQueue({ maxSlots, now: () => clock.now });
+  const active = new Map<string, { left: number; done: () => void }>();
+  const all = Array.from({ length: n }, (_, i) => q.run(`s${i}`, 'learner', () => new Promise<void>((done) => active.set(`s${i}`, { left: workMs, done }))));
+  const slots: number[] = [];
+  for (let finished = 0; finished < n; finished++) {
+    await tick();
+    await tick();
+    assert.ok(active.size > 0, 'a start is running');
+    const speed = Math.min(1, capacity / active.size);
+    const [id, next] = [...active.entries()].reduce((m, e) => (e[1].left < m[1].left ? e : m));
+    const dt = next.left / speed;
+    clock.now += dt;
+    for (const a of active.values()) a.left -= dt * speed;
+    active.delete(id);
+    next.done();
+    await tick();
+    slots.push(q.slots);
+  }
+  await Promise.all(all);
+  return { slots, endMs: clock.now, q };
+}
+
+it('adaptive slots: where one start keeps the host busy, a second slot is tried, dropped, and tried again later', async () => {
+  const { slots, endMs, q } = await simulate(30, 1, 3_000, 4);
+  assert.equal(q.stats().adaptive, true);
+  assert.equal(q.maxSlots, 4);
+  assert.ok(Math.max(...slots) <= 2, `never more than one slot beyond what helps: ${slots}`);
+  assert.ok(slots.filter((k) => k === 1).length >= 20, `mostly one at a time: ${slots}`);
+  assert.ok(slots.slice(10).includes(2), `tried again once its figure is old: ${slots}`);
+  // The host's throughput is one start per 3 s whatever the slots: nothing lost to the probes.
+  assert.ok(endMs <= 30 * 3_000 * 1.01, `${endMs}`);
+});
+
+it('adaptive slots: where starts do not slow each other, slots climb to the host cores', async () => {
+  const { slots, endMs } = await simulate(40, 4, 3_000, 4);
+  assert.equal(slots.at(-5), 4, `${slots}`);
+  assert.ok(endMs < 40 * 3_000 * 0.4, `about four at once: ${endMs} ms`);
+});
+
+it('adaptive slots: two cores shared by starts that each need one: two at once', async () => {
+  const { slots } = await simulate(40, 2, 3_000, 4);
+  // 3 at once adds nothing over 2; 2 doubles 1.
+  assert.ok(slots.slice(-10).every((k) => k === 2 || k === 3), `${slots}`);
+  assert.ok(slots.slice(-10).filter((k) => k === 2).length >= 7, `${slots}`);
+});
+
+it('START_CONCURRENCY set: the slots stay as set', async () => {
+  const q = new StartQueue({ slots: 3 });
+  assert.equal(q.slots, 3);
+  assert.equal(q.stats().adaptive, false);
+});

@@ -22,7 +22,7 @@ import { recover, type RecoveryReport } from './recovery.ts';
 import type { CreateSessionInput, Session, SessionSettings, StopReason } from './session-model.ts';
 import { createWithin, removeSandbox } from './creation.ts';
 import { deadSandboxes } from './liveness.ts';
-import type { QueuePlace, StartQueue } from './start-queue.ts';
+import type { QueuePlace, StartQueue, StartQueueStats } from './start-queue.ts';
 import { armTimers, newStoredSession, RECREATABLE, recordFrom, revive, saveQuietly, type SessionRecord } from './records.ts';
 import { SessionRegistry } from './registry.ts';
 import { sessionTimerActions } from './timers.ts';
@@ -95,9 +95,9 @@ export class SessionService extends EventEmitter {
     return this.registry.counts().onEngine + this.admission.reservedTotal();
   }
 
-  stats(): { sessions: number; starting: number; ready: number; terminals: number; sandboxes: number; pool: PoolStats } {
+  stats(): { sessions: number; starting: number; ready: number; terminals: number; sandboxes: number; pool: PoolStats; startQueue: StartQueueStats | null } {
     const { starting, ready, terminals } = this.registry.counts();
-    return { sessions: starting + ready, starting, ready, terminals, sandboxes: this.occupiedBySessions() + this.pool.occupied(), pool: this.pool.stats() };
+    return { sessions: starting + ready, starting, ready, terminals, sandboxes: this.occupiedBySessions() + this.pool.occupied(), pool: this.pool.stats(), startQueue: this.startQueue?.stats() ?? null };
   }
 
   /** Every session not stopped (for the dashboard, tests and the bench). */

@@ -1,8 +1,14 @@
 /**
- * Cold starts admitted at the rate the host can take. A cold workstation keeps about one core
- * busy for its whole start, so at most START_CONCURRENCY run at once (default: the host's
- * cores); the rest wait in order, learners before warm-pool refills. A waiting learner's place
- * and an estimate of when their shell answers come from the start times measured here.
+ * Cold starts admitted at the rate the host can take; the rest wait in order, learners before
+ * warm-pool refills. A waiting learner's place and an estimate of when their shell answers come
+ * from the start times measured here.
+ *
+ * How many run at once: START_CONCURRENCY when set; otherwise (0) adaptive, from one up to the
+ * host's cores, from the starts' measured times. A slot more is tried while starts are waiting,
+ * and kept only while it adds throughput (starts per second at k at once, k / their time, at
+ * least GAIN times that at k - 1). On the 2-core machine a cold start already keeps both cores
+ * busy: two at once each took twice as long (issue 19, bench:classroom reserve 0), so the second
+ * slot only made every waiting learner's first shell come later.
  */
 import { availableParallelism } from 'node:os';
 import { CancelledError } from '../sandbox/errors.ts';
@@ -18,6 +24,16 @@ export interface QueuePlace {
   estimateMs: number;
 }
 
+export interface StartQueueStats {
+  /** Starts admitted at once now; with `adaptive`, between 1 and `maxSlots`. */
+  slots: number;
+  maxSlots: number;
+  adaptive: boolean;
+  running: number;
+  waiting: number;
+  typicalStartMs: number;
+}
+
 interface Waiting {
   id: string;
   kind: StartKind;
@@ -28,18 +44,49 @@ interface Waiting {
 const FIRST_GUESS_MS = 5_000;
 /** Starts remembered for the estimate (median). */
 const REMEMBERED = 9;
+/** Starts remembered per level of concurrency (adaptive slots). */
+const PER_LEVEL = 5;
+/** A level measured more than this many starts ago is tried again (the host's load changes). */
+const STALE_AFTER = 20;
+/** One slot more is kept when it gives at least this much more throughput. */
+const GAIN = 1.15;
+
+interface Running {
+  began: number;
+  /** The most starts that ran at once while this one ran. */
+  peak: number;
+}
+
+interface Level {
+  durations: number[];
+  /** `finished` when last measured. */
+  at: number;
+}
 
 export class StartQueue {
-  readonly slots: number;
+  /** Adaptive (START_CONCURRENCY 0): slots move between 1 and maxSlots. */
+  readonly adaptive: boolean;
+  readonly maxSlots: number;
+  private current: number;
   private readonly waiting: Waiting[] = [];
-  /** Running starts: id → when it began. */
-  private readonly running = new Map<string, number>();
+  private readonly running = new Map<string, Running>();
   private readonly recent: number[] = [];
+  /** Durations by how many ran at once (adaptive slots). */
+  private readonly levels = new Map<number, Level>();
+  private finished = 0;
   private readonly now: () => number;
 
-  constructor(opts: { slots?: number; now?: () => number } = {}) {
-    this.slots = Math.max(1, opts.slots && opts.slots > 0 ? opts.slots : availableParallelism());
+  /** `slots` > 0: that many at once; 0 or none: adaptive up to `maxSlots` (default: the host's cores). */
+  constructor(opts: { slots?: number; maxSlots?: number; now?: () => number } = {}) {
+    this.adaptive = !(opts.slots && opts.slots > 0);
+    this.maxSlots = Math.max(1, this.adaptive ? (opts.maxSlots ?? availableParallelism()) : opts.slots!);
+    this.current = this.adaptive ? 1 : this.maxSlots;
     this.now = opts.now ?? Date.now;
+  }
+
+  /** Starts admitted at once now. */
+  get slots(): number {
+    return this.current;
   }
 
   /** Runs `start` when a slot is free (learners first); its duration feeds the estimate if it succeeds. */
@@ -47,10 +94,11 @@ export class StartQueue {
     if (this.running.size >= this.slots || this.waiting.length > 0) {
       onWait?.();
       await this.wait(id, kind, signal);
-    } else this.running.set(id, this.now());
+    } else this.begin(id);
     try {
       const result = await start();
-      this.remember(this.now() - (this.running.get(id) ?? this.now()));
+      const r = this.running.get(id);
+      if (r) this.remember(this.now() - r.began, r.peak);
       return result;
     } finally {
       this.running.delete(id);
@@ -64,7 +112,7 @@ export class StartQueue {
     if (index < 0) return null;
     const startMs = this.typicalStartMs();
     // When each slot frees: the running starts' expected ends, then one start per waiting one ahead.
-    const free = [...this.running.values()].map((began) => Math.max(0, began + startMs - this.now()));
+    const free = [...this.running.values()].map((r) => Math.max(0, r.began + startMs - this.now()));
     while (free.length < this.slots) free.push(0);
     free.sort((a, b) => a - b);
     for (let i = 0; i < index; i++) {
@@ -74,8 +122,8 @@ export class StartQueue {
     return { position: index + 1, estimateMs: Math.round(free[0]! + startMs) };
   }
 
-  stats(): { slots: number; running: number; waiting: number; typicalStartMs: number } {
-    return { slots: this.slots, running: this.running.size, waiting: this.waiting.length, typicalStartMs: this.typicalStartMs() };
+  stats(): StartQueueStats {
+    return { slots: this.slots, maxSlots: this.maxSlots, adaptive: this.adaptive, running: this.running.size, waiting: this.waiting.length, typicalStartMs: this.typicalStartMs() };
   }
 
   /**
@@ -99,7 +147,7 @@ export class StartQueue {
         kind,
         go: () => {
           signal?.removeEventListener('abort', onAbort);
-          this.running.set(id, this.now());
+          this.begin(id);
           resolve();
         },
       };
@@ -120,9 +168,47 @@ export class StartQueue {
     while (this.running.size < this.slots && this.waiting.length > 0) this.waiting.shift()!.go();
   }
 
-  private remember(ms: number): void {
+  private begin(id: string): void {
+    this.running.set(id, { began: this.now(), peak: 0 });
+    const at = this.running.size;
+    for (const r of this.running.values()) r.peak = Math.max(r.peak, at);
+  }
+
+  private remember(ms: number, peak: number): void {
     this.recent.push(ms);
     if (this.recent.length > REMEMBERED) this.recent.shift();
+    this.finished++;
+    const level = this.levels.get(peak) ?? { durations: [], at: 0 };
+    level.durations.push(ms);
+    if (level.durations.length > PER_LEVEL) level.durations.shift();
+    level.at = this.finished;
+    this.levels.set(peak, level);
+    this.adapt();
+  }
+
+  /** Starts per second with k at once (k / their median time), from at least two starts measured at k. */
+  private rate(k: number): number | null {
+    const d = this.levels.get(k)?.durations;
+    if (!d || d.length < 2) return null;
+    const sorted = [...d].sort((a, b) => a - b);
+    return k / Math.max(1, sorted[Math.floor(sorted.length / 2)]!);
+  }
+
+  /** One slot fewer when the last one adds too little; one more, tried or known to help, while starts wait. */
+  private adapt(): void {
+    if (!this.adaptive || this.maxSlots === 1 || this.waiting.length === 0) return;
+    const k = this.current;
+    const here = this.rate(k);
+    if (here === null) return;
+    const below = k > 1 ? this.rate(k - 1) : null;
+    if (below !== null && here < below * GAIN) {
+      this.current = k - 1;
+      return;
+    }
+    if (k >= this.maxSlots) return;
+    const above = this.levels.get(k + 1);
+    const known = above && this.finished - above.at <= STALE_AFTER ? this.rate(k + 1) : null;
+    if (known === null || known >= here * GAIN) this.current = k + 1;
   }
 }
 

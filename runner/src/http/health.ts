@@ -72,6 +72,7 @@ export function healthRoutes(deps: HealthDeps) {
         ready: st.ready,
         terminals: st.terminals,
         pool: st.pool,
+        ...(st.startQueue ? { startQueue: { slots: st.startQueue.slots, running: st.startQueue.running, waiting: st.startQueue.waiting } } : {}),
         maxSessions: config.maxSessions,
         runnerId: config.runnerId,
       };

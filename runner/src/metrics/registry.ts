@@ -21,6 +21,8 @@ export interface Observed {
   maxSessionsPerClient: number;
   /** Host disk taken by the per-session quota file systems (0 without quotas), and SESSION_DISK_QUOTA. */
   diskQuota: { usedBytes: number; busiestSessionBytes: number; limitBytes: number };
+  /** The cold-start queue: slots in use now (adaptive unless START_CONCURRENCY is set), running and waiting starts. */
+  startQueue: { slots: number; running: number; waiting: number } | null;
 }
 
 export interface Metrics {
@@ -69,6 +71,12 @@ export function createMetrics(): Metrics {
     g.set({ state: 'ready' }, o.pool.ready);
     g.set({ state: 'creating' }, o.pool.creating);
     g.set({ state: 'target' }, o.pool.target);
+  });
+  gauge('start_queue', 'Cold-start queue: slots (starts admitted at once now), running and waiting starts.', ['of'], (g, o) => {
+    if (!o.startQueue) return;
+    g.set({ of: 'slots' }, o.startQueue.slots);
+    g.set({ of: 'running' }, o.startQueue.running);
+    g.set({ of: 'waiting' }, o.startQueue.waiting);
   });
   gauge('terminal_connections', 'Open learner terminals.', [], (g, o) => g.set(o.terminals));
   gauge('sse_clients', 'Open workshop event streams (Server-Sent Events).', [], (g, o) => g.set(o.sseClients));
