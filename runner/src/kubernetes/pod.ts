@@ -11,7 +11,7 @@
  */
 import type * as k8s from '@kubernetes/client-node';
 import { egressScript, type EgressSettings } from '../sandbox/egress.ts';
-import { LEARNER_HOME, LEARNER_PORTS, REGISTRY_PORTS } from '../sandbox/workstation.ts';
+import { LEARNER_HOME, LEARNER_PORTS, READY_CHECK, REGISTRY_PORTS } from '../sandbox/workstation.ts';
 import type { SandboxLimits } from '../sandbox/provider.ts';
 import { ACCOUNT_FILES, ACCOUNTS_SCRIPT, accountEnv, type SessionUser } from '../sandbox/session-user.ts';
 import { LABEL, labelsFor, podName, registryPodName, SESSION_ID_ANNOTATION } from './names.ts';
@@ -45,7 +45,6 @@ export const CONTAINER = { workstation: 'workstation', registry: 'registry', gra
 /** Where the extra registries of startRegistry keep their data (an emptyDir of the registry container). */
 export const EXTRA_REGISTRY_DIR = '/var/lib/registry-extra';
 /** Marker checked by the readiness probe (the workstation's entrypoint writes it). */
-export const READY_COMMAND = 'test -e "$XDG_RUNTIME_DIR/sandbox-ready" && curl -fsS -o /dev/null http://localhost:5000/v2/';
 
 /**
  * Outgoing traffic of a network namespace: loopback and replies only (registry Pod, probe Pod).
@@ -227,7 +226,7 @@ export function sandboxPod(s: PodSettings, id: string, p: Placement): k8s.V1Pod 
             { name: 'opt', mountPath: '/opt/registry-lab' },
             ...ACCOUNT_FILES.map((f) => ({ name: 'accounts', mountPath: `/etc/${f}`, subPath: f, readOnly: true })),
           ],
-          readinessProbe: { exec: { command: ['sh', '-c', READY_COMMAND] }, periodSeconds: 1, timeoutSeconds: 5, failureThreshold: 3 },
+          readinessProbe: { exec: { command: ['sh', '-c', READY_CHECK] }, periodSeconds: 1, timeoutSeconds: 5, failureThreshold: 3 },
         }, 512 * MI, 64 * MI),
       ],
     },
