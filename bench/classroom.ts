@@ -10,8 +10,8 @@
  *   - join to a shell answering: p50/p95/max and every learner's, sorted;
  *   - check p50/p95, check-to-dashboard delay p50/p95 (check answered -> the `learner` event);
  *   - with reserve 0 (every join a cold start): one cold start measured alone just before, the
- *     host's START_CONCURRENCY, the last learner's shell (from the first join) against the bound
- *     (N x one cold start / START_CONCURRENCY) x 1.2, and for each learner who waited in the start
+ *     start queue's slots while starts waited (mean; adaptive unless START_CONCURRENCY is set), the
+ *     last learner's shell (from the first join) against the bound (N x one cold start / slots) x 1.2, and for each learner who waited in the start
  *     queue the place and estimate the terminal showed first against the wait that followed;
  *   - idle memory: once every learner is done (each has pulled and pushed), after a settle time,
  *     the memory of every container of every session at once (docker stats: usage minus inactive
@@ -33,13 +33,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, totalmem } from 'node:os';
+import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Docker from 'dockerode';
 import { createRunner, type Runner } from '../runner/src/app.ts';
-import { runLearner, solveCommands, type LearnerResult } from './classroom-learner.ts';
+import { solveCommands, type LearnerResult } from './classroom-learner.ts';
+import { runRoom } from './classroom-room.ts';
 import { helpPhase } from './classroom-help.ts';
 import { coldStartBound, lastShellFromFirstJoin, queueReport, reserveFor, reserveMode, type ReserveMode } from './classroom-report.ts';
 
@@ -190,6 +191,26 @@ async function api(runner: Runner, method: string, path: string, token?: string,
   return { status: res.status, json, text };
 }
 
+/** The start queue's slots every 250 ms while starts wait: their mean (the bound's "what the host runs at once"), range and last. */
+function sampleSlots(runner: Runner) {
+  const seen: number[] = [];
+  let adaptive = false;
+  const timer = setInterval(() => {
+    const q = runner.sessions.stats().startQueue;
+    if (!q) return;
+    adaptive = q.adaptive;
+    if (q.waiting > 0) seen.push(q.slots);
+  }, 250);
+  return {
+    stop() {
+      clearInterval(timer);
+      const last = runner.sessions.stats().startQueue?.slots ?? null;
+      if (!seen.length) return { adaptive, meanWhileWaiting: null, min: null, max: null, last };
+      return { adaptive, meanWhileWaiting: Math.round((seen.reduce((a, b) => a + b, 0) / seen.length) * 100) / 100, min: Math.min(...seen), max: Math.max(...seen), last };
+    },
+  };
+}
+
 /** One cold start alone on the idle runner: POST /api/sessions -> state ready (ms); 3 tries. */
 async function coldStartAlone(runner: Runner): Promise<{ ms: number | null; failures: string[] }> {
   const failures: string[] = [];
@@ -252,7 +273,6 @@ async function idleMemory(docker: Docker, runnerId: string, sessions: string[]) 
 
 async function classroom(runner: Runner, docker: Docker, operatorToken: string, n: number, mode: ReserveMode) {
   const reserve = reserveFor(mode, n);
-  const slots = runner.config.startConcurrency > 0 ? runner.config.startConcurrency : availableParallelism();
   // Reserve 0: one cold start alone first (the bound's unit; it also gives the queue a measured start).
   const alone = reserve === 0 ? await coldStartAlone(runner) : undefined;
   const created = await api(runner, 'POST', '/api/workshops', operatorToken, { title: `Bench ${n}`, labs: LABS, seats: n, reserve: reserve || undefined });
@@ -265,6 +285,7 @@ async function classroom(runner: Runner, docker: Docker, operatorToken: string, 
   let help: Awaited<ReturnType<typeof helpPhase>> | { error: string } | undefined;
   let host: ReturnType<typeof sampleHost> | undefined;
   let reserveWarmMs: number | null = null;
+  let slotsSeen: ReturnType<typeof sampleSlots> | undefined;
   const t0 = Date.now();
   try {
     // A reserve is warmed before the room arrives (as an instructor creates the workshop ahead).
@@ -272,11 +293,9 @@ async function classroom(runner: Runner, docker: Docker, operatorToken: string, 
     while (reserve && runner.sessions.stats().pool.ready < reserve && Date.now() < warmUntil) await sleep(500);
     if (reserve) reserveWarmMs = Date.now() - t0;
     host = sampleHost();
+    slotsSeen = sampleSlots(runner);
     const plan = (i: number) => ({ url: runner.url, code: ws.code, name: `Ученик ${i + 1}`, labs: LABS, commands, keyGapMs: KEY_GAP, timeoutMs: STEP_TIMEOUT_MS });
-    const all = Array.from({ length: n }, (_, i) => sleep((i * JOIN_WINDOW_MS) / n).then(() => runLearner(plan(i))));
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error(`step over ${STEP_TIMEOUT_MS / 1000} s`)), STEP_TIMEOUT_MS)));
-    results = await Promise.race([Promise.all(all), timeout]).finally(() => clearTimeout(timer));
+    results = await runRoom(Array.from({ length: n }, (_, i) => plan(i)), JOIN_WINDOW_MS, STEP_TIMEOUT_MS);
     // Give the last dashboard events a moment.
     const pending = () => results.some((r) => r.checks.some((c) => dashboardDelay(dash.events, r.session!, c.lab, c) === null));
     const until = Date.now() + 10_000;
@@ -294,6 +313,9 @@ async function classroom(runner: Runner, docker: Docker, operatorToken: string, 
     if (del.status !== 204) console.error(`[classroom] DELETE /api/workshops/${ws.id}: ${del.status} ${del.text}`);
   }
   const hostStats = host?.stop();
+  const slotStats = slotsSeen?.stop() ?? null;
+  // What the host ran at once while learners' starts waited: the queue's slots (adaptive unless START_CONCURRENCY is set).
+  const slots = slotStats?.meanWhileWaiting ?? runner.sessions.stats().startQueue?.slots ?? 1;
   // The next room starts on an empty host.
   for (const end = Date.now() + 300_000; runner.sessions.stats().sandboxes > 0 && Date.now() < end; ) await sleep(500);
   const errors: string[] = results.flatMap((r) => r.errors.map((e) => `${r.name}: ${e}`));
@@ -322,7 +344,7 @@ async function classroom(runner: Runner, docker: Docker, operatorToken: string, 
     checksPassed: results.reduce((a, r) => a + r.checks.filter((c) => c.passed).length, 0),
     coldStarts:
       reserve === 0
-        ? { startConcurrency: slots, oneColdStartAloneMs: alone?.ms ?? null, aloneFailures: alone?.failures ?? [], lastShellFromFirstJoinMs: lastShellMs, boundMs, withinBound: lastShellMs !== null && boundMs !== null ? lastShellMs <= boundMs : null }
+        ? { startConcurrency: slots, startSlots: slotStats, oneColdStartAloneMs: alone?.ms ?? null, aloneFailures: alone?.failures ?? [], lastShellFromFirstJoinMs: lastShellMs, boundMs, withinBound: lastShellMs !== null && boundMs !== null ? lastShellMs <= boundMs : null }
         : undefined,
     queue: queueReport(results),
     idleMemory: memory,

@@ -20,11 +20,12 @@
  *
  * Options: --only PHASES, --load L, --io-rounds R (default 2), --io-nets slirp4netns[,pasta].
  * Env: BENCH_N (ready samples each, default 5), BENCH_KEYS (default 200), BENCH_MB (throughput
- * input MiB, default 100), BENCH_TIMEOUT_S (default 1800), BENCH_IO_MB (push size, default 100).
+ * input MiB, default 100), BENCH_TP_ROUNDS (throughput rounds, default 3), BENCH_TIMEOUT_S (default 1800), BENCH_IO_MB (push size, default 100).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -56,6 +57,7 @@ function clampInt(v: string | undefined, def: number, min: number, max: number):
 const N = clampInt(process.env.BENCH_N, 5, 1, 20);
 const KEYS = clampInt(process.env.BENCH_KEYS, 200, 10, 2000);
 const MB = clampInt(process.env.BENCH_MB, 100, 1, 500);
+const TP_ROUNDS = clampInt(process.env.BENCH_TP_ROUNDS, 3, 1, 9);
 const TIMEOUT_S = clampInt(process.env.BENCH_TIMEOUT_S, 1800, 60, 7200);
 const LOAD = clampInt(args.load, 5, 1, 40);
 const IO_ROUNDS = clampInt(args['io-rounds'], 2, 1, 10);
@@ -210,24 +212,33 @@ async function sessionReady(runner: Runner, failures: string[]): Promise<Ready> 
   }
 }
 
-async function echoRtt(p: Pipe, keys: number): Promise<number[]> {
-  await runCmd(p, 'stty echo', 30_000);
-  const times: number[] = [];
-  for (let i = 0; i < keys; i++) {
-    if (i > 0 && i % 40 === 0) {
-      // Clear the line (Ctrl-U) well before it wraps, and let its redraw pass.
-      p.send('\x15');
-      await sleep(100);
-    }
+/**
+ * Keystroke echo through both pipes, key by key in turn (the order swapped every key), so both
+ * see the same moment of the host: measured one after the other, 200 keys each, the two figures
+ * drifted apart with whatever else the host did meanwhile.
+ */
+async function echoRtt(pipes: Pipe[], keys: number): Promise<number[][]> {
+  for (const p of pipes) await runCmd(p, 'stty echo', 30_000);
+  const times: number[][] = pipes.map(() => []);
+  const one = async (p: Pipe, i: number): Promise<number> => {
     const ch = String.fromCharCode(97 + (i % 26));
     const before = p.watch.total;
     const t0 = performance.now();
     p.send(ch);
     const fresh = () => p.watch.buf.slice(-Math.min(p.watch.buf.length, p.watch.total - before));
     await p.watch.until(() => p.watch.total > before && fresh().includes(ch), 30_000, `echo of ${ch}`);
-    times.push(performance.now() - t0);
+    return performance.now() - t0;
+  };
+  for (let i = 0; i < keys; i++) {
+    if (i > 0 && i % 40 === 0) {
+      // Clear the line (Ctrl-U) well before it wraps, and let its redraw pass.
+      for (const p of pipes) p.send('\x15');
+      await sleep(100);
+    }
+    const order = i % 2 ? [...pipes.keys()].reverse() : [...pipes.keys()];
+    for (const k of order) times[k]!.push(await one(pipes[k]!, i));
   }
-  p.send('\x15'); // Ctrl-U: clear the line
+  for (const p of pipes) p.send('\x15'); // Ctrl-U: clear the line
   await sleep(50);
   return times;
 }
@@ -245,15 +256,29 @@ async function throughput(p: Pipe, mb: number): Promise<{ mbPerS: number; bytes:
 /** Echo and throughput, runner then direct, on one ready session (runner and direct take turns). */
 async function interactiveFigures(docker: Docker, s: Ready, label: string) {
   const direct = await directShell(docker, s.id);
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  loopDelay.enable();
   try {
     await direct.watch.until(() => PROMPT.test(direct.watch.buf), 60_000, 'direct prompt');
-    const viaRunner = await echoRtt(s.pipe, KEYS);
-    const viaDirect = await echoRtt(direct, KEYS);
+    const [viaRunner, viaDirect] = (await echoRtt([s.pipe, direct], KEYS)) as [number[], number[]];
     console.log(`[${label}] echo p50 runner ${r2(pct(viaRunner, 50))} ms, direct ${r2(pct(viaDirect, 50))} ms`);
-    const tpRunner = await throughput(s.pipe, MB);
-    const tpDirect = await throughput(direct, MB);
+    // Rounds in turn, the order swapped every round; the median of each (one round varied by a fifth).
+    const rounds: { runner: number[]; direct: number[]; bytes: number } = { runner: [], direct: [], bytes: 0 };
+    for (let i = 0; i < TP_ROUNDS; i++) {
+      for (const which of i % 2 ? (['direct', 'runner'] as const) : (['runner', 'direct'] as const)) {
+        const t = await throughput(which === 'runner' ? s.pipe : direct, MB);
+        rounds[which].push(t.mbPerS);
+        if (which === 'runner') rounds.bytes = t.bytes;
+      }
+    }
+    const tpRunner = { mbPerS: pct(rounds.runner, 50), bytes: rounds.bytes };
+    const tpDirect = { mbPerS: pct(rounds.direct, 50) };
     console.log(`[${label}] throughput runner ${r1(tpRunner.mbPerS)} MB/s, direct ${r1(tpDirect.mbPerS)} MB/s`);
+    loopDelay.disable();
+    const loopMs = (p: number) => r2(loopDelay.percentile(p) / 1e6);
+    console.log(`[${label}] event loop delay p50 ${loopMs(50)} ms, p99 ${loopMs(99)} ms, max ${r2(loopDelay.max / 1e6)} ms`);
     return {
+      eventLoopDelayMs: { p50: loopMs(50), p99: loopMs(99), max: r2(loopDelay.max / 1e6) },
       keystrokeEchoMs: {
         keys: KEYS,
         runner: { p50: r2(pct(viaRunner, 50)), p95: r2(pct(viaRunner, 95)), p99: r2(pct(viaRunner, 99)) },
@@ -263,8 +288,11 @@ async function interactiveFigures(docker: Docker, s: Ready, label: string) {
       },
       outputThroughput: {
         command: `head -c ${MB}M /dev/zero | base64`,
+        rounds: TP_ROUNDS,
         runnerMBps: r1(tpRunner.mbPerS),
         directMBps: r1(tpDirect.mbPerS),
+        runnerRoundsMBps: rounds.runner.map(r1),
+        directRoundsMBps: rounds.direct.map(r1),
         ratio: r2(tpRunner.mbPerS / tpDirect.mbPerS),
         bytes: tpRunner.bytes,
       },
