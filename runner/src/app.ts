@@ -11,6 +11,7 @@ import type { SandboxProvider } from './sandbox/provider.ts';
 import { ActivityBus, forwardSessionEvents } from './core/activity.ts';
 import { engineHooks } from './labs/engine-hooks.ts';
 import { queueStarts, StartQueue } from './core/start-queue.ts';
+import { standbyShells } from './core/standby-shells.ts';
 import { instrumentEngine, instrumentProvider, watchSessions, watchTerminalSockets } from './metrics/instrument.ts';
 import { createMetrics, type Metrics } from './metrics/registry.ts';
 import { installMetrics } from './metrics/route.ts';
@@ -92,8 +93,6 @@ export async function createRunner(overrides: Partial<Config> = {}, deps: Runner
   const metrics = createMetrics();
   // Cold starts wait for a slot outside the measured start (metrics time the start itself).
   const startQueue = new StartQueue({ slots: config.startConcurrency });
-  // Measured outside the queue: the wait for a slot and the start itself, apart (metrics/instrument.ts).
-  const provider = instrumentProvider(queueStarts(deps.provider ?? (await providerFor(config)), startQueue), metrics);
 
   let port = config.port;
   let log: Logger = silentLogger;
@@ -105,6 +104,9 @@ export async function createRunner(overrides: Partial<Config> = {}, deps: Runner
     error: (o, m) => (log === silentLogger ? early.push(['error', o, m]) : log.error(o, m)),
     debug: (o, m) => log.debug(o, m),
   };
+  // Measured outside the queue: the wait for a slot and the start itself, apart (metrics/instrument.ts).
+  // A pool sandbox's standby shell opens after its slot is free (core/standby-shells.ts).
+  const provider = instrumentProvider(queueStarts(standbyShells(deps.provider ?? (await providerFor(config)), lateLog), startQueue), metrics);
   const hooks = engineHooks(store, lateLog);
   const sessions = new SessionService({ provider, settings: config, log: lateLog, store, startQueue });
   // What learners do, in one place (the workshop dashboard listens).

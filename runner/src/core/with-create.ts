@@ -1,18 +1,23 @@
 /**
- * A provider wrapper that replaces only `create` (used by the start queue and the metrics).
+ * Provider wrappers that replace some methods (the start queue, the metrics, standby shells).
  */
 import type { SandboxProvider } from '../sandbox/provider.ts';
 
 /**
- * The provider with its `create` replaced (the start queue, the metrics): everything else is the
- * provider's own, called on the provider (it may keep private fields).
+ * The provider with the given methods replaced: everything else is the provider's own, called on
+ * the provider (it may keep private fields).
  */
-export function withCreate(provider: SandboxProvider, create: SandboxProvider['create']): SandboxProvider {
+export function withMethods(provider: SandboxProvider, replaced: Partial<SandboxProvider>): SandboxProvider {
   return new Proxy(provider, {
     get(target, key) {
-      if (key === 'create') return create;
+      if (Object.hasOwn(replaced, key)) return replaced[key as keyof SandboxProvider];
       const value: unknown = Reflect.get(target, key, target);
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
+}
+
+/** The provider with its `create` replaced. */
+export function withCreate(provider: SandboxProvider, create: SandboxProvider['create']): SandboxProvider {
+  return withMethods(provider, { create });
 }
