@@ -190,3 +190,24 @@ it('START_CONCURRENCY set: the slots stay as set', async () => {
   assert.equal(q.slots, 3);
   assert.equal(q.stats().adaptive, false);
 });
+
+it('the estimate follows the starts that ran as many at once as the slots now', async () => {
+  let now = 0;
+  const q = new StartQueue({ slots: 2, now: () => now });
+  for (let i = 0; i < 3; i++) {
+    await q.run(`alone${i}`, 'learner', async () => {
+      now += 2_000;
+    });
+  }
+  assert.equal(q.typicalStartMs(), 2_000);
+  const a = gate();
+  const b = gate();
+  const both = [q.run('a', 'learner', () => a.done), q.run('b', 'learner', () => b.done)];
+  await tick();
+  now += 4_000;
+  a.open();
+  b.open();
+  await Promise.all(both);
+  // Mixed, the median of 2, 2, 2, 4, 4 s with the last three's mean would say 3.3 s.
+  assert.equal(q.typicalStartMs(), 4_000, 'two at once took 4 s each');
+});

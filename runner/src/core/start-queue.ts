@@ -43,7 +43,7 @@ interface Waiting {
 /** What a start is assumed to take until the first ones are measured. */
 const FIRST_GUESS_MS = 5_000;
 /** Starts remembered for the estimate (median). */
-const REMEMBERED = 9;
+const REMEMBERED = 12;
 /** Starts remembered per level of concurrency (adaptive slots). */
 const PER_LEVEL = 5;
 /** A level measured more than this many starts ago is tried again (the host's load changes). */
@@ -70,7 +70,8 @@ export class StartQueue {
   private current: number;
   private readonly waiting: Waiting[] = [];
   private readonly running = new Map<string, Running>();
-  private readonly recent: number[] = [];
+  /** The last starts measured, with how many ran at once beside each (its peak). */
+  private readonly recent: { ms: number; peak: number }[] = [];
   /** Durations by how many ran at once (adaptive slots). */
   private readonly levels = new Map<number, Level>();
   private finished = 0;
@@ -130,12 +131,17 @@ export class StartQueue {
    * The median of the last starts measured (FIRST_GUESS_MS before any), or the mean of the last
    * three when that is longer: starts slow down as a room arrives and its learners start working,
    * and a median of nine lags that by several starts (the waiting learners were told too little).
+   * Only starts that ran as many at once as the slots now, once there are two: with two at once
+   * each took about twice as long as alone, and a mix of both told every waiting learner too little
+   * (bench:classroom reserve 0, adaptive slots: 16 s short on average, 25 of 29 estimates rose).
    */
   typicalStartMs(): number {
     if (!this.recent.length) return FIRST_GUESS_MS;
-    const sorted = [...this.recent].sort((a, b) => a - b);
+    const atSlots = this.recent.filter((r) => r.peak === this.current);
+    const xs = (atSlots.length >= 2 ? atSlots : this.recent).map((r) => r.ms);
+    const sorted = [...xs].sort((a, b) => a - b);
     const median = sorted[Math.floor(sorted.length / 2)]!;
-    const last = this.recent.slice(-3);
+    const last = xs.slice(-3);
     return Math.max(median, Math.round(last.reduce((a, b) => a + b, 0) / last.length));
   }
 
@@ -175,7 +181,7 @@ export class StartQueue {
   }
 
   private remember(ms: number, peak: number): void {
-    this.recent.push(ms);
+    this.recent.push({ ms, peak });
     if (this.recent.length > REMEMBERED) this.recent.shift();
     this.finished++;
     const level = this.levels.get(peak) ?? { durations: [], at: 0 };
