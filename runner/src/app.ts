@@ -166,11 +166,11 @@ export async function createRunner(overrides: Partial<Config> = {}, deps: Runner
     tuning: terminalTuning,
     hub,
     authorizeShadow: deps.authorizeShadow ?? ((w, s, t) => workshops.authorizeShadow(w, s, t)),
-    recordTerminal: (s, size, secrets) => workshops.recordTerminal(s, size, secrets),
+    recordTerminal: (s, size, secrets) => workshops.room.recordTerminal(s, size, secrets),
   });
   // Take-overs happen between terminals; the workshop keeps their log and tells its dashboards.
-  terminals.hub.onTakeover((r) => workshops.logTakeover(r));
-  terminals.hub.onTakeoverState((id, state) => workshops.takeoverChanged(id, state));
+  terminals.hub.onTakeover((r) => workshops.room.logTakeover(r));
+  terminals.hub.onTakeoverState((id, state) => workshops.room.takeoverChanged(id, state));
   terminalBytes = watchTerminalSockets(app.server, metrics);
   metrics.observe(() => {
     const st = sessions.stats();

@@ -253,7 +253,7 @@ describe('help in the room (fake provider)', () => {
     ta.control({ type: 'resize', cols: 90, rows: 25 });
     const check = await api(runner.url, 'POST', `/api/sessions/${a.id}/labs/tagging/check`, { token: a.token });
     assert.ok([200, 409, 404].includes(check.status), check.text);
-    runner.workshops.recordings.mark(a.id, 'check tagging: failed');
+    runner.workshops.room.recordings.mark(a.id, 'check tagging: failed');
     ta.send('echo after-check\r');
     await ta.waitFor('after-check');
     ta.close();

@@ -95,31 +95,31 @@ export function workshopRoutes(deps: { workshops: WorkshopService }) {
       return workshops.broadcast(open(req), body.message, body.closeHands ?? false);
     });
     // Help in the room (docs/api-extensions.md "Help in the room"); outside workshops: the operator's contact.
-    app.get('/api/help/contact', async () => ({ contact: workshops.helpContact() }));
-    app.get('/api/workshops/:id/help', byId, async (req: Req) => workshops.helpQueue(open(req)));
+    app.get('/api/help/contact', async () => ({ contact: workshops.room.helpContact() }));
+    app.get('/api/workshops/:id/help', byId, async (req: Req) => workshops.room.helpQueue(open(req)));
     app.post('/api/workshops/:id/learners/:session/help/reply', { schema: { params: learnerParams, body: replyBody } }, async (req: Req) =>
-      workshops.replyHelp(open(req), req.params.session!, (req.body as z.infer<typeof replyBody>).message),
+      workshops.room.replyHelp(open(req), req.params.session!, (req.body as z.infer<typeof replyBody>).message),
     );
-    app.post('/api/workshops/:id/learners/:session/help/helped', { schema: { params: learnerParams } }, async (req: Req) => workshops.markHelped(open(req), req.params.session!));
-    app.get('/api/workshops/:id/log', byId, async (req: Req) => workshops.workshopLog(open(req)));
-    app.get('/api/workshops/:id/recordings', byId, async (req: Req) => workshops.recordingsOf(open(req)));
-    app.get('/api/workshops/:id/learners/:session/recordings', { schema: { params: learnerParams } }, async (req: Req) => workshops.recordingsOf(open(req), req.params.session!));
+    app.post('/api/workshops/:id/learners/:session/help/helped', { schema: { params: learnerParams } }, async (req: Req) => workshops.room.markHelped(open(req), req.params.session!));
+    app.get('/api/workshops/:id/log', byId, async (req: Req) => workshops.room.workshopLog(open(req)));
+    app.get('/api/workshops/:id/recordings', byId, async (req: Req) => workshops.room.recordingsOf(open(req)));
+    app.get('/api/workshops/:id/learners/:session/recordings', { schema: { params: learnerParams } }, async (req: Req) => workshops.room.recordingsOf(open(req), req.params.session!));
     app.get('/api/workshops/:id/learners/:session/recordings/:recording', { schema: { params: recordingParams } }, async (req: Req, reply: FastifyReply) => {
       const w = open(req);
       const rec = (req.params as unknown as { recording: string }).recording.replace(/\.cast$/, '');
       if (!rec.startsWith(`${req.params.session}.`)) return reply.code(404).send({ error: { code: 'unknown_recording', message: 'No such recording of this learner.' } });
-      const file = workshops.recordingFile(w, rec);
+      const file = workshops.room.recordingFile(w, rec);
       return reply.type('application/x-asciicast').header('cache-control', 'no-store').send(createReadStream(file));
     });
     // The learner's side: their own hand, with their session token.
     await app.register(async (scope) => {
       requireSession(scope, workshops.sessions);
       const opts = { schema: { params: sessionIdParams } };
-      scope.get('/api/sessions/:id/help', opts, async (req) => workshops.helpState(sessionOf(req)));
+      scope.get('/api/sessions/:id/help', opts, async (req) => workshops.room.helpState(sessionOf(req)));
       scope.post('/api/sessions/:id/help', { schema: { params: sessionIdParams, body: raiseBody } }, async (req, reply) =>
-        reply.code(201).send(workshops.raiseHand(sessionOf(req), req.body as z.infer<typeof raiseBody>)),
+        reply.code(201).send(workshops.room.raiseHand(sessionOf(req), req.body as z.infer<typeof raiseBody>)),
       );
-      scope.delete('/api/sessions/:id/help', opts, async (req) => workshops.lowerHand(sessionOf(req)));
+      scope.delete('/api/sessions/:id/help', opts, async (req) => workshops.room.lowerHand(sessionOf(req)));
     });
     app.post('/api/workshops/:id/extend', byId, async (req: Req) => workshops.extendAll(open(req)));
     app.post('/api/workshops/:id/learners/:session/labs/:lab/start', { schema: { params: labParams } }, async (req: Req) =>

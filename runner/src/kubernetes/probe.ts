@@ -192,6 +192,17 @@ export function probePod(s: ProbeSettings, sessionId: string, name: string, ref:
     ...c,
     resources: withEphemeral(c.resources ?? {}, volumes, c.volumeMounts, requestBytes, 256 * MI),
   });
+  // The Pod's own network rules, before the fetch (fence) and after it (seal): NET_ADMIN, nothing else.
+  const netStep = (stepName: string, script: string) =>
+    disk({
+      name: stepName,
+      image: s.image,
+      imagePullPolicy: 'IfNotPresent',
+      command: ['sh', '-c', script],
+      env: [{ name: 'REGISTRY_IP', value: registryIp }],
+      securityContext: netAdmin,
+      resources: res,
+    }, 16 * MI);
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -205,15 +216,7 @@ export function probePod(s: ProbeSettings, sessionId: string, name: string, ref:
       activeDeadlineSeconds: Math.ceil((timeoutMs + FETCH_BOUND_MS) / 1000) + 60,
       volumes,
       initContainers: [
-        disk({
-          name: 'fence',
-          image: s.image,
-          imagePullPolicy: 'IfNotPresent',
-          command: ['sh', '-c', FENCE_SCRIPT],
-          env: [{ name: 'REGISTRY_IP', value: registryIp }],
-          securityContext: netAdmin,
-          resources: res,
-        }, 16 * MI),
+        netStep('fence', FENCE_SCRIPT),
         disk({
           name: 'fetch',
           image: s.image,
@@ -225,15 +228,7 @@ export function probePod(s: ProbeSettings, sessionId: string, name: string, ref:
           resources: { requests: res.requests, limits: { cpu: '2', memory: '512Mi' } },
           volumeMounts: [{ name: 'work', mountPath: '/work' }],
         }, 512 * MI),
-        disk({
-          name: 'seal',
-          image: s.image,
-          imagePullPolicy: 'IfNotPresent',
-          command: ['sh', '-c', CLOSE_SCRIPT],
-          env: [{ name: 'REGISTRY_IP', value: registryIp }],
-          securityContext: netAdmin,
-          resources: res,
-        }, 16 * MI),
+        netStep('seal', CLOSE_SCRIPT),
       ],
       containers: [
         disk({

@@ -15,11 +15,9 @@ import type { Session, SessionService } from '../core/sessions.ts';
 import type { LabService } from '../labs/service.ts';
 import type { Store } from '../store/types.ts';
 import type { StoredWorkshop } from '../store/workshops.ts';
-import type { TakeoverRecord, TerminalRecording, WorkshopTerminals } from './terminals.ts';
-import { appendLog, readLog, sweepWorkshopData, workshopDir, workshopsRoot } from './data.ts';
-import { HelpDesk, helpView, type ClosedBy, type HelpRequest } from './help.ts';
-import { Recordings } from './recordings.ts';
-import type { HelpEvent } from '../../../protocol/terminal.ts';
+import type { WorkshopTerminals } from './terminals.ts';
+import { sweepWorkshopData, workshopsRoot } from './data.ts';
+import { WorkshopHelp } from './help-service.ts';
 import { WrongCodeLimit } from './attempts.ts';
 import { newCode } from './codes.ts';
 import { iso, isOpen, workshopUrls, workshopView } from './views.ts';
@@ -62,8 +60,8 @@ export class WorkshopService {
   private readonly presence = new Map<string, number>();
   private readonly unsubscribe: (() => void)[] = [];
   private readonly rowCtx: RowContext;
-  readonly help: HelpDesk;
-  readonly recordings: Recordings;
+  /** Raised hands, take-over log lines and terminal recordings (help-service.ts). */
+  readonly room: WorkshopHelp;
   private sweeper: NodeJS.Timeout | null = null;
 
   private readonly deps: WorkshopDeps;
@@ -80,9 +78,16 @@ export class WorkshopService {
       connected: (id) => this.connected(id),
       presenceAt: (id) => this.presence.get(id),
     };
-    const dir = (id: string) => workshopDir(deps.config, id);
-    this.help = new HelpDesk({ dir, perHour: deps.config.helpHandsPerHour });
-    this.recordings = new Recordings({ dir, maxBytes: deps.config.recordingMaxBytes, recordInput: deps.config.recordingInput });
+    this.room = new WorkshopHelp({
+      config: deps.config,
+      store: deps.store,
+      log: deps.log,
+      terminals: deps.terminals,
+      streams: this.streams,
+      sessionWorkshop: (id) => deps.sessions.get(id)?.workshop ?? deps.store.getSession(id)?.workshop ?? null,
+      isOpen: (w) => this.isOpen(w),
+      learnerOf: (w, id) => this.learnerOf(w, id),
+    });
     deps.sessions.reservedForWorkshops = () => this.reserveWanted();
     this.unsubscribe.push(deps.bus.on((a) => this.onActivity(a)));
     this.unsubscribe.push(
@@ -129,7 +134,7 @@ export class WorkshopService {
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = null;
     for (const u of this.unsubscribe.splice(0)) u();
-    this.recordings.closeAll();
+    this.room.recordings.closeAll();
     this.streams.close();
   }
 
@@ -235,7 +240,7 @@ export class WorkshopService {
       this.deps.log.info({ workshop: w.id }, 'workshop ended');
     }
     this.streams.send(w.id, 'workshop', this.view(w));
-    this.closeHands(w, 'end');
+    this.room.closeHands(w, 'end');
     await Promise.allSettled(this.live(w).map((s) => this.deps.sessions.delete(s)));
     this.deps.sessions.pool.fill();
     // The learners' last rows (state stopped) go out before the streams end.
@@ -295,150 +300,8 @@ export class WorkshopService {
     w.broadcast = { message, at: at.getTime() };
     this.deps.store.workshops.update(w.id, { broadcast: w.broadcast });
     this.streams.send(w.id, 'workshop', this.view(w));
-    const hands = closeHands ? this.closeHands(w, 'broadcast') : 0;
+    const hands = closeHands ? this.room.closeHands(w, 'broadcast') : 0;
     return { message, at: at.toISOString(), terminals, ...(closeHands ? { handsClosed: hands } : {}) };
-  }
-
-  // --- help in the room (issue 23) -------------------------------------------------------
-
-  private workshopOf(s: Session): StoredWorkshop {
-    const w = s.workshop ? this.deps.store.workshops.get(s.workshop) : undefined;
-    if (!w) throw new ApiError(409, 'not_in_workshop', 'Help requests are for workshop sessions; this session is not in a workshop.');
-    return w;
-  }
-
-  /** Self-study help (HELP_CONTACT), or null. */
-  helpContact(): string | null {
-    return this.deps.config.helpContact || null;
-  }
-
-  /** The learner's view of their hand: up with a place, or down; the latest reply. */
-  helpState(s: Session) {
-    const w = this.workshopOf(s);
-    const r = this.help.latest(w.id, s.id);
-    return this.helpEventOf(w, s.id, r);
-  }
-
-  private helpEventOf(w: StoredWorkshop, sessionId: string, r: HelpRequest | undefined): HelpEvent {
-    const up = !!r && r.closedAt === null;
-    const e: HelpEvent = { type: 'help', state: up ? 'up' : 'down' };
-    if (up) e.position = this.help.position(w.id, sessionId) ?? undefined;
-    else if (r?.closedBy) e.closedBy = r.closedBy;
-    if (r?.reply) e.reply = { message: r.reply.message, at: iso(r.reply.at)! };
-    return e;
-  }
-
-  /** The learner raises a hand; the lab (given, else the latest checked) and its failing criteria are attached. */
-  raiseHand(s: Session, input: { message?: string | null; lab?: string | null }) {
-    const w = this.workshopOf(s);
-    if (!this.isOpen(w)) throw new ApiError(409, 'workshop_ended', 'The workshop has ended.');
-    const checks = this.deps.store.workshops.lastChecks(s.id);
-    const lab = input.lab && w.labs.includes(input.lab) ? input.lab : (checks[0]?.lab ?? null);
-    const last = lab ? checks.find((c) => c.lab === lab) : undefined;
-    const failing = (last?.criteria ?? []).filter((c) => !c.passed).map(({ id, title }) => ({ id, title }));
-    const r = this.help.raise(w.id, { session: s.id, name: s.name ?? '', message: input.message ?? '', lab, failing });
-    this.deps.log.info({ workshop: w.id, session: s.id }, 'hand raised');
-    this.helpChanged(w, [s.id]);
-    return this.helpEventOf(w, s.id, r);
-  }
-
-  lowerHand(s: Session) {
-    const w = this.workshopOf(s);
-    if (this.help.close(w.id, s.id, 'learner')) this.helpChanged(w, [s.id]);
-    return this.helpEventOf(w, s.id, this.help.latest(w.id, s.id));
-  }
-
-  helpQueue(w: StoredWorkshop) {
-    const now = Date.now();
-    return this.help.queue(w.id).map((r) => helpView(r, now));
-  }
-
-  replyHelp(w: StoredWorkshop, sessionId: string, message: string) {
-    this.learnerOf(w, sessionId);
-    const r = this.help.reply(w.id, sessionId, message);
-    this.hub.notify(sessionId, this.helpEventOf(w, sessionId, r));
-    this.streams.send(w.id, 'help', { queue: this.helpQueue(w) });
-    return helpView(r);
-  }
-
-  markHelped(w: StoredWorkshop, sessionId: string) {
-    const r = this.help.close(w.id, sessionId, 'instructor');
-    if (!r) throw new ApiError(404, 'no_help_request', 'This learner has no raised hand.');
-    this.helpChanged(w, [sessionId]);
-    return helpView(r);
-  }
-
-  private closeHands(w: StoredWorkshop, by: ClosedBy): number {
-    const sessions = this.help.closeAll(w.id, by);
-    if (sessions.length) this.helpChanged(w, sessions);
-    return sessions.length;
-  }
-
-  /** Tells the changed learners and everyone still waiting (their place moved), and the dashboards. */
-  private helpChanged(w: StoredWorkshop, changed: string[]): void {
-    const tell = new Set([...changed, ...this.help.queue(w.id).map((r) => r.session)]);
-    for (const id of tell) this.hub.notify(id, this.helpEventOf(w, id, this.help.latest(w.id, id)));
-    this.streams.send(w.id, 'help', { queue: this.helpQueue(w) });
-  }
-
-  /** A take-over ended (hub.ts): one line in the workshop's log, and the dashboards are told. */
-  logTakeover(r: TakeoverRecord): void {
-    const w = this.workshopOfSession(r.sessionId);
-    if (!w) return;
-    const entry = {
-      type: 'takeover',
-      session: r.sessionId,
-      name: this.deps.store.getSession(r.sessionId)?.name ?? '',
-      by: r.by,
-      askedAt: iso(r.askedAt),
-      startedAt: iso(r.startedAt),
-      endedAt: iso(r.endedAt),
-      durationMs: r.startedAt === null ? 0 : r.endedAt - r.startedAt,
-      reason: r.reason,
-    };
-    try {
-      appendLog(workshopDir(this.deps.config, w.id), entry);
-    } catch (err) {
-      this.deps.log.error({ workshop: w.id, err: errMessage(err) }, 'could not write the workshop log');
-    }
-    this.deps.log.info({ workshop: w.id, ...entry }, 'take-over ended');
-  }
-
-  /** A take-over changed state (hub.ts): the dashboards are told. */
-  takeoverChanged(sessionId: string, state: 'asked' | 'active' | 'ended'): void {
-    const w = this.workshopOfSession(sessionId);
-    if (w) this.streams.send(w.id, 'takeover', { session: sessionId, state });
-  }
-
-  private workshopOfSession(sessionId: string): StoredWorkshop | undefined {
-    const id = this.deps.sessions.get(sessionId)?.workshop ?? this.deps.store.getSession(sessionId)?.workshop;
-    return id ? this.deps.store.workshops.get(id) : undefined;
-  }
-
-  /** The workshop's log (take-overs), oldest first. */
-  workshopLog(w: StoredWorkshop) {
-    return readLog(workshopDir(this.deps.config, w.id));
-  }
-
-  /** A recording for a new terminal of a workshop learner (terminal/server.ts), or null. */
-  recordTerminal(s: Session, size: { cols: number; rows: number }, secrets: string[]): TerminalRecording | null {
-    if (!s.workshop || this.deps.config.recordingMaxBytes <= 0) return null;
-    try {
-      return this.recordings.start(s.workshop, s.id, size, secrets);
-    } catch (err) {
-      this.deps.log.error({ session: s.id, err: errMessage(err) }, 'could not start a recording');
-      return null;
-    }
-  }
-
-  recordingsOf(w: StoredWorkshop, sessionId?: string) {
-    return this.recordings.list(w.id, sessionId);
-  }
-
-  recordingFile(w: StoredWorkshop, recordingId: string): string {
-    const f = this.recordings.file(w.id, recordingId);
-    if (!f) throw new ApiError(404, 'unknown_recording', 'No such recording in this workshop.');
-    return f;
   }
 
   extendAll(w: StoredWorkshop) {
@@ -458,8 +321,7 @@ export class WorkshopService {
   async results(w: StoredWorkshop) {
     const all = await this.deps.labs.list();
     const labs: LabInfo[] = w.labs.flatMap((id) => all.filter((l) => l.id === id).map(({ title, criteria }) => ({ id, title, criteria })));
-    const now = Date.now();
-    return { ...this.progress(w), labs, help: this.help.all(w.id).map((r) => helpView(r, now)) };
+    return { ...this.progress(w), labs, help: this.room.all(w, Date.now()) };
   }
 
   private onActivity(a: Activity): void {
@@ -467,7 +329,7 @@ export class WorkshopService {
     const workshop = session?.workshop;
     if (!session || !workshop) return;
     if (a.kind === 'check') {
-      this.recordings.mark(session.id, `check ${a.answer.lab}: ${a.answer.passed ? 'passed' : 'failed'}`);
+      this.room.recordings.mark(session.id, `check ${a.answer.lab}: ${a.answer.passed ? 'passed' : 'failed'}`);
       try {
         this.deps.store.workshops.saveLastCheck(session.id, { lab: a.answer.lab, at: a.at, passed: a.answer.passed, criteria: a.answer.criteria.map(({ id, title, passed, message }) => ({ id, title, passed, message })) });
       } catch (err) {
