@@ -211,3 +211,55 @@ it('the estimate follows the starts that ran as many at once as the slots now', 
   // Mixed, the median of 2, 2, 2, 4, 4 s with the last three's mean would say 3.3 s.
   assert.equal(q.typicalStartMs(), 4_000, 'two at once took 4 s each');
 });
+
+it('places further back are a pace apart: the time between starts that finished while others waited, at least a start over the slots', async () => {
+  let now = 0;
+  const q = new StartQueue({ slots: 2, now: () => now });
+  const gates = new Map<string, ReturnType<typeof gate>>();
+  const start = (id: string) => {
+    const g = gate();
+    gates.set(id, g);
+    return q.run(id, 'learner', () => g.done);
+  };
+  const all = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map(start);
+  await tick();
+  for (const [at, id] of [[6_000, 'a'], [9_000, 'b'], [12_000, 'c']] as const) {
+    now = at;
+    gates.get(id)!.open();
+    await tick();
+    await tick();
+  }
+  const f = q.place('f')!;
+  const g = q.place('g')!;
+  assert.deepEqual([f.position, g.position], [1, 2]);
+  // One start finished every 3 s; never faster than a start (7 s here: 6, 9, 6 s) over the slots.
+  assert.equal(q.typicalStartMs(), 7_000);
+  assert.equal(g.estimateMs - f.estimateMs, 3_500);
+  for (const id of ['d', 'e', 'f', 'g']) {
+    gates.get(id)!.open();
+    await tick();
+    await tick();
+  }
+  await Promise.all(all);
+});
+
+it('slots not measured yet at that many at once: each start is assumed as long as alone times the slots', async () => {
+  let now = 0;
+  const q = new StartQueue({ slots: 2, now: () => now });
+  for (let i = 0; i < 3; i++) {
+    await q.run(`alone${i}`, 'learner', async () => {
+      now += 2_000;
+    });
+  }
+  const a = gate();
+  const b = gate();
+  const running = [q.run('a', 'learner', () => a.done), q.run('b', 'learner', () => b.done)];
+  const waiting = [q.run('c', 'learner', async () => {}), q.run('d', 'learner', async () => {})];
+  await tick();
+  // Two at once never measured: 4 s each (not 2), one finishing every 2 s.
+  assert.deepEqual(q.place('c'), { position: 1, estimateMs: 8_000 });
+  assert.deepEqual(q.place('d'), { position: 2, estimateMs: 10_000 });
+  a.open();
+  b.open();
+  await Promise.all([...running, ...waiting]);
+});

@@ -48,6 +48,8 @@ const REMEMBERED = 12;
 const PER_LEVEL = 5;
 /** A level measured more than this many starts ago is tried again (the host's load changes). */
 const STALE_AFTER = 20;
+/** Finished starts whose gaps give the queue's pace. */
+const PACE_ENDS = 6;
 /** One slot more is kept when it gives at least this much more throughput. */
 const GAIN = 1.15;
 
@@ -75,6 +77,8 @@ export class StartQueue {
   /** Durations by how many ran at once (adaptive slots). */
   private readonly levels = new Map<number, Level>();
   private finished = 0;
+  /** When the last starts finished while others waited (for the pace of the queue). */
+  private busyEnds: number[] = [];
   private readonly now: () => number;
 
   /** `slots` > 0: that many at once; 0 or none: adaptive up to `maxSlots` (default: the host's cores). */
@@ -111,16 +115,27 @@ export class StartQueue {
   place(id: string): QueuePlace | null {
     const index = this.waiting.findIndex((w) => w.id === id);
     if (index < 0) return null;
-    const startMs = this.typicalStartMs();
-    // When each slot frees: the running starts' expected ends, then one start per waiting one ahead.
-    const free = [...this.running.values()].map((r) => Math.max(0, r.began + startMs - this.now()));
-    while (free.length < this.slots) free.push(0);
-    free.sort((a, b) => a - b);
-    for (let i = 0; i < index; i++) {
-      free[0]! += startMs;
-      free.sort((a, b) => a - b);
-    }
-    return { position: index + 1, estimateMs: Math.round(free[0]! + startMs) };
+    // Slots not measured yet at this many at once (a slot more just tried): assume they add
+    // nothing, each start as long as alone times the slots, rather than promise too little.
+    const measured = this.slots === 1 || this.recent.filter((r) => r.peak === this.current).length >= 2;
+    const startMs = this.typicalStartMs() * (measured ? 1 : this.slots);
+    // The first slot to free (a running start's expected end), then one start ahead per waiting
+    // one at the pace starts have been finishing while others waited, then this one's own start.
+    const ends = [...this.running.values()].map((r) => Math.max(0, r.began + startMs - this.now()));
+    const firstFree = this.running.size < this.slots ? 0 : Math.min(...ends);
+    return { position: index + 1, estimateMs: Math.round(firstFree + index * this.paceMs(startMs) + startMs) };
+  }
+
+  /**
+   * Time between two finished starts while others waited (the mean over the last few: with two
+   * slots starts finish in pairs, and a median of their gaps said one pair's 0.2 s), and never
+   * less than one start divided by the slots: the first starts of a room finish before its
+   * learners load the host, and an estimate should rather count down than rise.
+   */
+  private paceMs(startMs: number): number {
+    const n = this.busyEnds.length;
+    const bySlots = startMs / this.slots;
+    return n < 3 ? bySlots : Math.max(bySlots, (this.busyEnds[n - 1]! - this.busyEnds[0]!) / (n - 1));
   }
 
   stats(): StartQueueStats {
@@ -181,6 +196,10 @@ export class StartQueue {
   }
 
   private remember(ms: number, peak: number): void {
+    if (this.waiting.length > 0) {
+      this.busyEnds.push(this.now());
+      if (this.busyEnds.length > PACE_ENDS) this.busyEnds.shift();
+    } else this.busyEnds = [];
     this.recent.push({ ms, peak });
     if (this.recent.length > REMEMBERED) this.recent.shift();
     this.finished++;
