@@ -77,3 +77,15 @@ it('a pool sandbox destroyed unclaimed closes its standby shell', async () => {
   assert.equal(f.opened[0]!.closed, true);
   assert.deepEqual(f.destroyed, ['s3']);
 });
+
+it('an error on a standby shell nobody reads yet is heard (no uncaught exception)', async () => {
+  const f = fakeProvider();
+  const p = standbyShells(f.provider, silentLogger);
+  await p.create('s4', { pool: true });
+  await tick();
+  await tick();
+  f.opened[0]!.handle.stream.destroy(new Error('The operation was aborted'));
+  await tick();
+  await p.destroy('s4');
+  assert.deepEqual(f.destroyed, ['s4']);
+});

@@ -28,6 +28,8 @@ export function standbyShells(provider: SandboxProvider, log: Logger): SandboxPr
     s.shell = provider.openShell(id, STANDBY_SIZE).then(
       (h) => {
         void h.exited.then(() => (s.ended = true));
+        // Nobody reads it yet: an error (the Kubernetes exec aborted as it closes) must not go unheard.
+        h.stream.on('error', (err) => log.debug({ sandbox: id, err: errMessage(err) }, 'standby shell stream error'));
         return h;
       },
       (err: unknown) => {
