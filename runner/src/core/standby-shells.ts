@@ -10,7 +10,7 @@
  */
 import type { SandboxProvider, ShellHandle } from '../sandbox/provider.ts';
 import { errMessage, type Logger } from './log.ts';
-import { withMethods } from './with-create.ts';
+import { withMethods } from './provider-wrappers.ts';
 
 /** The size a standby shell starts at; the terminal's own is set when it takes the shell. */
 const STANDBY_SIZE = { cols: 80, rows: 24 };

@@ -13,7 +13,7 @@
 import { availableParallelism } from 'node:os';
 import { CancelledError } from '../sandbox/errors.ts';
 import type { SandboxProvider } from '../sandbox/provider.ts';
-import { withCreate } from './with-create.ts';
+import { withCreate } from './provider-wrappers.ts';
 
 export type StartKind = 'learner' | 'pool';
 
@@ -117,7 +117,7 @@ export class StartQueue {
     if (index < 0) return null;
     // Slots not measured yet at this many at once (a slot more just tried): assume they add
     // nothing, each start as long as alone times the slots, rather than promise too little.
-    const measured = this.slots === 1 || this.recent.filter((r) => r.peak === this.current).length >= 2;
+    const measured = this.slots === 1 || this.atCurrentSlots() !== null;
     const startMs = this.typicalStartMs() * (measured ? 1 : this.slots);
     // The first slot to free (a running start's expected end), then one start ahead per waiting
     // one at the pace starts have been finishing while others waited, then this one's own start.
@@ -152,12 +152,15 @@ export class StartQueue {
    */
   typicalStartMs(): number {
     if (!this.recent.length) return FIRST_GUESS_MS;
-    const atSlots = this.recent.filter((r) => r.peak === this.current);
-    const xs = (atSlots.length >= 2 ? atSlots : this.recent).map((r) => r.ms);
-    const sorted = [...xs].sort((a, b) => a - b);
-    const median = sorted[Math.floor(sorted.length / 2)]!;
+    const xs = (this.atCurrentSlots() ?? this.recent).map((r) => r.ms);
     const last = xs.slice(-3);
-    return Math.max(median, Math.round(last.reduce((a, b) => a + b, 0) / last.length));
+    return Math.max(median(xs), Math.round(last.reduce((a, b) => a + b, 0) / last.length));
+  }
+
+  /** The remembered starts that ran as many at once as the slots now, once there are two; else null. */
+  private atCurrentSlots(): { ms: number; peak: number }[] | null {
+    const at = this.recent.filter((r) => r.peak === this.current);
+    return at.length >= 2 ? at : null;
   }
 
   private wait(id: string, kind: StartKind, signal?: AbortSignal): Promise<void> {
@@ -215,8 +218,7 @@ export class StartQueue {
   private rate(k: number): number | null {
     const d = this.levels.get(k)?.durations;
     if (!d || d.length < 2) return null;
-    const sorted = [...d].sort((a, b) => a - b);
-    return k / Math.max(1, sorted[Math.floor(sorted.length / 2)]!);
+    return k / Math.max(1, median(d));
   }
 
   /** One slot fewer when the last one adds too little; one more, tried or known to help, while starts wait. */
@@ -235,6 +237,12 @@ export class StartQueue {
     const known = above && this.finished - above.at <= STALE_AFTER ? this.rate(k + 1) : null;
     if (known === null || known >= here * GAIN) this.current = k + 1;
   }
+}
+
+/** The upper median (the middle one of an odd count). */
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 /** The provider with its cold starts through the queue (a warm-pool refill says `pool`). */

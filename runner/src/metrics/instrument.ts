@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { SandboxProvider } from '../sandbox/provider.ts';
 import { isSandboxGone } from '../sandbox/errors.ts';
-import { withCreate } from '../core/with-create.ts';
+import { withCreate } from '../core/provider-wrappers.ts';
 import type { SessionService } from '../core/sessions.ts';
 import type { LabEngine } from '../labs/service.ts';
 import { SHADOW_PATH } from '../terminal/shadow.ts';
