@@ -47,6 +47,14 @@ export function startCluster(env: Record<string, string | undefined>): Cluster {
     console.error('[test] the Kubernetes tests start a test cluster, which needs root (or set RL_TEST_KUBECONFIG)');
     process.exit(1);
   }
+  // A cluster a killed run left behind (daemons gone, state and host changes kept) would make
+  // up.sh refuse and the host comparison fail: undo it before the snapshot. A live one is kept.
+  const stale = spawnSync(join(dir, 'down.sh'), ['--if-stale'], { encoding: 'utf8', env });
+  if (stale.status !== 0) {
+    console.error(`[test] a Kubernetes test cluster is in the way:\n${stale.stderr.trim()}`);
+    process.exit(1);
+  }
+  if (/cleaning up/.test(stale.stderr)) console.log(`[test] ${stale.stderr.trim().split('\n').join('\n[test] ')}`);
   const work = mkdtempSync(join(tmpdir(), 'rl-test-cluster-'));
   const snapshot = join(work, 'host-before');
   sh(join(dir, 'host-snapshot.sh'), [snapshot]);

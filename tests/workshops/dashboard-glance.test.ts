@@ -77,8 +77,17 @@ describe('dashboard at a glance: 30 learners, ten labs (runner API stood in for)
     });
     await ctx.addInitScript((k) => localStorage.setItem('registry-lab:operator-token:v1', k), STANDIN_KEY);
     const page = await ctx.newPage();
+    // What the page did, for a failure message: it once waited 60 s for "live" in a CI run and never alone.
+    const seen: string[] = [];
+    page.on('console', (m) => m.type() !== 'log' && seen.push(`console ${m.type()}: ${m.text()}`));
+    page.on('pageerror', (e) => seen.push(`page error: ${e.message}`));
+    page.on('requestfailed', (r) => seen.push(`failed: ${r.url().replace(standIn.url, '')} ${r.failure()?.errorText ?? ''}`));
+    page.on('response', (r) => r.url().includes('/api/') && seen.push(`${r.status()} ${r.url().replace(standIn.url, '').replace(STANDIN_KEY, '…')}`));
     await page.goto(`${standIn.url}${o.lang === 'en' ? '/en' : ''}/instructor/workshop/?id=w1`);
-    await page.locator('.rl-dash-conn[data-state="live"]').waitFor({ timeout: 60_000 });
+    await page.locator('.rl-dash-conn[data-state="live"]').waitFor({ timeout: 60_000 }).catch(async (e: Error) => {
+      const state = await page.locator('.rl-dash-conn').getAttribute('data-state', { timeout: 1000 }).catch(() => 'absent');
+      throw new Error(`${e.message.split('\n')[0]}; connection state ${state}; the page:\n  ${seen.slice(-30).join('\n  ')}`);
+    });
     await page.waitForFunction((n) => document.querySelectorAll('.rl-dash-grid tbody tr').length === n, N);
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     return page;

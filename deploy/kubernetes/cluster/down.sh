@@ -5,6 +5,8 @@
 # unmounts, removes cgroups, the bridge and the directories the node created,
 # writes back the sysctls the kubelet changed, removes $K8S_STATE.
 # Safe to run twice and after a failed start.
+# --if-stale: only clean up after a cluster whose daemons are all gone (the
+# machine stopped mid-run); exits 3 and touches nothing while one still runs.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 need_root
@@ -12,12 +14,14 @@ set +e
 . "$here/host-state.sh"
 
 P=$K8S_STATE/pki
-running() { local f=$K8S_STATE/pids/$1.pid; [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null; }
+# A recorded pid counts only while it is still that daemon (pids are reused after a reboot).
+is_daemon() { kill -0 "$2" 2>/dev/null && tr '\0' ' ' <"/proc/$2/cmdline" 2>/dev/null | grep -q -- "$1"; } # name pid
+running() { local f=$K8S_STATE/pids/$1.pid; [ -f "$f" ] && is_daemon "$1" "$(cat "$f")"; }
 stop_daemon() { # name [seconds]
   local f=$K8S_STATE/pids/$1.pid pid i
   [ -f "$f" ] || return 0
   pid=$(cat "$f")
-  if kill -0 "$pid" 2>/dev/null; then
+  if is_daemon "$1" "$pid"; then
     kill -TERM "$pid" 2>/dev/null
     for ((i = 0; i < ${2:-10} * 5; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
     kill -0 "$pid" 2>/dev/null && { log "$1 did not stop, killing"; kill -KILL "$pid" 2>/dev/null; sleep 0.2; }
@@ -27,6 +31,17 @@ stop_daemon() { # name [seconds]
 ctrd() { ctr --address "$K8S_STATE/containerd/containerd.sock" -n k8s.io "$@"; }
 
 if [ ! -d "$K8S_STATE" ]; then log "nothing to stop ($K8S_STATE absent)"; exit 0; fi
+if [ "${1:-}" = --if-stale ]; then
+  for f in "$K8S_STATE"/pids/*.pid; do
+    [ -f "$f" ] || continue
+    name=$(basename "$f" .pid); pid=$(cat "$f")
+    if is_daemon "$name" "$pid"; then
+      log "a cluster is running ($name, pid $pid): not touching it"
+      exit 3
+    fi
+  done
+  log "cleaning up after a cluster that ended without down.sh ($K8S_STATE left behind)"
+fi
 
 # 1. Pods first, while the kubelet and containerd still run, so that sandbox
 #    teardown (CNI DEL, netns removal) happens the normal way.
