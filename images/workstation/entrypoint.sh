@@ -91,6 +91,16 @@ if [ -n "$child" ]; then
   nsenter -U --preserve-credentials -m -t "$child" sh -c \
     'grep -q "^options" /etc/resolv.conf || echo "options timeout:1 attempts:2" >> /etc/resolv.conf' 2>>"$run/forward.log" \
     || log "could not shorten the engine's DNS timeout"
+  # Ready means a first push works: the session registry answers on localhost:5000 (the runner
+  # applies the egress rules and starts the registry after this container), checked here so that
+  # the runner needs no exec to see it (a runc exec per start, issue 19).
+  tries=0
+  until curl -fsS --max-time 2 -o /dev/null http://localhost:5000/v2/ 2>/dev/null; do
+    kill -0 "$pid" 2>/dev/null || { log "dockerd exited"; tail -20 "$run/dockerd.log" >&2; exit 1; }
+    tries=$((tries + 1))
+    [ $((tries % 200)) -ne 0 ] || log "waiting for the session registry on localhost:5000"
+    sleep 0.05
+  done
   touch "$run/sandbox-ready"
   # The runner follows this container's output for this line (runner/src/docker/sandbox.ts).
   log "ready"

@@ -11,11 +11,15 @@
  */
 import type Docker from 'dockerode';
 import { removeContainer } from './client.ts';
+import { untilLogLine } from './log-lines.ts';
 import { labelsFor, type Role } from './labels.ts';
 import type { SandboxLimits } from '../sandbox/provider.ts';
 
 /** IPv6 off in a namespace the sandbox owns: Docker refuses to start the container if it cannot set it. */
 export const NO_IPV6 = { 'net.ipv6.conf.all.disable_ipv6': '1', 'net.ipv6.conf.default.disable_ipv6': '1' };
+
+/** The holder's line once its rules are in place, just before it drops every capability and sleeps. */
+const CLOSED_LINE = '[holder] closed';
 
 const HOLDER_SCRIPT = [
   'set -e',
@@ -23,6 +27,7 @@ const HOLDER_SCRIPT = [
   'iptables -A OUTPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT',
   'iptables -P OUTPUT DROP',
   'iptables -P FORWARD DROP',
+  `echo '${CLOSED_LINE}'`,
   // From here on nobody in this namespace holds a capability, the holder included.
   'exec setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all sleep infinity',
 ].join('\n');
@@ -63,11 +68,24 @@ export async function startClosedNetns(docker: Docker, spec: HolderSpec): Promis
       LogConfig: { Type: 'json-file', Config: { 'max-size': spec.logMaxSize, 'max-file': '1' } },
     },
   });
+  // A fresh container's output is all of this start: its line says the rules are in place. Asking
+  // the engine (inspect and top, every 50 ms) cost a `ps` on the host each time: under a room's
+  // load that was a second of polling per start (issue 19).
   await c.start();
-  return await holderReady(c, spec);
+  const closed = await untilLogLine(c, CLOSED_LINE, Date.now() + 20_000);
+  const info = await c.inspect();
+  const ip = info.NetworkSettings.Networks[spec.network]?.IPAddress;
+  if (closed && info.State.Running && ip) return ip;
+  if (info.State.Running) throw new Error(`${spec.name} did not close its network namespace within 20 s`);
+  const logs = (await c.logs({ stdout: true, stderr: true, tail: 20 })).toString('utf8');
+  throw new Error(`${spec.name} could not close its network namespace (exit ${info.State.ExitCode}): ${logs.slice(-500)}`);
 }
 
-/** Its address once `sleep` runs as nobody (the rules are in place then); throws with its log if it ended. */
+/**
+ * A holder restarted by the engine or by adoptSandbox: its address once `sleep` runs as nobody
+ * (the rules are in place then); throws with its log if it ended. (Its log holds earlier starts'
+ * lines, so it is asked rather than followed.)
+ */
 export async function holderReady(c: Docker.Container, spec: Pick<HolderSpec, 'name' | 'network'>): Promise<string> {
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {

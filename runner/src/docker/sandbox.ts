@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import type Docker from 'dockerode';
 import type { SandboxLimits } from '../sandbox/provider.ts';
-import { execCapture } from './exec.ts';
 import { labelsFor, objectName } from './labels.ts';
+import { untilLogLine } from './log-lines.ts';
 import type { Mirror } from './mirror.ts';
 import { resolveAllowlistEntries, type EgressSettings } from '../sandbox/egress.ts';
 import { applyEgress } from './egress.ts';
@@ -14,7 +14,7 @@ import type { DiskQuota } from './quota.ts';
 import { NO_IPV6, startRegistryNetns } from './registry-netns.ts';
 import type { SessionUser } from '../sandbox/session-user.ts';
 import { allocateUser, prepareAccounts, UID_LABEL } from './session-user.ts';
-import { LEARNER_HOME, LEARNER_PORTS, READY_CHECK, REGISTRY_PORTS } from '../sandbox/workstation.ts';
+import { LEARNER_HOME, LEARNER_PORTS, REGISTRY_PORTS } from '../sandbox/workstation.ts';
 
 export interface SandboxImages {
   workstation: string;
@@ -240,49 +240,15 @@ async function settleAll<T extends readonly unknown[]>(ps: { [K in keyof T]: Pro
 const READY_LINE = '[sandbox] ready';
 
 /**
- * Waits for the entrypoint's ready line on the container's log, then for the session registry
- * through localhost:5000 (one exec, rarely a second). An exec per try of both, every 100 ms, cost
- * a runc exec each: most of a cold start's CPU outside the containers (issue 19).
+ * Waits for the entrypoint's ready line on the container's log: the entrypoint writes it once its
+ * engine answers and the session registry answers on localhost:5000 (READY_CHECK holds then).
+ * An exec per try, every 100 ms, cost a runc exec each: most of a cold start's CPU outside the
+ * containers (issue 19).
  */
 async function waitReady(ws: Docker.Container): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  const exited = async () => {
-    const state = await ws.inspect();
-    if (state.State.Running) return null;
-    const logs = await ws.logs({ stdout: true, stderr: true, tail: 30 });
-    return new Error(`workstation exited (${state.State.ExitCode}): ${logs.toString('utf8').slice(-2000)}`);
-  };
-  const seen = await untilLogLine(ws, READY_LINE, deadline);
-  if (!seen) throw (await exited()) ?? new Error(`workstation not ready after ${READY_TIMEOUT_MS} ms`);
-  let last = '';
-  while (Date.now() < deadline) {
-    const r = await execCapture(ws, ['sh', '-c', READY_CHECK], { timeoutMs: 5_000 });
-    if (r.exitCode === 0) return;
-    last = r.stderr.trim();
-    const gone = await exited();
-    if (gone) throw gone;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`workstation not ready after ${READY_TIMEOUT_MS} ms${last ? `: ${last}` : ''}`);
-}
-
-/** True once `line` appears on the container's output (followed, the last 4 KiB kept); false when the output ends or the deadline passes. */
-async function untilLogLine(c: Docker.Container, line: string, deadline: number): Promise<boolean> {
-  const stream = (await c.logs({ follow: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream & { destroy(): void };
-  return new Promise<boolean>((resolve) => {
-    let tail = '';
-    const done = (seen: boolean) => {
-      clearTimeout(timer);
-      stream.removeAllListeners('data');
-      stream.destroy();
-      resolve(seen);
-    };
-    const timer = setTimeout(() => done(false), Math.max(0, deadline - Date.now()));
-    stream.on('data', (b: Buffer) => {
-      tail = (tail + b.toString('latin1')).slice(-4096);
-      if (tail.includes(line)) done(true);
-    });
-    stream.on('end', () => done(false));
-    stream.on('error', () => done(false));
-  });
+  if (await untilLogLine(ws, READY_LINE, Date.now() + READY_TIMEOUT_MS)) return;
+  const state = await ws.inspect();
+  if (state.State.Running) throw new Error(`workstation not ready after ${READY_TIMEOUT_MS} ms`);
+  const logs = await ws.logs({ stdout: true, stderr: true, tail: 30 });
+  throw new Error(`workstation exited (${state.State.ExitCode}): ${logs.toString('utf8').slice(-2000)}`);
 }
