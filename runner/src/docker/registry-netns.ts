@@ -21,16 +21,32 @@ export const NO_IPV6 = { 'net.ipv6.conf.all.disable_ipv6': '1', 'net.ipv6.conf.d
 /** The holder's line once its rules are in place, just before it drops every capability and sleeps. */
 const CLOSED_LINE = '[holder] closed';
 
-const HOLDER_SCRIPT = [
-  'set -e',
-  'iptables -A OUTPUT -o lo -j ACCEPT',
-  'iptables -A OUTPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT',
-  'iptables -P OUTPUT DROP',
-  'iptables -P FORWARD DROP',
-  `echo '${CLOSED_LINE}'`,
-  // From here on nobody in this namespace holds a capability, the holder included.
-  'exec setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all sleep infinity',
-].join('\n');
+/** The holder's script: `setup` first (as root), then the rules. */
+const holderScript = (setup?: string) =>
+  [
+    'set -e',
+    ...(setup ? [setup] : []),
+    'iptables -A OUTPUT -o lo -j ACCEPT',
+    'iptables -A OUTPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT',
+    'iptables -P OUTPUT DROP',
+    'iptables -P FORWARD DROP',
+    `echo '${CLOSED_LINE}'`,
+    // From here on nobody in this namespace holds a capability, the holder included.
+    'exec setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all sleep infinity',
+  ].join('\n');
+
+/**
+ * Work done as root before the holder closes its namespace, so that it needs no container of its
+ * own (a helper's create, start, wait and removal per start: issue 19). Its script gets `env`,
+ * its `mounts` and the capabilities in `capAdd` besides the holder's; all are dropped before the sleep.
+ * It runs again whenever the engine restarts the holder, so it must leave what it made alone then.
+ */
+export interface HolderSetup {
+  script: string;
+  env: string[];
+  mounts: Docker.MountSettings[];
+  capAdd: string[];
+}
 
 export interface HolderSpec {
   name: string;
@@ -43,6 +59,7 @@ export interface HolderSpec {
   logMaxSize: string;
   /** Restarted by the engine if it ever stops (the registries' namespace outlives a runner). */
   restart?: boolean;
+  setup?: HolderSetup;
 }
 
 /** Starts the holder and waits until its rules are in place; returns its address on `network`. */
@@ -52,15 +69,17 @@ export async function startClosedNetns(docker: Docker, spec: HolderSpec): Promis
     name: spec.name,
     Image: spec.image,
     User: '0:0',
-    Entrypoint: ['sh', '-c', HOLDER_SCRIPT],
+    Entrypoint: ['sh', '-c', holderScript(spec.setup?.script)],
+    Env: spec.setup?.env ?? [],
     Labels: labelsFor(spec.runnerId, spec.role, spec.sessionId),
     HostConfig: {
       NetworkMode: spec.network,
       // No init: it would stay root with these capabilities; `sleep` is pid 1 and holds none.
       CapDrop: ['ALL'],
-      CapAdd: ['NET_ADMIN', 'NET_RAW', 'SETUID', 'SETGID', 'SETPCAP'],
+      CapAdd: ['NET_ADMIN', 'NET_RAW', 'SETUID', 'SETGID', 'SETPCAP', ...(spec.setup?.capAdd ?? [])],
       ReadonlyRootfs: true,
       Tmpfs: { '/run': 'rw,nosuid,nodev,noexec,size=1m' }, // iptables' lock file
+      ...(spec.setup ? { Mounts: spec.setup.mounts } : {}),
       Sysctls: NO_IPV6,
       Memory: 32 * 1024 * 1024,
       PidsLimit: 16,
@@ -110,8 +129,10 @@ export function startRegistryNetns(
   refs: { id: string; network: string; registryNetns: string },
   image: string,
   limits: SandboxLimits,
+  setup?: HolderSetup,
 ): Promise<string> {
   return startClosedNetns(docker, {
+    setup,
     name: refs.registryNetns,
     network: refs.network,
     role: 'registry-ns',

@@ -13,7 +13,7 @@ import { applyEgress } from './egress.ts';
 import type { DiskQuota } from './quota.ts';
 import { NO_IPV6, startRegistryNetns } from './registry-netns.ts';
 import type { SessionUser } from '../sandbox/session-user.ts';
-import { allocateUser, prepareAccounts, UID_LABEL } from './session-user.ts';
+import { accountMounts, accountsSetup, allocateUser, UID_LABEL } from './session-user.ts';
 import { LEARNER_HOME, LEARNER_PORTS, REGISTRY_PORTS } from '../sandbox/workstation.ts';
 
 export interface SandboxImages {
@@ -130,10 +130,19 @@ async function createWith(
     await docker.createVolume({ Name: objectName(id, part), Labels: labelsFor(runnerId, 'volume', id) });
     return objectName(id, part);
   };
+  const homeMade = volume('home');
+  const accountsVolume = objectName(id, 'accounts');
+  // The registry holder writes the account files before it closes its namespace.
+  const registryNetns = async () => {
+    await docker.createVolume({ Name: accountsVolume, Labels: labelsFor(runnerId, 'volume', id) });
+    // A quota file system is made with the learner as its owner; a plain volume is handed over.
+    const chownHome = security.quota ? undefined : await homeMade;
+    return startRegistryNetns(docker, runnerId, refs, images.workstation, limits, accountsSetup(user, { accounts: accountsVolume, chownHome }));
+  };
   const [, registryIp, homeVolume, registryVolume] = await settleAll([
     mirror.attach(refs.network),
-    startRegistryNetns(docker, runnerId, refs, images.workstation, limits),
-    volume('home'),
+    registryNetns(),
+    homeMade,
     volume('registry'),
     // The labs' scripts and state (/opt/registry-lab): a small memory-backed volume, so the runner
     // reads and writes it through the archive API while the root file system stays read-only.
@@ -145,12 +154,7 @@ async function createWith(
   ] as const);
   // A uid of its own: the image's /home/learner (uid 1000) is not copied in; the entrypoint makes what it needs.
   const home: Docker.MountSettings = { Type: 'volume', Source: homeVolume, Target: LEARNER_HOME, VolumeOptions: { NoCopy: true } as Docker.MountSettings['VolumeOptions'] };
-  const accounts = await prepareAccounts(docker, images.workstation, {
-    accounts: objectName(id, 'accounts'),
-    labels: labelsFor(runnerId, 'volume', id),
-    // A quota file system is made with the learner as its owner; a plain volume is handed over.
-    chownHome: security.quota ? undefined : homeVolume,
-  }, user);
+  const accounts = await accountMounts(docker, accountsVolume);
   const registryData: Docker.MountSettings = { Type: 'volume', Source: registryVolume, Target: '/var/lib/registry' };
   const ws = await docker.createContainer({
     name: refs.workstation,

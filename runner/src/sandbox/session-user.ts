@@ -3,7 +3,7 @@
  * rootless engine maps a subordinate range of its own, so no per-uid account of the kernel (user
  * namespaces, processes, inotify, message queues, keys) is shared between two sessions. The
  * account files are the image's own with the learner's line changed, mounted read-only per
- * session (docker/session-user.ts prepareAccounts, the init container on Kubernetes); this
+ * session (docker/session-user.ts accountsSetup, the init container on Kubernetes); this
  * module holds the slots and the account script both backends use.
  */
 import { randomInt } from 'node:crypto';
@@ -39,7 +39,7 @@ export function pickFreeUser(taken: Iterable<number>, reserved: Set<number>): Se
 
 /**
  * The learner's account files for uid U (LEARNER_UID, SUB_START: numbers, passed as environment
- * values) from the image's own, written to /accounts (Docker's helper container, Kubernetes' init
+ * values) from the image's own, written to /accounts (Docker's registry holder, Kubernetes' init
  * container).
  */
 export const ACCOUNTS_SCRIPT = `set -e
