@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { createRunner, type Runner } from '../../runner/src/app.ts';
 import { operatorTokenPath } from '../../runner/src/workshops/secrets.ts';
-import { launchBrowser, snapshotSite } from '../e2e/helpers.ts';
+import { gotoRobust, launchBrowser, snapshotSite } from '../e2e/helpers.ts';
 import { api, uniqueRunnerId } from '../runner/helpers.ts';
 import { createFakeProvider } from '../unit/fake-provider.ts';
 import { demoEngine } from '../operations/fake-engine.ts';
@@ -94,7 +94,7 @@ test('the operator registers and removes a platform on /instructor/', { timeout:
   const page = await browser.newPage();
   try {
     await page.addInitScript((t) => localStorage.setItem('registry-lab:operator-token:v1', t), operator);
-    await page.goto(`${tool}/en/instructor/`);
+    await gotoRobust(page, `${tool}/en/instructor/`);
     const box = page.locator('rl-lti-platforms');
     await box.getByText('Registered platforms').waitFor({ timeout: 60_000 });
     assert.match(await box.locator('.rl-lti-config').innerText(), new RegExp(`${tool}/lti/login`));

@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { formatViolations, launchBrowser, runAxe } from '../e2e/helpers.ts';
+import { formatViolations, gotoRobust, launchBrowser, runAxe } from '../e2e/helpers.ts';
 import { STANDIN_KEY, startStandIn, type StandIn } from './dashboard-standin.ts';
 
 const LABS = ['tagging', 'automated-build', 'push-private', 'registry-auth', 'save-load', 'registry-api', 'multistage', 'layer-history', 'digest-pull', 'signing'];
@@ -83,7 +83,8 @@ describe('dashboard at a glance: 30 learners, ten labs (runner API stood in for)
     page.on('pageerror', (e) => seen.push(`page error: ${e.message}`));
     page.on('requestfailed', (r) => seen.push(`failed: ${r.url().replace(standIn.url, '')} ${r.failure()?.errorText ?? ''}`));
     page.on('response', (r) => r.url().includes('/api/') && seen.push(`${r.status()} ${r.url().replace(standIn.url, '').replace(STANDIN_KEY, '…')}`));
-    await page.goto(`${standIn.url}${o.lang === 'en' ? '/en' : ''}/instructor/workshop/?id=w1`);
+    // A CI run lost the page's module script to ERR_NETWORK_CHANGED (other suites' Docker networks): see gotoRobust.
+    await gotoRobust(page, `${standIn.url}${o.lang === 'en' ? '/en' : ''}/instructor/workshop/?id=w1`);
     await page.locator('.rl-dash-conn[data-state="live"]').waitFor({ timeout: 60_000 }).catch(async (e: Error) => {
       const state = await page.locator('.rl-dash-conn').getAttribute('data-state', { timeout: 1000 }).catch(() => 'absent');
       throw new Error(`${e.message.split('\n')[0]}; connection state ${state}; the page:\n  ${seen.slice(-30).join('\n  ')}`);

@@ -14,7 +14,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { launchBrowser, snapshotSite } from '../e2e/helpers.ts';
+import { gotoRobust, launchBrowser, snapshotSite } from '../e2e/helpers.ts';
 
 const N = 100;
 const EVENTS = 2000;
@@ -96,7 +96,7 @@ describe('dashboard with 100 learners (runner API stood in for)', { timeout: 300
       new PerformanceObserver((l) => l.getEntries().forEach((e) => ((window as any).__long += e.duration))).observe({ type: 'longtask', buffered: true });
     }, KEY);
     const page = await ctx.newPage();
-    await page.goto(`${url}/instructor/workshop/?id=w1`);
+    await gotoRobust(page, `${url}/instructor/workshop/?id=w1`);
     await page.locator('.rl-dash-conn[data-state="live"]').waitFor({ timeout: 30_000 });
     await page.waitForFunction((n) => document.querySelectorAll('.rl-dash-grid tbody tr').length === n, N);
     await page.evaluate(() => {
