@@ -20,6 +20,8 @@ export const NO_IPV6 = { 'net.ipv6.conf.all.disable_ipv6': '1', 'net.ipv6.conf.d
 
 /** The holder's line once its rules are in place, just before it drops every capability and sleeps. */
 const CLOSED_LINE = '[holder] closed';
+/** How long a holder may take to close its namespace. */
+const CLOSE_TIMEOUT_MS = 20_000;
 
 /** The holder's script: `setup` first (as root), then the rules. */
 const holderScript = (setup?: string) =>
@@ -91,13 +93,19 @@ export async function startClosedNetns(docker: Docker, spec: HolderSpec): Promis
   // the engine (inspect and top, every 50 ms) cost a `ps` on the host each time: under a room's
   // load that was a second of polling per start (issue 19).
   await c.start();
-  const closed = await untilLogLine(c, CLOSED_LINE, Date.now() + 20_000);
+  const closed = await untilLogLine(c, CLOSED_LINE, Date.now() + CLOSE_TIMEOUT_MS);
   const info = await c.inspect();
   const ip = info.NetworkSettings.Networks[spec.network]?.IPAddress;
   if (closed && info.State.Running && ip) return ip;
-  if (info.State.Running) throw new Error(`${spec.name} did not close its network namespace within 20 s`);
+  throw info.State.Running ? notClosed(spec.name) : await holderEnded(c, spec.name, info.State.ExitCode);
+}
+
+const notClosed = (name: string) => new Error(`${name} did not close its network namespace within ${CLOSE_TIMEOUT_MS / 1000} s`);
+
+/** A holder that ended before closing its namespace, with the end of its log. */
+async function holderEnded(c: Docker.Container, name: string, exitCode: number): Promise<Error> {
   const logs = (await c.logs({ stdout: true, stderr: true, tail: 20 })).toString('utf8');
-  throw new Error(`${spec.name} could not close its network namespace (exit ${info.State.ExitCode}): ${logs.slice(-500)}`);
+  return new Error(`${name} could not close its network namespace (exit ${exitCode}): ${logs.slice(-500)}`);
 }
 
 /**
@@ -106,20 +114,17 @@ export async function startClosedNetns(docker: Docker, spec: HolderSpec): Promis
  * lines, so it is asked rather than followed.)
  */
 export async function holderReady(c: Docker.Container, spec: Pick<HolderSpec, 'name' | 'network'>): Promise<string> {
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + CLOSE_TIMEOUT_MS;
   while (Date.now() < deadline) {
     const info = await c.inspect();
-    if (!info.State.Running) {
-      const logs = (await c.logs({ stdout: true, stderr: true, tail: 20 })).toString('utf8');
-      throw new Error(`${spec.name} could not close its network namespace (exit ${info.State.ExitCode}): ${logs.slice(-500)}`);
-    }
+    if (!info.State.Running) throw await holderEnded(c, spec.name, info.State.ExitCode);
     const top = (await c.top({ ps_args: '-o pid,user,comm' }).catch(() => null)) as { Processes?: string[][] } | null;
     const sleeping = top?.Processes?.some((p) => p[2] === 'sleep' && p[1] !== 'root' && p[1] !== '0');
     const ip = info.NetworkSettings.Networks[spec.network]?.IPAddress;
     if (sleeping && ip) return ip;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`${spec.name} did not close its network namespace within 20 s`);
+  throw notClosed(spec.name);
 }
 
 /** The registries' namespace of a session (restarted by the engine if it stops). */

@@ -15,6 +15,9 @@ export const REGISTRY_PORTS = [5000, 5001];
 export const LEARNER_PORTS = [5002, 5005];
 /** All of them, for a backend whose registries share the workstation's loopback (Kubernetes). */
 export const FORWARDED_PORTS = [...REGISTRY_PORTS, ...LEARNER_PORTS];
-/** A workstation is ready when its entrypoint marked it so (the engine answers) and the session registry answers at localhost:5000. */
-// The entrypoint writes its ready line only once this holds (the Docker backend follows that line).
+/**
+ * A workstation is ready when its entrypoint marked it so (the engine answers) and the session
+ * registry answers at localhost:5000. The entrypoint writes its ready line only once this holds
+ * (the Docker backend follows that line; Kubernetes probes with it).
+ */
 export const READY_CHECK = 'test -e "$XDG_RUNTIME_DIR/sandbox-ready" && curl -fsS -o /dev/null http://localhost:5000/v2/';
