@@ -48,6 +48,8 @@ esac
 export DOCKERD_ROOTLESS_ROOTLESSKIT_MTU=65520
 # 10.0.2.2 inside the engine's namespace is this container's loopback: the forwarders below use it.
 export DOCKERD_ROOTLESS_ROOTLESSKIT_DISABLE_HOST_LOOPBACK=false
+# dockerd itself is started by sandbox-dockerd (dockerd-child.sh), which starts containerd first.
+export DOCKERD=/usr/local/sbin/sandbox-dockerd
 # The engine and everything it runs (builds, pushes, inner containers) at nice 10: the learner's
 # shells (started by the runner at nice 0) keep the CPU while a build runs beside them.
 nice -n 10 dockerd-rootless.sh >"$run/dockerd.log" 2>&1 &
