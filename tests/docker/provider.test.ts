@@ -63,6 +63,17 @@ describe('docker sandbox provider', { timeout: 300_000 }, () => {
     assert.match(nice.stdout, /shell=0 engine=10 inner=10/, nice.stdout + nice.stderr);
   });
 
+  it('an engine whose containerd the learner kills gets it back (started before dockerd, by the image, not by dockerd)', async () => {
+    const ops = provider.ops(id);
+    const killed = await ops.exec('pkill -x containerd && echo killed');
+    assert.match(killed.stdout, /killed/, killed.stderr);
+    const back = await ops.exec('for i in $(seq 1 40); do docker run --rm busybox echo back 2>/dev/null && exit 0; sleep 0.5; done; exit 1', { timeoutMs: 60_000 });
+    assert.equal(back.exitCode, 0, back.stderr);
+    assert.match(back.stdout, /^back$/m);
+    const log = await ops.exec('grep -c "containerd ended; starting it again" "$XDG_RUNTIME_DIR/dockerd.log"');
+    assert.equal(log.stdout.trim(), '1', log.stderr);
+  });
+
   it('/var/run/docker.sock is the learner\'s own rootless engine: for tools without DOCKER_HOST, skopeo docker-daemon:, and a container given the socket', async () => {
     const ops = provider.ops(id);
     const engine = await ops.exec(`docker info --format '{{.ID}}' && DOCKER_HOST= docker info --format '{{.ID}} {{.SecurityOptions}}'`, { user: 'learner' });
