@@ -54,13 +54,15 @@ export DOCKERD=/usr/local/sbin/sandbox-dockerd
 # shells (started by the runner at nice 0) keep the CPU while a build runs beside them.
 nice -n 10 dockerd-rootless.sh >"$run/dockerd.log" 2>&1 &
 pid=$!
+# Both waits below end the container with the engine's last words if it exits meanwhile.
+engine_running() { kill -0 "$pid" 2>/dev/null || { log "dockerd exited"; tail -20 "$run/dockerd.log" >&2; exit 1; }; }
 # No bound here: the runner waits with its own timeout (SESSION_START_TIMEOUT_MS) and says why.
 # The socket is looked for by the shell itself and asked once it is there: a `docker info` every
 # 0.1 s started a Go binary each time, CPU every cold start paid (issue 19).
 sock=${DOCKER_HOST#unix://}
 while true; do
   if [ -S "$sock" ] && curl -fsS --max-time 2 --unix-socket "$sock" -o /dev/null http://docker/_ping 2>/dev/null; then break; fi
-  kill -0 "$pid" 2>/dev/null || { log "dockerd exited"; tail -20 "$run/dockerd.log" >&2; exit 1; }
+  engine_running
   sleep 0.05
 done
 child=$(cat "$run/dockerd-rootless/child_pid" 2>/dev/null || true)
@@ -98,7 +100,7 @@ if [ -n "$child" ]; then
   # the runner needs no exec to see it (a runc exec per start, issue 19).
   tries=0
   until curl -fsS --max-time 2 -o /dev/null http://localhost:5000/v2/ 2>/dev/null; do
-    kill -0 "$pid" 2>/dev/null || { log "dockerd exited"; tail -20 "$run/dockerd.log" >&2; exit 1; }
+    engine_running
     tries=$((tries + 1))
     [ $((tries % 200)) -ne 0 ] || log "waiting for the session registry on localhost:5000"
     sleep 0.05

@@ -1,6 +1,6 @@
 /**
  * The Docker side of the session uids (sandbox/session-user.ts): which uids the engine's
- * containers hold, and the account files written on a volume of the session's by a helper.
+ * containers hold, and the account files written on a volume of the session's by its registry holder.
  */
 import type Docker from 'dockerode';
 import type { HolderSetup } from './registry-netns.ts';
