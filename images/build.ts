@@ -65,15 +65,15 @@ function follow(stream: NodeJS.ReadableStream, name: string): Promise<void> {
 }
 
 /** Builds images/<dir> as <name> on top of the base, labelled with its recipe hash. */
-async function buildRecipe(name: string, dir: string, baseId: string): Promise<void> {
+async function buildRecipe(name: string, dir: string, baseId: string, builderId = ''): Promise<void> {
   const ctx = join(here, dir);
-  const recipe = hashOf([baseId, ...filesOf(ctx).flatMap((f) => [relative(ctx, f), readFileSync(f)])]);
+  const recipe = hashOf([baseId, ...(builderId ? [builderId] : []), ...filesOf(ctx).flatMap((f) => [relative(ctx, f), readFileSync(f)])]);
   if (await upToDate(name, recipe)) return log(`${name}: up to date (${recipe})`);
   log(`${name}: building (${recipe})…`);
   const started = Date.now();
   const stream = await docker.buildImage(contextTar(ctx), {
     t: name,
-    buildargs: { BASE: IMAGES.base },
+    buildargs: { BASE: IMAGES.base, GOLANG: IMAGES.golang },
     labels: { [RECIPE_LABEL]: recipe },
     rm: true,
     forcerm: true,
@@ -138,7 +138,10 @@ async function main(): Promise<void> {
     await buildRecipe(IMAGES.busybox, 'busybox', base.Id);
     await buildRecipe(IMAGES.golang, 'golang', base.Id);
   }
-  await buildRecipe(IMAGES.workstation, 'workstation', base.Id);
+  // The workstation's sandbox-term is compiled in the Go image: a new Go image, a new workstation.
+  const golang = await imageInfo(IMAGES.golang);
+  if (!golang) throw new Error(`${IMAGES.golang} is missing: the workstation is built with it`);
+  await buildRecipe(IMAGES.workstation, 'workstation', base.Id, golang.Id);
   await buildMirror(docker, log, hashOf);
   log(`all images ready in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }

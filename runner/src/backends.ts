@@ -19,6 +19,7 @@ export async function dockerProviderFor(config: Config): Promise<SandboxProvider
     network: config.workstationNet,
     diskQuotaBytes: config.sessionDiskQuota,
     quotaDir: config.quotaDir,
+    terminalDir: config.terminalDir,
   });
 }
 

@@ -50,6 +50,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = [
   { name: 'EGRESS_ALLOW', default: '', meaning: 'With EGRESS=allowlist: comma-separated IPv4 addresses, CIDRs or host names (resolved when a sandbox starts).' },
   { name: 'SESSION_DISK_QUOTA', default: '10g', meaning: 'Disk a session may fill: two thirds for the home (with the inner engine storage), one third for the data of the session registries, each an ext4 file system of its own on a loop device; needs the runner to be root on the Docker host, otherwise no quota. 0: none.' },
   { name: 'QUOTA_DIR', default: '/var/lib/registry-lab/quota', meaning: 'Where the sparse files of the session disk quotas live.' },
+  { name: 'TERMINAL_DIR', default: '/run/registry-lab/terminals', meaning: 'Where the runner keeps a socket per session, mounted read-only into its workstation, through which terminals reach their shell without the engine\'s exec stream (faster keystroke echo). Needs the runner on the Docker host (not in a container: RUNNER_CONTAINER set); elsewhere, or empty, terminals use docker exec.' },
   { name: 'REGISTRY_IMAGE', default: 'registry-lab/registry:2', meaning: 'Image of the per-session registry.' },
   { name: 'MIRROR_IMAGE', default: 'registry-lab/mirror:latest', meaning: 'Image of the read-only mirror shared by the sessions of a runner.' },
   { name: 'SANDBOX_BACKEND', default: 'docker', meaning: 'Where sandboxes run: docker (the local engine) or kubernetes (one Pod per session in KUBE_NAMESPACE; README "Kubernetes").' },

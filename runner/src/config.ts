@@ -111,6 +111,7 @@ const envSchema = z.object({
   EGRESS_ALLOW: origins,
   SESSION_DISK_QUOTA: bytes,
   QUOTA_DIR: path,
+  TERMINAL_DIR: z.string().transform((p) => (p === '' || isAbsolute(p) ? p : resolve(REPO_ROOT, p))),
   REGISTRY_IMAGE: z.string().min(1),
   MIRROR_IMAGE: z.string().min(1),
   SANDBOX_BACKEND: z.enum(['docker', 'kubernetes']),
@@ -188,6 +189,8 @@ export interface Config {
   /** Bytes; 0 = none. */
   sessionDiskQuota: number;
   quotaDir: string;
+  /** '' = terminals by the engine's exec stream (docker/terminal-socket.ts). */
+  terminalDir: string;
   registryImage: string;
   mirrorImage: string;
   sandboxBackend: 'docker' | 'kubernetes';
@@ -263,6 +266,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     egressAllow: e.EGRESS_ALLOW,
     sessionDiskQuota: e.SESSION_DISK_QUOTA,
     quotaDir: e.QUOTA_DIR,
+    terminalDir: e.TERMINAL_DIR,
     registryImage: e.REGISTRY_IMAGE,
     mirrorImage: e.MIRROR_IMAGE,
     sandboxBackend: e.SANDBOX_BACKEND,

@@ -71,3 +71,11 @@ export function quotaLeftovers(dir = process.env.QUOTA_DIR || '/var/lib/registry
   }
   return [...files, ...loops];
 }
+
+/** Terminal sockets' directories: one per runner, one per session in it (runner/src/docker/terminal-socket.ts). */
+export function terminalLeftovers(dir = process.env.TERMINAL_DIR || '/run/registry-lab/terminals'): string[] {
+  return tempLeftovers(dir).flatMap((runner) => {
+    const path = runner.replace(/^temp /, '');
+    return [`terminal directory ${path}`, ...tempLeftovers(path).map((f) => f.replace(/^temp /, 'terminal directory '))];
+  });
+}

@@ -4,10 +4,26 @@ import { randomBytes } from 'node:crypto';
 import Docker from 'dockerode';
 import { createDockerProvider, DEFAULT_LIMITS } from '../../runner/src/docker/index.ts';
 import { LABEL } from '../../runner/src/docker/labels.ts';
+import type { ShellHandle } from '../../runner/src/sandbox/provider.ts';
 
 const runnerId = `t-docker-${process.pid}-${randomBytes(3).toString('hex')}`;
 const images = { workstation: 'registry-lab/workstation:2', registry: 'registry-lab/registry:2', mirror: 'registry-lab/mirror:latest' };
 const docker = new Docker();
+
+/** Types `input` into a shell and collects its output until `until` matches (or fails after `ms`). */
+async function shellSays(h: ShellHandle, input: string, until: RegExp, ms = 30_000): Promise<string> {
+  let out = '';
+  const onData = (d: Buffer) => (out += d.toString('utf8'));
+  h.stream.on('data', onData);
+  h.stream.write(input);
+  const t0 = Date.now();
+  while (!until.test(out)) {
+    if (Date.now() - t0 > ms) throw new Error(`no ${until} in ${JSON.stringify(out.slice(-500))}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  h.stream.off('data', onData);
+  return out;
+}
 
 async function objectsOf(runner: string, session?: string) {
   const label = [`${LABEL.runner}=${runner}`, ...(session ? [`${LABEL.session}=${session}`] : [])];
@@ -72,6 +88,49 @@ describe('docker sandbox provider', { timeout: 300_000 }, () => {
     assert.match(back.stdout, /^back$/m);
     const log = await ops.exec('grep -c "containerd ended; starting it again" "$XDG_RUNTIME_DIR/dockerd.log"');
     assert.equal(log.stdout.trim(), '1', log.stderr);
+  });
+
+  it('a terminal reaches its shell through the runner\'s socket, not the engine\'s exec stream: size, resize, input, output, exit code', async () => {
+    const h = await provider.openShell(id, { cols: 91, rows: 27 });
+    // The shell's parent is sandbox-term (images/workstation/sandbox-term), wired to the runner's socket.
+    const first = await shellSays(h, 'echo "size=$(stty size) parent=$(ps -o comm= -p $PPID) tty=$(tty)"\r', /size=\d+ \d+ parent=[\w-]+ tty=\S+/);
+    assert.match(first, /size=27 91 parent=sandbox-term tty=\/dev\/pts\/\d+/);
+    await h.resize(120, 33);
+    const resized = await shellSays(h, 'echo "now=$(stty size)"\r', /now=\d+ \d+/);
+    assert.match(resized, /now=33 120/);
+    // Output in bulk arrives whole (the socket is the stream; nothing frames it).
+    const bulk = await shellSays(h, 'head -c 300000 /dev/zero | base64 -w 0 | wc -c; echo "bulk-$((6*7))"\r', /bulk-42/);
+    assert.match(bulk, /^400000\r?$/m);
+    h.stream.write('exit 7\r');
+    assert.equal(await h.exited, 7);
+    await h.close();
+    // The token went to sandbox-term only: not into the shell's environment.
+    const env = await provider.openShell(id, { cols: 80, rows: 24 });
+    const seen = await shellSays(env, 'echo "token=<$(printenv REGISTRY_LAB_TERM_TOKEN || echo none)>"\r', /token=<\w*>/);
+    assert.match(seen, /token=<none>/);
+    await env.close();
+  });
+
+  it('the terminal socket takes abuse from the learner\'s side: junk, wrong tokens, a flood of connections, writes; terminals still open', async () => {
+    const ops = provider.ops(id);
+    const sock = '/run/registry-lab/term/t.sock';
+    const abuse = await ops.exec(
+      [
+        // Read-only for the learner: the socket cannot be replaced (or redirected by a link).
+        `touch /run/registry-lab/term/x 2>/dev/null && echo WROTE; ln -sf /etc/passwd /run/registry-lab/term/t.sock 2>/dev/null && echo LINKED`,
+        `head -c 2000000 /dev/urandom | timeout 10 socat -u - UNIX-CONNECT:${sock} 2>/dev/null; echo junk=$?`,
+        `printf '%032d d\\n' 0 | timeout 10 socat - UNIX-CONNECT:${sock} 2>/dev/null; echo token=$?`,
+        // 200 at once, each holding its connection open as long as it may.
+        `for i in $(seq 200); do timeout 8 socat -u EXEC:'sleep 8' UNIX-CONNECT:${sock} 2>/dev/null & done; wait; echo flood-done`,
+      ].join('\n'),
+      { timeoutMs: 90_000 },
+    );
+    assert.doesNotMatch(abuse.stdout, /WROTE|LINKED/);
+    assert.match(abuse.stdout, /flood-done/);
+    const h = await provider.openShell(id, { cols: 80, rows: 24 });
+    const out = await shellSays(h, 'echo "parent=$(ps -o comm= -p $PPID)"\r', /parent=[\w-]+/);
+    assert.match(out, /parent=sandbox-term/);
+    await h.close();
   });
 
   it('/var/run/docker.sock is the learner\'s own rootless engine: for tools without DOCKER_HOST, skopeo docker-daemon:, and a container given the socket', async () => {
@@ -185,6 +244,10 @@ describe('docker sandbox provider', { timeout: 300_000 }, () => {
     assert.ok(info.workstationIp);
     const r = await restarted.ops(sid).exec('docker info --format "{{.ServerVersion}}" && curl -fsS http://localhost:5000/v2/ && curl -fsS http://mirror:5000/v2/', { timeoutMs: 60_000 });
     assert.equal(r.exitCode, 0, r.stderr);
+    // The terminal socket is listened on again: a new terminal still bypasses the exec stream.
+    const h = await restarted.openShell(sid, { cols: 80, rows: 24 });
+    assert.match(await shellSays(h, 'echo "parent=$(ps -o comm= -p $PPID)"\r', /parent=[\w-]+/), /parent=sandbox-term/);
+    await h.close();
     await restarted.shutdown();
     assert.equal(await objectsOf(`${runnerId}-crashed`), 0);
   });
@@ -220,7 +283,8 @@ describe('docker sandbox provider', { timeout: 300_000 }, () => {
 
   it('without a disk quota (the runner in a container) a session still has a uid of its own, with a writable home', async () => {
     const plainId = `${runnerId}-plain`;
-    const plain = createDockerProvider({ runnerId: plainId, images, limits: DEFAULT_LIMITS, diskQuotaBytes: 0 });
+    // Nor terminal sockets (TERMINAL_DIR=''): terminals then use the engine's exec stream.
+    const plain = createDockerProvider({ runnerId: plainId, images, limits: DEFAULT_LIMITS, diskQuotaBytes: 0, terminalDir: '' });
     const one = randomBytes(16).toString('base64url');
     try {
       await plain.init();
@@ -233,6 +297,11 @@ describe('docker sandbox provider', { timeout: 300_000 }, () => {
       assert.doesNotMatch(sub!, /:100000:/, 'not the image\'s shared range');
       assert.match(r.stdout, /HOME-OK/);
       assert.match(r.stdout, /rootless/);
+      const h = await plain.openShell(one, { cols: 80, rows: 24 });
+      const shell = await shellSays(h, 'echo "parent=$(ps -o comm= -p $PPID) size=$(stty size)"\r', /parent=\S* size=\d+ \d+/);
+      assert.doesNotMatch(shell, /parent=sandbox-term/);
+      assert.match(shell, /size=24 80/);
+      await h.close();
     } finally {
       await plain.shutdown();
     }

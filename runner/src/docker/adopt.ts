@@ -9,6 +9,7 @@ import type { Mirror } from './mirror.ts';
 import type { FoundSandbox } from '../sandbox/provider.ts';
 import { refsFor, type SandboxRefs } from './sandbox.ts';
 import { holderReady } from './registry-netns.ts';
+import { TERMINAL_MOUNT } from './terminal-socket.ts';
 
 /** Every sandbox of a runner: ids from the session label of its containers, networks and volumes. */
 export async function listSandboxes(docker: Docker, runnerId: string): Promise<Map<string, FoundSandbox>> {
@@ -68,5 +69,6 @@ export async function adoptSandbox(docker: Docker, id: string, mirror: Mirror): 
   // A mirror started by this run is not on the session network yet (already there: fine).
   await mirror.attach(refs.network).catch(() => undefined);
   const uid = Number(ws.Config.User?.split(':')[0]) || 1000;
-  return { ...refs, workstationIp, registryIp, uid };
+  const terminalSocket = (ws.Mounts ?? []).some((m) => m.Destination === TERMINAL_MOUNT);
+  return { ...refs, workstationIp, registryIp, uid, terminalSocket };
 }

@@ -18,6 +18,7 @@ import { CancelledError } from '../sandbox/errors.ts';
 import { KnownSandboxes } from '../sandbox/known.ts';
 import { hostResolvers, ownAddresses, type EgressSettings } from '../sandbox/egress.ts';
 import { DEFAULT_QUOTA_DIR, DiskQuota } from './quota.ts';
+import { TerminalSockets } from './terminal-socket.ts';
 
 export type { SandboxProvider, SandboxLimits, SandboxInfo, ShellHandle } from '../sandbox/provider.ts';
 
@@ -41,6 +42,8 @@ export interface DockerConfig {
   diskQuotaBytes?: number;
   /** Where the quota file systems live (default /var/lib/registry-lab/quota). */
   quotaDir?: string;
+  /** Where the terminal sockets' directories live (terminal-socket.ts; '' = terminals by exec stream). */
+  terminalDir?: string;
 }
 
 /** The configuration's defaults (runner/src/config.ts is the one source). */
@@ -52,6 +55,7 @@ export function createDockerProvider(config: DockerConfig): SandboxProvider {
   const quotaBytes = config.diskQuotaBytes ?? 10 * 1024 ** 3;
   let quota: DiskQuota | undefined;
   const reservedUids = new Set<number>();
+  let terminals = config.terminalDir !== '' && TerminalSockets.usable(config) ? new TerminalSockets(config.runnerId, config.terminalDir) : undefined;
   const security = () => ({
     reservedUids,
     egress: config.egress ?? { policy: 'open' as const, allow: [] },
@@ -61,6 +65,7 @@ export function createDockerProvider(config: DockerConfig): SandboxProvider {
     runtime: config.runtime ?? '',
     network: config.network ?? 'slirp4netns',
     quota,
+    terminals,
   });
   const known = new KnownSandboxes<SandboxRefs>(
     (_id, refs) => sandboxOps({ docker, runnerId: config.runnerId, refs, images: config.images, limits: config.limits, runtime: config.runtime ?? '', reach, leave }),
@@ -79,11 +84,15 @@ export function createDockerProvider(config: DockerConfig): SandboxProvider {
   return {
     async init() {
       // Sandboxes survive restarts: the core decides which to adopt and which to remove.
+      const present = [...(await listSandboxes(docker, config.runnerId)).keys()];
       if (quotaBytes > 0 && (await DiskQuota.usable())) {
         quota = new DiskQuota(config.runnerId, quotaBytes, config.quotaDir ?? DEFAULT_QUOTA_DIR);
         // Quota files of sandboxes that are gone (a crash between removal and release).
-        await quota.releaseExcept([...(await listSandboxes(docker, config.runnerId)).keys()]);
+        await quota.releaseExcept(present);
       }
+      // Likewise the terminal sockets' directories; a runner that may not make them uses exec streams.
+      if (terminals && !(await terminals.writable())) terminals = undefined;
+      await terminals?.removeExcept(present);
       await mirror.start();
       return { reaped: 0 };
     },
@@ -100,6 +109,7 @@ export function createDockerProvider(config: DockerConfig): SandboxProvider {
       try {
         const refs = await creating;
         if (signal?.aborted) throw new CancelledError();
+        if (refs.terminalSocket) await terminals?.listen(id);
         await reach(refs.network);
         known.set(id, refs);
         return { id, workstationIp: refs.workstationIp, createdAt: new Date() };
@@ -107,6 +117,7 @@ export function createDockerProvider(config: DockerConfig): SandboxProvider {
         if (sweeping) await sweeping;
         await removeLabelled(docker, config.runnerId, id).catch(() => undefined);
         await quota?.release(id).catch(() => undefined);
+        await terminals?.remove(id).catch(() => undefined);
         throw signal?.aborted ? new CancelledError() : sandboxErrorOf(err);
       } finally {
         signal?.removeEventListener('abort', onAbort);
@@ -121,6 +132,7 @@ export function createDockerProvider(config: DockerConfig): SandboxProvider {
 
     async adopt(id) {
       const refs = await adoptSandbox(docker, id, mirror);
+      if (refs.terminalSocket) await terminals?.listen(id);
       await reach(refs.network);
       known.set(id, refs);
       return { id, workstationIp: refs.workstationIp, createdAt: new Date() };
@@ -128,6 +140,7 @@ export function createDockerProvider(config: DockerConfig): SandboxProvider {
 
     async release() {
       known.clear();
+      await terminals?.closeAll();
     },
 
     async destroy(id) {
@@ -135,6 +148,7 @@ export function createDockerProvider(config: DockerConfig): SandboxProvider {
       await leave(refsFor(id).network);
       await mirror.detach(refsFor(id).network).catch(() => undefined);
       await removeLabelled(docker, config.runnerId, id);
+      await terminals?.remove(id);
       await quota?.release(id);
     },
 
@@ -145,7 +159,11 @@ export function createDockerProvider(config: DockerConfig): SandboxProvider {
 
     async openShell(id, size) {
       const refs = known.get(id);
-      return openLoginShell(docker.getContainer(refs.workstation), size, `${refs.uid}:${refs.uid}`).catch((err: unknown) => {
+      const container = docker.getContainer(refs.workstation);
+      const user = `${refs.uid}:${refs.uid}`;
+      // The exec stream stays the way when the socket fails (a workstation made before it, a stray).
+      const viaSocket = refs.terminalSocket && terminals ? terminals.open(container, id, size, user, ['bash', '-l']).catch(() => null) : null;
+      return (await viaSocket) ?? openLoginShell(container, size, user).catch((err: unknown) => {
         throw sandboxErrorOf(err);
       });
     },
@@ -156,7 +174,9 @@ export function createDockerProvider(config: DockerConfig): SandboxProvider {
 
     async shutdown() {
       known.clear();
+      await terminals?.closeAll();
       await removeLabelled(docker, config.runnerId);
+      await terminals?.removeExcept([]);
       // `npm run reset` calls this on a provider that never ran init(): its quota files still go.
       const q = quota ?? (quotaBytes > 0 && (await DiskQuota.usable()) ? new DiskQuota(config.runnerId, quotaBytes, config.quotaDir ?? DEFAULT_QUOTA_DIR) : undefined);
       await q?.releaseAll();

@@ -11,6 +11,7 @@ import type { Mirror } from './mirror.ts';
 import { resolveAllowlistEntries, type EgressSettings } from '../sandbox/egress.ts';
 import { applyEgress } from './egress.ts';
 import type { DiskQuota } from './quota.ts';
+import { TERMINAL_MOUNT, type TerminalSockets } from './terminal-socket.ts';
 import { NO_IPV6, startRegistryNetns } from './registry-netns.ts';
 import type { SessionUser } from '../sandbox/session-user.ts';
 import { accountMounts, accountsSetup, allocateUser, UID_LABEL } from './session-user.ts';
@@ -33,6 +34,8 @@ export interface SandboxRefs {
   registryIp: string;
   /** The learner's kernel uid (session-user.ts). */
   uid: number;
+  /** The workstation has the runner's terminal socket mounted (terminal-socket.ts). */
+  terminalSocket: boolean;
 }
 
 export interface SandboxSecurity {
@@ -49,6 +52,8 @@ export interface SandboxSecurity {
   quota?: DiskQuota;
   /** Session uids being given out by this provider right now (session-user.ts). */
   reservedUids: Set<number>;
+  /** Absent: the runner is not on the Docker host, and terminals use the engine's exec stream. */
+  terminals?: TerminalSockets;
 }
 
 // Generous: a rootless engine on a busy host can take a minute; SESSION_START_TIMEOUT_MS bounds it all.
@@ -70,7 +75,7 @@ const tmpfsFor = (uid: number) => ({
  */
 const SECCOMP = readFileSync(new URL('./seccomp/rootless-engine.json', import.meta.url), 'utf8');
 
-export function refsFor(id: string): Omit<SandboxRefs, 'workstationIp' | 'registryIp' | 'uid'> {
+export function refsFor(id: string): Omit<SandboxRefs, 'workstationIp' | 'registryIp' | 'uid' | 'terminalSocket'> {
   return { id, network: objectName(id, 'net'), workstation: objectName(id, 'ws'), registry: objectName(id, 'registry'), registryNetns: objectName(id, 'registry-ns') };
 }
 
@@ -156,6 +161,7 @@ async function createWith(
   const home: Docker.MountSettings = { Type: 'volume', Source: homeVolume, Target: LEARNER_HOME, VolumeOptions: { NoCopy: true } as Docker.MountSettings['VolumeOptions'] };
   const accounts = await accountMounts(docker, accountsVolume);
   const registryData: Docker.MountSettings = { Type: 'volume', Source: registryVolume, Target: '/var/lib/registry' };
+  const terminal: Docker.MountSettings[] = security.terminals ? [{ Type: 'bind', Source: await security.terminals.prepare(id), Target: TERMINAL_MOUNT, ReadOnly: true }] : [];
   const ws = await docker.createContainer({
     name: refs.workstation,
     Image: images.workstation,
@@ -190,7 +196,7 @@ async function createWith(
       NanoCpus: limits.workstationNanoCpus,
       PidsLimit: limits.workstationPids,
       LogConfig: log,
-      Mounts: [home, { Type: 'volume', Source: objectName(id, 'opt'), Target: '/opt/registry-lab' }, ...accounts],
+      Mounts: [home, { Type: 'volume', Source: objectName(id, 'opt'), Target: '/opt/registry-lab' }, ...accounts, ...terminal],
     },
   });
   await ws.start();
@@ -229,7 +235,7 @@ async function createWith(
   const info = await ws.inspect();
   const workstationIp = info.NetworkSettings.Networks[refs.network]?.IPAddress;
   if (!workstationIp) throw new Error(`sandbox ${id}: workstation has no address on ${refs.network}`);
-  return { ...refs, workstationIp, registryIp, uid };
+  return { ...refs, workstationIp, registryIp, uid, terminalSocket: terminal.length > 0 };
 }
 
 /** Like Promise.all, but rejects only once every promise has settled (nothing is still being made when the caller cleans up). */

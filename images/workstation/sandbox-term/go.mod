@@ -1,0 +1,3 @@
+module sandbox-term
+
+go 1.24
