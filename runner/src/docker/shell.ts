@@ -1,4 +1,4 @@
-/** A terminal's login shell in a Docker workstation: an exec with a TTY, ended by the hang-up of sandbox/shell.ts. */
+/** A terminal's login shell in a Docker workstation by the engine's exec stream (where terminal-socket.ts is not used: the runner in a container), ended by the hang-up of sandbox/shell.ts; and what both ways share. */
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
@@ -34,32 +34,8 @@ export async function openLoginShell(container: Docker.Container, size: { cols: 
     }
   };
   await resize(size.cols, size.rows);
-  const exited = new Promise<number>((resolve) => {
-    let settled = false;
-    const finish = async () => {
-      if (settled) return;
-      settled = true;
-      try {
-        for (let i = 0; i < 25; i++) {
-          const info = await exec.inspect();
-          if (!info.Running) return resolve(info.ExitCode ?? -1);
-          await new Promise((r) => setTimeout(r, 20));
-        }
-      } catch {
-        // container gone
-      }
-      resolve(-1);
-    };
-    stream.on('end', finish);
-    stream.on('close', finish);
-    stream.on('error', finish);
-  });
-  let ended: Promise<void> | null = null;
-  const end = () =>
-    (ended ??= execCapture(container, hangupCommand(mark), { user: SHELL_USER, timeoutMs: 60_000 }).then(
-      () => undefined,
-      () => undefined, // the sandbox is gone: so is the shell
-    ));
+  const exited = exitCodeAtEnd(stream, exec);
+  const end = hangupOnce(container, mark, SHELL_USER);
   return {
     stream,
     resize,
@@ -69,4 +45,39 @@ export async function openLoginShell(container: Docker.Container, size: { cols: 
       return end();
     },
   };
+}
+
+/** The exec's exit code once `stream` ended (the process may take a moment to be reaped), or -1. */
+export function exitCodeAtEnd(stream: Duplex, exec: Docker.Exec, onEnd?: () => void): Promise<number> {
+  return new Promise<number>((resolve) => {
+    let settled = false;
+    const finish = async () => {
+      if (settled) return;
+      settled = true;
+      onEnd?.();
+      try {
+        for (let i = 0; i < 25; i++) {
+          const info = await exec.inspect();
+          if (!info.Running) return resolve(info.ExitCode ?? -1);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      } catch {
+        // the container is gone
+      }
+      resolve(-1);
+    };
+    stream.on('end', finish);
+    stream.on('close', finish);
+    stream.on('error', finish);
+  });
+}
+
+/** Ends the terminal's processes (sandbox/shell.ts, HANGUP_SCRIPT) once, however often it is called; never rejects. */
+export function hangupOnce(container: Docker.Container, mark: string, user: string): () => Promise<void> {
+  let ended: Promise<void> | null = null;
+  return () =>
+    (ended ??= execCapture(container, hangupCommand(mark), { user, timeoutMs: 60_000 }).then(
+      () => undefined,
+      () => undefined, // the sandbox is gone: so is the shell
+    ));
 }

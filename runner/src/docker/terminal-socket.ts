@@ -16,9 +16,9 @@ import net from 'node:net';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import type { ShellHandle } from '../sandbox/provider.ts';
-import { hangupCommand, loginShellEnv } from '../sandbox/shell.ts';
+import { loginShellEnv } from '../sandbox/shell.ts';
 import { LEARNER_HOME } from '../sandbox/workstation.ts';
-import { execCapture } from './exec.ts';
+import { exitCodeAtEnd, hangupOnce } from './shell.ts';
 
 /** Where the socket's directory is mounted in the workstation. */
 export const TERMINAL_MOUNT = '/run/registry-lab/term';
@@ -227,32 +227,8 @@ export class TerminalSockets {
     stream.on('newListener', flowOnRead);
     ctl.resume();
     ctl.on('data', () => undefined);
-    const exited = new Promise<number>((resolve) => {
-      let settled = false;
-      const finish = async () => {
-        if (settled) return;
-        settled = true;
-        ctl.destroy();
-        try {
-          for (let i = 0; i < 25; i++) {
-            const info = await exec.inspect();
-            if (!info.Running) return resolve(info.ExitCode ?? -1);
-            await new Promise((r) => setTimeout(r, 20));
-          }
-        } catch {
-          // the workstation is gone
-        }
-        resolve(-1);
-      };
-      stream.on('end', finish);
-      stream.on('close', finish);
-    });
-    let ended: Promise<void> | null = null;
-    const end = () =>
-      (ended ??= execCapture(container, hangupCommand(mark), { user, timeoutMs: 60_000 }).then(
-        () => undefined,
-        () => undefined, // the sandbox is gone: so is the shell
-      ));
+    const exited = exitCodeAtEnd(stream, exec, () => ctl.destroy());
+    const end = hangupOnce(container, mark, user);
     return {
       stream,
       resize: async (cols, rows) => {
