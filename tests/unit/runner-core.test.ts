@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CONFIG_VARIABLES, loadConfig, parseBytes, parseDuration } from '../../runner/src/config.ts';
 import { SessionService } from '../../runner/src/core/sessions.ts';
+import { queueStarts, StartQueue } from '../../runner/src/core/start-queue.ts';
 import { WarmPool } from '../../runner/src/core/pool.ts';
 import { SlidingWindowLimit } from '../../runner/src/core/rate-limit.ts';
 import { silentLogger } from '../../runner/src/core/log.ts';
@@ -242,4 +243,23 @@ test('warm pool: when its target shrinks while a sandbox is being made, a ready 
   await until('the extra one made and given back', () => pool.stats().creating === 0 && provider.destroyed.length === 1, quick);
   assert.equal(pool.stats().ready, 2);
   await pool.shutdown();
+});
+
+test('waiting for ready: the wait for a start slot does not count, and the runner stopping ends every wait', async () => {
+  const provider = createFakeProvider({ createDelayMs: 150 });
+  const queue = new StartQueue({ slots: 1 });
+  const svc = new SessionService({ provider: queueStarts(provider, queue), settings: settings({ sessionStartTimeoutMs: 200 }), log: silentLogger, startQueue: queue });
+  const created = await Promise.all([0, 1, 2].map((i) => svc.create({ clientAddress: `c${i}` })));
+  const last = created[2]!.session;
+  assert.equal(svc.queuePlace(last.id)?.position, 2, 'the third start waits for the other two');
+  // About 300 ms in the queue, then a 150 ms start: longer than the 200 ms start timeout, all of it waiting.
+  await svc.waitReady(last);
+  assert.equal(last.state, 'ready');
+  // A wait the runner's stop ends: 503, not a request left hanging.
+  const more = await Promise.all([3, 4].map((i) => svc.create({ clientAddress: `c${i}` })));
+  const waiting = assert.rejects(svc.waitReady(more[1]!.session), (e: ApiError) => e.status === 503);
+  await svc.stop(0);
+  await waiting;
+  await assert.rejects(svc.waitReady(more[1]!.session), (e: ApiError) => e.status === 503);
+  await svc.shutdown();
 });

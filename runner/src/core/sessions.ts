@@ -191,8 +191,9 @@ export class SessionService extends EventEmitter {
     return this.registry.record(id)?.session;
   }
 
-  /** Resolves once the session is ready; rejects with 409 if it stopped, or after timeoutMs. */
-  waitReady(session: Session, timeoutMs = this.settings.sessionStartTimeoutMs): Promise<Session> {
+  /** Resolves once the session is ready; rejects with 409 if it stopped, or after timeoutMs if given (wait-ready.ts). */
+  waitReady(session: Session, timeoutMs?: number): Promise<Session> {
+    if (this.shuttingDown && session.state === 'starting') return Promise.reject(shuttingDownError());
     return waitReady(this, session, timeoutMs);
   }
 
@@ -321,6 +322,7 @@ export class SessionService extends EventEmitter {
   }
 
   private halt(): void {
+    if (!this.shuttingDown) this.emit('halted');
     this.shuttingDown = true;
     if (this.probeTimer) clearInterval(this.probeTimer);
     this.probeTimer = null;
