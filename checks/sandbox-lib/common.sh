@@ -15,22 +15,31 @@ ensure_busybox() {
   docker image inspect busybox:latest >/dev/null 2>&1 || docker pull -q busybox:latest >/dev/null
 }
 
+# Removes the given local image names (missing ones ignored), in one call of the docker CLI:
+# each call costs a start of the CLI and a round trip to the engine (issue 19: a room's lab starts).
+remove_images() {
+  [ "$#" -gt 0 ] || return 0
+  docker image rm -- "$@" >/dev/null 2>&1 || true
+}
+
 # Removes the learner's local tags <repo>:<tag> for the given tags (missing ones ignored).
 #   remove_local_tags localhost:5000/shop/api 1.4.2 1.4 latest
 remove_local_tags() {
   local repo="$1"; shift
-  local t
-  for t in "$@"; do docker image rm "$repo:$t" >/dev/null 2>&1 || true; done
+  local refs=() t
+  for t in "$@"; do refs+=("$repo:$t"); done
+  remove_images "${refs[@]}"
 }
 
 # Removes every local tag of a repository (e.g. localhost:5000/my-api), keeping the images
 # other names still use.
 remove_local_repo() {
-  local repo="$1" ref
-  docker image ls --format '{{.Repository}}:{{.Tag}}' "$repo" 2>/dev/null | while read -r ref; do
-    case "$ref" in *'<none>'*) continue ;; esac
-    docker image rm "$ref" >/dev/null 2>&1 || true
-  done
+  local refs=() ref
+  while read -r ref; do
+    case "$ref" in *'<none>'* | '') continue ;; esac
+    refs+=("$ref")
+  done < <(docker image ls --format '{{.Repository}}:{{.Tag}}' "$1" 2>/dev/null)
+  remove_images "${refs[@]}"
 }
 
 # Removes the learner's saved credentials for a registry (docker logout as the learner).

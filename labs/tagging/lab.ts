@@ -1,6 +1,6 @@
 import type { LabContext } from '../../checks/context.ts';
 import { defineLab } from '../../checks/define-lab.ts';
-import { dropLabTags, execOrThrow, fail, msg, once, pass, recordImageId, requireState, sessionRegistry, shortDigest } from '../../checks/lab-helpers.ts';
+import { dropLabTags, execOrThrow, fail, msg, once, pass, requireState, sessionRegistry, shortDigest } from '../../checks/lab-helpers.ts';
 
 const REPO = 'shop/api';
 const BASE = `localhost:5000/${REPO}`;
@@ -17,10 +17,12 @@ export default defineLab({
   },
 
   async record(ctx) {
-    await recordImageId(ctx, 'configDigest', 'shop/api:dev');
-    const label = await execOrThrow(ctx, ['docker', 'image', 'inspect', '--format', '{{index .Config.Labels "org.opencontainers.image.revision"}}', 'shop/api:dev']);
-    const commit = label.stdout.trim();
-    if (!/^[0-9a-f]{40}$/.test(commit)) throw new Error(`shop/api:dev has no revision label (got "${commit}")`);
+    // The image ID and its revision label in one command (one exec in the workstation per lab start).
+    const inspected = await execOrThrow(ctx, ['docker', 'image', 'inspect', '--format', '{{.Id}} {{index .Config.Labels "org.opencontainers.image.revision"}}', 'shop/api:dev'], { timeoutMs: 20_000 });
+    const [id = '', commit = ''] = inspected.stdout.trim().split(' ');
+    if (!/^sha256:[a-f0-9]{64}$/.test(id)) throw new Error('setup.sh did not produce shop/api:dev');
+    if (!/^[0-9a-f]{40}$/.test(commit)) throw new Error(`shop/api:dev has no revision label (got "${commit.slice(0, 80)}")`);
+    ctx.state.set('configDigest', id);
     ctx.state.set('commit', commit);
   },
 

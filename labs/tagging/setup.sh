@@ -7,11 +7,12 @@ set -euo pipefail
 . "$REGISTRY_LAB_LIB/shop.sh"
 
 repo=localhost:5000/shop/api
-remove_local_tags "$repo" 1.4.2 1.4 1 latest
+# Одним вызовом docker: теги релиза и sha-*/v1* в localhost:5000/shop/api и теги релиза shop/api.
+refs=(shop/api:latest shop/api:1.4.2 shop/api:1.4 shop/api:1)
 for t in $(docker image ls --format '{{.Tag}}' "$repo"); do
-  case "$t" in sha-*|v1*) remove_local_tags "$repo" "$t" ;; esac
+  case "$t" in 1.4.2|1.4|1|latest|sha-*|v1*) refs+=("$repo:$t") ;; esac
 done
-remove_local_tags shop/api latest 1.4.2 1.4 1
+remove_images "${refs[@]}"
 
 shop_reset_repo
 rev=$(shop_build_dev "$RL_HOME/shop")

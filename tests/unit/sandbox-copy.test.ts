@@ -13,20 +13,21 @@ function recorder(fail?: (cmd: string[]) => { exitCode: number; stderr: string }
   return { run, calls };
 }
 
-test('copyIn makes the folder without following a symlink, then unpacks one tar there', async () => {
+test('copyIn makes the folder without following a symlink and unpacks one tar there, in one command', async () => {
   const { run, calls } = recorder();
   await copyInto(run, '/home/learner/lab', [{ path: 'a/b.txt', content: 'x' }], 1000);
-  assert.equal(calls.length, 2);
+  assert.equal(calls.length, 1);
   assert.deepEqual(calls[0]!.cmd.slice(0, 2), ['sh', '-c']);
+  assert.match(calls[0]!.cmd[2]!, /realpath -e[\s\S]*exec tar -x --no-same-owner -C "\$1" -f -/);
   assert.equal(calls[0]!.cmd.at(-1), '/home/learner/lab', 'the path is an argument, never spliced into the script');
-  assert.deepEqual(calls[1]!.cmd, ['tar', '-x', '--no-same-owner', '-C', '/home/learner/lab', '-f', '-']);
-  assert.ok(calls[1]!.stdin);
+  assert.ok(calls[0]!.stdin);
 });
 
-test('copyIn refuses a folder that leads elsewhere and writes nothing', async () => {
-  const { run, calls } = recorder((cmd) => (cmd[0] === 'sh' ? { exitCode: 1, stderr: '' } : undefined));
-  await assert.rejects(copyInto(run, '/home/learner/x', [{ path: 'f', content: '' }], 1000), /leads elsewhere/);
-  assert.equal(calls.length, 1);
+test('copyIn refuses a folder that leads elsewhere, and says which failed', async () => {
+  const refused = recorder(() => ({ exitCode: 90, stderr: '' }));
+  await assert.rejects(copyInto(refused.run, '/home/learner/x', [{ path: 'f', content: '' }], 1000), /cannot create \/home\/learner\/x: it leads elsewhere/);
+  const full = recorder(() => ({ exitCode: 2, stderr: 'tar: f: Cannot open: No space left on device' }));
+  await assert.rejects(copyInto(full.run, '/home/learner/x', [{ path: 'f', content: '' }], 1000), /cannot write files under \/home\/learner\/x: tar: f: Cannot open: No space/);
 });
 
 test('graderExec runs in a fresh private folder with its files and removes it, also when the command fails', async () => {

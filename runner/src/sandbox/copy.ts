@@ -13,6 +13,10 @@ export type RunIn = (cmd: string[], opts?: Pick<ExecOptions, 'cwd' | 'env' | 'st
 
 /** Creates `destDir` only where the path is what it says: no symlink of the learner's redirects the runner's write. */
 const SAFE_DIR = 'install -d -- "$1" && test "$(realpath -e -- "$1")" = "$1"';
+/** The exit status of SAFE_IN_DIR when `destDir` cannot be made or leads elsewhere. */
+const DIR_REFUSED = 90;
+/** SAFE_DIR, then the tar on stdin unpacked there: one command, so one exec per copy (issue 19). */
+const SAFE_IN_DIR = `${SAFE_DIR} || exit ${DIR_REFUSED}; exec tar -x --no-same-owner -C "$1" -f -`;
 
 /** Unpacks `files` under the existing `destDir`, owned by `uid` (through tar in the container: works on tmpfs too). */
 export async function untarInto(run: RunIn, destDir: string, files: FileToCopy[], uid: number): Promise<void> {
@@ -21,11 +25,12 @@ export async function untarInto(run: RunIn, destDir: string, files: FileToCopy[]
   if (r.exitCode !== 0) throw new Error(`cannot write files under ${destDir}: ${r.stderr.trim().slice(0, 300)}`);
 }
 
-/** SandboxOps.copyIn: `destDir` made (as the container's user, never through a symlink), then the files. */
+/** SandboxOps.copyIn: `destDir` made (as the container's user, never through a symlink), then the files, in one command. */
 export async function copyInto(run: RunIn, destDir: string, files: FileToCopy[], uid: number): Promise<void> {
-  const r = await run(['sh', '-c', SAFE_DIR, 'copy-in', destDir], { timeoutMs: 10_000 });
-  if (r.exitCode !== 0) throw new Error(`cannot create ${destDir}: ${r.stderr.trim() || 'it leads elsewhere (symlink)'}`);
-  await untarInto(run, destDir, files, uid);
+  const tar = await streamToBuffer(tarOf(files, uid, uid));
+  const r = await run(['sh', '-c', SAFE_IN_DIR, 'copy-in', destDir], { stdin: tar, timeoutMs: 60_000 });
+  if (r.exitCode === DIR_REFUSED) throw new Error(`cannot create ${destDir}: ${r.stderr.trim().slice(0, 300) || 'it leads elsewhere (symlink)'}`);
+  if (r.exitCode !== 0) throw new Error(`cannot write files under ${destDir}: ${r.stderr.trim().slice(0, 300)}`);
 }
 
 /** SandboxOps.graderExec: the command in a fresh private folder of the grader (with its files), removed afterwards. */
