@@ -263,3 +263,24 @@ test('waiting for ready: the wait for a start slot does not count, and the runne
   await assert.rejects(svc.waitReady(more[1]!.session), (e: ApiError) => e.status === 503);
   await svc.shutdown();
 });
+
+test('a room being admitted: admissionsSettled waits for the last start that waited, and the runner stopping ends the wait', async () => {
+  const provider = createFakeProvider({ createDelayMs: 60 });
+  const queue = new StartQueue({ slots: 1 });
+  const svc = new SessionService({ provider: queueStarts(provider, queue), settings: settings(), log: silentLogger, startQueue: queue });
+  await svc.admissionsSettled(5_000); // nothing arriving: at once
+  const created = await Promise.all([0, 1, 2].map((i) => svc.create({ clientAddress: `c${i}` })));
+  const [first, , last] = created.map((c) => c.session);
+  await svc.waitReady(first!);
+  // The first learner is in; a lab setup of theirs waits until the last of the room is in too.
+  await svc.admissionsSettled(5_000);
+  assert.deepEqual([queue.stats().running, queue.stats().waiting], [0, 0], 'settled only once the last start that waited has ended');
+  await svc.waitReady(last!);
+  const more = await Promise.all([3, 4].map((i) => svc.create({ clientAddress: `c${i}` })));
+  const waiting = assert.rejects(svc.admissionsSettled(5_000), (e: ApiError) => e.status === 503);
+  await svc.stop(0);
+  await waiting;
+  await assert.rejects(svc.admissionsSettled(5_000), (e: ApiError) => e.status === 503);
+  assert.ok(more.length === 2);
+  await svc.shutdown();
+});

@@ -263,3 +263,49 @@ it('slots not measured yet at that many at once: each start is assumed as long a
   b.open();
   await Promise.all([...running, ...waiting]);
 });
+
+it('a room is being admitted while a learner waits for a slot or one that waited still runs; settled() resolves at its end or at its bound', async () => {
+  const q = new StartQueue({ slots: 1 });
+  const gates = new Map<string, ReturnType<typeof gate>>();
+  const start = (id: string, kind: 'learner' | 'pool', signal?: AbortSignal) => {
+    const g = gate();
+    gates.set(id, g);
+    return q.run(id, kind, () => g.done, signal).catch(() => undefined);
+  };
+  const alone = start('a', 'learner');
+  await tick();
+  assert.equal(q.admitting, false, 'a start that did not wait is not a room');
+  await q.settled(10_000);
+  const abort = new AbortController();
+  const runs = [start('b', 'learner'), start('p', 'pool'), start('c', 'learner', abort.signal)];
+  await tick();
+  assert.equal(q.admitting, true);
+  let settled = false;
+  const waiting = q.settled(10_000).then(() => (settled = true));
+  gates.get('a')!.open();
+  await alone;
+  await tick();
+  assert.equal(settled, false, 'b runs now, having waited');
+  abort.abort();
+  await tick();
+  assert.equal(settled, false, 'c left the line, b still runs');
+  gates.get('b')!.open();
+  await tick();
+  await tick();
+  await waiting;
+  assert.equal(settled, true, 'only a pool refill is left: the room is in');
+  assert.equal(q.admitting, false);
+  gates.get('p')!.open();
+  await Promise.all(runs);
+  // A stream of arrivals never keeps a waiting caller past its bound.
+  const again = [start('d', 'learner'), start('e', 'learner')];
+  await tick();
+  const t0 = Date.now();
+  const alive = setTimeout(() => undefined, 1000); // settled()'s own timer does not keep the process up
+  await q.settled(50);
+  clearTimeout(alive);
+  assert.ok(q.admitting && Date.now() - t0 >= 45, 'resolved by the bound, the room still arriving');
+  gates.get('d')!.open();
+  gates.get('e')!.open();
+  await Promise.all(again);
+});

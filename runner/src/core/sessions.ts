@@ -86,6 +86,22 @@ export class SessionService extends EventEmitter {
     return this.startQueue?.place(id) ?? null;
   }
 
+  /** Resolves once no room is being admitted through the start queue, or after maxMs (start-queue.ts, settled). */
+  admissionsSettled(maxMs: number): Promise<void> {
+    if (this.shuttingDown) return Promise.reject(shuttingDownError());
+    const queue = this.startQueue;
+    if (!queue?.admitting) return Promise.resolve();
+    // The runner stopping ends the wait (503), as it ends waits for ready.
+    return new Promise<void>((resolve, reject) => {
+      const onHalted = () => reject(shuttingDownError());
+      this.once('halted', onHalted);
+      void queue.settled(maxMs).then(() => {
+        this.off('halted', onHalted);
+        resolve();
+      });
+    });
+  }
+
   activeCount(): number {
     return this.stats().sessions;
   }

@@ -14,6 +14,12 @@ import type { Session, SessionService } from '../core/sessions.ts';
 import type { ActivityBus } from '../core/activity.ts';
 import { ENGINE_MESSAGES, render, type Lang } from '../../../checks/messages.ts';
 
+/**
+ * The longest a lab's setup waits for a room's admissions to end (start-queue.ts, settled): a
+ * steady stream of arrivals must not keep a lab from ever being prepared.
+ */
+const SETUP_YIELD_MAX_MS = 120_000;
+
 /** What the runner reads of a loaded lab (the engine's LoadedLab; test doubles give only this much). */
 export type LabLike = Pick<Engine.LoadedLab, 'definition'> & Partial<Pick<Engine.LoadedLab, 'dir' | 'english'>>;
 
@@ -168,6 +174,8 @@ export class LabService {
   async start(session: Session, labId: string): Promise<{ lab: string; ready: true }> {
     const { engine, lab } = await this.find(labId);
     await this.sessions.waitReady(session);
+    // While a room is being admitted, its shells come first: the setup waits for the last start.
+    await this.sessions.admissionsSettled(SETUP_YIELD_MAX_MS);
     return this.serial(session, labId, async () => {
       if (session.state !== 'ready') throw new ApiError(409, 'session_stopped', 'The session has stopped. Start a new session.');
       const state = engine.createLabState();
