@@ -15,20 +15,12 @@ ensure_busybox() {
   docker image inspect busybox:latest >/dev/null 2>&1 || docker pull -q busybox:latest >/dev/null
 }
 
-# Removes the given local image names (missing ones ignored), in one call of the docker CLI:
+# Removes the given local image names (missing ones ignored), in one call of the docker CLI
+# (e.g. remove_images localhost:5000/shop/api:1.4.2 shop/api:latest):
 # each call costs a start of the CLI and a round trip to the engine (issue 19: a room's lab starts).
 remove_images() {
   [ "$#" -gt 0 ] || return 0
   docker image rm -- "$@" >/dev/null 2>&1 || true
-}
-
-# Removes the learner's local tags <repo>:<tag> for the given tags (missing ones ignored).
-#   remove_local_tags localhost:5000/shop/api 1.4.2 1.4 latest
-remove_local_tags() {
-  local repo="$1"; shift
-  local refs=() t
-  for t in "$@"; do refs+=("$repo:$t"); done
-  remove_images "${refs[@]}"
 }
 
 # Removes every local tag of a repository (e.g. localhost:5000/my-api), keeping the images
