@@ -24,3 +24,8 @@ export function parseAsciicast(text: string): { header: { version: number; width
   });
   return { header, events };
 }
+
+/** All "o" events as one text: a terminal's output may be cut into events anywhere, even inside a word. */
+export function castOutput(cast: { events: CastEvent[] }): string {
+  return cast.events.filter(([, c]) => c === 'o').map(([, , d]) => d).join('');
+}

@@ -14,7 +14,7 @@ import { AsciicastWriter, REDACTED, TRUNCATED_MARKER } from '../../runner/src/wo
 import { sweepWorkshopData } from '../../runner/src/workshops/data.ts';
 import { ApiError } from '../../runner/src/core/errors.ts';
 import type { ServerEvent } from '../../protocol/terminal.ts';
-import { parseAsciicast } from './asciicast-check.ts';
+import { castOutput, parseAsciicast } from './asciicast-check.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'rl-help-units-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -130,7 +130,7 @@ describe('asciicast writer', () => {
     const cast = parseAsciicast(raw);
     assert.equal(cast.header.width, 80);
     assert.ok(!raw.includes(secret));
-    const out = cast.events.filter(([, c]) => c === 'o').map(([, , d]) => d).join('');
+    const out = castOutput(cast);
     assert.equal(out, `привет ${REDACTED} done`);
     assert.ok(!out.includes('\ufffd'), 'no broken characters');
     assert.ok(cast.events.some(([, c, d]) => c === 'r' && d === '100x30'));
