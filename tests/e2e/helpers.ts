@@ -157,7 +157,7 @@ export function formatViolations(where: string, v: AxeViolation[]): string {
  * page.goto that survives Chromium's net::ERR_NETWORK_CHANGED: on this host Docker adds and
  * removes network interfaces all the time (other suites' sandboxes), and Chromium then aborts
  * requests in flight — sometimes a page's module script, which leaves the page without its
- * components. Such a load is retried (a learner's browser does not sit on the Docker host);
+ * components. Such a load is retried from a blank page (a learner's browser does not sit on the Docker host);
  * when every try lost requests, it throws instead of handing back a half-loaded page.
  */
 export async function gotoRobust(page: Page, url: string, tries = 8): Promise<void> {
@@ -179,5 +179,8 @@ export async function gotoRobust(page: Page, url: string, tries = 8): Promise<vo
     if (attempt >= tries) throw new Error(`${url}: still losing requests to ERR_NETWORK_CHANGED after ${tries} loads: ${failed.slice(0, 3).join(', ')}`);
     // Interfaces come in bursts (a sandbox adds several): wait a little longer each time.
     await sleep(300 * attempt);
+    // Leave the page first: going to the same URL with a #fragment (the dashboard's #key=) would
+    // only scroll the half-loaded page, not load it again.
+    await page.goto('about:blank');
   }
 }
