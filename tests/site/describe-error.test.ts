@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiError, RunnerUnavailableError, describeError } from '../../site/src/lib/session.ts';
+import { ApiError, RunnerUnavailableError, describeError, isTransient } from '../../site/src/lib/session.ts';
 import { pickUi, ui } from '../../site/src/i18n/ui.ts';
 
 const ru = pickUi('ru', ['term.', 'err.']);
@@ -21,4 +21,14 @@ test('capacity and per-client limits, no runner, and unknown codes still read we
 
 test('every UI string exists in Russian and English', () => {
   assert.deepEqual(Object.keys(ui.en).sort(), Object.keys(ui.ru).sort());
+});
+
+test('the dashboard tries again by itself only when the runner is away, busy or failing', () => {
+  assert.equal(isTransient(new RunnerUnavailableError('Failed to fetch')), true);
+  assert.equal(isTransient(new ApiError(503, 'capacity_full', 'full')), true);
+  assert.equal(isTransient(new ApiError(502, 'error', 'HTTP 502')), true);
+  assert.equal(isTransient(new ApiError(429, 'rate_limited', 'slow down')), true);
+  assert.equal(isTransient(new ApiError(401, 'unauthorized', 'key')), false);
+  assert.equal(isTransient(new ApiError(404, 'unknown_workshop_id', 'no')), false);
+  assert.equal(isTransient(new Error('other')), false);
 });

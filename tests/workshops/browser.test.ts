@@ -234,9 +234,15 @@ describe('workshop in the browser: instructor page, dashboard, two learners', { 
     /* ---- a co-instructor opens the link with the key in the fragment ---- */
     const key = (await ins.evaluate((id) => JSON.parse(localStorage.getItem('registry-lab:workshop-keys:v1') ?? '{}')[id], workshopId)) as string;
     const co = await newPage();
+    // Its first request for the workshop is lost (the network changed): the page tries again by itself.
+    let asked = 0;
+    await co.route(`**/api/workshops/${workshopId}`, (r) => (asked++ === 0 ? r.abort('internetdisconnected') : r.continue()));
     await gotoRobust(co, `${runner.url}/instructor/workshop/?id=${workshopId}#key=${encodeURIComponent(key)}`);
     assert.equal(new URL(co.url()).hash, '', 'the key left the address bar');
     await co.locator('.rl-dash-conn[data-state="live"]').waitFor();
+    assert.ok(asked >= 2, 'the lost request was made again');
+    assert.ok(await co.locator('.rl-dash-noid').isHidden(), 'the "reconnecting" line is gone');
+    await co.unroute(`**/api/workshops/${workshopId}`);
     await co.waitForFunction(() => document.querySelectorAll('.rl-dash-grid tbody tr').length === 2);
     assert.equal(await co.evaluate(() => localStorage.getItem('registry-lab:operator-token:v1')), null, 'the co-instructor has no operator token');
 

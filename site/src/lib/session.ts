@@ -46,6 +46,11 @@ export class ApiError extends Error {
   }
 }
 
+/** An error worth trying again by itself: the runner unreachable (or the network changed), busy, or failing. */
+export function isTransient(e: unknown): boolean {
+  return e instanceof RunnerUnavailableError || (e instanceof ApiError && (e.status >= 500 || e.status === 429));
+}
+
 /** A learner-facing sentence for an error, from the component's UI table. */
 export function describeError(e: unknown, ui: Record<string, string>): string {
   if (e instanceof RunnerUnavailableError) return ui['term.unavailable'] ?? e.message;

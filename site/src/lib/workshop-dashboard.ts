@@ -4,7 +4,7 @@
  * the row order. Data: GET /progress, then the event stream (`learner`, `workshop` events);
  * after every (re)connection the page fetches /progress again and applies what arrived meanwhile.
  */
-import { ApiError, describeError } from './session.ts';
+import { ApiError, describeError, isTransient } from './session.ts';
 import { attachRowActions } from './workshop-row-actions.ts';
 import { openStream } from './workshop-stream.ts';
 import { fmt } from './fmt.ts';
@@ -208,7 +208,10 @@ export function mountDashboard(root: HTMLElement, ui: Record<string, string>) {
     }
   }
 
+  let startTimer: ReturnType<typeof setTimeout> | undefined;
+  let startTries = 0;
   async function start() {
+    clearTimeout(startTimer);
     try {
       workshop = await getWorkshop(key, id);
     } catch (e) {
@@ -216,9 +219,14 @@ export function mountDashboard(root: HTMLElement, ui: Record<string, string>) {
       if (e instanceof ApiError && e.status === 404) return askKey(ui['err.unknown_workshop_id'] ?? e.message);
       q('.rl-dash-keyform').hidden = true;
       q('.rl-dash-noid').hidden = false;
-      q('.rl-dash-noid').textContent = describeError(e, ui);
+      // The runner away, busy or the network changed: say so and try again by itself, as the event stream does.
+      const again = isTransient(e);
+      q('.rl-dash-noid').textContent = again ? (ui['dash.reconnecting'] ?? describeError(e, ui)) : describeError(e, ui);
+      if (again) startTimer = setTimeout(() => void start(), Math.min(2000 * 2 ** startTries++, 15_000));
       return;
     }
+    startTries = 0;
+    q('.rl-dash-noid').hidden = true;
     const all = await getLabs(root.dataset.lang === 'en' ? 'en' : undefined).catch(() => [] as LabInfo[]);
     const order = workshop.labs?.length ? workshop.labs : all.map((l) => l.id);
     labs = order.map((lid) => all.find((l) => l.id === lid) ?? { id: lid, title: lid, criteria: [] });
