@@ -46,8 +46,12 @@ const FIRST_GUESS_MS = 5_000;
 const REMEMBERED = 12;
 /** Starts remembered per level of concurrency (adaptive slots). */
 const PER_LEVEL = 5;
-/** A level measured more than this many starts ago is tried again (the host's load changes). */
-const STALE_AFTER = 20;
+/**
+ * A level measured longer ago than this is tried again (the host's load changes over minutes).
+ * Not counted in starts: a room of 30 makes 20 starts in about a minute, and trying two at once
+ * again within the same room only made two of its learners wait longer (bench:classroom reserve 0).
+ */
+const STALE_AFTER_MS = 5 * 60_000;
 /** Finished starts whose gaps give the queue's pace. */
 const PACE_ENDS = 6;
 /** One slot more is kept when it gives at least this much more throughput. */
@@ -61,7 +65,7 @@ interface Running {
 
 interface Level {
   durations: number[];
-  /** `finished` when last measured. */
+  /** When last measured (the queue's clock). */
   at: number;
 }
 
@@ -76,7 +80,6 @@ export class StartQueue {
   private readonly recent: { ms: number; peak: number }[] = [];
   /** Durations by how many ran at once (adaptive slots). */
   private readonly levels = new Map<number, Level>();
-  private finished = 0;
   /** When the last starts finished while others waited (for the pace of the queue). */
   private busyEnds: number[] = [];
   /** Learners' starts that waited for a slot and still run: the room is still being admitted. */
@@ -243,11 +246,10 @@ export class StartQueue {
     } else this.busyEnds = [];
     this.recent.push({ ms, peak });
     if (this.recent.length > REMEMBERED) this.recent.shift();
-    this.finished++;
     const level = this.levels.get(peak) ?? { durations: [], at: 0 };
     level.durations.push(ms);
     if (level.durations.length > PER_LEVEL) level.durations.shift();
-    level.at = this.finished;
+    level.at = this.now();
     this.levels.set(peak, level);
     this.adapt();
   }
@@ -272,7 +274,7 @@ export class StartQueue {
     }
     if (k >= this.maxSlots) return;
     const above = this.levels.get(k + 1);
-    const known = above && this.finished - above.at <= STALE_AFTER ? this.rate(k + 1) : null;
+    const known = above && this.now() - above.at <= STALE_AFTER_MS ? this.rate(k + 1) : null;
     if (known === null || known >= here * GAIN) this.current = k + 1;
   }
 }
