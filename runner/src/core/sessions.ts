@@ -26,7 +26,7 @@ import type { QueuePlace, StartQueue, StartQueueStats } from './start-queue.ts';
 import { armTimers, newStoredSession, RECREATABLE, recordFrom, revive, saveQuietly, type SessionRecord } from './records.ts';
 import { SessionRegistry } from './registry.ts';
 import { sessionTimerActions } from './timers.ts';
-import { waitReady } from './wait-ready.ts';
+import { waitReady, whileRunning } from './wait-ready.ts';
 import { extendedExpiry, stoppedError } from './views.ts';
 
 export type { CreateSessionInput, Session, SessionSettings, SessionState, StopReason } from './session-model.ts';
@@ -92,14 +92,7 @@ export class SessionService extends EventEmitter {
     const queue = this.startQueue;
     if (!queue?.admitting) return Promise.resolve();
     // The runner stopping ends the wait (503), as it ends waits for ready.
-    return new Promise<void>((resolve, reject) => {
-      const onHalted = () => reject(shuttingDownError());
-      this.once('halted', onHalted);
-      void queue.settled(maxMs).then(() => {
-        this.off('halted', onHalted);
-        resolve();
-      });
-    });
+    return whileRunning(this, queue.settled(maxMs));
   }
 
   activeCount(): number {

@@ -1,5 +1,6 @@
 /**
- * Waiting for a session to become ready (a request that needs its sandbox).
+ * Waiting for a session to become ready (a request that needs its sandbox), and any wait of a
+ * request that must end when the runner stops.
  */
 import type { EventEmitter } from 'node:events';
 import { shuttingDownError } from './admission.ts';
@@ -8,21 +9,45 @@ import type { Session } from './session-model.ts';
 import { stoppedError } from './views.ts';
 
 /**
+ * `p`, unless the runner stops first (`halted`): then 503, after `abandon` (which drops what `p`
+ * still listens to), so that no request outlives the runner.
+ */
+export function whileRunning<T>(events: EventEmitter, p: Promise<T>, abandon?: () => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onHalted = () => {
+      abandon?.();
+      reject(shuttingDownError());
+    };
+    events.once('halted', onHalted);
+    p.then(
+      (v) => {
+        events.off('halted', onHalted);
+        resolve(v);
+      },
+      (e: unknown) => {
+        events.off('halted', onHalted);
+        reject(e);
+      },
+    );
+  });
+}
+
+/**
  * Resolves once the session is ready; rejects with 409 if it stopped, or after timeoutMs when one
  * is given. Without one it waits as long as the session is starting: the start itself is bounded
  * (SESSION_START_TIMEOUT_MS from when it leaves the start queue, creation.ts) and ends the session
  * when it runs out, so a learner who waits minutes for a slot in a full room is not turned away.
- * The runner stopping (`halted`) ends every wait with 503, so no request outlives it.
+ * The runner stopping ends every wait with 503 (whileRunning).
  */
 export function waitReady(events: EventEmitter, session: Session, timeoutMs?: number): Promise<Session> {
   if (session.state === 'ready') return Promise.resolve(session);
   if (session.state === 'stopped') return Promise.reject(stoppedError(session));
-  return new Promise((resolve, reject) => {
-    const done = () => {
+  let done = () => {};
+  const ready = new Promise<Session>((resolve, reject) => {
+    done = () => {
       if (timer) clearTimeout(timer);
       events.off('ready', onReady);
       events.off('ended', onEnded);
-      events.off('halted', onHalted);
     };
     const onReady = (s: Session) => {
       if (s !== session) return;
@@ -34,10 +59,6 @@ export function waitReady(events: EventEmitter, session: Session, timeoutMs?: nu
       done();
       reject(stoppedError(s));
     };
-    const onHalted = () => {
-      done();
-      reject(shuttingDownError());
-    };
     const timer =
       timeoutMs === undefined
         ? null
@@ -48,6 +69,6 @@ export function waitReady(events: EventEmitter, session: Session, timeoutMs?: nu
     timer?.unref();
     events.on('ready', onReady);
     events.on('ended', onEnded);
-    events.on('halted', onHalted);
   });
+  return whileRunning(events, ready, () => done());
 }
