@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiError, RunnerUnavailableError, describeError, isTransient } from '../../site/src/lib/session.ts';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApiError, RequestTimeoutError, RunnerUnavailableError, api, describeError, isTransient } from '../../site/src/lib/session.ts';
 import { pickUi, ui } from '../../site/src/i18n/ui.ts';
 
 const ru = pickUi('ru', ['term.', 'err.']);
@@ -28,7 +30,27 @@ test('the dashboard tries again by itself only when the runner is away, busy or 
   assert.equal(isTransient(new ApiError(503, 'capacity_full', 'full')), true);
   assert.equal(isTransient(new ApiError(502, 'error', 'HTTP 502')), true);
   assert.equal(isTransient(new ApiError(429, 'rate_limited', 'slow down')), true);
+  assert.equal(isTransient(new RequestTimeoutError()), true);
   assert.equal(isTransient(new ApiError(401, 'unauthorized', 'key')), false);
   assert.equal(isTransient(new ApiError(404, 'unknown_workshop_id', 'no')), false);
   assert.equal(isTransient(new Error('other')), false);
+});
+
+test('a call that outlives its own bound says the runner did not answer in time, not that there is no runner', async () => {
+  const silent = createServer(() => {
+    /* never answers */
+  });
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  const base = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+  try {
+    const err = await api(`${base}/api/labs`, { timeoutMs: 150 }).catch((e: unknown) => e);
+    assert.ok(err instanceof RequestTimeoutError, String(err));
+    assert.equal(describeError(err, ru), ru['term.timeout']);
+  } finally {
+    silent.closeAllConnections();
+    await new Promise((r) => silent.close(r));
+  }
+  // Nobody listening: that is a runner unavailable.
+  const gone = await api(`${base}/api/labs`, { timeoutMs: 1_000 }).catch((e: unknown) => e);
+  assert.ok(gone instanceof RunnerUnavailableError, String(gone));
 });

@@ -35,6 +35,14 @@ export class RunnerUnavailableError extends Error {
   }
 }
 
+/** The runner took longer than the call's own bound (it may still finish what was asked). */
+export class RequestTimeoutError extends Error {
+  constructor(message = 'no answer in time') {
+    super(message);
+    this.name = 'RequestTimeoutError';
+  }
+}
+
 export class ApiError extends Error {
   status: number;
   code: string;
@@ -48,12 +56,13 @@ export class ApiError extends Error {
 
 /** An error worth trying again by itself: the runner unreachable (or the network changed), busy, or failing. */
 export function isTransient(e: unknown): boolean {
-  return e instanceof RunnerUnavailableError || (e instanceof ApiError && (e.status >= 500 || e.status === 429));
+  return e instanceof RunnerUnavailableError || e instanceof RequestTimeoutError || (e instanceof ApiError && (e.status >= 500 || e.status === 429));
 }
 
 /** A learner-facing sentence for an error, from the component's UI table. */
 export function describeError(e: unknown, ui: Record<string, string>): string {
   if (e instanceof RunnerUnavailableError) return ui['term.unavailable'] ?? e.message;
+  if (e instanceof RequestTimeoutError) return ui['term.timeout'] ?? e.message;
   // The runner's messages are English; its error codes have sentences in the UI table.
   const byCode = e instanceof ApiError ? ui[`err.${e.code}`] : undefined;
   if (byCode) return byCode.replace('{msg}', (e as Error).message);
@@ -117,11 +126,17 @@ export async function api<T>(path: string, init: RequestInit & { token?: string;
   if (init.body !== undefined) headers['content-type'] = 'application/json';
   if (init.token) headers.authorization = `Bearer ${init.token}`;
   const ctrl = new AbortController();
-  const timer = setTimeout(() => ctrl.abort(), init.timeoutMs ?? 30_000);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    ctrl.abort();
+  }, init.timeoutMs ?? 30_000);
   let res: Response;
   try {
     res = await fetch(path, { ...init, headers, signal: ctrl.signal });
   } catch (e) {
+    // Our own bound is not "no runner here": the runner answered nothing in time.
+    if (timedOut) throw new RequestTimeoutError();
     throw new RunnerUnavailableError((e as Error).message);
   } finally {
     clearTimeout(timer);
@@ -273,10 +288,16 @@ export interface CheckResult {
   durationMs: number;
 }
 
+/**
+ * How long a lab start may take before the page stops waiting: the runner lets a room's shells
+ * go first (up to 2 minutes, docs/api-extensions.md) and bounds a lab's setup at 5 minutes.
+ */
+export const LAB_START_TIMEOUT_MS = 8 * 60_000;
+
 export function startLab(s: SessionRef, lab: string) {
   return api<{ lab: string; ready: boolean }>(
     `/api/sessions/${encodeURIComponent(s.id)}/labs/${encodeURIComponent(lab)}/start`,
-    { method: 'POST', token: s.token, body: JSON.stringify({}), timeoutMs: 180_000 },
+    { method: 'POST', token: s.token, body: JSON.stringify({}), timeoutMs: LAB_START_TIMEOUT_MS },
   );
 }
 

@@ -3,7 +3,7 @@
  * contract shared with clients, and docs/api-extensions.md). Every call carries the key as a Bearer header; only EventSource
  * (which cannot set headers) and the shadow WebSocket put it in `?token=`.
  */
-import { api, ApiError, RunnerUnavailableError } from './session.ts';
+import { api, ApiError, LAB_START_TIMEOUT_MS, RunnerUnavailableError } from './session.ts';
 import type { LabInfo, LearnerRow } from './workshop-grid.ts';
 
 export interface Workshop {
@@ -50,7 +50,7 @@ export const endWorkshop = (token: string, id: string) => api<void>(w(id), { met
 export const resetLearnerLab = (token: string, id: string, session: string, lab: string) =>
   api<{ lab: string; ready: boolean }>(
     `${w(id)}/learners/${encodeURIComponent(session)}/labs/${encodeURIComponent(lab)}/start`,
-    { method: 'POST', token, body: JSON.stringify({}), timeoutMs: 180_000 },
+    { method: 'POST', token, body: JSON.stringify({}), timeoutMs: LAB_START_TIMEOUT_MS },
   );
 
 export function eventsUrl(id: string, token: string): string {

@@ -25,6 +25,7 @@ export const terminal = {
     'term.broadcast': 'Сообщение преподавателя: {msg}',
     'term.watched': 'Преподаватель сейчас видит ваш терминал.',
     'term.busy': 'Сейчас нет свободных песочниц. Попробуйте через минуту.',
+    'term.timeout': 'Сервер песочниц не ответил вовремя. Попробуйте ещё раз через минуту.',
     'term.limit': 'С вашего адреса открыто слишком много сессий. Закройте лишние вкладки или подождите.',
     'term.hint':
       'Ctrl+Shift+C — копировать, Ctrl+Shift+V — вставить, Ctrl+C — прервать команду. Esc, затем Tab — выйти из терминала.',
@@ -57,6 +58,7 @@ export const terminal = {
     'term.broadcast': 'From the instructor: {msg}',
     'term.watched': 'The instructor is watching your terminal now.',
     'term.busy': 'No sandbox is free right now. Try again in a minute.',
+    'term.timeout': 'The sandbox server did not answer in time. Try again in a minute.',
     'term.limit': 'Too many sessions from your address. Close extra tabs or wait a little.',
     'term.hint':
       'Ctrl+Shift+C copies, Ctrl+Shift+V pastes, Ctrl+C interrupts a command. Esc then Tab leaves the terminal.',
