@@ -1,19 +1,12 @@
 /**
  * Cold starts admitted at the rate the host can take; the rest wait in order, learners before
  * warm-pool refills. A waiting learner's place and an estimate of when their shell answers come
- * from the start times measured here.
- *
- * How many run at once: START_CONCURRENCY when set; otherwise (0) adaptive, from one up to the
- * host's cores, from the starts' measured times. A slot more is tried while starts are waiting,
- * and kept only while it adds throughput (starts per second at k at once, k / their time, at
- * least GAIN times that at k - 1). On the 2-core machine a cold start already keeps both cores
- * busy: two at once each took twice as long (issue 19, bench:classroom reserve 0), so the second
- * slot only made every waiting learner's first shell come later.
+ * from the start times measured here. How many run at once: start-slots.ts.
  */
-import { availableParallelism } from 'node:os';
 import { CancelledError } from '../sandbox/errors.ts';
 import type { SandboxProvider } from '../sandbox/provider.ts';
 import { withCreate } from './provider-wrappers.ts';
+import { median, StartSlots } from './start-slots.ts';
 
 export type StartKind = 'learner' | 'pool';
 
@@ -44,18 +37,8 @@ interface Waiting {
 const FIRST_GUESS_MS = 5_000;
 /** Starts remembered for the estimate (median). */
 const REMEMBERED = 12;
-/** Starts remembered per level of concurrency (adaptive slots). */
-const PER_LEVEL = 5;
-/**
- * A level measured longer ago than this is tried again (the host's load changes over minutes).
- * Not counted in starts: a room of 30 makes 20 starts in about a minute, and trying two at once
- * again within the same room only made two of its learners wait longer (bench:classroom reserve 0).
- */
-const STALE_AFTER_MS = 5 * 60_000;
 /** Finished starts whose gaps give the queue's pace. */
 const PACE_ENDS = 6;
-/** One slot more is kept when it gives at least this much more throughput. */
-const GAIN = 1.15;
 
 interface Running {
   began: number;
@@ -63,23 +46,12 @@ interface Running {
   peak: number;
 }
 
-interface Level {
-  durations: number[];
-  /** When last measured (the queue's clock). */
-  at: number;
-}
-
 export class StartQueue {
-  /** Adaptive (START_CONCURRENCY 0): slots move between 1 and maxSlots. */
-  readonly adaptive: boolean;
-  readonly maxSlots: number;
-  private current: number;
+  private readonly slotsAtOnce: StartSlots;
   private readonly waiting: Waiting[] = [];
   private readonly running = new Map<string, Running>();
   /** The last starts measured, with how many ran at once beside each (its peak). */
   private readonly recent: { ms: number; peak: number }[] = [];
-  /** Durations by how many ran at once (adaptive slots). */
-  private readonly levels = new Map<number, Level>();
   /** When the last starts finished while others waited (for the pace of the queue). */
   private busyEnds: number[] = [];
   /** Learners' starts that waited for a slot and still run: the room is still being admitted. */
@@ -90,15 +62,21 @@ export class StartQueue {
 
   /** `slots` > 0: that many at once; 0 or none: adaptive up to `maxSlots` (default: the host's cores). */
   constructor(opts: { slots?: number; maxSlots?: number; now?: () => number } = {}) {
-    this.adaptive = !(opts.slots && opts.slots > 0);
-    this.maxSlots = Math.max(1, this.adaptive ? (opts.maxSlots ?? availableParallelism()) : opts.slots!);
-    this.current = this.adaptive ? 1 : this.maxSlots;
     this.now = opts.now ?? Date.now;
+    this.slotsAtOnce = new StartSlots({ ...opts, now: this.now });
   }
 
   /** Starts admitted at once now. */
   get slots(): number {
-    return this.current;
+    return this.slotsAtOnce.current;
+  }
+
+  get adaptive(): boolean {
+    return this.slotsAtOnce.adaptive;
+  }
+
+  get maxSlots(): number {
+    return this.slotsAtOnce.maxSlots;
   }
 
   /** Runs `start` when a slot is free (learners first); its duration feeds the estimate if it succeeds. */
@@ -198,7 +176,7 @@ export class StartQueue {
 
   /** The remembered starts that ran as many at once as the slots now, once there are two; else null. */
   private atCurrentSlots(): { ms: number; peak: number }[] | null {
-    const at = this.recent.filter((r) => r.peak === this.current);
+    const at = this.recent.filter((r) => r.peak === this.slots);
     return at.length >= 2 ? at : null;
   }
 
@@ -246,43 +224,8 @@ export class StartQueue {
     } else this.busyEnds = [];
     this.recent.push({ ms, peak });
     if (this.recent.length > REMEMBERED) this.recent.shift();
-    const level = this.levels.get(peak) ?? { durations: [], at: 0 };
-    level.durations.push(ms);
-    if (level.durations.length > PER_LEVEL) level.durations.shift();
-    level.at = this.now();
-    this.levels.set(peak, level);
-    this.adapt();
+    this.slotsAtOnce.measured(ms, peak, this.waiting.length > 0);
   }
-
-  /** Starts per second with k at once (k / their median time), from at least two starts measured at k. */
-  private rate(k: number): number | null {
-    const d = this.levels.get(k)?.durations;
-    if (!d || d.length < 2) return null;
-    return k / Math.max(1, median(d));
-  }
-
-  /** One slot fewer when the last one adds too little; one more, tried or known to help, while starts wait. */
-  private adapt(): void {
-    if (!this.adaptive || this.maxSlots === 1 || this.waiting.length === 0) return;
-    const k = this.current;
-    const here = this.rate(k);
-    if (here === null) return;
-    const below = k > 1 ? this.rate(k - 1) : null;
-    if (below !== null && here < below * GAIN) {
-      this.current = k - 1;
-      return;
-    }
-    if (k >= this.maxSlots) return;
-    const above = this.levels.get(k + 1);
-    const known = above && this.now() - above.at <= STALE_AFTER_MS ? this.rate(k + 1) : null;
-    if (known === null || known >= here * GAIN) this.current = k + 1;
-  }
-}
-
-/** The upper median (the middle one of an odd count). */
-function median(xs: number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 /** The provider with its cold starts through the queue (a warm-pool refill says `pool`). */

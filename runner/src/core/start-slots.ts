@@ -1,0 +1,90 @@
+/**
+ * How many cold starts the start queue (start-queue.ts) admits at once: START_CONCURRENCY when
+ * set; otherwise (0) adaptive, from one up to the host's cores, from the starts' measured times.
+ * A slot more is tried while starts are waiting, and kept only while it adds throughput (starts
+ * per second at k at once, k / their time, at least GAIN times that at k - 1). On the 2-core
+ * machine a cold start already keeps both cores busy: two at once each took twice as long
+ * (issue 19, bench:classroom reserve 0), so the second slot only made every waiting learner's
+ * first shell come later.
+ */
+import { availableParallelism } from 'node:os';
+
+/** Starts remembered per level of concurrency. */
+const PER_LEVEL = 5;
+/**
+ * A level measured longer ago than this is tried again (the host's load changes over minutes).
+ * Not counted in starts: a room of 30 makes 20 starts in about a minute, and trying two at once
+ * again within the same room only made two of its learners wait longer (bench:classroom reserve 0).
+ */
+const STALE_AFTER_MS = 5 * 60_000;
+/** One slot more is kept when it gives at least this much more throughput. */
+const GAIN = 1.15;
+
+interface Level {
+  durations: number[];
+  /** When last measured (the queue's clock). */
+  at: number;
+}
+
+export class StartSlots {
+  /** Adaptive (START_CONCURRENCY 0): `current` moves between 1 and maxSlots. */
+  readonly adaptive: boolean;
+  readonly maxSlots: number;
+  private k: number;
+  /** Durations by how many ran at once. */
+  private readonly levels = new Map<number, Level>();
+  private readonly now: () => number;
+
+  /** `slots` > 0: that many at once; 0 or none: adaptive up to `maxSlots` (default: the host's cores). */
+  constructor(opts: { slots?: number; maxSlots?: number; now: () => number }) {
+    this.adaptive = !(opts.slots && opts.slots > 0);
+    this.maxSlots = Math.max(1, this.adaptive ? (opts.maxSlots ?? availableParallelism()) : opts.slots!);
+    this.k = this.adaptive ? 1 : this.maxSlots;
+    this.now = opts.now;
+  }
+
+  /** Starts admitted at once now. */
+  get current(): number {
+    return this.k;
+  }
+
+  /** A start took `ms` with at most `peak` at once; `othersWaiting`: starts wait for a slot now. */
+  measured(ms: number, peak: number, othersWaiting: boolean): void {
+    const level = this.levels.get(peak) ?? { durations: [], at: 0 };
+    level.durations.push(ms);
+    if (level.durations.length > PER_LEVEL) level.durations.shift();
+    level.at = this.now();
+    this.levels.set(peak, level);
+    if (othersWaiting) this.adapt();
+  }
+
+  /** Starts per second with k at once (k / their median time), from at least two starts measured at k. */
+  private rate(k: number): number | null {
+    const d = this.levels.get(k)?.durations;
+    if (!d || d.length < 2) return null;
+    return k / Math.max(1, median(d));
+  }
+
+  /** One slot fewer when the last one adds too little; one more, tried or known to help. */
+  private adapt(): void {
+    if (!this.adaptive || this.maxSlots === 1) return;
+    const k = this.k;
+    const here = this.rate(k);
+    if (here === null) return;
+    const below = k > 1 ? this.rate(k - 1) : null;
+    if (below !== null && here < below * GAIN) {
+      this.k = k - 1;
+      return;
+    }
+    if (k >= this.maxSlots) return;
+    const above = this.levels.get(k + 1);
+    const known = above && this.now() - above.at <= STALE_AFTER_MS ? this.rate(k + 1) : null;
+    if (known === null || known >= here * GAIN) this.k = k + 1;
+  }
+}
+
+/** The upper median (the middle one of an odd count). */
+export function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
