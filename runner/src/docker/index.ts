@@ -42,12 +42,13 @@ export interface DockerConfig {
   diskQuotaBytes?: number;
   /** Where the quota file systems live (default /var/lib/registry-lab/quota). */
   quotaDir?: string;
-  /** Where the terminal sockets' directories live (terminal-socket.ts; '' = terminals by exec stream). */
+  /** Where the terminal sockets' directories live (terminal-socket.ts; '' = terminals by exec stream; default TERMINAL_DIR's). */
   terminalDir?: string;
 }
 
 /** The configuration's defaults (runner/src/config.ts is the one source). */
-export const DEFAULT_LIMITS: SandboxLimits = sandboxLimits(loadConfig({}));
+const DEFAULTS = loadConfig({});
+export const DEFAULT_LIMITS: SandboxLimits = sandboxLimits(DEFAULTS);
 
 export function createDockerProvider(config: DockerConfig): SandboxProvider {
   const docker = config.docker ?? createDockerClient();
@@ -55,7 +56,8 @@ export function createDockerProvider(config: DockerConfig): SandboxProvider {
   const quotaBytes = config.diskQuotaBytes ?? 10 * 1024 ** 3;
   let quota: DiskQuota | undefined;
   const reservedUids = new Set<number>();
-  let terminals = config.terminalDir !== '' && TerminalSockets.usable(config) ? new TerminalSockets(config.runnerId, config.terminalDir) : undefined;
+  const terminalDir = config.terminalDir ?? DEFAULTS.terminalDir;
+  let terminals = terminalDir !== '' && TerminalSockets.usable(config) ? new TerminalSockets(config.runnerId, terminalDir) : undefined;
   const security = () => ({
     reservedUids,
     egress: config.egress ?? { policy: 'open' as const, allow: [] },

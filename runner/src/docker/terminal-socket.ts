@@ -23,8 +23,6 @@ import { exitCodeAtEnd, hangupOnce } from './shell.ts';
 /** Where the socket's directory is mounted in the workstation. */
 export const TERMINAL_MOUNT = '/run/registry-lab/term';
 const SOCKET_NAME = 't.sock';
-/** TERMINAL_DIR's default: memory-backed on the host, so nothing outlives a reboot. */
-export const DEFAULT_TERMINAL_DIR = '/run/registry-lab/terminals';
 /** sandbox-term's first line: "<32 hex> d|c\n". */
 const HELLO_MAX_BYTES = 40;
 const HELLO_TIMEOUT_MS = 5_000;
@@ -48,7 +46,8 @@ export class TerminalSockets {
   private readonly servers = new Map<string, { server: net.Server; sockets: Set<net.Socket> }>();
   private readonly pending = new Map<string, Pending>();
 
-  constructor(runnerId: string, baseDir = DEFAULT_TERMINAL_DIR) {
+  /** `baseDir`: TERMINAL_DIR (config-variables.ts has its default, memory-backed on the host). */
+  constructor(runnerId: string, baseDir: string) {
     this.runnerDir = join(baseDir, short(runnerId, 12));
   }
 
