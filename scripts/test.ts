@@ -15,7 +15,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { dockerObjects, markedProcesses, quotaLeftovers, tempLeftovers, terminalLeftovers } from './test/leftovers.ts';
+import { hostObjects, markedProcesses, tempLeftovers } from './test/leftovers.ts';
 import { needsCluster, startCluster, type Cluster } from './test/cluster.ts';
 
 const root = join(new URL('.', import.meta.url).pathname, '..');
@@ -86,7 +86,7 @@ step('site build', node, ['scripts/build-site.ts']);
 // (site/.astro) the collections' code is checked against; .astro components are left to the build.
 step('site typecheck', join(root, 'node_modules/.bin/tsc'), ['-p', 'site/tsconfig.json', '--noEmit']);
 
-const before = [...(await dockerObjects()), ...quotaLeftovers(), ...terminalLeftovers()];
+const before = await hostObjects();
 if (before.length) console.log(`[test] note: ${before.length} Docker objects exist before the tests; they are not counted`);
 const clusterEnv = (await cluster?.ready()) ?? {};
 const runTmp = mkdtempSync(join(tmpdir(), 'rl-test-run-'));
@@ -102,7 +102,7 @@ const clusterLeft = (await cluster?.finish()) ?? [];
 // Give stopping children a moment before counting them.
 await new Promise((r) => setTimeout(r, 2_000));
 const left = [
-  ...[...(await dockerObjects()), ...quotaLeftovers(), ...terminalLeftovers()].filter((o) => !before.includes(o)),
+  ...(await hostObjects()).filter((o) => !before.includes(o)),
   ...tempLeftovers(runTmp),
   ...markedProcesses(marker),
   ...clusterLeft,

@@ -5,6 +5,10 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import Docker from 'dockerode';
+import { loadConfig } from '../../runner/src/config.ts';
+
+/** QUOTA_DIR's and TERMINAL_DIR's defaults, from the runner's own configuration. */
+const DEFAULTS = loadConfig({});
 
 /** Every container, custom network, volume and image: labelled or not, so an unlabelled leak shows too. */
 export async function dockerObjects(): Promise<string[]> {
@@ -51,7 +55,7 @@ export function markedProcesses(marker: string): string[] {
 }
 
 /** Session disk quotas: sparse files in QUOTA_DIR and the loop devices behind them (runner/src/docker/quota.ts). */
-export function quotaLeftovers(dir = process.env.QUOTA_DIR || '/var/lib/registry-lab/quota'): string[] {
+export function quotaLeftovers(dir = process.env.QUOTA_DIR || DEFAULTS.quotaDir): string[] {
   const files = tempLeftovers(dir).map((f) => f.replace(/^temp /, 'quota file '));
   let loops: string[] = [];
   try {
@@ -73,9 +77,14 @@ export function quotaLeftovers(dir = process.env.QUOTA_DIR || '/var/lib/registry
 }
 
 /** Terminal sockets' directories: one per runner, one per session in it (runner/src/docker/terminal-socket.ts). */
-export function terminalLeftovers(dir = process.env.TERMINAL_DIR || '/run/registry-lab/terminals'): string[] {
+export function terminalLeftovers(dir = process.env.TERMINAL_DIR || DEFAULTS.terminalDir): string[] {
   return tempLeftovers(dir).flatMap((runner) => {
     const path = runner.replace(/^temp /, '');
     return [`terminal directory ${path}`, ...tempLeftovers(path).map((f) => f.replace(/^temp /, 'terminal directory '))];
   });
+}
+
+/** Everything on the host a run may leave that outlives it: Docker objects, quota files, terminal directories. */
+export async function hostObjects(): Promise<string[]> {
+  return [...(await dockerObjects()), ...quotaLeftovers(), ...terminalLeftovers()];
 }
