@@ -46,6 +46,9 @@ export function useUi(lang: string | undefined) {
     (table[key] ?? ui.ru[key]).replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? `{${k}}`));
 }
 
+/** What describeError (lib/session.ts) reads: a client script that shows the runner's errors picks these too. */
+export const ERROR_UI: readonly string[] = ['err.', 'term.unavailable', 'term.error', 'term.busy', 'term.limit', 'term.timeout'];
+
 /** The subset of strings a client script needs, serialised into a data attribute. */
 export function pickUi(lang: string | undefined, prefixes: string[]): Record<string, string> {
   const table = ui[langOf(lang)] as Record<string, string>;
