@@ -6,7 +6,7 @@
  */
 import { ApiError, describeError, isTransient } from './session.ts';
 import { attachRowActions } from './workshop-row-actions.ts';
-import { openStream } from './workshop-stream.ts';
+import { openStream, retryDelayMs } from './workshop-stream.ts';
 import { fmt } from './fmt.ts';
 import { eventsUrl, getLabs, getProgress, getWorkshop, type Workshop } from './workshop-api.ts';
 import { formatCode } from './workshop-code.ts';
@@ -222,7 +222,7 @@ export function mountDashboard(root: HTMLElement, ui: Record<string, string>) {
       // The runner away, busy or the network changed: say so and try again by itself, as the event stream does.
       const again = isTransient(e);
       q('.rl-dash-noid').textContent = again ? (ui['dash.reconnecting'] ?? describeError(e, ui)) : describeError(e, ui);
-      if (again) startTimer = setTimeout(() => void start(), Math.min(2000 * 2 ** startTries++, 15_000));
+      if (again) startTimer = setTimeout(() => void start(), retryDelayMs(startTries++));
       return;
     }
     startTries = 0;

@@ -14,6 +14,11 @@ export interface StreamOptions {
   onState: (state: StreamState) => void;
 }
 
+/** The wait before try `attempt` + 1 to reach the runner again: 2 s doubling to 15 s. */
+export function retryDelayMs(attempt: number): number {
+  return Math.min(2000 * 2 ** attempt, 15_000);
+}
+
 export function openStream(o: StreamOptions): { close(): void } {
   let source: EventSource | null = null;
   let buffer: MessageEvent[] | null = null;
@@ -24,7 +29,7 @@ export function openStream(o: StreamOptions): { close(): void } {
   const retry = () => {
     source?.close();
     clearTimeout(timer);
-    if (!closed) timer = setTimeout(connect, Math.min(2000 * 2 ** attempt++, 15_000));
+    if (!closed) timer = setTimeout(connect, retryDelayMs(attempt++));
   };
 
   function connect() {
