@@ -154,33 +154,68 @@ export function formatViolations(where: string, v: AxeViolation[]): string {
 }
 
 /**
- * page.goto that survives Chromium's net::ERR_NETWORK_CHANGED: on this host Docker adds and
- * removes network interfaces all the time (other suites' sandboxes), and Chromium then aborts
+ * Requests of a page that Chromium dropped with net::ERR_NETWORK_CHANGED: on this host Docker adds
+ * and removes network interfaces all the time (other suites' sandboxes), and Chromium then aborts
  * requests in flight — sometimes a page's module script, which leaves the page without its
- * components. Such a load is retried from a blank page (a learner's browser does not sit on the Docker host);
- * when every try lost requests, it throws instead of handing back a half-loaded page.
+ * components (a learner's browser does not sit on the Docker host).
  */
-export async function gotoRobust(page: Page, url: string, tries = 8): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    const failed: string[] = [];
-    const onFail = (r: Request) => {
-      if (r.failure()?.errorText.includes('ERR_NETWORK_CHANGED')) failed.push(r.url());
-    };
-    page.on('requestfailed', onFail);
-    try {
-      await page.goto(url, { waitUntil: 'load' });
-    } catch (e) {
-      if (!String(e).includes('ERR_NETWORK_CHANGED') || attempt >= tries) throw e;
-      failed.push(url);
-    } finally {
-      page.off('requestfailed', onFail);
-    }
-    if (failed.length === 0) return;
-    if (attempt >= tries) throw new Error(`${url}: still losing requests to ERR_NETWORK_CHANGED after ${tries} loads: ${failed.slice(0, 3).join(', ')}`);
+export function watchDroppedRequests(page: Page) {
+  const dropped: string[] = [];
+  const onFail = (r: Request) => {
+    if (r.failure()?.errorText.includes('ERR_NETWORK_CHANGED')) dropped.push(r.url());
+  };
+  page.on('requestfailed', onFail);
+  return {
+    dropped,
+    /** One more, from a navigation that itself failed with ERR_NETWORK_CHANGED (or rethrows any other error). */
+    failed(e: unknown, url: string) {
+      if (!String(e).includes('ERR_NETWORK_CHANGED')) throw e;
+      dropped.push(url);
+    },
+    reset: () => void dropped.splice(0),
+    stop: () => void page.off('requestfailed', onFail),
+  };
+}
+
+type Drops = ReturnType<typeof watchDroppedRequests>;
+
+/** Loads again (by `load`) while the last load lost requests; throws after `tries` loads. */
+async function loadUntilWhole(drops: Drops, what: string, tries: number, load: () => Promise<unknown>): Promise<void> {
+  for (let attempt = 1; drops.dropped.length > 0; attempt++) {
+    if (attempt >= tries) throw new Error(`${what}: still losing requests to ERR_NETWORK_CHANGED after ${tries} loads: ${drops.dropped.slice(0, 3).join(', ')}`);
     // Interfaces come in bursts (a sandbox adds several): wait a little longer each time.
     await sleep(300 * attempt);
-    // Leave the page first: going to the same URL with a #fragment (the dashboard's #key=) would
-    // only scroll the half-loaded page, not load it again.
-    await page.goto('about:blank');
+    drops.reset();
+    await load().catch((e: unknown) => drops.failed(e, what));
   }
+}
+
+/**
+ * page.goto that survives ERR_NETWORK_CHANGED (watchDroppedRequests): a load that lost requests is
+ * retried from a blank page; when every try lost requests, it throws instead of handing back a
+ * half-loaded page.
+ */
+export async function gotoRobust(page: Page, url: string, tries = 8): Promise<void> {
+  const drops = watchDroppedRequests(page);
+  try {
+    await page.goto(url, { waitUntil: 'load' }).catch((e: unknown) => drops.failed(e, url));
+    await loadUntilWhole(drops, url, tries, async () => {
+      // Leave the page first: going to the same URL with a #fragment (the dashboard's #key=) would
+      // only scroll the half-loaded page, not load it again.
+      await page.goto('about:blank');
+      drops.reset();
+      await page.goto(url, { waitUntil: 'load' });
+    });
+  } finally {
+    drops.stop();
+  }
+}
+
+/**
+ * For a page reached by a chain of navigations (an LTI launch) that `drops` watched from its start:
+ * once it has loaded, loads it again while any request on the way was dropped (gotoRobust's rule).
+ */
+export async function reloadWhileDropped(page: Page, drops: Drops, tries = 8): Promise<void> {
+  await page.waitForLoadState('load');
+  await loadUntilWhole(drops, page.url(), tries, () => page.reload({ waitUntil: 'load' }));
 }
