@@ -133,14 +133,15 @@ function terminal(runner: Runner, id: string, token: string): Promise<Pipe> {
 }
 
 /**
- * The baseline: a login shell by `docker exec` straight into the workstation, as the workstation's
- * user (what the runner's own shell does), without the runner's HTTP and WebSocket layers.
+ * The baseline: a login shell by `docker exec` straight into the workstation, as the learner's uid
+ * (what the runner's own shell does), without the runner's HTTP and WebSocket layers.
  */
 async function directShell(docker: Docker, sessionId: string): Promise<Pipe> {
   const [c] = await docker.listContainers({ filters: { label: [`registry-lab.session=${sessionId}`, 'registry-lab.role=workstation'] } });
   if (!c) throw new Error('workstation container not found');
   const container = docker.getContainer(c.Id);
-  const user = (await container.inspect()).Config.User || '1000:1000';
+  const uid = c.Labels['registry-lab.uid'] ?? '1000';
+  const user = `${uid}:${uid}`;
   const exec = await container.exec({
     Cmd: ['bash', '-l'],
     AttachStdin: true,

@@ -7,10 +7,13 @@ const targets: EgressTargets = { mirrorIp: '10.213.0.2', subnet: '10.213.0.0/24'
 
 it('EGRESS=open lets DNS reach the host resolvers before the private ranges are refused', () => {
   const lines = egressScript('open', targets).split('\n');
-  const dns = lines.findIndex((l) => l === 'iptables -A RL-EGRESS -d 10.255.255.53 -p udp --dport 53 -j ACCEPT');
-  const deny = lines.findIndex((l) => l === 'deny 10.0.0.0/8');
+  const dns = lines.findIndex((l) => l === "echo '-A RL-EGRESS -d 10.255.255.53 -p udp --dport 53 -j ACCEPT'");
+  const deny = lines.findIndex((l) => l === 'echo "-A RL-EGRESS -d 10.0.0.0/8 -j REJECT --reject-with icmp-admin-prohibited"');
   assert.ok(dns > 0 && deny > dns, 'the resolver rule comes before the refusal of 10.0.0.0/8');
-  assert.ok(lines.includes('iptables -A RL-EGRESS -d 10.255.255.53 -p tcp --dport 53 -j ACCEPT'));
+  assert.ok(lines.includes("echo '-A RL-EGRESS -d 10.255.255.53 -p tcp --dport 53 -j ACCEPT'"));
+  // One iptables-restore fills the chain, and OUTPUT jumps to it only once it is whole.
+  const restore = lines.indexOf('egress_rules | iptables-restore -w --noflush');
+  assert.ok(restore > deny && lines[restore + 1]!.includes('-I OUTPUT 1 -j RL-EGRESS'));
 });
 
 it('EGRESS=none and allowlist never open the resolvers (no DNS tunnel)', () => {

@@ -84,7 +84,7 @@ it('the session\'s two Pods: workstation apart from registries and grader; never
   assert.deepEqual(reg.spec!.initContainers![0]!.securityContext!.capabilities, { drop: ['ALL'], add: ['NET_ADMIN', 'NET_RAW'] });
   assert.match(reg.spec!.initContainers![0]!.command!.join(' '), /iptables -P OUTPUT DROP/, 'the registry Pod sends nothing but replies');
   const script = init.command!.join(' ');
-  for (const range of ALWAYS_DENIED) assert.ok(script.includes(`deny ${range}`), `refuses ${range}`);
+  for (const range of ALWAYS_DENIED) assert.ok(script.includes(`-A RL-EGRESS -d ${range} -j REJECT`), `refuses ${range}`);
   assert.ok(script.includes('-d 10.244.0.9 -p tcp --dport 5000 -j ACCEPT'), 'the mirror is allowed');
   assert.ok(script.includes('-d 10.244.0.7 -p tcp -m multiport --dports 5000,5001 -j ACCEPT'), 'the registry Pod is allowed');
   const initEnv = Object.fromEntries(init.env!.map((e) => [e.name, e.value]));

@@ -10,6 +10,7 @@ import type { FoundSandbox } from '../sandbox/provider.ts';
 import { refsFor, type SandboxRefs } from './sandbox.ts';
 import { holderReady } from './registry-netns.ts';
 import { TERMINAL_MOUNT } from './terminal-socket.ts';
+import { UID_LABEL } from './session-user.ts';
 
 /** Every sandbox of a runner: ids from the session label of its containers, networks and volumes. */
 export async function listSandboxes(docker: Docker, runnerId: string): Promise<Map<string, FoundSandbox>> {
@@ -68,7 +69,8 @@ export async function adoptSandbox(docker: Docker, id: string, mirror: Mirror): 
   if (!reg.State.Running) await docker.getContainer(refs.registry).start();
   // A mirror started by this run is not on the session network yet (already there: fine).
   await mirror.attach(refs.network).catch(() => undefined);
-  const uid = Number(ws.Config.User?.split(':')[0]) || 1000;
+  // The container's user is root for its first moments (sandbox.ts): the learner's uid is on a label.
+  const uid = Number(ws.Config.Labels?.[UID_LABEL] ?? ws.Config.User?.split(':')[0]) || 1000;
   const terminalSocket = (ws.Mounts ?? []).some((m) => m.Destination === TERMINAL_MOUNT);
   return { ...refs, workstationIp, registryIp, uid, terminalSocket };
 }

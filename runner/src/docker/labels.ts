@@ -6,7 +6,7 @@ export const LABEL = {
   role: 'registry-lab.role',
 } as const;
 
-export type Role = 'network' | 'workstation' | 'registry' | 'registry-ns' | 'extra-registry' | 'grader' | 'probe' | 'probe-ns' | 'mirror' | 'volume' | 'egress';
+export type Role = 'network' | 'workstation' | 'registry' | 'registry-ns' | 'extra-registry' | 'grader' | 'probe' | 'probe-ns' | 'mirror' | 'volume';
 
 export function labelsFor(runnerId: string, role: Role, sessionId?: string): Record<string, string> {
   const labels: Record<string, string> = { [LABEL.managed]: 'true', [LABEL.runner]: runnerId, [LABEL.role]: role };

@@ -39,7 +39,7 @@ export class Mirror {
       HostConfig: {
         NetworkMode: this.networkName,
         // Shared by every session: no capability, no way up, read-only; each sandbox's connections
-        // to it are capped in its own namespace (egress.ts), so one learner's flood leaves room.
+        // to it are capped in its own namespace (sandbox/egress.ts), so one learner's flood leaves room.
         CapDrop: ['ALL'],
         SecurityOpt: ['no-new-privileges'],
         ReadonlyRootfs: true,

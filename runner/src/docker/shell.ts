@@ -9,11 +9,11 @@ import { execCapture } from './exec.ts';
 
 /**
  * An interactive login shell with a TTY. The stream is raw terminal bytes: never demultiplexed.
- * The shell and the exec that ends it run as `user` (`uid:gid`; by default the workstation's own
- * user): a number, since Docker resolves names in the image's /etc/passwd, not the session's.
+ * The shell and the exec that ends it run as `user` (`uid:gid`, never the container's own user, root
+ * while the workstation starts): a number, since Docker resolves names in the image's /etc/passwd, not the session's.
  */
-export async function openLoginShell(container: Docker.Container, size: { cols: number; rows: number }, user?: string): Promise<ShellHandle> {
-  const SHELL_USER = user ?? ((await container.inspect()).Config.User || '1000:1000');
+export async function openLoginShell(container: Docker.Container, size: { cols: number; rows: number }, user: string): Promise<ShellHandle> {
+  const SHELL_USER = user;
   const mark = randomBytes(12).toString('hex');
   const exec = await container.exec({
     Cmd: ['bash', '-l'],

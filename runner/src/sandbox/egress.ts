@@ -127,29 +127,36 @@ export function egressScript(policy: EgressPolicy, t: EgressTargets): string {
   if (bad !== undefined) throw new Error(`egress: "${bad}" is not an IPv4 address or CIDR`);
   const ports = t.registryPorts ?? [];
   if (!ports.every((p) => Number.isInteger(p) && p > 0 && p < 65536)) throw new Error('egress: bad registry port');
+  // One iptables-restore for the whole chain: 25 iptables runs cost 145 ms of CPU on every cold
+  // start, one restore 26 ms (issue 19). `:RL-EGRESS` makes the chain, or empties it when it exists.
+  const rule = (r: string) => `echo '-A RL-EGRESS ${r}'`;
   const lines = [
     'set -e',
-    'iptables -N RL-EGRESS 2>/dev/null || iptables -F RL-EGRESS',
-    'iptables -C OUTPUT -j RL-EGRESS 2>/dev/null || iptables -I OUTPUT 1 -j RL-EGRESS',
-    'iptables -A RL-EGRESS -o lo -j ACCEPT',
-    'iptables -A RL-EGRESS -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT',
-    `iptables -A RL-EGRESS -d ${t.mirrorIp} -p tcp --dport 5000 -m connlimit --connlimit-above ${MIRROR_CONNECTIONS_PER_SANDBOX} --connlimit-mask 0 -j REJECT --reject-with tcp-reset`,
-    `iptables -A RL-EGRESS -d ${t.mirrorIp} -p tcp --dport 5000 -j ACCEPT`,
+    'egress_rules() {',
+    "echo '*filter'",
+    "echo ':RL-EGRESS - [0:0]'",
+    rule('-o lo -j ACCEPT'),
+    rule('-m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT'),
+    rule(`-d ${t.mirrorIp} -p tcp --dport 5000 -m connlimit --connlimit-above ${MIRROR_CONNECTIONS_PER_SANDBOX} --connlimit-mask 0 -j REJECT --reject-with tcp-reset`),
+    rule(`-d ${t.mirrorIp} -p tcp --dport 5000 -j ACCEPT`),
   ];
-  if (t.registryIp && ports.length) lines.push(`iptables -A RL-EGRESS -d ${t.registryIp} -p tcp -m multiport --dports ${ports.join(',')} -j ACCEPT`);
+  if (t.registryIp && ports.length) lines.push(rule(`-d ${t.registryIp} -p tcp -m multiport --dports ${ports.join(',')} -j ACCEPT`));
   if (policy === 'open') {
     lines.push(
-      // The host's resolvers, as Docker's embedded DNS lists them for this container.
+      // The host's resolvers, as Docker's embedded DNS lists them for this container (digits and dots only).
       `for ns in $(sed -n 's/^# *ExtServers: *\\[\\(.*\\)\\]/\\1/p' /etc/resolv.conf | tr -d '[]' | sed 's/host(//g; s/)//g' | tr ', ' '\\n\\n'; awk '$1=="nameserver" && $2 !~ /^127\\./ {print $2}' /etc/resolv.conf); do`,
-      '  case "$ns" in *.*.*.*) iptables -A RL-EGRESS -d "$ns" -p udp --dport 53 -j ACCEPT; iptables -A RL-EGRESS -d "$ns" -p tcp --dport 53 -j ACCEPT ;; esac',
+      '  case "$ns" in *[!0-9.]*) ;; *.*.*.*) echo "-A RL-EGRESS -d $ns -p udp --dport 53 -j ACCEPT"; echo "-A RL-EGRESS -d $ns -p tcp --dport 53 -j ACCEPT" ;; esac',
       'done',
-      ...resolvers.flatMap((ns) => [`iptables -A RL-EGRESS -d ${ns} -p udp --dport 53 -j ACCEPT`, `iptables -A RL-EGRESS -d ${ns} -p tcp --dport 53 -j ACCEPT`]),
+      ...resolvers.flatMap((ns) => [rule(`-d ${ns} -p udp --dport 53 -j ACCEPT`), rule(`-d ${ns} -p tcp --dport 53 -j ACCEPT`)]),
     );
   }
-  lines.push('deny() { iptables -A RL-EGRESS -d "$1" -j REJECT --reject-with icmp-admin-prohibited; }');
-  lines.push(...[t.subnet, ...t.hostAddresses, ...ALWAYS_DENIED].map((d) => `deny ${d}`));
-  if (policy === 'allowlist') lines.push(...t.allow.map((a) => `iptables -A RL-EGRESS -d ${a} -j ACCEPT`));
-  if (policy !== 'open') lines.push('iptables -A RL-EGRESS -j REJECT --reject-with icmp-admin-prohibited');
+  // Double quotes: Kubernetes passes $POD_IP and $HOST_IP (ADDRESS allows nothing else that expands).
+  lines.push(...[t.subnet, ...t.hostAddresses, ...ALWAYS_DENIED].map((d) => `echo "-A RL-EGRESS -d ${d} -j REJECT --reject-with icmp-admin-prohibited"`));
+  if (policy === 'allowlist') lines.push(...t.allow.map((a) => rule(`-d ${a} -j ACCEPT`)));
+  if (policy !== 'open') lines.push(rule('-j REJECT --reject-with icmp-admin-prohibited'));
+  lines.push("echo 'COMMIT'", '}');
+  // The chain is whole before OUTPUT jumps to it; the jump is added once (a rerun finds it).
+  lines.push('egress_rules | iptables-restore -w --noflush', 'iptables -w -C OUTPUT -j RL-EGRESS 2>/dev/null || iptables -w -I OUTPUT 1 -j RL-EGRESS');
   // No `|| true`: a namespace where the refusal cannot be set does not start.
   if (t.ip6tables) lines.push('ip6tables -A OUTPUT -o lo -j ACCEPT', 'ip6tables -P OUTPUT DROP');
   return lines.join('\n');
