@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import Docker from 'dockerode';
 import { createDockerProvider, DEFAULT_LIMITS } from '../../runner/src/docker/index.ts';
 import { LABEL } from '../../runner/src/docker/labels.ts';
+import { CPU_SHARES } from '../../runner/src/docker/sandbox.ts';
 import type { ShellHandle } from '../../runner/src/sandbox/provider.ts';
 
 const runnerId = `t-docker-${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -176,6 +177,39 @@ describe('docker sandbox provider', { timeout: 300_000 }, () => {
     assert.match(root.stderr, /no root in this sandbox/);
     const suid = await ops.exec('find / -xdev -type f -perm /6000 2>/dev/null | wc -l');
     assert.equal(suid.stdout.trim(), '0', 'no setuid/setgid program in the workstation');
+  });
+
+  it('sets its own egress rules as root, then only the learner runs: no NET_ADMIN left, the rules again after a restart, the starting CPU weight dropped', async () => {
+    const ws = docker.getContainer(`rl-${id}-ws`);
+    const status = await provider.ops(id).exec('grep -E "^(Uid|CapEff|CapBnd):" /proc/1/status; ps -eo user= | sort -u');
+    const uid = (await provider.ops(id).exec('id -u')).stdout.trim();
+    assert.match(status.stdout, new RegExp(`^Uid:\\s+${uid}\\s+${uid}\\s+${uid}\\s+${uid}$`, 'm'), status.stdout);
+    assert.match(status.stdout, /^CapEff:\s+0+$/m);
+    const bounding = BigInt(`0x${/^CapBnd:\s+([0-9a-f]+)$/m.exec(status.stdout)![1]}`);
+    assert.equal(bounding & (1n << 12n), 0n, 'NET_ADMIN (bit 12) is gone from the bounding set');
+    assert.ok(bounding & (1n << 7n), 'SETUID stays (newuidmap\'s file capability)');
+    assert.doesNotMatch(status.stdout, /^root$/m, 'no process of root');
+    assert.equal((await ws.inspect()).HostConfig.CpuShares, CPU_SHARES.ready);
+    assert.equal((await docker.listContainers({ all: true, filters: { label: [`${LABEL.session}=${id}`, `${LABEL.role}=egress`] } })).length, 0, 'no helper container');
+    // As the operator (a root exec, which the runner never makes): the chain and OUTPUT's jump to it.
+    const rules = async () => {
+      const e = await ws.exec({ Cmd: ['sh', '-c', 'iptables -S OUTPUT; iptables -S RL-EGRESS | grep -c REJECT'], User: '0:0', Env: ['XTABLES_LOCKFILE=/tmp/.operator.lock'], AttachStdout: true, AttachStderr: true });
+      const stream = await e.start({});
+      const chunks: Buffer[] = [];
+      stream.on('data', (d: Buffer) => chunks.push(d));
+      await new Promise((r) => stream.on('end', r));
+      return Buffer.concat(chunks).toString('latin1');
+    };
+    assert.match(await rules(), /-A OUTPUT -j RL-EGRESS[\s\S]*\b1[0-9]\b/);
+    const learner = await provider.ops(id).exec('XTABLES_LOCKFILE=/tmp/x iptables -F RL-EGRESS');
+    assert.notEqual(learner.exitCode, 0, 'the learner cannot flush them');
+    await ws.restart({ t: 5 });
+    const t0 = Date.now();
+    while (!/\[sandbox\] ready[\s\S]*\[sandbox\] ready/.test((await ws.logs({ stdout: true, stderr: true })).toString('latin1'))) {
+      assert.ok(Date.now() - t0 < 90_000, 'the restarted workstation is ready again');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.match(await rules(), /-A OUTPUT -j RL-EGRESS[\s\S]*\b1[0-9]\b/, 'a workstation started again has its rules again');
   });
 
   it('copies files in as the learner and reads them back', async () => {

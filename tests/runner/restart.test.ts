@@ -45,9 +45,14 @@ async function createReady(url: string, body: object = {}) {
   }
 }
 
-/** A command as the learner in the workstation (what a terminal would run), without a TTY. */
+/**
+ * A command as the learner in the workstation (what a terminal would run), without a TTY. By the
+ * learner's uid, from the workstation's label: the container's own user is root for its first moments.
+ */
 function learner(sessionId: string, script: string): string {
-  return execFileSync('docker', ['exec', '-i', '-w', '/home/learner', `rl-${sessionId}-ws`, 'bash', '-l'], { input: script, encoding: 'utf8', timeout: 300_000 });
+  const ws = `rl-${sessionId}-ws`;
+  const uid = execFileSync('docker', ['inspect', '-f', '{{index .Config.Labels "registry-lab.uid"}}', ws], { encoding: 'utf8' }).trim();
+  return execFileSync('docker', ['exec', '-i', '-u', `${uid}:${uid}`, '-w', '/home/learner', ws, 'bash', '-l'], { input: script, encoding: 'utf8', timeout: 300_000 });
 }
 
 test('SIGTERM, then kill -9: same token, file, image, registry, lab progress, expiry; a new terminal opens', async () => {

@@ -175,6 +175,14 @@ it('adaptive slots: where one start keeps the host busy, a second slot is tried 
   assert.ok(day.slots.filter((k) => k === 1).length >= 140, `mostly one at a time: ${day.slots}`);
 });
 
+it('adaptive slots: a second start that adds throughput but makes each start 1.6 times as long is not kept (the host does not run two at once)', async () => {
+  // As measured on the 2-core machine: a start keeps 1.2 cores busy; two at once each took 1.5 to 1.75 times as long.
+  const { slots, endMs } = await simulate(30, 1.25, 3_000, 2);
+  assert.ok(slots.slice(5).every((k) => k === 1), `${slots}`);
+  // Issue 19's bound for one slot: 30 starts x one start alone, plus 20 %.
+  assert.ok(endMs <= 30 * 3_000 * 1.2, `${endMs}`);
+});
+
 it('adaptive slots: where starts do not slow each other, slots climb to the host cores', async () => {
   const { slots, endMs } = await simulate(40, 4, 3_000, 4);
   assert.equal(slots.at(-5), 4, `${slots}`);

@@ -1,11 +1,14 @@
 /**
  * How many cold starts the start queue (start-queue.ts) admits at once: START_CONCURRENCY when
  * set; otherwise (0) adaptive, from one up to the host's cores, from the starts' measured times.
- * A slot more is tried while starts are waiting, and kept only while it adds throughput (starts
- * per second at k at once, k / their time, at least GAIN times that at k - 1). On the 2-core
- * machine a cold start already keeps both cores busy: two at once each took twice as long
- * (issue 19, bench:classroom reserve 0), so the second slot only made every waiting learner's
- * first shell come later.
+ * A slot more is tried while starts are waiting, and kept only while the host really runs that
+ * many at once: each start, beside the others, takes at most SLOWDOWN times as long as with one
+ * fewer. Where starts only share the cores they would each use in turn, another slot makes every
+ * start slower and no promise of an estimate holds: on the 2-core machine a cold start keeps 1.2
+ * cores busy, and two at once each took 1.5 to 1.75 times as long (issue 19, bench:classroom
+ * reserve 0: the room's last shell 88 s with two slots, each start 5.5 s; 109 s with one, each
+ * start within 2 % of a start alone). Issue 19's bound is that: N starts x one start alone ÷ the
+ * slots, plus 20 %.
  */
 import { availableParallelism } from 'node:os';
 
@@ -17,8 +20,8 @@ const PER_LEVEL = 5;
  * again within the same room only made two of its learners wait longer (bench:classroom reserve 0).
  */
 const STALE_AFTER_MS = 5 * 60_000;
-/** One slot more is kept when it gives at least this much more throughput. */
-const GAIN = 1.15;
+/** One slot more is kept while a start beside the others takes at most this many times as long as with one fewer. */
+const SLOWDOWN = 1.2;
 
 interface Level {
   durations: number[];
@@ -58,28 +61,28 @@ export class StartSlots {
     if (othersWaiting) this.adapt();
   }
 
-  /** Starts per second with k at once (k / their median time), from at least two starts measured at k. */
-  private rate(k: number): number | null {
+  /** A start's median time with k at once, from at least two starts measured at k. */
+  private typical(k: number): number | null {
     const d = this.levels.get(k)?.durations;
     if (!d || d.length < 2) return null;
-    return k / Math.max(1, median(d));
+    return Math.max(1, median(d));
   }
 
-  /** One slot fewer when the last one adds too little; one more, tried or known to help. */
+  /** One slot fewer when starts slow each other down; one more, tried or known not to. */
   private adapt(): void {
     if (!this.adaptive || this.maxSlots === 1) return;
     const k = this.k;
-    const here = this.rate(k);
+    const here = this.typical(k);
     if (here === null) return;
-    const below = k > 1 ? this.rate(k - 1) : null;
-    if (below !== null && here < below * GAIN) {
+    const below = k > 1 ? this.typical(k - 1) : null;
+    if (below !== null && here > below * SLOWDOWN) {
       this.k = k - 1;
       return;
     }
     if (k >= this.maxSlots) return;
     const above = this.levels.get(k + 1);
-    const known = above && this.now() - above.at <= STALE_AFTER_MS ? this.rate(k + 1) : null;
-    if (known === null || known >= here * GAIN) this.k = k + 1;
+    const known = above && this.now() - above.at <= STALE_AFTER_MS ? this.typical(k + 1) : null;
+    if (known === null || known <= here * SLOWDOWN) this.k = k + 1;
   }
 }
 

@@ -7,7 +7,7 @@ import { ignoreMissing } from './client.ts';
 import { LABEL, labelFilter } from './labels.ts';
 import type { Mirror } from './mirror.ts';
 import type { FoundSandbox } from '../sandbox/provider.ts';
-import { refsFor, type SandboxRefs } from './sandbox.ts';
+import { CPU_SHARES, refsFor, type SandboxRefs } from './sandbox.ts';
 import { holderReady } from './registry-netns.ts';
 import { TERMINAL_MOUNT } from './terminal-socket.ts';
 import { UID_LABEL } from './session-user.ts';
@@ -70,6 +70,8 @@ export async function adoptSandbox(docker: Docker, id: string, mirror: Mirror): 
   // A mirror started by this run is not on the session network yet (already there: fine).
   await mirror.attach(refs.network).catch(() => undefined);
   // The container's user is root for its first moments (sandbox.ts): the learner's uid is on a label.
+  // A runner that stopped while this one started left it at the starting weight.
+  if (ws.HostConfig.CpuShares === CPU_SHARES.starting) await docker.getContainer(refs.workstation).update({ CpuShares: CPU_SHARES.ready });
   const uid = Number(ws.Config.Labels?.[UID_LABEL] ?? ws.Config.User?.split(':')[0]) || 1000;
   const terminalSocket = (ws.Mounts ?? []).some((m) => m.Destination === TERMINAL_MOUNT);
   return { ...refs, workstationIp, registryIp, uid, terminalSocket };
