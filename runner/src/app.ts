@@ -11,6 +11,7 @@ import type { SandboxProvider } from './sandbox/provider.ts';
 import { ActivityBus, forwardSessionEvents } from './core/activity.ts';
 import { engineHooks } from './labs/engine-hooks.ts';
 import { queueStarts, StartQueue } from './core/start-queue.ts';
+import { hostCpu } from './core/start-slots.ts';
 import { standbyShells } from './core/standby-shells.ts';
 import { instrumentEngine, instrumentProvider, watchSessions, watchTerminalSockets } from './metrics/instrument.ts';
 import { createMetrics, type Metrics } from './metrics/registry.ts';
@@ -92,7 +93,7 @@ export async function createRunner(overrides: Partial<Config> = {}, deps: Runner
   const store = opened.store;
   const metrics = createMetrics();
   // Cold starts wait for a slot outside the measured start (metrics time the start itself).
-  const startQueue = new StartQueue({ slots: config.startConcurrency });
+  const startQueue = new StartQueue({ slots: config.startConcurrency, cpu: hostCpu });
 
   let port = config.port;
   let log: Logger = silentLogger;

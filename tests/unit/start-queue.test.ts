@@ -137,9 +137,12 @@ it('SESSION_START_TIMEOUT_MS bounds the start itself, not the wait for a slot', 
  * min(1, capacity / k) of full speed. Runs n starts through the queue on a fake clock and
  * returns the slots after every finished start and the time the last one ended.
  */
-async function simulate(n: number, capacity: number, workMs: number, maxSlots: number) {
+async function simulate(n: number, capacity: number, workMs: number, maxSlots: number, host?: { cores: number; busyPerStart: number }) {
   const clock = { now: 0 };
-  const q = new StartQueue({ maxSlots, now: () => clock.now });
+  // The host's CPU, when given: each running start keeps busyPerStart cores busy, up to all of them.
+  const cpuTime = { idleMs: 0, totalMs: 0 };
+  const cpu = host ? () => ({ ...cpuTime, cores: host.cores }) : undefined;
+  const q = new StartQueue({ maxSlots, now: () => clock.now, cpu });
   const active = new Map<string, { left: number; done: () => void }>();
   const all = Array.from({ length: n }, (_, i) => q.run(`s${i}`, 'learner', () => new Promise<void>((done) => active.set(`s${i}`, { left: workMs, done }))));
   const slots: number[] = [];
@@ -151,6 +154,10 @@ async function simulate(n: number, capacity: number, workMs: number, maxSlots: n
     const [id, next] = [...active.entries()].reduce((m, e) => (e[1].left < m[1].left ? e : m));
     const dt = next.left / speed;
     clock.now += dt;
+    if (host) {
+      cpuTime.totalMs += dt * host.cores;
+      cpuTime.idleMs += dt * Math.max(0, host.cores - active.size * host.busyPerStart);
+    }
     for (const a of active.values()) a.left -= dt * speed;
     active.delete(id);
     next.done();
@@ -181,6 +188,16 @@ it('adaptive slots: a second start that adds throughput but makes each start 1.6
   assert.ok(slots.slice(5).every((k) => k === 1), `${slots}`);
   // Issue 19's bound for one slot: 30 starts x one start alone, plus 20 %.
   assert.ok(endMs <= 30 * 3_000 * 1.2, `${endMs}`);
+});
+
+it('adaptive slots: no second slot is even tried where the cores left idle by one start could not run another (the host CPU is known)', async () => {
+  // 2 cores, a start keeps 1.2 busy: 0.8 idle, less than a start needs even at 1/1.2 of its speed.
+  const room = await simulate(30, 1.25, 3_000, 2, { cores: 2, busyPerStart: 1.2 });
+  assert.ok(room.slots.every((k) => k === 1), `${room.slots}`);
+  assert.ok(room.endMs <= 30 * 3_000 * 1.001, `${room.endMs}`);
+  // 4 cores, the same starts: 2.8 idle, room for more: the slots still climb.
+  const big = await simulate(40, 3, 3_000, 4, { cores: 4, busyPerStart: 1.2 });
+  assert.ok(big.slots.slice(-10).every((k) => k >= 2), `${big.slots}`);
 });
 
 it('adaptive slots: where starts do not slow each other, slots climb to the host cores', async () => {

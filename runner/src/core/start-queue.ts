@@ -6,7 +6,7 @@
 import { CancelledError } from '../sandbox/errors.ts';
 import type { SandboxProvider } from '../sandbox/provider.ts';
 import { withCreate } from './provider-wrappers.ts';
-import { median, StartSlots } from './start-slots.ts';
+import { median, StartSlots, type HostCpu } from './start-slots.ts';
 
 export type StartKind = 'learner' | 'pool';
 
@@ -61,7 +61,7 @@ export class StartQueue {
   private readonly now: () => number;
 
   /** `slots` > 0: that many at once; 0 or none: adaptive up to `maxSlots` (default: the host's cores). */
-  constructor(opts: { slots?: number; maxSlots?: number; now?: () => number } = {}) {
+  constructor(opts: { slots?: number; maxSlots?: number; now?: () => number; cpu?: () => HostCpu } = {}) {
     this.now = opts.now ?? Date.now;
     this.slotsAtOnce = new StartSlots({ ...opts, now: this.now });
   }

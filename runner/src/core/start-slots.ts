@@ -10,7 +10,26 @@
  * start within 2 % of a start alone). Issue 19's bound is that: N starts x one start alone ÷ the
  * slots, plus 20 %.
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, cpus } from 'node:os';
+
+/** The host's CPU time so far, summed over its cores (ms): idle and all. */
+export interface HostCpu {
+  idleMs: number;
+  totalMs: number;
+  cores: number;
+}
+
+/** HostCpu of this machine (os.cpus()). */
+export function hostCpu(): HostCpu {
+  let idleMs = 0;
+  let totalMs = 0;
+  const all = cpus();
+  for (const c of all) {
+    idleMs += c.times.idle;
+    totalMs += c.times.idle + c.times.user + c.times.nice + c.times.sys + c.times.irq;
+  }
+  return { idleMs, totalMs, cores: all.length };
+}
 
 /** Starts remembered per level of concurrency. */
 const PER_LEVEL = 5;
@@ -37,13 +56,23 @@ export class StartSlots {
   /** Durations by how many ran at once. */
   private readonly levels = new Map<number, Level>();
   private readonly now: () => number;
+  private readonly cpu?: () => HostCpu;
+  private lastCpu?: HostCpu;
+  /** Idle cores of the host between the last two measured starts (null: unknown). */
+  private idleCores: number | null = null;
 
-  /** `slots` > 0: that many at once; 0 or none: adaptive up to `maxSlots` (default: the host's cores). */
-  constructor(opts: { slots?: number; maxSlots?: number; now: () => number }) {
+  /**
+   * `slots` > 0: that many at once; 0 or none: adaptive up to `maxSlots` (default: the host's cores).
+   * `cpu`: the host's CPU time (hostCpu); with it a slot more is tried only where the host had cores
+   * idle enough for one more start while the last ones ran (see adapt).
+   */
+  constructor(opts: { slots?: number; maxSlots?: number; now: () => number; cpu?: () => HostCpu }) {
     this.adaptive = !(opts.slots && opts.slots > 0);
     this.maxSlots = Math.max(1, this.adaptive ? (opts.maxSlots ?? availableParallelism()) : opts.slots!);
     this.k = this.adaptive ? 1 : this.maxSlots;
     this.now = opts.now;
+    this.cpu = opts.cpu;
+    this.lastCpu = opts.cpu?.();
   }
 
   /** Starts admitted at once now. */
@@ -58,6 +87,7 @@ export class StartSlots {
     if (level.durations.length > PER_LEVEL) level.durations.shift();
     level.at = this.now();
     this.levels.set(peak, level);
+    this.noteIdle();
     if (othersWaiting) this.adapt();
   }
 
@@ -66,6 +96,26 @@ export class StartSlots {
     const d = this.levels.get(k)?.durations;
     if (!d || d.length < 2) return null;
     return Math.max(1, median(d));
+  }
+
+  private noteIdle(): void {
+    if (!this.cpu || !this.lastCpu) return;
+    const now = this.cpu();
+    const total = now.totalMs - this.lastCpu.totalMs;
+    this.idleCores = total > 0 ? (now.cores * (now.idleMs - this.lastCpu.idleMs)) / total : null;
+    this.lastCpu = now;
+  }
+
+  /**
+   * Whether one start more could run beside these at nearly full speed: the cores idle while they
+   * ran, against what each of them kept busy (all busy cores counted as theirs). Trying a slot the
+   * host has no room for cost a room of 30 a few seconds and its estimates (issue 19: 2 cores,
+   * 1.2 of them busy per start and the rest taken by the room).
+   */
+  private roomForOneMore(k: number): boolean {
+    if (this.idleCores === null || !this.lastCpu) return true;
+    const perStart = Math.max(0, this.lastCpu.cores - this.idleCores) / k;
+    return this.idleCores * SLOWDOWN >= perStart;
   }
 
   /** One slot fewer when starts slow each other down; one more, tried or known not to. */
@@ -82,7 +132,7 @@ export class StartSlots {
     if (k >= this.maxSlots) return;
     const above = this.levels.get(k + 1);
     const known = above && this.now() - above.at <= STALE_AFTER_MS ? this.typical(k + 1) : null;
-    if (known === null || known <= here * SLOWDOWN) this.k = k + 1;
+    if (known === null ? this.roomForOneMore(k) : known <= here * SLOWDOWN) this.k = k + 1;
   }
 }
 
