@@ -39,6 +39,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Docker from 'dockerode';
 import { createRunner, type Runner } from '../runner/src/app.ts';
+import { median } from '../runner/src/core/start-slots.ts';
 import { solveCommands, type LearnerResult } from './classroom-learner.ts';
 import { runRoom } from './classroom-room.ts';
 import { helpPhase } from './classroom-help.ts';
@@ -226,8 +227,7 @@ async function coldStartAlone(runner: Runner): Promise<{ ms: number | null; samp
     failures.push(...r.failures);
     if (r.ms !== null) samplesMs.push(r.ms);
   }
-  const sorted = [...samplesMs].sort((a, b) => a - b);
-  return { ms: sorted.length ? sorted[Math.floor(sorted.length / 2)]! : null, samplesMs, failures };
+  return { ms: samplesMs.length ? median(samplesMs) : null, samplesMs, failures };
 }
 
 /** One cold start alone: POST /api/sessions -> state ready (ms); 3 tries. */

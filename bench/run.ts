@@ -33,6 +33,7 @@ import type { Duplex } from 'node:stream';
 import Docker from 'dockerode';
 import { WebSocket } from 'ws';
 import { createRunner, type Runner } from '../runner/src/app.ts';
+import { UID_LABEL } from '../runner/src/docker/session-user.ts';
 import { parseNets, pendingCleanups, registryIoComparison } from './registry-io.ts';
 import { terminalFigures } from './terminal.ts';
 import { benchDurable } from './durable.ts';
@@ -140,7 +141,7 @@ async function directShell(docker: Docker, sessionId: string): Promise<Pipe> {
   const [c] = await docker.listContainers({ filters: { label: [`registry-lab.session=${sessionId}`, 'registry-lab.role=workstation'] } });
   if (!c) throw new Error('workstation container not found');
   const container = docker.getContainer(c.Id);
-  const uid = c.Labels['registry-lab.uid'] ?? '1000';
+  const uid = c.Labels[UID_LABEL] ?? '1000';
   const user = `${uid}:${uid}`;
   const exec = await container.exec({
     Cmd: ['bash', '-l'],

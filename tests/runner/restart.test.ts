@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { api, openTerminal, sleep } from './helpers.ts';
 import { dockerObjects, run } from './real.ts';
 import { logLine, RunnerIdentity } from './processes.ts';
+import { UID_LABEL } from '../../runner/src/docker/session-user.ts';
 
 const identities: RunnerIdentity[] = [];
 after(async () => {
@@ -51,7 +52,7 @@ async function createReady(url: string, body: object = {}) {
  */
 function learner(sessionId: string, script: string): string {
   const ws = `rl-${sessionId}-ws`;
-  const uid = execFileSync('docker', ['inspect', '-f', '{{index .Config.Labels "registry-lab.uid"}}', ws], { encoding: 'utf8' }).trim();
+  const uid = execFileSync('docker', ['inspect', '-f', `{{index .Config.Labels "${UID_LABEL}"}}`, ws], { encoding: 'utf8' }).trim();
   return execFileSync('docker', ['exec', '-i', '-u', `${uid}:${uid}`, '-w', '/home/learner', ws, 'bash', '-l'], { input: script, encoding: 'utf8', timeout: 300_000 });
 }
 

@@ -13,7 +13,6 @@ import { execCapture } from './exec.ts';
  * while the workstation starts): a number, since Docker resolves names in the image's /etc/passwd, not the session's.
  */
 export async function openLoginShell(container: Docker.Container, size: { cols: number; rows: number }, user: string): Promise<ShellHandle> {
-  const SHELL_USER = user;
   const mark = randomBytes(12).toString('hex');
   const exec = await container.exec({
     Cmd: ['bash', '-l'],
@@ -21,7 +20,7 @@ export async function openLoginShell(container: Docker.Container, size: { cols: 
     AttachStdout: true,
     AttachStderr: true,
     Tty: true,
-    User: SHELL_USER,
+    User: user,
     WorkingDir: LEARNER_HOME,
     Env: loginShellEnv(mark),
   });
@@ -35,7 +34,7 @@ export async function openLoginShell(container: Docker.Container, size: { cols: 
   };
   await resize(size.cols, size.rows);
   const exited = exitCodeAtEnd(stream, exec);
-  const end = hangupOnce(container, mark, SHELL_USER);
+  const end = hangupOnce(container, mark, user);
   return {
     stream,
     resize,
