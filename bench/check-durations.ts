@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { checkLab, createLabState, loadLabs, runSolve, startLab } from '../checks/engine.ts';
 import { loadConfig } from '../runner/src/config.ts';
 import { dockerProviderFor } from '../runner/src/backends.ts';
+import { pct } from './stats.ts';
 
 export interface LabCheckDurations {
   lab: string;
@@ -21,11 +22,6 @@ export interface LabCheckDurations {
   p95: number;
   max: number;
   slowestCriterion: { id: string; p50: number };
-}
-
-function pct(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]! : NaN;
 }
 
 export async function checkDurations(opts: { n?: number; labs?: string[] } = {}): Promise<LabCheckDurations[]> {

@@ -9,6 +9,7 @@
  */
 import { WebSocket } from 'ws';
 import { encodeMessage, parseServerEvent } from '../protocol/terminal.ts';
+import { pct } from './stats.ts';
 
 export interface HelpPhaseOptions {
   url: string;
@@ -22,11 +23,8 @@ export interface HelpPhaseOptions {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-function pct(xs: number[], p: number): number | null {
-  if (!xs.length) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  return Math.round(s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!);
-}
+/** A percentile in whole ms, null when there is no sample. */
+const pctMs = (xs: number[], p: number): number | null => (xs.length ? Math.round(pct(xs, p)) : null);
 
 /** A socket (learner terminal or shadow) that measures the echo of single typed bytes. */
 class Probe {
@@ -197,12 +195,12 @@ export async function helpPhase(o: HelpPhaseOptions) {
       handsRaised: raised.size,
       takeovers: askToActive.length,
       echoMs: {
-        baseline: { p50: pct(baseline, 50), p95: pct(baseline, 95), n: baseline.length },
-        duringHelp: { p50: pct(during, 50), p95: pct(during, 95), n: during.length },
+        baseline: { p50: pctMs(baseline, 50), p95: pctMs(baseline, 95), n: baseline.length },
+        duringHelp: { p50: pctMs(during, 50), p95: pctMs(during, 95), n: during.length },
       },
-      dashboardHelpEventMs: { p50: pct(helpDelays, 50), p95: pct(helpDelays, 95), n: helpDelays.length },
-      askToActiveMs: { p50: pct(askToActive, 50), p95: pct(askToActive, 95) },
-      instructorEchoMs: { p50: pct(instructorEcho, 50), p95: pct(instructorEcho, 95), n: instructorEcho.length },
+      dashboardHelpEventMs: { p50: pctMs(helpDelays, 50), p95: pctMs(helpDelays, 95), n: helpDelays.length },
+      askToActiveMs: { p50: pctMs(askToActive, 50), p95: pctMs(askToActive, 95) },
+      instructorEchoMs: { p50: pctMs(instructorEcho, 50), p95: pctMs(instructorEcho, 95), n: instructorEcho.length },
       errors,
     };
   } finally {

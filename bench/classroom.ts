@@ -44,6 +44,7 @@ import { solveCommands, type LearnerResult } from './classroom-learner.ts';
 import { runRoom } from './classroom-room.ts';
 import { helpPhase } from './classroom-help.ts';
 import { coldStartBound, lastShellFromFirstJoin, queueReport, reserveFor, reserveMode, type ReserveMode } from './classroom-report.ts';
+import { pct } from './stats.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const LABS = ['push-private', 'tagging'];
@@ -88,11 +89,6 @@ const JOIN_WINDOW_MS = int(args['join-window'], 10, 0, 600) * 1000;
 const STEP_TIMEOUT_MS = int(process.env.BENCH_TIMEOUT_S, 1200, 60, 3600) * 1000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-function pct(xs: number[], p: number): number {
-  if (!xs.length) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
-}
 const ms = (x: number) => (Number.isNaN(x) ? null : Math.round(x));
 const s1 = (x: number | null | undefined) => (x === null || x === undefined || Number.isNaN(x) ? null : Math.round(x / 100) / 10);
 const mib = (b: number) => Math.round((b / 1048576) * 10) / 10;

@@ -14,6 +14,7 @@ import Docker from 'dockerode';
 import { dockerProviderFor } from '../runner/src/backends.ts';
 import { loadConfig } from '../runner/src/config.ts';
 import { startRootWorkstation, type Exec, type RootWorkstation } from './root-workstation.ts';
+import { median } from './stats.ts';
 
 type Provider = Awaited<ReturnType<typeof dockerProviderFor>>;
 export type Net = 'slirp4netns' | 'pasta';
@@ -70,11 +71,6 @@ export async function createWithRetry(provider: Provider, id: string, tries = 3,
       if (attempt >= tries) throw err;
     }
   }
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2) : NaN;
 }
 
 /** What a running comparison would leave behind if the bench had to exit now (its time guard). */

@@ -39,6 +39,7 @@ import { terminalFigures } from './terminal.ts';
 import { benchDurable } from './durable.ts';
 import { api } from './api.ts';
 import { checkDurations } from './check-durations.ts';
+import { pct } from './stats.ts';
 
 const PHASES = ['ready', 'interactive', 'load', 'terminal', 'registry-io', 'durable', 'checks'] as const;
 type Phase = (typeof PHASES)[number];
@@ -76,11 +77,6 @@ const selected = new Set<Phase>(
 const here = dirname(fileURLToPath(import.meta.url));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-function pct(xs: number[], p: number): number {
-  if (!xs.length) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
-}
 const r1 = (x: number) => Math.round(x * 10) / 10;
 const r2 = (x: number) => Math.round(x * 100) / 100;
 const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));

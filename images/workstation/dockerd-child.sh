@@ -22,19 +22,16 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.internal.v1.opt"
   address = "$dir/containerd-debug.sock"
 TOML
 
-# The wait below pauses on a pipe nobody writes to, not a `sleep` process (8 ms of CPU each, issue 19).
-if mkfifo -m 600 "$dir/.pause" 2>/dev/null && exec 8<>"$dir/.pause"; then
-  pause() { read -r -t "$1" -u 8 || true; }
-else
-  pause() { sleep "$1"; }
-fi
-rm -f "$dir/.pause"
+# The wait below pauses on a pipe nobody writes to, held on fd 8 (pause.sh).
+. /usr/local/lib/registry-lab/pause.sh
+pause_open "$dir" 8
 
 # Starts containerd and waits until it listens (it makes its socket as it starts listening).
 start_containerd() {
   rm -f "$sock"
   containerd --config "$dir/containerd.toml" --log-level warn 8<&- &
   containerd=$!
+  containerd_since=$SECONDS
   until [ -S "$sock" ]; do
     kill -0 "$containerd" 2>/dev/null || return 1
     pause 0.01
@@ -50,6 +47,8 @@ while kill -0 "$dockerd" 2>/dev/null; do
   wait -n "$dockerd" "$containerd"
   kill -0 "$dockerd" 2>/dev/null || break
   kill -0 "$containerd" 2>/dev/null && continue
+  # One that ran a minute ended for a reason of its own, not a start that keeps failing.
+  [ $((SECONDS - containerd_since)) -lt 60 ] || backoff=1
   echo "[sandbox] containerd ended; starting it again in ${backoff} s" >&2
   sleep "$backoff"
   [ "$backoff" -ge 8 ] || backoff=$((backoff * 2))

@@ -54,14 +54,9 @@ export DOCKERD=/usr/local/sbin/sandbox-dockerd
 # shells (started by the runner at nice 0) keep the CPU while a build runs beside them.
 nice -n 10 dockerd-rootless.sh >"$run/dockerd.log" 2>&1 &
 pid=$!
-# The waits below pause on a pipe nobody writes to: a `sleep` was a fork and an exec, 8 ms of CPU
-# each on a 2-core host, some 30 times a cold start (issue 19).
-if mkfifo -m 600 "$run/.pause" 2>/dev/null && exec 9<>"$run/.pause"; then
-  pause() { read -r -t "$1" -u 9 || true; }
-else
-  pause() { sleep "$1"; }
-fi
-rm -f "$run/.pause"
+# The waits below pause on a pipe nobody writes to, held on fd 9 (pause.sh).
+. /usr/local/lib/registry-lab/pause.sh
+pause_open "$run" 9
 # Both waits below end the container with the engine's last words if it exits meanwhile.
 engine_running() { kill -0 "$pid" 2>/dev/null || { log "dockerd exited"; tail -20 "$run/dockerd.log" >&2; exit 1; }; }
 # No bound here: the runner waits with its own timeout (SESSION_START_TIMEOUT_MS) and says why.
