@@ -46,8 +46,10 @@ export function useUi(lang: string | undefined) {
     (table[key] ?? ui.ru[key]).replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? `{${k}}`));
 }
 
-/** What describeError (lib/session.ts) reads: a client script that shows the runner's errors picks these too. */
-export const ERROR_UI: readonly string[] = ['err.', 'term.unavailable', 'term.error', 'term.busy', 'term.limit', 'term.timeout'];
+/** describeError's (lib/session.ts) sentences for a runner that did not answer, was busy or failed. */
+export const FAILURE_UI: readonly string[] = ['term.unavailable', 'term.error', 'term.busy', 'term.limit', 'term.timeout'];
+/** What describeError reads: a client script that shows the runner's errors picks these too. */
+export const ERROR_UI: readonly string[] = ['err.', ...FAILURE_UI];
 
 /** The subset of strings a client script needs, serialised into a data attribute. */
 export function pickUi(lang: string | undefined, prefixes: string[]): Record<string, string> {
