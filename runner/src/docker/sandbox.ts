@@ -57,12 +57,10 @@ export interface SandboxSecurity {
 
 /**
  * CPU weight (cgroup cpu.shares) of a workstation while its engine starts, and once it is ready
- * (the engine's default). A learner waiting for a first shell goes before the builds and pushes of
- * those who have one: the inner engine's start is some 1.6 of a cold start's 3.7 core-seconds, and
- * in a room of 30 it ran a third slower than alone (bench:classroom reserve 0, issue 19). The weight
- * is against every other container's together: at 4096 a start kept only a sixth of their CPU once
- * twenty learners built at once, at 32768 it keeps over half. Nothing of the learner's runs yet (a
- * new home, no shell before ready), and the workstation's CPU limit bounds it still.
+ * (the engine's default): a learner waiting for a first shell goes before the builds of those who
+ * have one (issue 19). It is weighed against all other containers together: at 4096 a start kept a
+ * sixth of their CPU with twenty learners building, at 32768 over half. Nothing of the learner's
+ * runs yet (a new home, no shell before ready); the workstation's CPU limit still bounds it.
  */
 export const CPU_SHARES = { starting: 32768, ready: 1024 } as const;
 
